@@ -1,0 +1,1 @@
+"""I/O: everything that talks to files, packages, databases and vendors."""

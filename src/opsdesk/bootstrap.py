@@ -1,0 +1,41 @@
+"""The one place that picks the real adapters and wires them into the use cases."""
+
+from __future__ import annotations
+
+from opsdesk.adapters.bank_holidays import HolidaysPackageSource, read_govuk_file
+from opsdesk.adapters.clock import SystemClock
+from opsdesk.config.policy import BankHolidaySettings, Policy, load_policy
+from opsdesk.config.settings import Settings
+from opsdesk.domain.bank_holidays import LayeredCalendar
+from opsdesk.domain.errors import IntegrationError, PolicyError, PolicyProblem
+from opsdesk.domain.hours import CoverEngine
+from opsdesk.services.clock import Clock
+from opsdesk.services.hours import HoursService
+
+
+def bank_holiday_calendar(
+    rules: BankHolidaySettings, settings: Settings, source: str
+) -> LayeredCalendar:
+    authoritative = {}
+    if rules.file is not None:
+        try:
+            authoritative = read_govuk_file(rules.file, rules.division)
+        except IntegrationError as exc:
+            raise PolicyError([PolicyProblem("bank-holidays.file", str(exc))], source) from None
+    return LayeredCalendar(
+        source=HolidaysPackageSource(rules.division, settings.cache_dir),
+        authoritative=authoritative,
+        extra=rules.extra,
+        removed=rules.removed,
+    )
+
+
+def cover_engine(policy: Policy, settings: Settings) -> CoverEngine:
+    calendar = bank_holiday_calendar(policy.bank_holidays, settings, policy.source)
+    return CoverEngine(policy.hours, calendar)
+
+
+def hours_service(settings: Settings, clock: Clock | None = None) -> HoursService:
+    """Everything `opsdesk hours` needs; raises PolicyError before anything runs on a bad policy."""
+    policy = load_policy(settings)
+    return HoursService(cover_engine(policy, settings), clock or SystemClock())

@@ -1,0 +1,1 @@
+"""Every setting and the team's policy, typed and read once (never at import time)."""

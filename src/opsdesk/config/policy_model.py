@@ -1,0 +1,173 @@
+"""The policy file's schema (pydantic models): validation at the edge, and the published JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from opsdesk.config.defaults import (
+    DEFAULT_DIVISION,
+    DEFAULT_HOURS,
+    DEFAULT_TIMEZONE,
+    DEFAULT_WORKING_DAYS,
+    WEEKDAY_NAMES,
+    windows_from_text,
+)
+from opsdesk.config.policy import BankHolidaySettings, Policy
+from opsdesk.domain.bank_holidays import Division
+from opsdesk.domain.hours import Cover, DayKind, HoursPolicy, LocalWindow, overlapping_pairs
+
+WINDOW_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+
+
+def _check_window(text: str) -> str:
+    LocalWindow.parse(text, Cover.SUPPORT)  # raises ValueError with what is expected
+    return text
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            "not a known IANA time zone; expected a name such as Europe/London or UTC"
+        ) from None
+    return name
+
+
+def _strict_date(value: object) -> object:
+    # Only a real date or "YYYY-MM-DD": a bare number must not become a date from a Unix timestamp.
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+WindowText = Annotated[
+    str, AfterValidator(_check_window), Field(pattern=WINDOW_PATTERN, examples=["09:00-16:00"])
+]
+TimezoneText = Annotated[str, AfterValidator(_check_timezone)]
+Day = Annotated[date, BeforeValidator(_strict_date)]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+
+
+class DayHours(_Strict):
+    """The windows of one kind of day, per cover. Time in no window has no cover."""
+
+    support: list[WindowText] = Field(default_factory=list, description="support (in-hours) windows")
+    on_call: list[WindowText] = Field(
+        default_factory=list, alias="on-call", description="on-call windows"
+    )
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> DayHours:
+        pairs = overlapping_pairs(self.windows())
+        if pairs:
+            first, second = pairs[0]
+            raise ValueError(
+                f"{first} overlaps {second}; the windows of one day must not overlap"
+            )
+        return self
+
+    def windows(self) -> tuple[LocalWindow, ...]:
+        return windows_from_text({Cover.SUPPORT: self.support, Cover.ON_CALL: self.on_call})
+
+
+def _default_day(kind: DayKind) -> DayHours:
+    return DayHours.model_validate(DEFAULT_HOURS[kind])
+
+
+class Hours(_Strict):
+    """Hours per kind of day. A bank holiday is a weekday listed as one; it usually takes weekend hours."""
+
+    working_day: DayHours = Field(alias="working-day")
+    weekend: DayHours
+    bank_holiday: DayHours = Field(alias="bank-holiday")
+
+
+class ExtraDay(_Strict):
+    date: Day
+    name: str = Field(min_length=1, max_length=200)
+
+
+class BankHolidays(_Strict):
+    division: Division = Field(
+        default=DEFAULT_DIVISION, description="the UK division whose bank holidays apply"
+    )
+    file: str | None = Field(
+        default=None,
+        description="a file in GOV.UK's bank-holidays JSON format, authoritative for every year it holds; "
+        "a relative path is read from the policy file's folder",
+    )
+    extra: list[ExtraDay] = Field(default_factory=list, description="one-off bank holidays")
+    removed: list[Day] = Field(default_factory=list, description="days that are not bank holidays")
+
+    @model_validator(mode="after")
+    def _extra_not_removed(self) -> BankHolidays:
+        both = sorted({e.date for e in self.extra} & set(self.removed))
+        if both:
+            listed = ", ".join(d.isoformat() for d in both)
+            raise ValueError(f"{listed} is both an extra and a removed day; keep it in one list")
+        return self
+
+
+class PolicyModel(_Strict):
+    """opsdesk's policy file (opsdesk.yaml)."""
+
+    model_config = ConfigDict(title="opsdesk policy")
+
+    timezone: TimezoneText = Field(
+        default=DEFAULT_TIMEZONE, description="IANA time zone in which the hours are read"
+    )
+    working_days: list[Weekday] = Field(
+        default_factory=lambda: list(DEFAULT_WORKING_DAYS), alias="working-days", min_length=1
+    )
+    hours: Hours = Field(
+        default_factory=lambda: Hours.model_validate(
+            {kind.value: _default_day(kind).model_dump(by_alias=True) for kind in DayKind}
+        )
+    )
+    bank_holidays: BankHolidays = Field(default_factory=BankHolidays, alias="bank-holidays")
+
+    def to_policy(self, source: str, base_dir: Path) -> Policy:
+        hours = HoursPolicy(
+            timezone=ZoneInfo(self.timezone),
+            working_day=self.hours.working_day.windows(),
+            weekend=self.hours.weekend.windows(),
+            bank_holiday=self.hours.bank_holiday.windows(),
+            working_weekdays=frozenset(WEEKDAY_NAMES.index(day) for day in self.working_days),
+        )
+        holidays = self.bank_holidays
+        return Policy(
+            hours=hours,
+            bank_holidays=BankHolidaySettings(
+                division=holidays.division,
+                file=(base_dir / holidays.file) if holidays.file else None,
+                extra={extra.date: extra.name for extra in holidays.extra},
+                removed=frozenset(holidays.removed),
+            ),
+            source=source,
+        )
+
+
+def json_schema() -> dict[str, Any]:
+    schema = PolicyModel.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,58 @@
+"""The one error tree: every failure a user can cause, with what was wrong and how to fix it.
+
+    DomainError                  anything opsdesk refuses, with a message for a person
+    ├── PolicyError              the policy (file or built from it) is invalid; lists every problem
+    ├── InvalidInstantError      a time given by a user cannot be read or does not exist
+    ├── InvalidPeriodError       a period whose end is not after its start
+    └── IntegrationError         an outside system (a file, a vendor API) failed us
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error opsdesk reports to a person."""
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One thing wrong in the policy: where, what was found, and what is expected."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        return f"{where}{self.path or '(top level)'}: {self.message}"
+
+
+class PolicyError(DomainError):
+    """The policy is invalid; nothing may run on it."""
+
+    def __init__(self, problems: list[PolicyProblem], source: str = "policy") -> None:
+        self.problems = problems
+        self.source = source
+        count = len(problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {count} {noun}; nothing was run:\n{lines}")
+
+
+class InvalidInstantError(DomainError):
+    """A time given by a user cannot be read, or names a wall-clock time that does not exist."""
+
+    def __init__(self, value: str, reason: str) -> None:
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{value!r}: {reason}")
+
+
+class InvalidPeriodError(DomainError):
+    """A period that does not run forwards."""
+
+
+class IntegrationError(DomainError):
+    """An outside system failed: a file that cannot be read, a vendor API that refused."""

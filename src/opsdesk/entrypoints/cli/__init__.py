@@ -1,0 +1,1 @@
+"""The `opsdesk` command line (Typer)."""

@@ -1,0 +1,56 @@
+"""The root `opsdesk` command: global options, and the sub-commands wired in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from opsdesk import __version__
+from opsdesk.config.settings import Settings
+from opsdesk.entrypoints.cli import hours, policy
+
+app = typer.Typer(
+    name="opsdesk",
+    help="Support operations for platform teams: cover, rota, incidents and changes, as code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"opsdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="OPSDESK_CONFIG",
+            help="Policy file (YAML). Default: ./opsdesk.yaml if it exists, else the built-in defaults.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    ctx.obj = Settings.from_environment(str(config) if config else None)
+
+
+app.command("hours")(hours.hours)
+app.command("check")(policy.check)
+policy_app = typer.Typer(help="The policy file: its JSON Schema.", no_args_is_help=True)
+policy_app.command("schema")(policy.schema)
+app.add_typer(policy_app, name="policy")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,165 @@
+"""`opsdesk hours`: the cover at instants (or now), a stream of instants, or the windows of a period."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Annotated, BinaryIO
+from zoneinfo import ZoneInfo
+
+import typer
+
+from opsdesk import bootstrap
+from opsdesk.config.settings import Settings
+from opsdesk.domain.hours import Cover, CoverAt, CoverWindow, DayKind
+from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+from opsdesk.services.hours import (
+    HoursService,
+    LineError,
+    cover_at_json,
+    line_error_json,
+    window_dict,
+)
+
+STDIN = "-"
+CHUNK = 1 << 16
+COVER_PHRASES = {Cover.SUPPORT: "support hours", Cover.ON_CALL: "on-call hours", Cover.NONE: "no cover"}
+
+
+def hours(
+    ctx: typer.Context,
+    at: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--at",
+            metavar="WHEN",
+            help="ISO 8601 instant; without an offset it is wall-clock time in the policy's time zone. "
+            "Repeatable. '-' reads one instant per line from standard input. Default: now.",
+            show_default=False,
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", metavar="DATE", help="List the cover windows from this date (or instant)."),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", metavar="DATE", help="... to this date, included (or up to this instant)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line, for programs.")] = False,
+) -> None:
+    """What cover the team offers: support hours, on-call hours, or none."""
+    settings: Settings = ctx.obj
+    if (start is None) != (end is None):
+        raise fail("--from and --to go together: give both to list a period's windows", ExitCode.USAGE)
+    if start is not None and at:
+        raise fail("give either --at (instants) or --from/--to (a period), not both", ExitCode.USAGE)
+    with reported_errors():
+        service = bootstrap.hours_service(settings)
+    if start is not None and end is not None:
+        with reported_errors("--from/--to"):
+            windows = service.windows(start, end)
+        _print_windows(windows, service.timezone, as_json)
+        return
+    values = at or []
+    if values.count(STDIN) > 1:
+        raise fail("'--at -' may be given once: standard input can be read only once", ExitCode.USAGE)
+    results = _command_line_instants(service, values)
+    ok = True
+    for value in values or [None]:
+        if value == STDIN:
+            ok = _stream(service, sys.stdin.buffer, as_json) and ok
+        else:
+            _print_one(results[value], service.timezone, as_json)
+    if not ok:
+        raise typer.Exit(int(ExitCode.FAILED))
+
+
+def _command_line_instants(service: HoursService, values: list[str]) -> dict[str | None, CoverAt]:
+    """Read every --at before printing anything, so a bad one stops the command cleanly."""
+    results: dict[str | None, CoverAt] = {}
+    for value in values:
+        if value != STDIN:
+            with reported_errors("--at"):
+                results[value] = service.at(value)
+    if not values:
+        results[None] = service.now()
+    return results
+
+
+def _stream(service: HoursService, source: BinaryIO, as_json: bool) -> bool:
+    """Answer each input line in order, flushing whatever is ready each time input arrives."""
+    tz = service.timezone
+    ok = True
+    pending = b""
+    read = getattr(source, "read1", source.read)
+    while True:
+        chunk = read(CHUNK)
+        if chunk:
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+        else:
+            complete, pending = ([pending] if pending else []), b""
+        if complete:
+            lines = [raw.decode("utf-8", errors="replace").removesuffix("\r") for raw in complete]
+            out = []
+            for result in service.each_line(lines):
+                if isinstance(result, LineError):
+                    ok = False
+                    out.append(line_error_json(result) if as_json else f"error: {result.input!r}: {result.error}")
+                else:
+                    out.append(cover_at_json(result, tz) if as_json else _sentence(result, tz))
+            sys.stdout.write("\n".join(out) + "\n")
+            sys.stdout.flush()
+        if not chunk:
+            return ok
+
+
+def _print_one(result: CoverAt, tz: ZoneInfo, as_json: bool) -> None:
+    typer.echo(cover_at_json(result, tz) if as_json else _sentence(result, tz))
+
+
+def _clock(instant: datetime, with_date: bool) -> str:
+    pattern = "%a %d %b %Y %H:%M" if with_date else "%H:%M"
+    if instant.second or instant.microsecond:
+        pattern += ":%S"
+    return f"{instant.strftime(pattern)} {instant.tzname()}"
+
+
+def _day_phrase(day: DayKind, holiday: str | None) -> str:
+    if day is DayKind.BANK_HOLIDAY:
+        return f"bank holiday: {holiday}"
+    return str(day).replace("-", " ")
+
+
+def _sentence(result: CoverAt, tz: ZoneInfo) -> str:
+    local = result.at.astimezone(tz)
+    head = f"{_clock(local, True)}: {COVER_PHRASES[result.cover]} ({_day_phrase(result.day, result.holiday)})"
+    if result.until is None:
+        return f"{head}, with no change of cover in the next year"
+    until = result.until.astimezone(tz)
+    return f"{head} until {_clock(until, until.date() != local.date())}"
+
+
+def _print_windows(windows: list[CoverWindow], tz: ZoneInfo, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write("".join(json.dumps(window_dict(w, tz), ensure_ascii=False) + "\n" for w in windows))
+        return
+    # Rich costs ~0.1 s to import; only the table needs it.
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=f"Cover windows ({tz.key})")
+    for column in ("From", "To", "Cover", "Day"):
+        table.add_column(column)
+    styles = {Cover.SUPPORT: "green", Cover.ON_CALL: "yellow", Cover.NONE: "dim"}
+    for window in windows:
+        start, end = window.start.astimezone(tz), window.end.astimezone(tz)
+        table.add_row(
+            _clock(start, True),
+            _clock(end, end.date() != start.date()),
+            f"[{styles[window.cover]}]{COVER_PHRASES[window.cover]}[/]",
+            _day_phrase(window.day, window.holiday),
+        )
+    Console().print(table)

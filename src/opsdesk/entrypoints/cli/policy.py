@@ -1,0 +1,38 @@
+"""`opsdesk check` and `opsdesk policy schema`: validate the policy file, publish its JSON Schema."""
+
+from __future__ import annotations
+
+import typer
+
+from opsdesk import bootstrap
+from opsdesk.config.policy import load_policy
+from opsdesk.config.settings import Settings
+from opsdesk.domain.hours import Cover, DayKind
+from opsdesk.entrypoints.cli.exit_codes import reported_errors
+
+
+def check(ctx: typer.Context) -> None:
+    """Validate the policy file (and the bank-holiday file it names); exit 0 if valid, 1 if not."""
+    settings: Settings = ctx.obj
+    with reported_errors():
+        policy = load_policy(settings)
+        bootstrap.cover_engine(policy, settings)
+    hours = policy.hours
+    typer.echo(f"{policy.source}: valid")
+    typer.echo(f"  time zone: {hours.timezone.key}")
+    typer.echo(f"  bank holidays: {policy.bank_holidays.division}"
+               + (f", from {policy.bank_holidays.file}" if policy.bank_holidays.file else ""))
+    for kind in DayKind:
+        windows = hours.windows_for(kind)
+        listed = ", ".join(str(w) for w in windows) or "no cover"
+        typer.echo(f"  {kind}: {listed}")
+    if all(w.cover is not Cover.SUPPORT for kind in DayKind for w in hours.windows_for(kind)):
+        typer.echo("  note: no support hours are defined")
+
+
+def schema() -> None:
+    """Print the JSON Schema of the policy file, for editors to validate it."""
+    # pydantic costs ~0.15 s to import: kept off the start-up path of every other command.
+    from opsdesk.config.policy_model import json_schema_text  # noqa: PLC0415
+
+    typer.echo(json_schema_text(), nl=False)

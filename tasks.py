@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Set-up and tasks with nothing but Python 3.11+: `python3 tasks.py run` and `python3 tasks.py test`.
+
+Both create ./.venv when needed and install the pinned, hash-checked dependencies from the lock files
+(again only when a lock file changed), then:
+  run   runs opsdesk on its built-in defaults (`opsdesk hours`); extra arguments go to opsdesk instead
+  test  runs the whole suite: ruff (lint and format), mypy --strict, import-linter, then pytest
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("OPSDESK_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".opsdesk-installed"
+RUNTIME_LOCK = ROOT / "requirements.lock"
+DEV_LOCK = ROOT / "requirements-dev.lock"
+
+
+def _digest(lock: Path) -> str:
+    hasher = hashlib.sha256()
+    for part in (lock, ROOT / "pyproject.toml"):
+        hasher.update(part.read_bytes())
+    return f"{lock.name}:{hasher.hexdigest()}"
+
+
+def _step(title: str) -> None:
+    print(f"\n== {title}", flush=True)
+
+
+def _ensure_environment(lock: Path) -> None:
+    """Install `lock` into the venv unless it (or the dev lock, a superset) already is."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"opsdesk needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = {_digest(lock)} | ({_digest(DEV_LOCK)} if lock == RUNTIME_LOCK else set())
+    if STAMP.exists() and STAMP.read_text().strip() in wanted:
+        return
+    if not PYTHON.exists():
+        _step(f"creating the virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    _step(f"installing the pinned dependencies ({lock.name})")
+    pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    subprocess.run([*pip, "install", "--require-hashes", "--no-deps", "-r", str(lock)], check=True)
+    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", "-e", str(ROOT)], check=True)
+    STAMP.write_text(_digest(lock) + "\n")
+
+
+def run(arguments: list[str]) -> int:
+    _ensure_environment(RUNTIME_LOCK)
+    command = [str(BIN / "opsdesk"), *(arguments or ["hours"])]
+    return subprocess.run(command, check=False).returncode
+
+
+def test(arguments: list[str]) -> int:
+    _ensure_environment(DEV_LOCK)
+    steps = [
+        ("ruff: lint", [str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "tasks.py"]),
+        ("ruff: format", [str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks", "tasks.py"]),
+        ("mypy --strict src", [str(BIN / "mypy"), "--strict", "src"]),
+        ("import-linter: layers", [str(BIN / "lint-imports")]),
+        ("pytest", [str(PYTHON), "-m", "pytest", *arguments]),
+    ]
+    failed = []
+    for title, command in steps:
+        _step(title)
+        if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
+            failed.append(title)
+    if failed:
+        # pytest's own summary stays the last line of a passing run; a failing one ends with this.
+        print(f"\nFAILED: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+def main() -> int:
+    tasks = {"run": run, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in tasks:
+        print(__doc__)
+        return 2
+    return tasks[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
