@@ -38,7 +38,7 @@ def _step(title: str) -> None:
 
 def _ensure_environment(lock: Path) -> None:
     """Install `lock` into the venv unless it (or the dev lock, a superset) already is."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (this file may be run by an older Python)
         sys.exit(f"opsdesk needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     wanted = {_digest(lock)} | ({_digest(DEV_LOCK)} if lock == RUNTIME_LOCK else set())
     if STAMP.exists() and STAMP.read_text().strip() in wanted:

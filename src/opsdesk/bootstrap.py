@@ -13,9 +13,7 @@ from opsdesk.services.clock import Clock
 from opsdesk.services.hours import HoursService
 
 
-def bank_holiday_calendar(
-    rules: BankHolidaySettings, settings: Settings, source: str
-) -> LayeredCalendar:
+def bank_holiday_calendar(rules: BankHolidaySettings, settings: Settings, source: str) -> LayeredCalendar:
     authoritative = {}
     if rules.file is not None:
         try:

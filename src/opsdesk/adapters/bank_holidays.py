@@ -23,7 +23,7 @@ PACKAGE_SUBDIVISIONS = {
 }
 _OBSERVED = " (observed)"
 # Years computed at once and kept in the disk cache; other years are computed on demand.
-CACHED_YEARS = range(1900, 2200)
+CACHED_YEARS = range(1900, 2101)
 
 
 def _package_fingerprint() -> str:

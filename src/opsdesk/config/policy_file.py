@@ -24,16 +24,24 @@ def read_policy_file(path: Path) -> Policy:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PolicyError([PolicyProblem("", f"cannot read the file: {exc.strerror or exc}")], source) from None
+        raise PolicyError(
+            [PolicyProblem("", f"cannot read the file: {exc.strerror or exc}")], source
+        ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise PolicyError(
-            [PolicyProblem("", f"the file is {len(raw)} bytes; a policy file may be {MAX_FILE_BYTES} at most")],
+            [
+                PolicyProblem(
+                    "", f"the file is {len(raw)} bytes; a policy file may be {MAX_FILE_BYTES} at most"
+                )
+            ],
             source,
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PolicyError([PolicyProblem("", f"not UTF-8 text ({exc.reason} at byte {exc.start})")], source) from None
+        raise PolicyError(
+            [PolicyProblem("", f"not UTF-8 text ({exc.reason} at byte {exc.start})")], source
+        ) from None
     return parse_policy_text(text, source=source, base_dir=path.parent)
 
 
@@ -75,7 +83,11 @@ def _check_size(document: object, source: str) -> None:
         count += 1
         if count > MAX_NODES:
             raise PolicyError(
-                [PolicyProblem("", f"the document expands to more than {MAX_NODES} values (too many aliases?)")],
+                [
+                    PolicyProblem(
+                        "", f"the document expands to more than {MAX_NODES} values (too many aliases?)"
+                    )
+                ],
                 source,
             )
         if isinstance(node, dict):
@@ -118,7 +130,9 @@ def _kind(value: object) -> str:
 
 
 def _problem(error: Any, document: object) -> PolicyProblem:
-    loc: tuple[int | str, ...] = tuple(part for part in error["loc"] if not isinstance(part, str) or "[" not in part)
+    loc: tuple[int | str, ...] = tuple(
+        part for part in error["loc"] if not isinstance(part, str) or "[" not in part
+    )
     kind = error["type"]
     if kind == "extra_forbidden":
         message = f"unknown key {str(loc[-1])!r}; expected one of: {', '.join(_allowed_keys(loc[:-1]))}"

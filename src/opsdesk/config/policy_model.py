@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -34,9 +34,7 @@ def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            "not a known IANA time zone; expected a name such as Europe/London or UTC"
-        ) from None
+        raise ValueError("not a known IANA time zone; expected a name such as Europe/London or UTC") from None
     return name
 
 
@@ -68,18 +66,14 @@ class DayHours(_Strict):
     """The windows of one kind of day, per cover. Time in no window has no cover."""
 
     support: list[WindowText] = Field(default_factory=list, description="support (in-hours) windows")
-    on_call: list[WindowText] = Field(
-        default_factory=list, alias="on-call", description="on-call windows"
-    )
+    on_call: list[WindowText] = Field(default_factory=list, alias="on-call", description="on-call windows")
 
     @model_validator(mode="after")
     def _no_overlap(self) -> DayHours:
         pairs = overlapping_pairs(self.windows())
         if pairs:
             first, second = pairs[0]
-            raise ValueError(
-                f"{first} overlaps {second}; the windows of one day must not overlap"
-            )
+            raise ValueError(f"{first} overlaps {second}; the windows of one day must not overlap")
         return self
 
     def windows(self) -> tuple[LocalWindow, ...]:
@@ -133,7 +127,9 @@ class PolicyModel(_Strict):
         default=DEFAULT_TIMEZONE, description="IANA time zone in which the hours are read"
     )
     working_days: list[Weekday] = Field(
-        default_factory=lambda: list(DEFAULT_WORKING_DAYS), alias="working-days", min_length=1
+        default_factory=lambda: cast("list[Weekday]", list(DEFAULT_WORKING_DAYS)),
+        alias="working-days",
+        min_length=1,
     )
     hours: Hours = Field(
         default_factory=lambda: Hours.model_validate(

@@ -1,10 +1,10 @@
 """The one error tree: every failure a user can cause, with what was wrong and how to fix it.
 
-    DomainError                  anything opsdesk refuses, with a message for a person
-    ├── PolicyError              the policy (file or built from it) is invalid; lists every problem
-    ├── InvalidInstantError      a time given by a user cannot be read or does not exist
-    ├── InvalidPeriodError       a period whose end is not after its start
-    └── IntegrationError         an outside system (a file, a vendor API) failed us
+DomainError                  anything opsdesk refuses, with a message for a person
+├── PolicyError              the policy (file or built from it) is invalid; lists every problem
+├── InvalidInstantError      a time given by a user cannot be read or does not exist
+├── InvalidPeriodError       a period whose end is not after its start
+└── IntegrationError         an outside system (a file, a vendor API) failed us
 """
 
 from __future__ import annotations

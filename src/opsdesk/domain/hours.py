@@ -6,13 +6,16 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from functools import lru_cache
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from opsdesk.domain.errors import InvalidPeriodError
 from opsdesk.domain.instants import local_midnight, wall_to_utc
 
 MINUTES_PER_DAY = 24 * 60
+ONE_DAY = timedelta(days=1)
+_MINUTES = tuple(timedelta(minutes=m) for m in range(MINUTES_PER_DAY + 1))
 # How far ahead `until` looks for a change of cover before it gives up (a policy with one cover forever).
 UNTIL_HORIZON_DAYS = 400
 
@@ -51,7 +54,9 @@ class LocalWindow:
     @classmethod
     def parse(cls, text: str, cover: Cover) -> LocalWindow:
         """Read "HH:MM-HH:MM" (24:00 allowed as an end); ValueError says what is expected."""
-        expected = 'expected "HH:MM-HH:MM" with the start before the end, e.g. "09:00-16:00" (24:00 ends a day)'
+        expected = (
+            'expected "HH:MM-HH:MM" with the start before the end, e.g. "09:00-16:00" (24:00 ends a day)'
+        )
         start_text, dash, end_text = text.strip().partition("-")
         if not dash:
             raise ValueError(expected)
@@ -74,12 +79,7 @@ def _parse_minute(text: str) -> int | None:
 def overlapping_pairs(windows: tuple[LocalWindow, ...]) -> list[tuple[LocalWindow, LocalWindow]]:
     """Pairs of windows of one day that overlap (touching at a boundary is not overlapping)."""
     ordered = sorted(windows)
-    return [
-        (a, b)
-        for i, a in enumerate(ordered)
-        for b in ordered[i + 1 :]
-        if b.start < a.end
-    ]
+    return [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :] if b.start < a.end]
 
 
 @dataclass(frozen=True)
@@ -111,22 +111,33 @@ class BankHolidayCalendar(Protocol):
     def holiday_on(self, day: date) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
+    """One cover over [start, end) within a day. A named tuple: days are built by the thousand."""
+
     start: datetime
     end: datetime
     cover: Cover
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Day:
-    """One local day resolved to UTC: its kind and its segments, which tile the day exactly."""
+    """One local day resolved to UTC: its kind and its segments, which tile [start, end) exactly.
+
+    Compared and hashed by identity: the engine makes one per date, and callers key caches on it.
+    """
 
     date: date
     kind: DayKind
     holiday: str | None
     segments: tuple[Segment, ...]
     starts: tuple[datetime, ...] = field(repr=False)
+    start: datetime = field(repr=False)
+    end: datetime = field(repr=False)
+    # The UTC offset when it is the same all day (every day but the DST Sundays), and its ISO text.
+    offset: timedelta | None = field(repr=False)
+    offset_text: str = field(repr=False)
+    # The wall-clock time (naive) at which the day starts: midnight, unless the clocks skipped it.
+    wall_start: datetime = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -151,34 +162,89 @@ class CoverWindow:
     holiday: str | None
 
 
-def _day_segments(
-    day: date, windows: tuple[LocalWindow, ...], tz: ZoneInfo
-) -> tuple[Segment, ...]:
-    pieces: list[tuple[int, int, Cover]] = []
+Piece = tuple[int, int, Cover]  # [start minute, end minute) of one cover within a day
+
+
+def _pieces(windows: tuple[LocalWindow, ...]) -> tuple[Piece, ...]:
+    """The windows of a kind of day with the gaps filled by `none`, touching equal covers merged."""
+    pieces: list[Piece] = []
+
+    def add(start: int, end: int, cover: Cover) -> None:
+        if pieces and pieces[-1][2] is cover and pieces[-1][1] == start:
+            pieces[-1] = (pieces[-1][0], end, cover)
+        else:
+            pieces.append((start, end, cover))
+
     cursor = 0
     for window in sorted(windows):
         if window.start > cursor:
-            pieces.append((cursor, window.start, Cover.NONE))
-        pieces.append((window.start, window.end, window.cover))
+            add(cursor, window.start, Cover.NONE)
+        add(window.start, window.end, window.cover)
         cursor = window.end
     if cursor < MINUTES_PER_DAY:
-        pieces.append((cursor, MINUTES_PER_DAY, Cover.NONE))
+        add(cursor, MINUTES_PER_DAY, Cover.NONE)
+    return tuple(pieces)
+
+
+@lru_cache(maxsize=64)
+def _offset_text(offset: timedelta) -> str:
+    """An offset as datetime.isoformat writes it: +01:00, -04:30, +05:45:30."""
+    seconds = int(offset.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+def _segments_across_a_change(
+    day: date, pieces: tuple[Piece, ...], tz: ZoneInfo, end: datetime
+) -> list[Segment]:
+    """Segments of a day on which the clocks change: each boundary mapped through the zone."""
 
     def instant(minute: int) -> datetime:
         if minute == MINUTES_PER_DAY:
-            return local_midnight(day + timedelta(days=1), tz)
+            return end
         return wall_to_utc(datetime.combine(day, time(minute // 60, minute % 60)), tz)
 
     segments: list[Segment] = []
     for start_minute, end_minute, cover in pieces:
-        start, end = instant(start_minute), instant(end_minute)
-        if start >= end:  # swallowed by a spring-forward gap
+        lo, hi = instant(start_minute), instant(end_minute)
+        if lo >= hi:  # swallowed by a spring-forward gap
             continue
         if segments and segments[-1].cover is cover:
-            segments[-1] = Segment(segments[-1].start, end, cover)
+            segments[-1] = Segment(segments[-1].start, hi, cover)
         else:
-            segments.append(Segment(start, end, cover))
-    return tuple(segments)
+            segments.append(Segment(lo, hi, cover))
+    return segments
+
+
+def _resolve_day(
+    day: date, kind: DayKind, holiday: str | None, pieces: tuple[Piece, ...], tz: ZoneInfo
+) -> Day:
+    start = local_midnight(day, tz)
+    end = local_midnight(day + timedelta(days=1), tz)
+    wall_start = start.astimezone(tz)
+    offset = wall_start.utcoffset()
+    if offset != (end - timedelta(microseconds=1)).astimezone(tz).utcoffset():
+        offset = None
+    if offset is not None and end - start == ONE_DAY:
+        # One offset all day (every day but the DST Sundays): plain arithmetic from midnight.
+        segments = [Segment(start + _MINUTES[a], start + _MINUTES[b], cover) for a, b, cover in pieces]
+    else:
+        offset = None
+        segments = _segments_across_a_change(day, pieces, tz, end)
+    return Day(
+        date=day,
+        kind=kind,
+        holiday=holiday,
+        segments=tuple(segments),
+        starts=tuple(segment.start for segment in segments),
+        start=start,
+        end=end,
+        offset=offset,
+        offset_text=_offset_text(offset) if offset is not None else "",
+        wall_start=wall_start.replace(tzinfo=None),
+    )
 
 
 class CoverEngine:
@@ -189,6 +255,8 @@ class CoverEngine:
         self._holidays = holidays
         self._days: dict[date, Day] = {}
         self._run_ends: dict[tuple[date, int], datetime | None] = {}
+        self._offset_guess = timedelta(0)
+        self._pieces = {kind: _pieces(policy.windows_for(kind)) for kind in DayKind}
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -206,28 +274,43 @@ class CoverEngine:
         resolved = self._days.get(day)
         if resolved is None:
             kind, holiday = self.kind_of_day(day)
-            segments = _day_segments(day, self.policy.windows_for(kind), self.policy.timezone)
-            resolved = Day(day, kind, holiday, segments, tuple(s.start for s in segments))
+            resolved = _resolve_day(day, kind, holiday, self._pieces[kind], self.policy.timezone)
             self._days[day] = resolved
         return resolved
 
-    def _locate(self, at: datetime) -> tuple[Day, int]:
+    def locate(self, at: datetime) -> tuple[Day, int]:
+        """The local day holding `at`, and the index of its segment that holds `at`."""
         if at.tzinfo is None:
             raise ValueError("the cover engine takes timezone-aware instants only")
-        day = self.day(at.astimezone(self.policy.timezone).date())
+        # Guess the day with the last offset seen (right almost always), verify, else ask the zone.
+        day = self._days.get((at + self._offset_guess).date())
+        if day is None or not day.start <= at < day.end:
+            local_date = at.astimezone(self.policy.timezone).date()
+            day = self._days.get(local_date) or self.day(local_date)
+            if day.offset is not None:
+                self._offset_guess = day.offset
         return day, bisect_right(day.starts, at) - 1
 
+    def local_text(self, at: datetime, day: Day) -> str:
+        """`at` as ISO 8601 wall-clock time with its offset in the policy's zone (best if `day` holds it)."""
+        if day.offset is None or not day.start <= at < day.end:
+            return at.astimezone(self.policy.timezone).isoformat()
+        return (day.wall_start + (at - day.start)).isoformat() + day.offset_text
+
     def cover_at(self, at: datetime) -> CoverAt:
-        day, index = self._locate(at)
+        day, index = self.locate(at)
         return CoverAt(
             at=at,
             cover=day.segments[index].cover,
             day=day.kind,
             holiday=day.holiday,
-            until=self._run_end(day, index),
+            until=self.run_end(day, index),
         )
 
-    def _run_end(self, day: Day, index: int) -> datetime | None:
+    def run_end(self, day: Day, index: int) -> datetime | None:
+        """When the cover of segment `index` of `day` next changes (None: not within the horizon)."""
+        if index + 1 < len(day.segments):
+            return day.segments[index + 1].start  # neighbours within a day always differ
         key = (day.date, index)
         if key in self._run_ends:
             return self._run_ends[key]
@@ -254,7 +337,7 @@ class CoverEngine:
                 f"the period must end after it starts (from {start.isoformat()} to {end.isoformat()})"
             )
         result: list[CoverWindow] = []
-        day, _ = self._locate(start)
+        day, _ = self.locate(start)
         while day.segments[0].start < end:
             for segment in day.segments:
                 lo, hi = max(segment.start, start), min(segment.end, end)
@@ -269,4 +352,3 @@ class CoverEngine:
                     result.append(CoverWindow(lo, hi, segment.cover, day.kind, day.holiday))
             day = self.day(day.date + timedelta(days=1))
         return result
-

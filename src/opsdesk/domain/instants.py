@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 from opsdesk.domain.errors import InvalidInstantError
 
 FIRST_YEAR = 1900
-LAST_YEAR = 2199
+LAST_YEAR = 2100  # the holidays package knows UK bank holidays up to 2100
+_NEAR = timedelta(hours=3)
+_EPOCH_NAIVE = datetime(2000, 1, 1)  # noqa: DTZ001  (a wall-clock reference, deliberately naive)
+_EPOCH_UTC = datetime(2000, 1, 1, tzinfo=UTC)
 EXAMPLE = "e.g. 2026-12-24T16:00 (wall-clock time), 2026-12-24T16:00Z or 2026-12-24T16:00+01:00"
 
 
@@ -19,6 +22,9 @@ def wall_to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
     (the spring-forward hour) gives the instant the clocks jump, so a window that starts inside the gap
     starts when the gap ends and keeps its true length.
     """
+    offset = tz.utcoffset(wall)
+    if offset is not None and offset == tz.utcoffset(wall.replace(fold=1)):
+        return _EPOCH_UTC + (wall - _EPOCH_NAIVE - offset)  # one reading only: no DST change here
     first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
     if first.astimezone(tz).replace(tzinfo=None) == wall:
         return first
@@ -51,13 +57,15 @@ def parse_instant(value: str, tz: ZoneInfo) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInstantError(
-            value, f"not an ISO 8601 date and time; expected {EXAMPLE}"
-        ) from None
-    if parsed.tzinfo is not None:
-        _check_range(value, parsed)
-        return parsed.astimezone(UTC)
+        raise InvalidInstantError(value, f"not an ISO 8601 date and time; expected {EXAMPLE}") from None
     _check_range(value, parsed)
+    if parsed.tzinfo is not None:
+        return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+    offset = tz.utcoffset(parsed)
+    if offset is not None and tz.utcoffset(parsed - _NEAR) == offset == tz.utcoffset(parsed + _NEAR):
+        # The usual case: the same offset three hours either side, so no clock change can make this wall
+        # time skipped or doubled. (Arithmetic from an epoch: datetime.replace costs a microsecond.)
+        return _EPOCH_UTC + (parsed - _EPOCH_NAIVE - offset)
     instant = parsed.replace(tzinfo=tz, fold=0).astimezone(UTC)
     if instant.astimezone(tz).replace(tzinfo=None) != parsed:
         raise InvalidInstantError(

@@ -10,7 +10,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from opsdesk.domain.errors import InvalidInstantError
-from opsdesk.domain.hours import CoverAt, CoverEngine, CoverWindow
+from opsdesk.domain.hours import CoverAt, CoverEngine, CoverWindow, Day
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.services.clock import Clock
 
@@ -27,6 +27,7 @@ class HoursService:
     def __init__(self, engine: CoverEngine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
+        self._tails: dict[Day, list[str | None]] = {}
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -48,6 +49,42 @@ class HoursService:
                 yield cover_at(parse_instant(line, tz))
             except InvalidInstantError as exc:
                 yield LineError(line, exc.reason)
+
+    def json_lines(self, lines: Iterable[str]) -> tuple[list[str], bool]:
+        """`each_line` as JSON text, and whether every line was good: the 100,000-lines-a-second path.
+
+        Equal to `cover_at_json`/`line_error_json` line for line; the parts after "at" are built once
+        per segment of a day and reused.
+        """
+        tz = self.engine.timezone
+        locate, local_text = self.engine.locate, self.engine.local_text
+        tails = self._tails
+        out: list[str] = []
+        ok = True
+        for line in lines:
+            try:
+                at = parse_instant(line, tz)
+            except InvalidInstantError as exc:
+                out.append(line_error_json(LineError(line, exc.reason)))
+                ok = False
+                continue
+            day, index = locate(at)
+            per_day = tails.get(day)
+            if per_day is None:
+                per_day = tails[day] = [None] * len(day.segments)
+            tail = per_day[index]
+            if tail is None:
+                tail = per_day[index] = self._tail(day, index)
+            out.append(f'{{"at": "{local_text(at, day)}"{tail}')
+        return out, ok
+
+    def _tail(self, day: Day, index: int) -> str:
+        until = self.engine.run_end(day, index)
+        until_text = "null" if until is None else f'"{self.engine.local_text(until, day)}"'
+        return (
+            f', "cover": "{day.segments[index].cover}", "day": "{day.kind}", '
+            f'"holiday": {_json_string(day.holiday)}, "until": {until_text}}}'
+        )
 
     def windows(self, start: str, end: str) -> list[CoverWindow]:
         tz = self.engine.timezone

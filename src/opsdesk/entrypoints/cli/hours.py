@@ -18,7 +18,6 @@ from opsdesk.services.hours import (
     HoursService,
     LineError,
     cover_at_json,
-    line_error_json,
     window_dict,
 )
 
@@ -67,7 +66,8 @@ def hours(
         raise fail("'--at -' may be given once: standard input can be read only once", ExitCode.USAGE)
     results = _command_line_instants(service, values)
     ok = True
-    for value in values or [None]:
+    order: list[str | None] = list(values) if values else [None]
+    for value in order:
         if value == STDIN:
             ok = _stream(service, sys.stdin.buffer, as_json) and ok
         else:
@@ -103,13 +103,17 @@ def _stream(service: HoursService, source: BinaryIO, as_json: bool) -> bool:
             complete, pending = ([pending] if pending else []), b""
         if complete:
             lines = [raw.decode("utf-8", errors="replace").removesuffix("\r") for raw in complete]
-            out = []
-            for result in service.each_line(lines):
-                if isinstance(result, LineError):
-                    ok = False
-                    out.append(line_error_json(result) if as_json else f"error: {result.input!r}: {result.error}")
-                else:
-                    out.append(cover_at_json(result, tz) if as_json else _sentence(result, tz))
+            out: list[str] = []
+            if as_json:
+                out, good = service.json_lines(lines)
+                ok = ok and good
+            else:
+                for result in service.each_line(lines):
+                    if isinstance(result, LineError):
+                        ok = False
+                        out.append(f"error: {result.input!r}: {result.error}")
+                    else:
+                        out.append(_sentence(result, tz))
             sys.stdout.write("\n".join(out) + "\n")
             sys.stdout.flush()
         if not chunk:

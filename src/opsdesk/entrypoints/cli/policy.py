@@ -20,8 +20,10 @@ def check(ctx: typer.Context) -> None:
     hours = policy.hours
     typer.echo(f"{policy.source}: valid")
     typer.echo(f"  time zone: {hours.timezone.key}")
-    typer.echo(f"  bank holidays: {policy.bank_holidays.division}"
-               + (f", from {policy.bank_holidays.file}" if policy.bank_holidays.file else ""))
+    typer.echo(
+        f"  bank holidays: {policy.bank_holidays.division}"
+        + (f", from {policy.bank_holidays.file}" if policy.bank_holidays.file else "")
+    )
     for kind in DayKind:
         windows = hours.windows_for(kind)
         listed = ", ".join(str(w) for w in windows) or "no cover"

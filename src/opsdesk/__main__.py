@@ -1,0 +1,5 @@
+"""`python -m opsdesk`: the same as the `opsdesk` command."""
+
+from opsdesk.entrypoints.cli.app import main
+
+main()
