@@ -153,10 +153,27 @@ def test_a_period_lists_its_windows(opsdesk: Run) -> None:
 
 
 def test_a_period_as_a_table_for_people(opsdesk: Run) -> None:
-    result = opsdesk("hours", "--from", "2026-12-25", "--to", "2026-12-25", env={"COLUMNS": "120"})
+    result = opsdesk("hours", "--from", "2026-12-25", "--to", "2026-12-25", env={"COLUMNS": "100"})
     assert result.returncode == 0, result.stderr
-    assert "Christmas Day" in result.stdout
-    assert "on-call hours" in result.stdout and "no cover" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if "Fri 25 Dec 2026" in line]
+    assert len(rows) == 3
+    assert [cell.strip() for cell in rows[1].split("│")[1:6]] == [
+        "Fri 25 Dec 2026",
+        "07:00 GMT",
+        "22:00 GMT",
+        "on-call",
+        "bank holiday: Christmas Day",
+    ]
+
+
+def test_a_stream_for_people_gets_sentences_and_errors_in_place(opsdesk: Run) -> None:
+    result = opsdesk("hours", "--at", "-", stdin="2026-12-01T09:00\nsoon\n")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "Tue 01 Dec 2026 09:00 GMT: support hours (working day) until 16:00 GMT",
+        "error: 'soon': not an ISO 8601 date and time; expected e.g. 2026-12-24T16:00 (wall-clock time), "
+        "2026-12-24T16:00Z or 2026-12-24T16:00+01:00",
+    ]
 
 
 def test_period_mistakes_are_usage_errors(opsdesk: Run) -> None:

@@ -155,15 +155,16 @@ def _print_windows(windows: list[CoverWindow], tz: ZoneInfo, as_json: bool) -> N
     from rich.table import Table  # noqa: PLC0415
 
     table = Table(title=f"Cover windows ({tz.key})")
-    for column in ("From", "To", "Cover", "Day"):
-        table.add_column(column)
+    for column in ("Date", "From", "To", "Cover", "Kind of day"):
+        table.add_column(column, no_wrap=column != "Kind of day", overflow="fold")
     styles = {Cover.SUPPORT: "green", Cover.ON_CALL: "yellow", Cover.NONE: "dim"}
     for window in windows:
         start, end = window.start.astimezone(tz), window.end.astimezone(tz)
         table.add_row(
-            _clock(start, True),
-            _clock(end, end.date() != start.date()),
-            f"[{styles[window.cover]}]{COVER_PHRASES[window.cover]}[/]",
+            start.strftime("%a %d %b %Y"),
+            _clock(start, False),
+            _clock(end, False) if end.date() == start.date() else f"{end:%a} {_clock(end, False)}",
+            f"[{styles[window.cover]}]{window.cover}[/]",
             _day_phrase(window.day, window.holiday),
         )
     Console().print(table)
