@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from opsdesk.adapters.bank_holidays import HolidaysPackageSource, read_govuk_file
 from opsdesk.adapters.clock import SystemClock
 from opsdesk.config.policy import BankHolidaySettings, Policy, load_policy
@@ -11,6 +14,7 @@ from opsdesk.domain.errors import IntegrationError, PolicyError, PolicyProblem
 from opsdesk.domain.hours import CoverEngine
 from opsdesk.services.clock import Clock
 from opsdesk.services.hours import HoursService
+from opsdesk.services.rota import RotaService, override_problems
 
 
 def bank_holiday_calendar(rules: BankHolidaySettings, settings: Settings, source: str) -> LayeredCalendar:
@@ -31,6 +35,21 @@ def bank_holiday_calendar(rules: BankHolidaySettings, settings: Settings, source
 def cover_engine(policy: Policy, settings: Settings) -> CoverEngine:
     calendar = bank_holiday_calendar(policy.bank_holidays, settings, policy.source)
     return CoverEngine(policy.hours, calendar)
+
+
+def today(timezone: str, clock: Clock | None = None) -> date:
+    """The local date now in `timezone`."""
+    return (clock or SystemClock()).now().astimezone(ZoneInfo(timezone)).date()
+
+
+def rota_service(settings: Settings, clock: Clock | None = None) -> RotaService:
+    """Everything the rota commands need; raises PolicyError before anything runs on a bad policy."""
+    policy = load_policy(settings)
+    engine = cover_engine(policy, settings)
+    problems = override_problems(policy.rota, engine)
+    if problems:
+        raise PolicyError(problems, policy.source)
+    return RotaService(engine, policy.rota, clock or SystemClock())
 
 
 def hours_service(settings: Settings, clock: Clock | None = None) -> HoursService:

@@ -31,7 +31,8 @@ def test_an_empty_file_means_the_built_in_defaults() -> None:
 
 
 def test_the_model_defaults_are_the_written_hours() -> None:
-    policy = PolicyModel().to_policy(source="x", base_dir=Path())
+    policy, problems = PolicyModel().to_policy(source="x", base_dir=Path())
+    assert problems == []
     assert policy.hours == default_policy().hours
     assert policy.hours.timezone.key == "Europe/London"
     assert [str(w) for w in policy.hours.working_day] == [
@@ -225,4 +226,13 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
         "schema/opsdesk-policy.schema.json is stale: run `opsdesk policy schema > schema/opsdesk-policy.schema.json`"
     )
     schema = json.loads(json_schema_text())
-    assert set(schema["properties"]) == {"timezone", "working-days", "hours", "bank-holidays"}
+    assert set(schema["properties"]) == {
+        "timezone",
+        "working-days",
+        "hours",
+        "bank-holidays",
+        "engineers",
+        "rota",
+        "leave",
+        "overrides",
+    }

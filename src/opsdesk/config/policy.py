@@ -11,6 +11,7 @@ from opsdesk.config.settings import Settings
 from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.errors import PolicyError, PolicyProblem
 from opsdesk.domain.hours import HoursPolicy
+from opsdesk.domain.rota import Rota
 
 BUILT_IN = "built-in defaults"
 
@@ -29,6 +30,7 @@ class Policy:
     hours: HoursPolicy
     bank_holidays: BankHolidaySettings
     source: str = BUILT_IN
+    rota: Rota = field(default_factory=Rota)
 
 
 def default_policy() -> Policy:

@@ -59,7 +59,12 @@ def parse_policy_text(text: str, source: str, base_dir: Path) -> Policy:
         model = PolicyModel.model_validate(document)
     except ValidationError as exc:
         raise PolicyError([_problem(error, document) for error in exc.errors()], source) from None
-    return model.to_policy(source=source, base_dir=base_dir)
+    policy, problems = model.to_policy(source=source, base_dir=base_dir)
+    if problems:
+        raise PolicyError(
+            [PolicyProblem(_path(loc), message, _line(document, loc)) for loc, message in problems], source
+        )
+    return policy
 
 
 def _load_yaml(text: str, source: str) -> object:

@@ -19,6 +19,14 @@ from opsdesk.config.defaults import (
     windows_from_text,
 )
 from opsdesk.config.policy import BankHolidaySettings, Policy
+from opsdesk.config.rota_model import (
+    EngineerModel,
+    LeaveModel,
+    OverrideModel,
+    Problem,
+    RotaModel,
+    build_rota,
+)
 from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.hours import Cover, DayKind, HoursPolicy, LocalWindow, overlapping_pairs
 
@@ -137,8 +145,15 @@ class PolicyModel(_Strict):
         )
     )
     bank_holidays: BankHolidays = Field(default_factory=BankHolidays, alias="bank-holidays")
+    engineers: list[EngineerModel] = Field(default_factory=list, description="the team")
+    rota: RotaModel = Field(default_factory=RotaModel)
+    leave: list[LeaveModel] = Field(default_factory=list)
+    overrides: list[OverrideModel] = Field(
+        default_factory=list, description="an engineer takes a role for a period; later entries win"
+    )
 
-    def to_policy(self, source: str, base_dir: Path) -> Policy:
+    def to_policy(self, source: str, base_dir: Path) -> tuple[Policy, list[Problem]]:
+        """The policy, and the problems only the whole file shows (duplicate ids, overlapping leave...)."""
         hours = HoursPolicy(
             timezone=ZoneInfo(self.timezone),
             working_day=self.hours.working_day.windows(),
@@ -147,7 +162,8 @@ class PolicyModel(_Strict):
             working_weekdays=frozenset(WEEKDAY_NAMES.index(day) for day in self.working_days),
         )
         holidays = self.bank_holidays
-        return Policy(
+        rota, problems = build_rota(self.engineers, self.rota, self.leave, self.overrides, hours.timezone)
+        policy = Policy(
             hours=hours,
             bank_holidays=BankHolidaySettings(
                 division=holidays.division,
@@ -156,7 +172,9 @@ class PolicyModel(_Strict):
                 removed=frozenset(holidays.removed),
             ),
             source=source,
+            rota=rota,
         )
+        return policy, problems
 
 
 def json_schema() -> dict[str, Any]:

@@ -60,13 +60,14 @@ class LocalWindow:
         start_text, dash, end_text = text.strip().partition("-")
         if not dash:
             raise ValueError(expected)
-        start, end = _parse_minute(start_text), _parse_minute(end_text)
+        start, end = parse_clock(start_text), parse_clock(end_text)
         if start is None or end is None or start >= end or start == MINUTES_PER_DAY:
             raise ValueError(expected)
         return cls(start, end, cover)
 
 
-def _parse_minute(text: str) -> int | None:
+def parse_clock(text: str) -> int | None:
+    """Minutes past midnight for "HH:MM" (00:00 to 24:00), or None if the text is not such a time."""
     hours, colon, minutes = text.strip().partition(":")
     if not colon or len(hours) != 2 or len(minutes) != 2 or not (hours + minutes).isdigit():
         return None

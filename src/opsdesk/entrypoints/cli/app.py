@@ -9,7 +9,7 @@ import typer
 
 from opsdesk import __version__
 from opsdesk.config.settings import Settings
-from opsdesk.entrypoints.cli import hours, policy
+from opsdesk.entrypoints.cli import hours, policy, rota
 
 app = typer.Typer(
     name="opsdesk",
@@ -49,6 +49,9 @@ def main_options(
 
 app.command("hours")(hours.hours)
 app.command("check")(policy.check)
+app.command("who")(rota.who)
+app.command("init")(policy.init)
+app.add_typer(rota.rota_app, name="rota")
 policy_app = typer.Typer(
     help="The policy file: its JSON Schema.", no_args_is_help=True, rich_markup_mode=None
 )

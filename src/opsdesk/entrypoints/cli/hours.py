@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from typing import Annotated, BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -12,8 +11,9 @@ import typer
 
 from opsdesk import bootstrap
 from opsdesk.config.settings import Settings
-from opsdesk.domain.hours import Cover, CoverAt, CoverWindow, DayKind
+from opsdesk.domain.hours import Cover, CoverAt, CoverWindow
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
 from opsdesk.services.hours import (
     HoursService,
     LineError,
@@ -23,7 +23,6 @@ from opsdesk.services.hours import (
 
 STDIN = "-"
 CHUNK = 1 << 16
-COVER_PHRASES = {Cover.SUPPORT: "support hours", Cover.ON_CALL: "on-call hours", Cover.NONE: "no cover"}
 
 
 def hours(
@@ -124,26 +123,15 @@ def _print_one(result: CoverAt, tz: ZoneInfo, as_json: bool) -> None:
     typer.echo(cover_at_json(result, tz) if as_json else _sentence(result, tz))
 
 
-def _clock(instant: datetime, with_date: bool) -> str:
-    pattern = "%a %d %b %Y %H:%M" if with_date else "%H:%M"
-    if instant.second or instant.microsecond:
-        pattern += ":%S"
-    return f"{instant.strftime(pattern)} {instant.tzname()}"
-
-
-def _day_phrase(day: DayKind, holiday: str | None) -> str:
-    if day is DayKind.BANK_HOLIDAY:
-        return f"bank holiday: {holiday}"
-    return str(day).replace("-", " ")
-
-
 def _sentence(result: CoverAt, tz: ZoneInfo) -> str:
     local = result.at.astimezone(tz)
-    head = f"{_clock(local, True)}: {COVER_PHRASES[result.cover]} ({_day_phrase(result.day, result.holiday)})"
+    head = (
+        f"{clock_text(local, True)}: {COVER_PHRASES[result.cover]} ({day_phrase(result.day, result.holiday)})"
+    )
     if result.until is None:
         return f"{head}, with no change of cover in the next year"
     until = result.until.astimezone(tz)
-    return f"{head} until {_clock(until, until.date() != local.date())}"
+    return f"{head} until {clock_text(until, until.date() != local.date())}"
 
 
 def _print_windows(windows: list[CoverWindow], tz: ZoneInfo, as_json: bool) -> None:
@@ -162,9 +150,9 @@ def _print_windows(windows: list[CoverWindow], tz: ZoneInfo, as_json: bool) -> N
         start, end = window.start.astimezone(tz), window.end.astimezone(tz)
         table.add_row(
             start.strftime("%a %d %b %Y"),
-            _clock(start, False),
-            _clock(end, False) if end.date() == start.date() else f"{end:%a} {_clock(end, False)}",
+            clock_text(start, False),
+            clock_text(end, False) if end.date() == start.date() else f"{end:%a} {clock_text(end, False)}",
             f"[{styles[window.cover]}]{window.cover}[/]",
-            _day_phrase(window.day, window.holiday),
+            day_phrase(window.day, window.holiday),
         )
     Console().print(table)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import typer
 
 from opsdesk import bootstrap
+from opsdesk.config.defaults import DEFAULT_TIMEZONE
+from opsdesk.config.example import example_policy
 from opsdesk.config.policy import load_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import Cover, DayKind
-from opsdesk.entrypoints.cli.exit_codes import reported_errors
+from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 
 
 def check(ctx: typer.Context) -> None:
@@ -38,3 +40,19 @@ def schema() -> None:
     from opsdesk.config.policy_model import json_schema_text  # noqa: PLC0415
 
     typer.echo(json_schema_text(), nl=False)
+
+
+def init(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+) -> None:
+    """Write a commented example policy (a team of six, rota from this week) to ./opsdesk.yaml or --config."""
+    settings: Settings = ctx.obj
+    path = settings.policy_path
+    if path.exists() and not force:
+        raise fail(
+            f"{path} already exists; give --force to replace it, or --config to write elsewhere",
+            ExitCode.FAILED,
+        )
+    path.write_text(example_policy(bootstrap.today(DEFAULT_TIMEZONE)), encoding="utf-8")
+    typer.echo(f"wrote {path}: try `opsdesk who` and `opsdesk rota check`")

@@ -1,0 +1,77 @@
+"""The commented example policy that `opsdesk init` writes: a team of six, rota from this week on."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+ENGINEERS = ("alice", "bilal", "chen", "dana", "eve", "femi")
+# Pairs (primary, secondary) that keep every rule: eve is new and always has an experienced secondary,
+# nobody is primary two weeks running, nobody holds both roles.
+PAIRS = (
+    ("alice", "bilal"),
+    ("chen", "dana"),
+    ("eve", "alice"),
+    ("bilal", "femi"),
+    ("dana", "chen"),
+    ("femi", "eve"),
+)
+HEADER = """\
+# opsdesk policy: the team's hours, people and rota, as code.
+# Check it with `opsdesk check` and `opsdesk rota check`; see who is on duty with `opsdesk who`.
+# Editor support: point YAML tooling at schema/opsdesk-policy.schema.json (`opsdesk policy schema`).
+
+timezone: Europe/London          # hours below are wall-clock times here, DST included
+working-days: [monday, tuesday, wednesday, thursday, friday]
+
+hours:                           # per kind of day, windows per cover; anything else has no cover
+  working-day:
+    support: ["09:00-16:00"]     # in hours: the support engineer
+    on-call: ["07:00-09:00", "16:00-22:00"]
+  weekend:
+    on-call: ["07:00-22:00"]
+  bank-holiday:                  # England and Wales bank holidays take weekend hours
+    on-call: ["07:00-22:00"]
+
+bank-holidays:
+  division: england-and-wales
+  # file: bank-holidays.json     # GOV.UK's JSON, authoritative for the years it holds
+  extra: []                      # one-off days, e.g. {date: 2027-06-07, name: Extra bank holiday}
+  removed: []
+
+engineers:                       # slack, github and pagerduty are optional
+  - {id: alice, name: Alice Adeyemi, email: alice@example.org, slack: U01ALICE01, github: alice-a}
+  - {id: bilal, name: Bilal Khan, email: bilal@example.org, slack: U01BILAL01}
+  - {id: chen, name: Chen Wei, email: chen@example.org}
+  - {id: dana, name: Dana Murphy, email: dana@example.org}
+  - {id: eve, name: Eve Jones, email: eve@example.org, experienced: false}   # new to the rota
+  - {id: femi, name: Femi Okafor, email: femi@example.org}
+
+rota:
+  turn: {starts: monday, at: "07:00"}          # weekly on-call turns hand over Monday 07:00
+  support-duty: {max-days-per-sprint: 3, sprint-days: 14, first-sprint: 2026-01-05}
+  on-call:
+"""
+FOOTER = """\
+
+leave: []                        # e.g. {engineer: chen, from: 2026-12-21, to: 2027-01-01, note: Christmas}
+overrides: []                    # e.g. {role: primary, engineer: dana, from: "2026-12-02T16:00", to: "2026-12-02T22:00", reason: swap}
+"""
+
+
+def example_policy(today: date, weeks: int = 6) -> str:
+    """The example file, with on-call weeks and support days assigned from this week's Monday."""
+    monday = today - timedelta(days=today.weekday())
+    lines = [HEADER]
+    for index in range(weeks):
+        primary, secondary = PAIRS[index % len(PAIRS)]
+        week = monday + timedelta(weeks=index)
+        lines.append(f"    - {{week: {week}, primary: {primary}, secondary: {secondary}}}\n")
+    lines.append("  support:                     # one engineer per working day, self-assigned\n")
+    position = 0
+    for offset in range(weeks * 7):
+        day = monday + timedelta(days=offset)
+        if day.weekday() < 5:
+            lines.append(f"    - {{date: {day}, engineer: {ENGINEERS[position % len(ENGINEERS)]}}}\n")
+            position += 1
+    lines.append(FOOTER)
+    return "".join(lines)

@@ -1,0 +1,229 @@
+"""The rota part of the policy file: engineers, turns, assignments, leave and overrides (pydantic)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from opsdesk.config.defaults import WEEKDAY_NAMES
+from opsdesk.domain.errors import InvalidInstantError
+from opsdesk.domain.hours import parse_clock
+from opsdesk.domain.instants import parse_instant
+from opsdesk.domain.rota import (
+    Engineer,
+    EngineerId,
+    Leave,
+    OnCallAssignment,
+    Override,
+    Role,
+    Rota,
+    SupportAssignment,
+    SupportLimit,
+    TurnPattern,
+)
+
+Loc = tuple[int | str, ...]
+Problem = tuple[Loc, str]
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+
+
+def _strict_date(value: object) -> object:
+    # Only a real date or "YYYY-MM-DD": a bare number must not become a date from a Unix timestamp.
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+def _clock_time(text: str) -> str:
+    minute = parse_clock(text)
+    if minute is None or minute >= 24 * 60:
+        raise ValueError('expected a time of day as "HH:MM", e.g. "07:00"')
+    return text
+
+
+Day = Annotated[date, BeforeValidator(_strict_date)]
+Id = Annotated[str, Field(pattern=ID_PATTERN, description="lower-case letters, digits, '.', '_' or '-'")]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+
+
+class EngineerModel(_Strict):
+    id: Id
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)
+    slack: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,20}$", description="Slack user id")
+    github: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,39}$", description="GitHub login")
+    pagerduty: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,20}$", description="PagerDuty user id")
+    on_call: bool = Field(default=True, alias="on-call", description="opted in to the on-call rota")
+    experienced: bool = Field(
+        default=True, description="false for a newcomer, who needs an experienced secondary"
+    )
+    support: bool = Field(default=True, description="may take the daytime support duty")
+
+
+class TurnModel(_Strict):
+    starts: Weekday = "monday"
+    at: Annotated[str, AfterValidator(_clock_time)] = Field(default="07:00", description="HH:MM, local")
+
+
+class SupportDutyModel(_Strict):
+    max_days_per_sprint: int = Field(default=3, ge=0, le=14, alias="max-days-per-sprint")
+    sprint_days: int = Field(default=14, ge=1, le=56, alias="sprint-days")
+    first_sprint: Day = Field(
+        default=date(2026, 1, 5), alias="first-sprint", description="a sprint's first day"
+    )
+
+
+class OnCallWeekModel(_Strict):
+    week: Day = Field(description="the date the turn starts")
+    primary: Id | None = None
+    secondary: Id | None = None
+
+
+class SupportDayModel(_Strict):
+    date: Day
+    engineer: Id
+
+
+class RotaModel(_Strict):
+    turn: TurnModel = Field(default_factory=TurnModel)
+    support_duty: SupportDutyModel = Field(default_factory=SupportDutyModel, alias="support-duty")
+    on_call: list[OnCallWeekModel] = Field(default_factory=list, alias="on-call")
+    support: list[SupportDayModel] = Field(default_factory=list)
+
+
+class LeaveModel(_Strict):
+    engineer: Id
+    first: Day = Field(alias="from")
+    last: Day = Field(alias="to", description="the last day of leave, included")
+    note: str = Field(default="", max_length=200)
+
+
+class OverrideModel(_Strict):
+    role: Role
+    engineer: Id
+    start: str = Field(
+        alias="from", description="ISO 8601; wall-clock in the policy's time zone unless offset"
+    )
+    end: str = Field(alias="to")
+    reason: str = Field(default="", max_length=200)
+
+
+def build_rota(
+    engineers: list[EngineerModel],
+    rota: RotaModel,
+    leave: list[LeaveModel],
+    overrides: list[OverrideModel],
+    tz: ZoneInfo,
+) -> tuple[Rota, list[Problem]]:
+    """The domain Rota, and every problem that needs the whole file (or the time zone) to see."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, engineer in enumerate(engineers):
+        if engineer.id in seen:
+            problems.append(
+                (("engineers", index, "id"), f"{engineer.id!r} is already engineers[{seen[engineer.id]}]")
+            )
+        seen.setdefault(engineer.id, index)
+    turn = TurnPattern(WEEKDAY_NAMES.index(rota.turn.starts), parse_clock(rota.turn.at) or 0)
+    problems += _assignment_problems(rota, turn)
+    problems += _leave_problems(leave)
+    parsed_overrides = []
+    for index, model in enumerate(overrides):
+        try:
+            start, end = parse_instant(model.start, tz), parse_instant(model.end, tz)
+        except InvalidInstantError as exc:
+            key = "from" if exc.value == model.start else "to"
+            problems.append((("overrides", index, key), f"got {exc.value!r}: {exc.reason}"))
+            continue
+        if end <= start:
+            problems.append((("overrides", index), "'to' must be after 'from'"))
+            continue
+        parsed_overrides.append(Override(model.role, EngineerId(model.engineer), start, end, model.reason))
+    duty = rota.support_duty
+    built = Rota(
+        engineers=tuple(
+            Engineer(
+                EngineerId(e.id),
+                e.name,
+                e.email,
+                e.slack,
+                e.github,
+                e.pagerduty,
+                e.on_call,
+                e.experienced,
+                e.support,
+            )
+            for e in engineers
+        ),
+        turn=turn,
+        support_limit=SupportLimit(duty.max_days_per_sprint, duty.sprint_days, duty.first_sprint),
+        on_call=tuple(OnCallAssignment(w.week, _id(w.primary), _id(w.secondary)) for w in rota.on_call),
+        support=tuple(SupportAssignment(d.date, EngineerId(d.engineer)) for d in rota.support),
+        leave=tuple(Leave(EngineerId(x.engineer), x.first, x.last, x.note) for x in leave),
+        overrides=tuple(parsed_overrides),
+    )
+    return built, problems
+
+
+def _id(value: str | None) -> EngineerId | None:
+    return EngineerId(value) if value is not None else None
+
+
+def _assignment_problems(rota: RotaModel, turn: TurnPattern) -> list[Problem]:
+    problems: list[Problem] = []
+    weeks: dict[date, int] = {}
+    for index, entry in enumerate(rota.on_call):
+        if entry.week.weekday() != turn.weekday:
+            problems.append(
+                (
+                    ("rota", "on-call", index, "week"),
+                    f"{entry.week} is a {WEEKDAY_NAMES[entry.week.weekday()]}; turns start on "
+                    f"{WEEKDAY_NAMES[turn.weekday]}",
+                )
+            )
+        if entry.week in weeks:
+            problems.append(
+                (
+                    ("rota", "on-call", index, "week"),
+                    f"{entry.week} is already rota.on-call[{weeks[entry.week]}]",
+                )
+            )
+        weeks.setdefault(entry.week, index)
+    days: dict[date, int] = {}
+    for index, day in enumerate(rota.support):
+        if day.date in days:
+            problems.append(
+                (("rota", "support", index, "date"), f"{day.date} is already rota.support[{days[day.date]}]")
+            )
+        days.setdefault(day.date, index)
+    return problems
+
+
+def _leave_problems(leave: list[LeaveModel]) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, entry in enumerate(leave):
+        if entry.last < entry.first:
+            problems.append((("leave", index), f"'to' ({entry.last}) is before 'from' ({entry.first})"))
+            continue
+        for other_index, other in enumerate(leave[:index]):
+            if other.engineer == entry.engineer and other.first <= entry.last and entry.first <= other.last:
+                problems.append(
+                    (
+                        ("leave", index),
+                        f"overlaps leave[{other_index}] of {entry.engineer} ({other.first} to {other.last}); "
+                        "merge the two entries",
+                    )
+                )
+    return problems

@@ -1,0 +1,121 @@
+"""`opsdesk who` and `opsdesk rota ...`: who is on duty, and the rota's rules."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from opsdesk import bootstrap
+from opsdesk.config.settings import Settings
+from opsdesk.domain.instants import parse_instant, parse_period_bound
+from opsdesk.domain.rota import Holding
+from opsdesk.entrypoints.cli.exit_codes import ExitCode, reported_errors
+from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
+from opsdesk.services.rota import OnDuty, RotaService, on_duty_dict, violation_dict
+
+rota_app = typer.Typer(
+    help="The rota: check its rules, generate it, export calendars.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+WhenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        metavar="WHEN",
+        help="ISO 8601 instant (wall-clock in the policy's zone without an offset). Default: now.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON for programs.")]
+
+
+def who(ctx: typer.Context, at: WhenOption = None, as_json: JsonOption = False) -> None:
+    """Who is on duty: the support engineer in support hours, the primary and secondary on call."""
+    settings: Settings = ctx.obj
+    with reported_errors():
+        service = bootstrap.rota_service(settings)
+    with reported_errors("--at"):
+        instant = parse_instant(at, service.engine.timezone) if at is not None else None
+    duty = service.who(instant)
+    if as_json:
+        typer.echo(json.dumps(on_duty_dict(service, duty), ensure_ascii=False))
+        return
+    for line in _describe(service, duty):
+        typer.echo(line)
+
+
+def _holder_text(service: RotaService, held: Holding) -> str:
+    if held.engineer is None:
+        if held.leave is not None:
+            note = f": {held.leave.note}" if held.leave.note else ""
+            return f"nobody ({held.leave.engineer} is on leave{note})"
+        return "nobody assigned"
+    name = service.name_of(held.engineer) or "not in engineers"
+    extra = ""
+    if held.override is not None:
+        extra = f"  [override{': ' + held.override.reason if held.override.reason else ''}]"
+    return f"{name} ({held.engineer}){extra}"
+
+
+def _describe(service: RotaService, duty: OnDuty) -> list[str]:
+    tz = service.engine.timezone
+    cover = duty.cover
+    local = cover.at.astimezone(tz)
+    head = f"{clock_text(local, True)}: {COVER_PHRASES[cover.cover]} ({day_phrase(cover.day, cover.holiday)})"
+    if cover.until is not None:
+        until = cover.until.astimezone(tz)
+        head += f" until {clock_text(until, until.date() != local.date())}"
+    lines = [head]
+    lines += [f"  {str(role) + ':':<11}{_holder_text(service, held)}" for role, held in duty.holdings.items()]
+    if duty.next is not None:
+        lines.append("  nobody is on duty; when cover resumes:")
+        lines += ["  " + line for line in _describe(service, duty.next)]
+    return lines
+
+
+def check(
+    ctx: typer.Context,
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="Default: the rota's first day.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Default: the rota's last day.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check every rule of the rota; exit 1 if any is broken."""
+    settings: Settings = ctx.obj
+    with reported_errors():
+        service = bootstrap.rota_service(settings)
+    tz = service.engine.timezone
+    with reported_errors("--from/--to"):
+        lo = parse_period_bound(start, tz, end=False) if start else None
+        hi = parse_period_bound(end, tz, end=True) if end else None
+        violations = service.check(lo, hi)
+    for violation in violations:
+        if as_json:
+            typer.echo(json.dumps(violation_dict(violation, service), ensure_ascii=False))
+        else:
+            typer.echo(
+                f"{violation.code}: {_period(violation.start, violation.end, tz)}: {violation.message}"
+            )
+    if violations:
+        if not as_json:
+            typer.echo(f"{len(violations)} rule violation{'s' if len(violations) != 1 else ''}", err=True)
+        raise typer.Exit(int(ExitCode.FAILED))
+    if not as_json:
+        typer.echo("the rota keeps every rule")
+
+
+def _period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    return f"{clock_text(a, True)} to {clock_text(b, b.date() != a.date())}"
+
+
+rota_app.command("check")(check)

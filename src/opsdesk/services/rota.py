@@ -1,0 +1,125 @@
+"""Rota use cases: who is on duty, the rules checked, and the rota's public JSON shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from opsdesk.domain.errors import PolicyProblem
+from opsdesk.domain.hours import Cover, CoverAt, CoverEngine
+from opsdesk.domain.rota import ON_CALL_ROLES, EngineerId, Holding, Role, Rota, holding
+from opsdesk.domain.rota_check import Violation, check_rota, rota_period
+from opsdesk.services.clock import Clock
+
+ROLES_BY_COVER = {Cover.SUPPORT: (Role.SUPPORT,), Cover.ON_CALL: ON_CALL_ROLES, Cover.NONE: ()}
+
+
+@dataclass(frozen=True)
+class OnDuty:
+    """Who holds each role at an instant (roles not on duty under the cover then are absent)."""
+
+    cover: CoverAt
+    holdings: dict[Role, Holding] = field(default_factory=dict)
+    next: OnDuty | None = None  # when there is no cover: who takes over when it resumes
+
+
+class RotaService:
+    def __init__(self, engine: CoverEngine, rota: Rota, clock: Clock) -> None:
+        self.engine = engine
+        self.rota = rota
+        self.clock = clock
+
+    def who(self, at: datetime | None = None) -> OnDuty:
+        instant = self.clock.now() if at is None else at
+        cover = self.engine.cover_at(instant)
+        holdings = {
+            role: holding(self.rota, role, instant, self.engine.timezone)
+            for role in ROLES_BY_COVER[cover.cover]
+        }
+        following = None
+        if cover.cover is Cover.NONE and cover.until is not None:
+            following = self.who(cover.until)
+        return OnDuty(cover, holdings, following)
+
+    def check(self, start: datetime | None = None, end: datetime | None = None) -> list[Violation]:
+        """Every rule over [start, end); by default the whole period the rota assigns."""
+        period = rota_period(self.rota, self.engine.timezone)
+        if start is None or end is None:
+            if period is None:
+                return []
+            start, end = start or period[0], end or period[1]
+        return check_rota(self.rota, self.engine, start, end)
+
+    def name_of(self, engineer_id: EngineerId) -> str | None:
+        engineer = self.rota.engineer(engineer_id)
+        return engineer.name if engineer else None
+
+
+def override_problems(rota: Rota, engine: CoverEngine) -> list[PolicyProblem]:
+    """Overrides that hold no hours of their duty: almost always a mistyped date or time."""
+    problems = []
+    for index, override in enumerate(rota.overrides):
+        wanted = Cover.SUPPORT if override.role is Role.SUPPORT else Cover.ON_CALL
+        if not any(w.cover is wanted for w in engine.windows(override.start, override.end)):
+            tz = engine.timezone
+            problems.append(
+                PolicyProblem(
+                    f"overrides[{index}]",
+                    f"{override.role} from {override.start.astimezone(tz):%Y-%m-%d %H:%M} to "
+                    f"{override.end.astimezone(tz):%Y-%m-%d %H:%M} holds no {wanted} hours, so it changes "
+                    "nothing; check its dates and times",
+                )
+            )
+    return problems
+
+
+def _person(service: RotaService, engineer_id: EngineerId | None) -> dict[str, str | None] | None:
+    if engineer_id is None:
+        return None
+    return {"id": engineer_id, "name": service.name_of(engineer_id)}
+
+
+def on_duty_dict(service: RotaService, duty: OnDuty) -> dict[str, object]:
+    """The public shape of `who` (CLI `--json`, and later the API)."""
+    tz = service.engine.timezone
+    applied_overrides, applied_leave = [], []
+    for held in duty.holdings.values():
+        if held.override is not None:
+            o = held.override
+            applied_overrides.append(
+                {
+                    "role": str(o.role),
+                    "engineer": o.engineer,
+                    "from": o.start.astimezone(tz).isoformat(),
+                    "to": o.end.astimezone(tz).isoformat(),
+                    "reason": o.reason,
+                }
+            )
+        if held.leave is not None:
+            applied_leave.append(
+                {"role": str(held.role), "engineer": held.leave.engineer, "note": held.leave.note}
+            )
+    result: dict[str, object] = {
+        "at": duty.cover.at.astimezone(tz).isoformat(),
+        "cover": str(duty.cover.cover),
+        "until": duty.cover.until.astimezone(tz).isoformat() if duty.cover.until else None,
+    }
+    for role in Role:
+        role_holding = duty.holdings.get(role)
+        result[str(role)] = _person(service, role_holding.engineer) if role_holding else None
+    result["overrides"] = applied_overrides
+    result["leave"] = applied_leave
+    result["next"] = on_duty_dict(service, duty.next) if duty.next else None
+    return result
+
+
+def violation_dict(violation: Violation, service: RotaService) -> dict[str, object]:
+    tz = service.engine.timezone
+    return {
+        "code": str(violation.code),
+        "start": violation.start.astimezone(tz).isoformat(),
+        "end": violation.end.astimezone(tz).isoformat(),
+        "role": str(violation.role) if violation.role else None,
+        "people": list(violation.people),
+        "message": violation.message,
+    }

@@ -1,0 +1,65 @@
+"""`opsdesk init`, `opsdesk who` and `opsdesk rota check` end to end, as a new user meets them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.e2e.conftest import Run
+from tests.rota_builders import team
+
+
+def test_init_writes_an_example_that_keeps_every_rule(opsdesk: Run, workdir: Path) -> None:
+    written = opsdesk("init")
+    assert written.returncode == 0, written.stderr
+    text = (workdir / "opsdesk.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# opsdesk policy")
+    assert text.count("- {id: ") == 6
+    assert opsdesk("check").returncode == 0
+    checked = opsdesk("rota", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.strip() == "the rota keeps every rule"
+    again = opsdesk("init")
+    assert again.returncode == 1
+    assert "already exists; give --force" in again.stderr
+
+
+def test_who_on_the_example_now_names_people(opsdesk: Run) -> None:
+    assert opsdesk("init").returncode == 0
+    answer = json.loads(opsdesk("who", "--json").stdout)
+    assert abs((datetime.fromisoformat(answer["at"]) - datetime.now(UTC)).total_seconds()) < 30
+    on_duty = answer if answer["cover"] != "none" else answer["next"]
+    roles = ["support"] if on_duty["cover"] == "support" else ["primary", "secondary"]
+    for role in roles:
+        assert on_duty[role]["id"] in {"alice", "bilal", "chen", "dana", "eve", "femi"}
+
+
+def test_who_for_people(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    result = opsdesk("who", "--at", "2026-12-01T16:30")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Tue 01 Dec 2026 16:30 GMT: on-call hours (working day) until 22:00 GMT",
+        "  primary:   Alice (alice)",
+        "  secondary: Bilal (bilal)",
+    ]
+    bad = opsdesk("who", "--at", "teatime")
+    assert bad.returncode == 2
+    assert "--at 'teatime'" in bad.stderr
+
+
+def test_rota_check_lists_violations_and_exits_1(opsdesk: Run, workdir: Path) -> None:
+    document = team(
+        leave=[{"engineer": "bilal", "from": "2026-12-05", "to": "2026-12-05", "note": "wedding"}]
+    )
+    (workdir / "opsdesk.yaml").write_text(json.dumps(document), encoding="utf-8")
+    result = opsdesk("rota", "check")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "on-leave: Sat 05 Dec 2026 07:00 GMT to 22:00 GMT: bilal holds secondary but is on leave (wedding); "
+        "add an override giving the role to someone else"
+    ]
+    as_json = [json.loads(line) for line in opsdesk("rota", "check", "--json").stdout.splitlines()]
+    assert as_json[0]["code"] == "on-leave"
+    assert as_json[0]["people"] == ["bilal"]

@@ -1,0 +1,51 @@
+"""A small team and its rota as plain data, to vary per test and load through the real policy reader."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from opsdesk.services.rota import RotaService
+from tests.builders import engine_for, policy_from_yaml
+from tests.fakes import FixedClock
+
+TEAM: dict[str, Any] = {
+    "engineers": [
+        {"id": "alice", "name": "Alice", "email": "alice@example.org"},
+        {"id": "bilal", "name": "Bilal", "email": "bilal@example.org"},
+        {"id": "chen", "name": "Chen", "email": "chen@example.org"},
+        {"id": "dana", "name": "Dana", "email": "dana@example.org"},
+        {"id": "eve", "name": "Eve", "email": "eve@example.org", "experienced": False},
+        {"id": "omar", "name": "Omar", "email": "omar@example.org", "on-call": False, "support": False},
+    ],
+    "rota": {
+        "on-call": [
+            {"week": "2026-11-30", "primary": "alice", "secondary": "bilal"},
+            {"week": "2026-12-07", "primary": "chen", "secondary": "dana"},
+        ],
+        "support": [
+            {"date": f"2026-12-{d:02d}", "engineer": ["dana", "chen", "bilal", "alice", "eve"][i % 5]}
+            for i, d in enumerate([1, 2, 3, 4, 7, 8, 9, 10, 11])
+        ]
+        + [{"date": "2026-11-30", "engineer": "eve"}],
+    },
+}
+
+
+def team(**changes: Any) -> dict[str, Any]:
+    """TEAM with top-level keys replaced or added."""
+    document = copy.deepcopy(TEAM)
+    document.update(changes)
+    return document
+
+
+def rota_service(
+    document: dict[str, Any], cache_dir: Path, now: str = "2026-12-01T10:00:00+00:00"
+) -> RotaService:
+    policy = policy_from_yaml(json.dumps(document))  # JSON is YAML
+    return RotaService(
+        engine_for(policy, cache_dir), policy.rota, FixedClock(datetime.fromisoformat(now).astimezone(UTC))
+    )
