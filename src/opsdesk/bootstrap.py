@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from opsdesk.adapters.bank_holidays import HolidaysPackageSource, read_govuk_file
 from opsdesk.adapters.clock import SystemClock
+from opsdesk.adapters.rota_solver import HighsPlanSolver
 from opsdesk.config.policy import BankHolidaySettings, Policy, load_policy
+from opsdesk.config.policy_writer import write_plan
 from opsdesk.config.settings import Settings
 from opsdesk.domain.bank_holidays import LayeredCalendar
 from opsdesk.domain.errors import IntegrationError, PolicyError, PolicyProblem
 from opsdesk.domain.hours import CoverEngine
+from opsdesk.domain.rota_plan import Plan
 from opsdesk.services.clock import Clock
 from opsdesk.services.hours import HoursService
 from opsdesk.services.rota import RotaService, override_problems
+from opsdesk.services.rota_generation import Generated, generate
 
 
 def bank_holiday_calendar(rules: BankHolidaySettings, settings: Settings, source: str) -> LayeredCalendar:
@@ -50,6 +55,18 @@ def rota_service(settings: Settings, clock: Clock | None = None) -> RotaService:
     if problems:
         raise PolicyError(problems, policy.source)
     return RotaService(engine, policy.rota, clock or SystemClock())
+
+
+def generate_rota(
+    service: RotaService, first: date, weeks: int, progress: Callable[[str], None] | None = None
+) -> Generated:
+    """Plan `weeks` turns with the HiGHS solver; RotaInfeasibleError says which rule stops it."""
+    solver = HighsPlanSolver(progress=progress)
+    return generate(service.rota, service.engine, solver, first, weeks, progress)
+
+
+def write_rota(settings: Settings, plan: Plan) -> None:
+    write_plan(settings.policy_path, plan)
 
 
 def hours_service(settings: Settings, clock: Clock | None = None) -> HoursService:

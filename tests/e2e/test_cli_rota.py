@@ -63,3 +63,34 @@ def test_rota_check_lists_violations_and_exits_1(opsdesk: Run, workdir: Path) ->
     as_json = [json.loads(line) for line in opsdesk("rota", "check", "--json").stdout.splitlines()]
     assert as_json[0]["code"] == "on-leave"
     assert as_json[0]["people"] == ["bilal"]
+
+
+def test_generate_shows_a_proposal_and_write_keeps_comments(opsdesk: Run, workdir: Path) -> None:
+    assert opsdesk("init").returncode == 0
+    path = workdir / "opsdesk.yaml"
+    original = path.read_text(encoding="utf-8")
+    edited = original.replace("engineers:", "# The team, as of this quarter.\nengineers:", 1)
+    path.write_text(edited, encoding="utf-8")
+    proposal = opsdesk("rota", "generate", "--from", "2027-01-04", "--weeks", "4", env={"COLUMNS": "150"})
+    assert proposal.returncode == 0, proposal.stderr
+    assert "On-call rota: 4 weeks from 2027-01-04" in proposal.stdout
+    assert "solved in" in proposal.stdout and ": optimal" in proposal.stdout
+    assert "nothing written: add --write" in proposal.stdout
+    assert path.read_text(encoding="utf-8") == edited
+    written = opsdesk("rota", "generate", "--from", "2027-01-04", "--weeks", "4", "--write")
+    assert written.returncode == 0, written.stderr
+    after = path.read_text(encoding="utf-8")
+    for line in edited.splitlines():
+        assert line in after.splitlines()  # every comment and line people wrote is still there
+    assert after.count("- {week: 2027-01-") == 4
+    assert opsdesk("rota", "check").returncode == 0
+
+
+def test_generate_refuses_bad_weeks_and_writes_nothing(opsdesk: Run, workdir: Path) -> None:
+    assert opsdesk("init").returncode == 0
+    before = (workdir / "opsdesk.yaml").read_text(encoding="utf-8")
+    for weeks in ("0", "-2"):
+        result = opsdesk("rota", "generate", "--from", "2027-01-04", "--weeks", weeks, "--write")
+        assert result.returncode == 2
+        assert f"--weeks {weeks}: give a number of weeks from 1 to 156" in result.stderr
+    assert (workdir / "opsdesk.yaml").read_text(encoding="utf-8") == before

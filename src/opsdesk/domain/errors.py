@@ -56,3 +56,7 @@ class InvalidPeriodError(DomainError):
 
 class IntegrationError(DomainError):
     """An outside system failed: a file that cannot be read, a vendor API that refused."""
+
+
+class RotaInfeasibleError(DomainError):
+    """No rota keeps every rule: says which rule and which week or day."""

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from opsdesk import bootstrap
 from opsdesk.config.settings import Settings
 from opsdesk.domain.instants import parse_instant, parse_period_bound
-from opsdesk.domain.rota import Holding
-from opsdesk.entrypoints.cli.exit_codes import ExitCode, reported_errors
+from opsdesk.domain.rota import Holding, Role
+from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
 from opsdesk.services.rota import OnDuty, RotaService, on_duty_dict, violation_dict
+from opsdesk.services.rota_generation import Generated
 
 rota_app = typer.Typer(
     help="The rota: check its rules, generate it, export calendars.",
@@ -119,3 +122,77 @@ def _period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
 
 
 rota_app.command("check")(check)
+
+
+def generate_command(
+    ctx: typer.Context,
+    start: Annotated[
+        str, typer.Option("--from", metavar="DATE", help="First week (the turn holding this date).")
+    ],
+    weeks: Annotated[int, typer.Option("--weeks", help="Number of weekly turns to plan.")],
+    write: Annotated[bool, typer.Option("--write", help="Write the rota into the policy file.")] = False,
+) -> None:
+    """Generate the fairest rota that keeps every rule; show it and what changes, or --write it."""
+    settings: Settings = ctx.obj
+    with reported_errors():
+        service = bootstrap.rota_service(settings)
+    if not service.rota.engineers:
+        raise fail(
+            "the policy names no engineers: run `opsdesk init` for an example, or add engineers",
+            ExitCode.FAILED,
+        )
+    with reported_errors("--from"):
+        first = (
+            parse_period_bound(start, service.engine.timezone, end=False)
+            .astimezone(service.engine.timezone)
+            .date()
+        )
+    console = Console(stderr=True)
+    with console.status("planning the rota", spinner="dots") as status, reported_errors():
+        result = bootstrap.generate_rota(service, first, weeks, progress=status.update)
+    _print_plan(service, result)
+    if write:
+        with reported_errors():
+            bootstrap.write_rota(settings, result.plan)
+        typer.echo(
+            f"wrote {len(result.plan.weeks)} weeks and {len(result.plan.support)} support days to "
+            f"{settings.policy_path}"
+        )
+    else:
+        typer.echo("nothing written: add --write to save this rota in the policy file")
+
+
+def _print_plan(service: RotaService, result: Generated) -> None:
+    out = Console()
+    changed = {(c.week_or_day, c.role) for c in result.changes}
+    table = Table(title=f"On-call rota: {len(result.plan.weeks)} weeks from {result.first_week}")
+    for column in ("Week", "Primary", "Secondary", "Support (working days)"):
+        table.add_column(column)
+    support_by_week: dict[date, list[str]] = {}
+    for day, who in sorted(result.plan.support.items()):
+        support_by_week.setdefault(service.rota.turn.week_of(day), []).append(f"{day:%a} {who}")
+    for week, (primary, secondary) in sorted(result.plan.weeks.items()):
+        table.add_row(
+            str(week),
+            f"{primary} *" if (week, Role.PRIMARY) in changed else primary,
+            f"{secondary} *" if (week, Role.SECONDARY) in changed else secondary,
+            ", ".join(support_by_week.get(week, [])),
+        )
+    out.print(table)
+    quality = "optimal" if result.plan.optimal else "best found within the time limit (not proven optimal)"
+    out.print(f"solved in {result.plan.seconds:.2f} s: {quality}")
+    out.print(
+        "fairness (fewest to most per engineer, history included): "
+        + "; ".join(f"{measure} {lo}-{hi}" for measure, (lo, hi) in result.spreads.items())
+    )
+    if result.changes:
+        out.print(f"{len(result.changes)} published assignment(s) change (marked *):")
+        for change in result.changes:
+            out.print(
+                f"  {change.week_or_day} {change.role}: {change.before} -> {change.after} ({change.reason})"
+            )
+    else:
+        out.print("no published assignment changes")
+
+
+rota_app.command("generate")(generate_command)

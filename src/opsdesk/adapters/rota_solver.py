@@ -1,0 +1,191 @@
+"""The rota as an integer program, solved by HiGHS through PuLP: every rule hard, fairness and stability soft."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from opsdesk.domain.errors import IntegrationError
+from opsdesk.domain.rota import EngineerId, Role
+from opsdesk.domain.rota_plan import Plan, PlanProblem
+
+Progress = Callable[[str], None]
+
+
+class HighsPlanSolver:
+    """Deterministic: one thread, a fixed seed, and a model built in a fixed order.
+
+    Objective, in strict priority: keep published assignments (each change costs more than any fairness
+    gain), then the spread (most minus fewest, history included) of primary turns, secondary turns,
+    weekend and bank-holiday on-call days, and support days.
+    """
+
+    def __init__(self, time_limit: float = 60.0, progress: Progress | None = None) -> None:
+        self.time_limit = time_limit
+        self.progress = progress or (lambda _message: None)
+
+    def solve(self, problem: PlanProblem) -> Plan | None:
+        # PuLP costs ~0.4 s to import; only generation needs it.
+        import pulp  # noqa: PLC0415
+
+        started = time.perf_counter()
+        model = pulp.LpProblem("rota", pulp.LpMinimize)
+        x = _on_call_variables(pulp, model, problem)
+        y = _support_variables(pulp, model, problem)
+        fairness = _fairness(pulp, model, problem, x, y)
+        stability = _stability(problem, x, y)
+        weight = 4 * (len(problem.weeks) * 7 + len(problem.support_days)) + 10
+        model += weight * pulp.lpSum(stability) + pulp.lpSum(fairness)
+        self.progress(f"solving: {model.numVariables()} variables, {model.numConstraints()} constraints")
+        solver = pulp.HiGHS(msg=False, timeLimit=self.time_limit, threads=1, random_seed=1)
+        try:
+            with _quiet_stdout():
+                status = model.solve(solver)
+        except pulp.PulpSolverError as exc:
+            raise IntegrationError(f"the HiGHS solver failed: {exc}") from None
+        if pulp.LpStatus[status] != "Optimal" and model.sol_status not in (pulp.LpSolutionIntegerFeasible,):
+            return None
+        optimal = pulp.LpStatus[status] == "Optimal"
+        weeks = {}
+        for week in problem.weeks:
+            primary = _chosen(x, week, Role.PRIMARY)
+            secondary = _chosen(x, week, Role.SECONDARY)
+            weeks[week] = (primary, secondary)
+        support = {day: _chosen_day(y, day) for day in problem.support_days}
+        return Plan(weeks, support, optimal, time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """HiGHS prints a banner from C++ even with output off; keep it out of our standard output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _on_call_variables(
+    pulp: Any, model: Any, problem: PlanProblem
+) -> dict[tuple[EngineerId, Any, Role], Any]:
+    x = {}
+    for w, week in enumerate(problem.weeks):
+        for e, who in enumerate(problem.on_call):
+            for role in (Role.PRIMARY, Role.SECONDARY):
+                var = model.add_variable(f"x_{e}_{w}_{role.value[0]}", cat="Binary")
+                if (who, week) in problem.unavailable_weeks:
+                    model += var == 0, f"leave_{e}_{w}_{role.value[0]}"
+                x[(who, week, role)] = var
+        for role in (Role.PRIMARY, Role.SECONDARY):
+            model += pulp.lpSum(x[(who, week, role)] for who in problem.on_call) == 1, f"one_{role.value}_{w}"
+        for e, who in enumerate(problem.on_call):
+            model += x[(who, week, Role.PRIMARY)] + x[(who, week, Role.SECONDARY)] <= 1, f"both_{e}_{w}"
+            if who not in problem.experienced:
+                model += (
+                    x[(who, week, Role.PRIMARY)]
+                    <= pulp.lpSum(
+                        x[(o, week, Role.SECONDARY)] for o in problem.on_call if o in problem.experienced
+                    ),
+                    f"newcomer_{e}_{w}",
+                )
+            if w > 0:
+                previous = problem.weeks[w - 1]
+                model += x[(who, previous, Role.PRIMARY)] + x[(who, week, Role.PRIMARY)] <= 1, f"run_{e}_{w}"
+    if problem.weeks and problem.previous_primary in problem.on_call:
+        model += x[(problem.previous_primary, problem.weeks[0], Role.PRIMARY)] == 0, "run_before"
+    return x
+
+
+def _support_variables(pulp: Any, model: Any, problem: PlanProblem) -> dict[tuple[EngineerId, Any], Any]:
+    y = {}
+    for d, day in enumerate(problem.support_days):
+        for e, who in enumerate(problem.support):
+            var = model.add_variable(f"y_{e}_{d}", cat="Binary")
+            if (who, day) in problem.unavailable_days:
+                model += var == 0, f"away_{e}_{d}"
+            y[(who, day)] = var
+        model += pulp.lpSum(y[(who, day)] for who in problem.support) == 1, f"support_{d}"
+    sprints: dict[Any, list[Any]] = {}
+    for day in problem.support_days:
+        sprints.setdefault(problem.sprint_of[day], []).append(day)
+    for s, (sprint, days) in enumerate(sorted(sprints.items())):
+        for e, who in enumerate(problem.support):
+            room = problem.max_support_days - problem.support_used[(who, sprint)]
+            model += pulp.lpSum(y[(who, day)] for day in days) <= max(0, room), f"sprint_{e}_{s}"
+    return y
+
+
+def _fairness(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> list[Any]:
+    """Spread variables (most minus fewest, history included) for each measure."""
+    history = problem.history
+    measures = {
+        "p": (
+            problem.on_call,
+            lambda who: history.primary[who] + pulp.lpSum(x[(who, w, Role.PRIMARY)] for w in problem.weeks),
+        ),
+        "s": (
+            problem.on_call,
+            lambda who: (
+                history.secondary[who] + pulp.lpSum(x[(who, w, Role.SECONDARY)] for w in problem.weeks)
+            ),
+        ),
+        "w": (
+            problem.on_call,
+            lambda who: (
+                history.weekend_days[who]
+                + pulp.lpSum(
+                    problem.weekend_days[w] * (x[(who, w, Role.PRIMARY)] + x[(who, w, Role.SECONDARY)])
+                    for w in problem.weeks
+                )
+            ),
+        ),
+        "d": (
+            problem.support,
+            lambda who: history.support_days[who] + pulp.lpSum(y[(who, d)] for d in problem.support_days),
+        ),
+    }
+    spreads = []
+    for name, (people, total) in measures.items():
+        if len(people) < 2:
+            continue
+        most = model.add_variable(f"most_{name}", lowBound=0, cat="Integer")
+        fewest = model.add_variable(f"fewest_{name}", lowBound=0, cat="Integer")
+        for e, who in enumerate(people):
+            count = total(who)  # type: ignore[no-untyped-call]
+            model += most >= count, f"most_{name}_{e}"
+            model += fewest <= count, f"fewest_{name}_{e}"
+        spreads.append(most - fewest)
+    return spreads
+
+
+def _stability(problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> list[Any]:
+    """One unit per published assignment that the plan changes."""
+    kept = []
+    for (week, role), who in problem.published_weeks.items():
+        if (who, week, role) in x:
+            kept.append(1 - x[(who, week, role)])
+        else:
+            kept.append(1)  # not plannable (unknown or opted out): the change is forced
+    for day, who in problem.published_days.items():
+        kept.append(1 - y[(who, day)] if (who, day) in y else 1)
+    return kept
+
+
+def _chosen(x: dict[Any, Any], week: Any, role: Role) -> EngineerId:
+    chosen: EngineerId = next(
+        who for (who, w, r), var in x.items() if w == week and r is role and (var.value() or 0) > 0.5
+    )
+    return chosen
+
+
+def _chosen_day(y: dict[Any, Any], day: Any) -> EngineerId:
+    chosen: EngineerId = next(who for (who, d), var in y.items() if d == day and (var.value() or 0) > 0.5)
+    return chosen

@@ -1,0 +1,206 @@
+"""Planning a rota: the problem a solver is given, what must hold, and what came out of it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Protocol
+
+from opsdesk.domain.rota import WEEK, EngineerId, Role, Rota
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """What each engineer has already done (from the file's history before the planned period)."""
+
+    primary: Counter[EngineerId] = field(default_factory=Counter)
+    secondary: Counter[EngineerId] = field(default_factory=Counter)
+    weekend_days: Counter[EngineerId] = field(
+        default_factory=Counter
+    )  # weekend and bank-holiday on-call days
+    support_days: Counter[EngineerId] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class PlanProblem:
+    """Everything the solver needs, as plain data; built by the service from the policy and the calendar."""
+
+    weeks: tuple[date, ...]
+    support_days: tuple[date, ...]  # the working days in the period
+    on_call: tuple[EngineerId, ...]  # opted in to on-call, in file order
+    support: tuple[EngineerId, ...]  # eligible for the support duty, in file order
+    experienced: frozenset[EngineerId]
+    unavailable_weeks: frozenset[tuple[EngineerId, date]]  # on leave during some day of that turn
+    unavailable_days: frozenset[tuple[EngineerId, date]]
+    weekend_days: dict[date, int]  # per week: its weekend and bank-holiday days
+    previous_primary: EngineerId | None  # the primary of the week before the first planned week
+    sprint_of: dict[date, date]  # each support day's sprint
+    support_used: Counter[tuple[EngineerId, date]]  # support days per (engineer, sprint) outside the period
+    max_support_days: int
+    history: Fairness
+    published_weeks: dict[tuple[date, Role], EngineerId]  # assignments already in the file, to keep
+    published_days: dict[date, EngineerId]
+
+
+@dataclass(frozen=True)
+class Plan:
+    weeks: dict[date, tuple[EngineerId, EngineerId]]  # week -> (primary, secondary)
+    support: dict[date, EngineerId]
+    optimal: bool
+    seconds: float
+
+
+class PlanSolver(Protocol):
+    """Finds the best plan for a problem, or None when no plan keeps every rule."""
+
+    def solve(self, problem: PlanProblem) -> Plan | None: ...
+
+
+@dataclass(frozen=True)
+class Infeasibility:
+    rule: str
+    when: str
+    message: str
+
+
+def infeasibilities(problem: PlanProblem) -> list[Infeasibility]:
+    """Reasons no plan can exist that can be seen without a solver: which rule, which week or day."""
+    found = []
+    for week in problem.weeks:
+        free = [e for e in problem.on_call if (e, week) not in problem.unavailable_weeks]
+        if len(free) < 2:
+            found.append(
+                Infeasibility(
+                    "gap",
+                    f"week of {week}",
+                    f"only {len(free)} engineer(s) opted in to on-call are free that week "
+                    f"({', '.join(free) or 'nobody'}); a primary and a secondary are needed",
+                )
+            )
+        elif not [e for e in free if e in problem.experienced]:
+            found.append(
+                Infeasibility(
+                    "newcomer-without-experienced-secondary",
+                    f"week of {week}",
+                    "no experienced engineer is free that week, and a newcomer needs one",
+                )
+            )
+    for day in problem.support_days:
+        if not [e for e in problem.support if (e, day) not in problem.unavailable_days]:
+            found.append(
+                Infeasibility("gap", str(day), "nobody eligible for the support duty is free that day")
+            )
+    by_sprint: dict[date, list[date]] = {}
+    for day in problem.support_days:
+        by_sprint.setdefault(problem.sprint_of[day], []).append(day)
+    for sprint, days in sorted(by_sprint.items()):
+        capacity = sum(
+            min(
+                max(0, problem.max_support_days - problem.support_used[(e, sprint)]),
+                sum(1 for d in days if (e, d) not in problem.unavailable_days),
+            )
+            for e in problem.support
+        )
+        if capacity < len(days):
+            found.append(
+                Infeasibility(
+                    "support-days-over-limit",
+                    f"sprint from {sprint}",
+                    f"{len(days)} support days to cover but, at {problem.max_support_days} "
+                    f"days each, the free engineers can take only {capacity}",
+                )
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class Change:
+    week_or_day: date
+    role: Role
+    before: EngineerId
+    after: EngineerId
+    reason: str
+
+
+def changes(problem: PlanProblem, plan: Plan, rota: Rota) -> list[Change]:
+    """What the plan changes in the published rota, and which rule forced each change."""
+    found = []
+    for (week, role), before in sorted(problem.published_weeks.items()):
+        primary, secondary = plan.weeks[week]
+        after = primary if role is Role.PRIMARY else secondary
+        if after != before:
+            found.append(Change(week, role, before, after, _week_reason(problem, rota, week, role, before)))
+    for day, before in sorted(problem.published_days.items()):
+        after = plan.support[day]
+        if after != before:
+            found.append(Change(day, Role.SUPPORT, before, after, _day_reason(problem, rota, day, before)))
+    return found
+
+
+def _week_reason(problem: PlanProblem, rota: Rota, week: date, role: Role, who: EngineerId) -> str:
+    engineer = rota.engineer(who)
+    if engineer is None:
+        return f"{who} is not in engineers"
+    if not engineer.on_call:
+        return f"{who} is not opted in to on-call"
+    if (who, week) in problem.unavailable_weeks:
+        return f"{who} is on leave that week"
+    published = {r: problem.published_weeks.get((week, r)) for r in (Role.PRIMARY, Role.SECONDARY)}
+    if published[Role.PRIMARY] == published[Role.SECONDARY]:
+        return f"{who} held both roles"
+    if role is Role.PRIMARY and _primary_before(problem, week) == who:
+        return f"{who} was primary the week before"
+    return "another change that week needed it (a newcomer needs an experienced secondary)"
+
+
+def _primary_before(problem: PlanProblem, week: date) -> EngineerId | None:
+    if week == problem.weeks[0]:
+        return problem.previous_primary
+    return problem.published_weeks.get((week - WEEK, Role.PRIMARY))
+
+
+def _day_reason(problem: PlanProblem, rota: Rota, day: date, who: EngineerId) -> str:
+    engineer = rota.engineer(who)
+    if engineer is None:
+        return f"{who} is not in engineers"
+    if not engineer.support:
+        return f"{who} is not eligible for the support duty"
+    if (who, day) in problem.unavailable_days:
+        return f"{who} is on leave that day"
+    return f"{who} would be over {problem.max_support_days} support days in the sprint"
+
+
+def spreads(problem: PlanProblem, plan: Plan) -> dict[str, tuple[int, int]]:
+    """(fewest, most) per measure among eligible engineers, history included: the fairness achieved."""
+    totals = fairness_totals(problem, plan)
+    result = {}
+    for measure, counts in totals.items():
+        people = problem.support if measure == "support days" else problem.on_call
+        values = [counts[e] for e in people]
+        result[measure] = (min(values), max(values)) if values else (0, 0)
+    return result
+
+
+def fairness_totals(problem: PlanProblem, plan: Plan) -> dict[str, Counter[EngineerId]]:
+    history = problem.history
+    primary, secondary = Counter(history.primary), Counter(history.secondary)
+    weekend, support = Counter(history.weekend_days), Counter(history.support_days)
+    for week, (p, s) in plan.weeks.items():
+        primary[p] += 1
+        secondary[s] += 1
+        weekend[p] += problem.weekend_days[week]
+        weekend[s] += problem.weekend_days[week]
+    for who in plan.support.values():
+        support[who] += 1
+    return {
+        "primary turns": primary,
+        "secondary turns": secondary,
+        "weekend and bank-holiday days": weekend,
+        "support days": support,
+    }
+
+
+def turn_days(week: date) -> list[date]:
+    """The seven dates of a weekly turn that starts on `week`."""
+    return [week + timedelta(days=i) for i in range(7)]
