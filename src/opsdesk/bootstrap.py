@@ -7,6 +7,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from opsdesk.adapters.bank_holidays import HolidaysPackageSource, read_govuk_file
+from opsdesk.adapters.calendar_feed import render_ics
 from opsdesk.adapters.clock import SystemClock
 from opsdesk.adapters.rota_solver import HighsPlanSolver
 from opsdesk.config.policy import BankHolidaySettings, Policy, load_policy
@@ -16,6 +17,7 @@ from opsdesk.domain.bank_holidays import LayeredCalendar
 from opsdesk.domain.errors import IntegrationError, PolicyError, PolicyProblem
 from opsdesk.domain.hours import CoverEngine
 from opsdesk.domain.rota_plan import Plan
+from opsdesk.domain.shifts import Shift
 from opsdesk.services.clock import Clock
 from opsdesk.services.hours import HoursService
 from opsdesk.services.rota import RotaService, override_problems
@@ -63,6 +65,11 @@ def generate_rota(
     """Plan `weeks` turns with the HiGHS solver; RotaInfeasibleError says which rule stops it."""
     solver = HighsPlanSolver(progress=progress)
     return generate(service.rota, service.engine, solver, first, weeks, progress)
+
+
+def calendar(service: RotaService, shifts: list[Shift], title: str) -> bytes:
+    """An iCalendar feed of `shifts`."""
+    return render_ics(shifts, service.engine.timezone, service.name_of, title, service.clock.now())
 
 
 def write_rota(settings: Settings, plan: Plan) -> None:

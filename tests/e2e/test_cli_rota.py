@@ -94,3 +94,21 @@ def test_generate_refuses_bad_weeks_and_writes_nothing(opsdesk: Run, workdir: Pa
         assert result.returncode == 2
         assert f"--weeks {weeks}: give a number of weeks from 1 to 156" in result.stderr
     assert (workdir / "opsdesk.yaml").read_text(encoding="utf-8") == before
+
+
+def test_ics_and_hours_report_from_the_command_line(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    result = opsdesk("rota", "ics", "--engineer", "alice", "--out", "alice.ics")
+    assert result.returncode == 0, result.stderr
+    feed = (workdir / "alice.ics").read_text(encoding="utf-8")
+    assert feed.startswith("BEGIN:VCALENDAR")
+    assert "DTSTART;TZID=Europe/London:20261130T070000" in feed
+    unknown = opsdesk("rota", "ics", "--engineer", "zed")
+    assert unknown.returncode == 2
+    assert "--engineer 'zed': not in engineers" in unknown.stderr
+    csv_text = opsdesk("report", "hours", "--from", "2026-11-30", "--to", "2026-12-06", "--csv").stdout
+    lines = csv_text.splitlines()
+    assert lines[0].startswith("engineer,primary_working_day_hours,primary_weekend_hours,")
+    assert lines[1].startswith("alice,40.0,30.0,0.0,")
+    backwards = opsdesk("report", "hours", "--from", "2026-12-06", "--to", "2026-11-30")
+    assert backwards.returncode == 2

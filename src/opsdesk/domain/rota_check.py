@@ -6,12 +6,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from opsdesk.domain.hours import Cover, CoverEngine
+from opsdesk.domain.hours import CoverEngine
 from opsdesk.domain.instants import local_midnight
-from opsdesk.domain.rota import ON_CALL_ROLES, WEEK, EngineerId, Holding, Role, Rota, holding
+from opsdesk.domain.rota import EngineerId, Holding, Role, Rota
+from opsdesk.domain.shifts import duty_intervals
 
 
 class Code(StrEnum):
@@ -53,32 +53,10 @@ def check_rota(rota: Rota, engine: CoverEngine, start: datetime, end: datetime) 
     return sorted(found, key=lambda v: (v.start, v.code, v.role or "", v.people))
 
 
-def _change_points(rota: Rota, tz: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
-    points = {start, end}
-    day = start.astimezone(tz).date()
-    while (midnight := local_midnight(day, tz)) < end:
-        points.add(midnight)
-        day += timedelta(days=1)
-    week = rota.turn.week_at(start, tz)
-    while (turn := rota.turn.start(week, tz)) < end:
-        points.add(turn)
-        week += WEEK
-    for override in rota.overrides:
-        points.update({override.start, override.end})
-    return sorted(p for p in points if start <= p <= end)
-
-
 def _duty_violations(rota: Rota, engine: CoverEngine, start: datetime, end: datetime) -> list[Violation]:
-    tz = engine.timezone
     found: list[Violation] = []
-    for window in engine.windows(start, end):
-        if window.cover is Cover.NONE:
-            continue
-        roles = (Role.SUPPORT,) if window.cover is Cover.SUPPORT else ON_CALL_ROLES
-        points = _change_points(rota, tz, window.start, window.end)
-        for a, b in pairwise(points):
-            holdings = {role: holding(rota, role, a, tz) for role in roles}
-            found += _rules_at(rota, holdings, a, b)
+    for interval in duty_intervals(rota, engine, start, end):
+        found += _rules_at(rota, interval.holdings, interval.start, interval.end)
     return found
 
 

@@ -9,7 +9,9 @@ from opsdesk.domain.errors import PolicyProblem
 from opsdesk.domain.hours import Cover, CoverAt, CoverEngine
 from opsdesk.domain.rota import ON_CALL_ROLES, EngineerId, Holding, Role, Rota, holding
 from opsdesk.domain.rota_check import Violation, check_rota, rota_period
+from opsdesk.domain.shifts import Shift, shifts
 from opsdesk.services.clock import Clock
+from opsdesk.services.reports import EngineerHours, hours_report
 
 ROLES_BY_COVER = {Cover.SUPPORT: (Role.SUPPORT,), Cover.ON_CALL: ON_CALL_ROLES, Cover.NONE: ()}
 
@@ -43,12 +45,32 @@ class RotaService:
 
     def check(self, start: datetime | None = None, end: datetime | None = None) -> list[Violation]:
         """Every rule over [start, end); by default the whole period the rota assigns."""
+        period = self.period(start, end)
+        return check_rota(self.rota, self.engine, *period) if period else []
+
+    def period(self, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime] | None:
+        """[start, end), each defaulting to the edge of what the rota assigns."""
+        if start is not None and end is not None:
+            return start, end
         period = rota_period(self.rota, self.engine.timezone)
-        if start is None or end is None:
-            if period is None:
-                return []
-            start, end = start or period[0], end or period[1]
-        return check_rota(self.rota, self.engine, start, end)
+        if period is None:
+            return None
+        return start or period[0], end or period[1]
+
+    def shifts(
+        self, start: datetime | None = None, end: datetime | None = None, engineer: EngineerId | None = None
+    ) -> list[Shift]:
+        """Duty as held (overrides and leave applied), within the cover windows."""
+        period = self.period(start, end)
+        if period is None:
+            return []
+        found = shifts(self.rota, self.engine, *period)
+        return [s for s in found if engineer is None or s.engineer == engineer]
+
+    def hours(self, start: datetime, end: datetime) -> list[EngineerHours]:
+        return hours_report(
+            self.shifts(start, end), [e.id for e in self.rota.engineers], self.engine.timezone
+        )
 
     def name_of(self, engineer_id: EngineerId) -> str | None:
         engineer = self.rota.engineer(engineer_id)

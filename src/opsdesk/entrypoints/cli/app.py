@@ -52,6 +52,7 @@ app.command("check")(policy.check)
 app.command("who")(rota.who)
 app.command("init")(policy.init)
 app.add_typer(rota.rota_app, name="rota")
+app.add_typer(rota.report_app, name="report")
 policy_app = typer.Typer(
     help="The policy file: its JSON Schema.", no_args_is_help=True, rich_markup_mode=None
 )

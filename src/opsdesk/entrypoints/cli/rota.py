@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -13,8 +16,9 @@ from rich.table import Table
 
 from opsdesk import bootstrap
 from opsdesk.config.settings import Settings
+from opsdesk.domain.errors import InvalidPeriodError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
-from opsdesk.domain.rota import Holding, Role
+from opsdesk.domain.rota import EngineerId, Holding, Role
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
 from opsdesk.services.rota import OnDuty, RotaService, on_duty_dict, violation_dict
@@ -196,3 +200,85 @@ def _print_plan(service: RotaService, result: Generated) -> None:
 
 
 rota_app.command("generate")(generate_command)
+
+
+def ics_command(
+    ctx: typer.Context,
+    engineer: Annotated[
+        str | None, typer.Option("--engineer", metavar="ID", help="One engineer's duty only.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", metavar="FILE", help="Write here (default: stdout).")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="Default: the rota's first day.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Default: the rota's last day.")
+    ] = None,
+) -> None:
+    """An iCalendar feed of the real duty windows (not 24/7 weeks), one event per shift."""
+    settings: Settings = ctx.obj
+    with reported_errors():
+        service = bootstrap.rota_service(settings)
+    if engineer is not None and service.rota.engineer(EngineerId(engineer)) is None:
+        known = ", ".join(e.id for e in service.rota.engineers) or "none"
+        raise fail(f"--engineer {engineer!r}: not in engineers (known: {known})", ExitCode.USAGE)
+    tz = service.engine.timezone
+    with reported_errors("--from/--to"):
+        lo = parse_period_bound(start, tz, end=False) if start else None
+        hi = parse_period_bound(end, tz, end=True) if end else None
+        found = service.shifts(lo, hi, EngineerId(engineer) if engineer else None)
+    title = f"opsdesk rota: {engineer}" if engineer else "opsdesk rota"
+    feed = bootstrap.calendar(service, found, title)
+    if out is None:
+        sys.stdout.buffer.write(feed)
+    else:
+        out.write_bytes(feed)
+        typer.echo(f"wrote {len(found)} shifts to {out}", err=True)
+
+
+rota_app.command("ics")(ics_command)
+report_app = typer.Typer(help="Reports over the rota.", no_args_is_help=True, rich_markup_mode=None)
+
+
+def hours_command(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day.")],
+    end: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day, included.")],
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="CSV for a spreadsheet or an allowance claim.")
+    ] = False,
+) -> None:
+    """Hours per engineer: on call as primary and secondary by kind of day, and support days."""
+    settings: Settings = ctx.obj
+    with reported_errors():
+        service = bootstrap.rota_service(settings)
+    tz = service.engine.timezone
+    with reported_errors("--from/--to"):
+        lo, hi = parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
+        if hi <= lo:
+            raise InvalidPeriodError(f"--to {end} is before --from {start}")
+        rows = [row.as_dict() for row in service.hours(lo, hi)]
+    if as_csv:
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=list(rows[0]) if rows else ["engineer"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    table = Table(title=f"Hours from {start} to {end} ({tz.key})")
+    headings = ["Engineer", "P wd", "P we", "P bh", "S wd", "S we", "S bh", "Support days"]
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading == "Engineer" else "right", no_wrap=True)
+    for row in rows:
+        values = [v for k, v in row.items() if k != "support_hours"]
+        table.add_row(*[str(v) for v in values])
+    Console().print(table)
+    Console().print(
+        "P/S: hours on call as primary/secondary on working days (wd), weekends (we) and bank "
+        "holidays (bh), counted from the real windows"
+    )
+
+
+report_app.command("hours")(hours_command)
