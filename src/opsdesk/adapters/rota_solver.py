@@ -50,12 +50,13 @@ class HighsPlanSolver:
         if pulp.LpStatus[status] != "Optimal" and model.sol_status not in (pulp.LpSolutionIntegerFeasible,):
             return None
         optimal = pulp.LpStatus[status] == "Optimal"
+        chosen = {(who, week, role) for (who, week, role), var in x.items() if (var.value() or 0) > 0.5}
         weeks = {}
         for week in problem.weeks:
-            primary = _chosen(x, week, Role.PRIMARY)
-            secondary = _chosen(x, week, Role.SECONDARY)
+            primary = next(who for who in problem.on_call if (who, week, Role.PRIMARY) in chosen)
+            secondary = next(who for who in problem.on_call if (who, week, Role.SECONDARY) in chosen)
             weeks[week] = (primary, secondary)
-        support = {day: _chosen_day(y, day) for day in problem.support_days}
+        support = {day: who for (who, day), var in y.items() if (var.value() or 0) > 0.5}
         return Plan(weeks, support, optimal, time.perf_counter() - started)
 
 
@@ -152,12 +153,23 @@ def _fairness(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y:
             lambda who: history.support_days[who] + pulp.lpSum(y[(who, d)] for d in problem.support_days),
         ),
     }
+    # Each measure's total over everyone is fixed (history plus what the period needs), so the most is at
+    # least the average rounded up and the fewest at most the average rounded down. Saying so gives the
+    # solver a tight bound at once instead of a long search through look-alike rotas.
+    weekend_total = 2 * sum(problem.weekend_days[w] for w in problem.weeks)
+    totals = {
+        "p": sum(history.primary[e] for e in problem.on_call) + len(problem.weeks),
+        "s": sum(history.secondary[e] for e in problem.on_call) + len(problem.weeks),
+        "w": sum(history.weekend_days[e] for e in problem.on_call) + weekend_total,
+        "d": sum(history.support_days[e] for e in problem.support) + len(problem.support_days),
+    }
     spreads = []
     for name, (people, total) in measures.items():
         if len(people) < 2:
             continue
-        most = model.add_variable(f"most_{name}", lowBound=0, cat="Integer")
-        fewest = model.add_variable(f"fewest_{name}", lowBound=0, cat="Integer")
+        floor, remainder = divmod(totals[name], len(people))
+        most = model.add_variable(f"most_{name}", lowBound=floor + (1 if remainder else 0), cat="Integer")
+        fewest = model.add_variable(f"fewest_{name}", lowBound=0, upBound=floor, cat="Integer")
         for e, who in enumerate(people):
             count = total(who)  # type: ignore[no-untyped-call]
             model += most >= count, f"most_{name}_{e}"
@@ -177,15 +189,3 @@ def _stability(problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> li
     for day, who in problem.published_days.items():
         kept.append(1 - y[(who, day)] if (who, day) in y else 1)
     return kept
-
-
-def _chosen(x: dict[Any, Any], week: Any, role: Role) -> EngineerId:
-    chosen: EngineerId = next(
-        who for (who, w, r), var in x.items() if w == week and r is role and (var.value() or 0) > 0.5
-    )
-    return chosen
-
-
-def _chosen_day(y: dict[Any, Any], day: Any) -> EngineerId:
-    chosen: EngineerId = next(who for (who, d), var in y.items() if d == day and (var.value() or 0) > 0.5)
-    return chosen
