@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from opsdesk.config.defaults import DEFAULT_HOURS
-from opsdesk.config.policy import default_policy, load_policy
+from opsdesk.config.loading import load_policy
+from opsdesk.config.policy import default_policy
 from opsdesk.config.policy_model import PolicyModel, json_schema_text
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import PolicyError

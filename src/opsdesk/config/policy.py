@@ -7,9 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from opsdesk.config.defaults import DEFAULT_DIVISION, default_hours_policy
-from opsdesk.config.settings import Settings
 from opsdesk.domain.bank_holidays import Division
-from opsdesk.domain.errors import PolicyError, PolicyProblem
 from opsdesk.domain.hours import HoursPolicy
 from opsdesk.domain.rota import Rota
 
@@ -35,19 +33,3 @@ class Policy:
 
 def default_policy() -> Policy:
     return Policy(hours=default_hours_policy(), bank_holidays=BankHolidaySettings())
-
-
-def load_policy(settings: Settings) -> Policy:
-    """The policy from the file the settings name, validated whole; the defaults when there is none."""
-    path = settings.policy_path
-    if not path.exists():
-        if settings.policy_path_explicit:
-            raise PolicyError(
-                [PolicyProblem("", "no such file; give the path of a policy file, or omit --config")],
-                source=str(path),
-            )
-        return default_policy()
-    # Imported only when a file exists: validation (pydantic, ruamel.yaml) costs ~0.2 s to import.
-    from opsdesk.config.policy_file import read_policy_file  # noqa: PLC0415
-
-    return read_policy_file(path)

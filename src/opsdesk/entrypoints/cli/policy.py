@@ -7,7 +7,7 @@ import typer
 from opsdesk import bootstrap
 from opsdesk.config.defaults import DEFAULT_TIMEZONE
 from opsdesk.config.example import example_policy
-from opsdesk.config.policy import load_policy
+from opsdesk.config.loading import load_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import Cover, DayKind
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
@@ -19,6 +19,11 @@ def check(ctx: typer.Context) -> None:
     with reported_errors():
         policy = load_policy(settings)
         bootstrap.cover_engine(policy, settings)
+        if policy.rota.engineers or policy.rota.on_call or policy.rota.overrides:
+            # Overrides are checked against the hours: loaded only when the file has a rota.
+            from opsdesk.bootstrap import rota  # noqa: PLC0415
+
+            rota.rota_service(settings)
     hours = policy.hours
     typer.echo(f"{policy.source}: valid")
     typer.echo(f"  time zone: {hours.timezone.key}")
@@ -30,6 +35,20 @@ def check(ctx: typer.Context) -> None:
         windows = hours.windows_for(kind)
         listed = ", ".join(str(w) for w in windows) or "no cover"
         typer.echo(f"  {kind}: {listed}")
+    team = policy.rota
+    if team.engineers:
+        on_call = sum(1 for e in team.engineers if e.on_call)
+        typer.echo(
+            f"  engineers: {len(team.engineers)} ({on_call} on call, "
+            f"{sum(1 for e in team.engineers if not e.experienced)} new)"
+        )
+        if team.on_call:
+            weeks = sorted(a.week for a in team.on_call)
+            typer.echo(
+                f"  rota: {len(weeks)} on-call weeks from {weeks[0]} to {weeks[-1]}, "
+                f"{len(team.support)} support days, {len(team.leave)} leave entries, "
+                f"{len(team.overrides)} overrides"
+            )
     if all(w.cover is not Cover.SUPPORT for kind in DayKind for w in hours.windows_for(kind)):
         typer.echo("  note: no support hours are defined")
 

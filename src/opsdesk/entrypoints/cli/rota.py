@@ -7,22 +7,36 @@ import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from opsdesk import bootstrap
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import InvalidPeriodError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.rota import EngineerId, Holding, Role
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
-from opsdesk.services.rota import OnDuty, RotaService, on_duty_dict, violation_dict
-from opsdesk.services.rota_generation import Generated
+
+if TYPE_CHECKING:
+    from opsdesk.services.rota import OnDuty, RotaService
+    from opsdesk.services.rota_generation import Generated
+
+
+def _wiring() -> ModuleType:
+    """The rota's machinery, loaded when a rota command runs: `opsdesk hours` never pays for it."""
+    from opsdesk.bootstrap import rota  # noqa: PLC0415
+
+    return rota
+
+
+def _service(settings: Settings) -> RotaService:
+    with reported_errors():
+        service: RotaService = _wiring().rota_service(settings)
+    return service
+
 
 rota_app = typer.Typer(
     help="The rota: check its rules, generate it, export calendars.",
@@ -45,12 +59,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="JSON for programs.")]
 def who(ctx: typer.Context, at: WhenOption = None, as_json: JsonOption = False) -> None:
     """Who is on duty: the support engineer in support hours, the primary and secondary on call."""
     settings: Settings = ctx.obj
-    with reported_errors():
-        service = bootstrap.rota_service(settings)
+    service = _service(settings)
     with reported_errors("--at"):
         instant = parse_instant(at, service.engine.timezone) if at is not None else None
     duty = service.who(instant)
     if as_json:
+        from opsdesk.services.rota import on_duty_dict  # noqa: PLC0415
+
         typer.echo(json.dumps(on_duty_dict(service, duty), ensure_ascii=False))
         return
     for line in _describe(service, duty):
@@ -98,13 +113,14 @@ def check(
 ) -> None:
     """Check every rule of the rota; exit 1 if any is broken."""
     settings: Settings = ctx.obj
-    with reported_errors():
-        service = bootstrap.rota_service(settings)
+    service = _service(settings)
     tz = service.engine.timezone
     with reported_errors("--from/--to"):
         lo = parse_period_bound(start, tz, end=False) if start else None
         hi = parse_period_bound(end, tz, end=True) if end else None
         violations = service.check(lo, hi)
+    from opsdesk.services.rota import violation_dict  # noqa: PLC0415
+
     for violation in violations:
         if as_json:
             typer.echo(json.dumps(violation_dict(violation, service), ensure_ascii=False))
@@ -138,8 +154,7 @@ def generate_command(
 ) -> None:
     """Generate the fairest rota that keeps every rule; show it and what changes, or --write it."""
     settings: Settings = ctx.obj
-    with reported_errors():
-        service = bootstrap.rota_service(settings)
+    service = _service(settings)
     if not service.rota.engineers:
         raise fail(
             "the policy names no engineers: run `opsdesk init` for an example, or add engineers",
@@ -151,13 +166,15 @@ def generate_command(
             .astimezone(service.engine.timezone)
             .date()
         )
+    from rich.console import Console  # noqa: PLC0415  (Rich costs ~0.1 s: only for these commands)
+
     console = Console(stderr=True)
     with console.status("planning the rota", spinner="dots") as status, reported_errors():
-        result = bootstrap.generate_rota(service, first, weeks, progress=status.update)
+        result = _wiring().generate_rota(service, first, weeks, progress=status.update)
     _print_plan(service, result)
     if write:
         with reported_errors():
-            bootstrap.write_rota(settings, result.plan)
+            _wiring().write_rota(settings, result.plan)
         typer.echo(
             f"wrote {len(result.plan.weeks)} weeks and {len(result.plan.support)} support days to "
             f"{settings.policy_path}"
@@ -167,6 +184,9 @@ def generate_command(
 
 
 def _print_plan(service: RotaService, result: Generated) -> None:
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
     out = Console()
     changed = {(c.week_or_day, c.role) for c in result.changes}
     table = Table(title=f"On-call rota: {len(result.plan.weeks)} weeks from {result.first_week}")
@@ -219,8 +239,7 @@ def ics_command(
 ) -> None:
     """An iCalendar feed of the real duty windows (not 24/7 weeks), one event per shift."""
     settings: Settings = ctx.obj
-    with reported_errors():
-        service = bootstrap.rota_service(settings)
+    service = _service(settings)
     if engineer is not None and service.rota.engineer(EngineerId(engineer)) is None:
         known = ", ".join(e.id for e in service.rota.engineers) or "none"
         raise fail(f"--engineer {engineer!r}: not in engineers (known: {known})", ExitCode.USAGE)
@@ -230,7 +249,7 @@ def ics_command(
         hi = parse_period_bound(end, tz, end=True) if end else None
         found = service.shifts(lo, hi, EngineerId(engineer) if engineer else None)
     title = f"opsdesk rota: {engineer}" if engineer else "opsdesk rota"
-    feed = bootstrap.calendar(service, found, title)
+    feed = _wiring().calendar(service, found, title)
     if out is None:
         sys.stdout.buffer.write(feed)
     else:
@@ -252,8 +271,7 @@ def hours_command(
 ) -> None:
     """Hours per engineer: on call as primary and secondary by kind of day, and support days."""
     settings: Settings = ctx.obj
-    with reported_errors():
-        service = bootstrap.rota_service(settings)
+    service = _service(settings)
     tz = service.engine.timezone
     with reported_errors("--from/--to"):
         lo, hi = parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
@@ -267,6 +285,9 @@ def hours_command(
         writer.writeheader()
         writer.writerows(rows)
         return
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
     table = Table(title=f"Hours from {start} to {end} ({tz.key})")
     headings = ["Engineer", "P wd", "P we", "P bh", "S wd", "S we", "S bh", "Support days"]
     for heading in headings:
