@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from opsdesk.config.defaults import (
     DEFAULT_DIVISION,
@@ -18,6 +17,7 @@ from opsdesk.config.defaults import (
     WEEKDAY_NAMES,
     windows_from_text,
 )
+from opsdesk.config.field_types import Day, StrictModel, Weekday
 from opsdesk.config.policy import BankHolidaySettings, Policy
 from opsdesk.config.rota_model import (
     EngineerModel,
@@ -46,31 +46,13 @@ def _check_timezone(name: str) -> str:
     return name
 
 
-def _strict_date(value: object) -> object:
-    # Only a real date or "YYYY-MM-DD": a bare number must not become a date from a Unix timestamp.
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError("expected a date as YYYY-MM-DD")
-
-
 WindowText = Annotated[
     str, AfterValidator(_check_window), Field(pattern=WINDOW_PATTERN, examples=["09:00-16:00"])
 ]
 TimezoneText = Annotated[str, AfterValidator(_check_timezone)]
-Day = Annotated[date, BeforeValidator(_strict_date)]
-Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
-
-
-class DayHours(_Strict):
+class DayHours(StrictModel):
     """The windows of one kind of day, per cover. Time in no window has no cover."""
 
     support: list[WindowText] = Field(default_factory=list, description="support (in-hours) windows")
@@ -92,7 +74,7 @@ def _default_day(kind: DayKind) -> DayHours:
     return DayHours.model_validate(DEFAULT_HOURS[kind])
 
 
-class Hours(_Strict):
+class Hours(StrictModel):
     """Hours per kind of day. A bank holiday is a weekday listed as one; it usually takes weekend hours."""
 
     working_day: DayHours = Field(alias="working-day")
@@ -100,12 +82,12 @@ class Hours(_Strict):
     bank_holiday: DayHours = Field(alias="bank-holiday")
 
 
-class ExtraDay(_Strict):
+class ExtraDay(StrictModel):
     date: Day
     name: str = Field(min_length=1, max_length=200)
 
 
-class BankHolidays(_Strict):
+class BankHolidays(StrictModel):
     division: Division = Field(
         default=DEFAULT_DIVISION, description="the UK division whose bank holidays apply"
     )
@@ -126,7 +108,7 @@ class BankHolidays(_Strict):
         return self
 
 
-class PolicyModel(_Strict):
+class PolicyModel(StrictModel):
     """opsdesk's policy file (opsdesk.yaml)."""
 
     model_config = ConfigDict(title="opsdesk policy")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from opsdesk.config.defaults import WEEKDAY_NAMES
+from opsdesk.config.field_types import Day, StrictModel, Weekday
 from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.hours import parse_clock
 from opsdesk.domain.instants import parse_instant
@@ -30,18 +31,6 @@ Problem = tuple[Loc, str]
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 
 
-def _strict_date(value: object) -> object:
-    # Only a real date or "YYYY-MM-DD": a bare number must not become a date from a Unix timestamp.
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError("expected a date as YYYY-MM-DD")
-
-
 def _clock_time(text: str) -> str:
     minute = parse_clock(text)
     if minute is None or minute >= 24 * 60:
@@ -49,16 +38,10 @@ def _clock_time(text: str) -> str:
     return text
 
 
-Day = Annotated[date, BeforeValidator(_strict_date)]
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="lower-case letters, digits, '.', '_' or '-'")]
-Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
-
-
-class EngineerModel(_Strict):
+class EngineerModel(StrictModel):
     id: Id
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)
@@ -72,12 +55,12 @@ class EngineerModel(_Strict):
     support: bool = Field(default=True, description="may take the daytime support duty")
 
 
-class TurnModel(_Strict):
+class TurnModel(StrictModel):
     starts: Weekday = "monday"
     at: Annotated[str, AfterValidator(_clock_time)] = Field(default="07:00", description="HH:MM, local")
 
 
-class SupportDutyModel(_Strict):
+class SupportDutyModel(StrictModel):
     max_days_per_sprint: int = Field(default=3, ge=0, le=14, alias="max-days-per-sprint")
     sprint_days: int = Field(default=14, ge=1, le=56, alias="sprint-days")
     first_sprint: Day = Field(
@@ -85,32 +68,32 @@ class SupportDutyModel(_Strict):
     )
 
 
-class OnCallWeekModel(_Strict):
+class OnCallWeekModel(StrictModel):
     week: Day = Field(description="the date the turn starts")
     primary: Id | None = None
     secondary: Id | None = None
 
 
-class SupportDayModel(_Strict):
+class SupportDayModel(StrictModel):
     date: Day
     engineer: Id
 
 
-class RotaModel(_Strict):
+class RotaModel(StrictModel):
     turn: TurnModel = Field(default_factory=TurnModel)
     support_duty: SupportDutyModel = Field(default_factory=SupportDutyModel, alias="support-duty")
     on_call: list[OnCallWeekModel] = Field(default_factory=list, alias="on-call")
     support: list[SupportDayModel] = Field(default_factory=list)
 
 
-class LeaveModel(_Strict):
+class LeaveModel(StrictModel):
     engineer: Id
     first: Day = Field(alias="from")
     last: Day = Field(alias="to", description="the last day of leave, included")
     note: str = Field(default="", max_length=200)
 
 
-class OverrideModel(_Strict):
+class OverrideModel(StrictModel):
     role: Role
     engineer: Id
     start: str = Field(

@@ -54,6 +54,21 @@ WhenOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON for programs.")]
+FromOption = Annotated[
+    str | None, typer.Option("--from", metavar="DATE", help="Default: the rota's first day.")
+]
+ToOption = Annotated[str | None, typer.Option("--to", metavar="DATE", help="Default: the rota's last day.")]
+
+
+def _bounds(
+    service: RotaService, start: str | None, end: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """--from/--to as instants (dates mean whole days, --to included); None where not given."""
+    tz = service.engine.timezone
+    with reported_errors("--from/--to"):
+        lo = parse_period_bound(start, tz, end=False) if start else None
+        hi = parse_period_bound(end, tz, end=True) if end else None
+    return lo, hi
 
 
 def who(ctx: typer.Context, at: WhenOption = None, as_json: JsonOption = False) -> None:
@@ -103,21 +118,16 @@ def _describe(service: RotaService, duty: OnDuty) -> list[str]:
 
 def check(
     ctx: typer.Context,
-    start: Annotated[
-        str | None, typer.Option("--from", metavar="DATE", help="Default: the rota's first day.")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", metavar="DATE", help="Default: the rota's last day.")
-    ] = None,
+    start: FromOption = None,
+    end: ToOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check every rule of the rota; exit 1 if any is broken."""
     settings: Settings = ctx.obj
     service = _service(settings)
     tz = service.engine.timezone
+    lo, hi = _bounds(service, start, end)
     with reported_errors("--from/--to"):
-        lo = parse_period_bound(start, tz, end=False) if start else None
-        hi = parse_period_bound(end, tz, end=True) if end else None
         violations = service.check(lo, hi)
     from opsdesk.services.rota import violation_dict  # noqa: PLC0415
 
@@ -230,12 +240,8 @@ def ics_command(
     out: Annotated[
         Path | None, typer.Option("--out", metavar="FILE", help="Write here (default: stdout).")
     ] = None,
-    start: Annotated[
-        str | None, typer.Option("--from", metavar="DATE", help="Default: the rota's first day.")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", metavar="DATE", help="Default: the rota's last day.")
-    ] = None,
+    start: FromOption = None,
+    end: ToOption = None,
 ) -> None:
     """An iCalendar feed of the real duty windows (not 24/7 weeks), one event per shift."""
     settings: Settings = ctx.obj
@@ -243,10 +249,8 @@ def ics_command(
     if engineer is not None and service.rota.engineer(EngineerId(engineer)) is None:
         known = ", ".join(e.id for e in service.rota.engineers) or "none"
         raise fail(f"--engineer {engineer!r}: not in engineers (known: {known})", ExitCode.USAGE)
-    tz = service.engine.timezone
+    lo, hi = _bounds(service, start, end)
     with reported_errors("--from/--to"):
-        lo = parse_period_bound(start, tz, end=False) if start else None
-        hi = parse_period_bound(end, tz, end=True) if end else None
         found = service.shifts(lo, hi, EngineerId(engineer) if engineer else None)
     title = f"opsdesk rota: {engineer}" if engineer else "opsdesk rota"
     feed = _wiring().calendar(service, found, title)
