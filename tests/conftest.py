@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from opsdesk import bootstrap
+from opsdesk.adapters.db.engine import make_engine, upgrade
 from opsdesk.config.policy import default_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import CoverEngine
@@ -38,3 +42,51 @@ def workdir(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("OPSDESK_CONFIG", raising=False)
     monkeypatch.setenv("OPSDESK_CACHE_DIR", str(cache_dir))
     return tmp_path
+
+
+# The local server CI provides (trust auth, user root or postgres, database test); never skipped.
+POSTGRES_URLS = [
+    os.environ.get("OPSDESK_TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    errors = []
+    for url in POSTGRES_URLS:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return url
+        except SQLAlchemyError as exc:
+            errors.append(f"{url}: {str(exc).splitlines()[0]}")
+        finally:
+            engine.dispose()
+    pytest.fail("PostgreSQL is needed for these tests and none answered:\n" + "\n".join(errors))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database: a SQLite file, and a fresh schema on the local PostgreSQL (never skipped)."""
+    if request.param == "sqlite":
+        database = make_engine(f"sqlite:///{tmp_path / 'opsdesk.db'}")
+        upgrade(database)
+        yield database
+        database.dispose()
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    database = make_engine(url, schema=schema)
+    try:
+        upgrade(database)
+        yield database
+    finally:
+        database.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_POLICY_FILE = "opsdesk.yaml"
+DEFAULT_DATABASE_URL = "sqlite:///opsdesk.db"  # a file in the working folder
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class Settings:
     # True when the path was given (--config or OPSDESK_CONFIG): then a missing file is an error.
     policy_path_explicit: bool
     cache_dir: Path | None
+    database_url: str = DEFAULT_DATABASE_URL
 
     @classmethod
     def from_environment(
@@ -27,6 +29,7 @@ class Settings:
             policy_path=Path(given or DEFAULT_POLICY_FILE),
             policy_path_explicit=given is not None,
             cache_dir=_cache_dir(env),
+            database_url=env.get("OPSDESK_DATABASE_URL") or DEFAULT_DATABASE_URL,
         )
 
 

@@ -9,7 +9,7 @@ import typer
 
 from opsdesk import __version__
 from opsdesk.config.settings import Settings
-from opsdesk.entrypoints.cli import hours, policy, rota
+from opsdesk.entrypoints.cli import hours, policy, rota, storage
 
 app = typer.Typer(
     name="opsdesk",
@@ -53,6 +53,9 @@ app.command("who")(rota.who)
 app.command("init")(policy.init)
 app.add_typer(rota.rota_app, name="rota")
 app.add_typer(rota.report_app, name="report")
+app.add_typer(storage.db_app, name="db")
+app.add_typer(storage.outbox_app, name="outbox")
+app.command("worker")(storage.worker_command)
 policy_app = typer.Typer(
     help="The policy file: its JSON Schema.", no_args_is_help=True, rich_markup_mode=None
 )

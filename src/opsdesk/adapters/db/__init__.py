@@ -1,0 +1,1 @@
+"""Storage on SQLite (the default) and PostgreSQL: SQLAlchemy tables, the engine, Alembic migrations."""

@@ -1,0 +1,98 @@
+"""The database engine: SQLite (WAL, one writer with BEGIN IMMEDIATE) or PostgreSQL, and its migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from opsdesk.domain.errors import IntegrationError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str, schema: str | None = None) -> Engine:
+    """An engine for `url`; `schema` (PostgreSQL only) keeps every table in that schema, as tests do."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise IntegrationError(
+            f"OPSDESK_DATABASE_URL {url!r} is not a database URL; expected e.g. "
+            "sqlite:///opsdesk.db or postgresql+psycopg://user@host:5432/name"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise IntegrationError(
+            f"{parsed.get_backend_name()!r} databases are not supported: use SQLite or PostgreSQL"
+        )
+    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    if schema:
+        connect_args["options"] = f"-csearch_path={schema}"
+    return create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # One writer at a time: take the write lock when the transaction starts, not halfway through it.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every migration not yet applied."""
+    config = _alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except SQLAlchemyError as exc:
+        raise IntegrationError(f"cannot migrate {safe_url(engine)}: {_first_line(exc)}") from None
+
+
+def migrations_current(engine: Engine) -> bool:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def check_reachable(engine: Engine) -> None:
+    """One clear line (which database, what failed) when the database cannot be reached."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError as exc:
+        raise IntegrationError(f"cannot reach the database {safe_url(engine)}: {_first_line(exc)}") from None
+
+
+def safe_url(engine: Engine) -> str:
+    """The URL without its password, for messages and logs."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

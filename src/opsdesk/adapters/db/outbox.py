@@ -1,0 +1,163 @@
+"""The outbox table: add in the caller's transaction, claim with a lease, then mark delivered or failed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from opsdesk.adapters.db.tables import OutboxRecord
+from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage
+
+ERROR_LIMIT = 2000  # characters of a vendor's error kept on the row
+COLUMNS = tuple(OutboxRecord.__table__.columns)
+
+
+class SqlOutbox:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, connection: Connection, message: OutgoingMessage, now: datetime) -> bool:
+        """Store `message` in the caller's transaction; False if its idempotency key is already stored."""
+        values = {
+            "channel": message.channel,
+            "destination": message.destination,
+            "payload": message.payload,
+            "idempotency_key": message.idempotency_key,
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(OutboxRecord)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(OutboxRecord.id)
+        )
+        return connection.execute(statement).scalar() is not None
+
+    def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+        """Take up to `limit` due rows for `owner` until `now + lease`; rows others hold are skipped."""
+        due = and_(
+            OutboxRecord.state == OutboxState.PENDING.value,
+            OutboxRecord.next_attempt_at <= now,
+            or_(OutboxRecord.lease_until.is_(None), OutboxRecord.lease_until < now),
+        )
+        with self.engine.begin() as connection:
+            ids = list(
+                connection.scalars(
+                    select(OutboxRecord.id)
+                    .where(due)
+                    .order_by(OutboxRecord.next_attempt_at, OutboxRecord.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if not ids:
+                return []
+            connection.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.id.in_(ids))
+                .values(lease_owner=owner, lease_until=now + lease)
+            )
+            records = connection.execute(
+                select(*COLUMNS).where(OutboxRecord.id.in_(ids)).order_by(OutboxRecord.id)
+            )
+            return [_row_from(record) for record in records]
+
+    def delivered(self, row_id: int, owner: str, now: datetime) -> bool:
+        """Mark delivered if `owner` still holds the row; False when the lease was lost meanwhile."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(OutboxRecord)
+                .where(
+                    OutboxRecord.id == row_id,
+                    OutboxRecord.lease_owner == owner,
+                    OutboxRecord.state == OutboxState.PENDING.value,
+                )
+                .values(
+                    state=OutboxState.DELIVERED.value,
+                    delivered_at=now,
+                    lease_owner=None,
+                    lease_until=None,
+                    attempts=OutboxRecord.attempts + 1,
+                )
+            )
+            return result.rowcount == 1
+
+    def failed(self, row_id: int, owner: str, error: str, next_attempt: datetime | None) -> None:
+        """Record a failed try: due again at `next_attempt`, or parked as dead when that is None."""
+        values: dict[str, object] = {
+            "attempts": OutboxRecord.attempts + 1,
+            "last_error": error[:ERROR_LIMIT],
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        if next_attempt is None:
+            values["state"] = OutboxState.DEAD.value
+        else:
+            values["next_attempt_at"] = next_attempt
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.id == row_id, OutboxRecord.lease_owner == owner)
+                .values(**values)
+            )
+
+    def release(self, owner: str) -> None:
+        """Give back every row `owner` holds (a graceful shutdown)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.lease_owner == owner, OutboxRecord.state == OutboxState.PENDING.value)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    def rows(self, state: OutboxState | None = None, limit: int = 100) -> list[OutboxRow]:
+        query = select(*COLUMNS).order_by(OutboxRecord.id.desc()).limit(limit)
+        if state is not None:
+            query = query.where(OutboxRecord.state == state.value)
+        with self.engine.connect() as connection:
+            return [_row_from(m) for m in connection.execute(query)]
+
+    def retry(self, row_id: int, now: datetime) -> bool:
+        """Put a dead row back in the queue, due now; False if there is no such dead row."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.id == row_id, OutboxRecord.state == OutboxState.DEAD.value)
+                .values(state=OutboxState.PENDING.value, next_attempt_at=now, attempts=0, last_error=None)
+            )
+            return result.rowcount == 1
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        """Rows per state, and how many pending rows are due now (for /metrics)."""
+        with self.engine.connect() as connection:
+            grouped = select(OutboxRecord.state, func.count()).group_by(OutboxRecord.state)
+            found: dict[str, int] = {
+                str(state): int(count) for state, count in connection.execute(grouped).tuples()
+            }
+            due = connection.scalar(
+                select(func.count()).where(
+                    OutboxRecord.state == OutboxState.PENDING.value, OutboxRecord.next_attempt_at <= now
+                )
+            )
+        return {**{s.value: int(found.get(s.value, 0)) for s in OutboxState}, "due": int(due or 0)}
+
+
+def _row_from(record: Row[Any]) -> OutboxRow:
+    r = record._mapping
+    return OutboxRow(
+        id=r["id"],
+        message=OutgoingMessage(r["channel"], r["destination"], dict(r["payload"]), r["idempotency_key"]),
+        state=OutboxState(r["state"]),
+        attempts=r["attempts"],
+        created_at=r["created_at"],
+        next_attempt_at=r["next_attempt_at"],
+        delivered_at=r["delivered_at"],
+        last_error=r["last_error"],
+    )
