@@ -18,6 +18,8 @@ class Settings:
     policy_path_explicit: bool
     cache_dir: Path | None
     database_url: str = DEFAULT_DATABASE_URL
+    # Reads of cover, who is on duty and calendars without a token (off unless OPSDESK_OPEN_READS=true).
+    open_reads: bool = False
 
     @classmethod
     def from_environment(
@@ -30,6 +32,7 @@ class Settings:
             policy_path_explicit=given is not None,
             cache_dir=_cache_dir(env),
             database_url=env.get("OPSDESK_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            open_reads=env.get("OPSDESK_OPEN_READS", "").strip().lower() in {"1", "true", "yes", "on"},
         )
 
 

@@ -134,13 +134,25 @@ class SqlOutbox:
             )
             return result.rowcount == 1
 
+    def lag(self, now: datetime) -> float:
+        """Seconds the oldest due, undelivered row has waited (0 when none waits)."""
+        with self.engine.connect() as connection:
+            oldest = connection.scalar(
+                select(func.min(OutboxRecord.next_attempt_at)).where(
+                    OutboxRecord.state == OutboxState.PENDING.value, OutboxRecord.next_attempt_at <= now
+                )
+            )
+        if oldest is None:
+            return 0.0
+        if oldest.tzinfo is None:  # aggregate results bypass the column type on SQLite
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        return max(0.0, (now - oldest).total_seconds())
+
     def counts(self, now: datetime) -> dict[str, int]:
         """Rows per state, and how many pending rows are due now (for /metrics)."""
         with self.engine.connect() as connection:
             grouped = select(OutboxRecord.state, func.count()).group_by(OutboxRecord.state)
-            found: dict[str, int] = {
-                str(state): int(count) for state, count in connection.execute(grouped).tuples()
-            }
+            found: dict[str, int] = {str(state): int(count) for state, count in connection.execute(grouped)}
             due = connection.scalar(
                 select(func.count()).where(
                     OutboxRecord.state == OutboxState.PENDING.value, OutboxRecord.next_attempt_at <= now

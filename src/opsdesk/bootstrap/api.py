@@ -1,0 +1,76 @@
+"""Wiring for the HTTP API: the services it serves, the token store, the calendar-feed key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from opsdesk.adapters.clock import SystemClock
+from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.adapters.db.tokens import SqlTokens, token_hash
+from opsdesk.bootstrap import rota as rota_wiring
+from opsdesk.bootstrap.storage import database
+from opsdesk.config.settings import Settings
+from opsdesk.domain.access import TokenInfo
+from opsdesk.services.clock import Clock
+from opsdesk.services.rota import RotaService
+
+TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this long on every replica
+
+
+@dataclass
+class TokenCache:
+    """Token look-ups without a database query per request; misses and revocations expire quickly."""
+
+    tokens: SqlTokens
+    ttl: float = TOKEN_CACHE_SECONDS
+    _seen: dict[str, tuple[TokenInfo | None, float]] = field(default_factory=dict)
+
+    def verify(self, token: str) -> TokenInfo | None:
+        key = token_hash(token)
+        now = time.monotonic()
+        hit = self._seen.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        info = self.tokens.verify(token)
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[key] = (info, now + self.ttl)
+        return info
+
+
+@dataclass
+class ApiContext:
+    settings: Settings
+    engine: Engine
+    rota: RotaService
+    tokens: SqlTokens
+    token_cache: TokenCache
+    outbox: SqlOutbox
+    clock: Clock
+    calendar_key: bytes
+    open_reads: bool = False
+
+    def feed_secret(self, feed: str) -> str:
+        """The secret a calendar feed's URL carries (calendar apps cannot send headers)."""
+        return hmac.new(self.calendar_key, f"calendar:{feed}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def api_context(settings: Settings, *, migrate: bool = True, open_reads: bool | None = None) -> ApiContext:
+    engine = database(settings, migrate=migrate)
+    tokens = SqlTokens(engine)
+    return ApiContext(
+        settings=settings,
+        engine=engine,
+        rota=rota_wiring.rota_service(settings),
+        tokens=tokens,
+        token_cache=TokenCache(tokens),
+        outbox=SqlOutbox(engine),
+        clock=SystemClock(),
+        calendar_key=tokens.secret("calendar-feeds").encode(),
+        open_reads=settings.open_reads if open_reads is None else open_reads,
+    )

@@ -1,0 +1,233 @@
+"""The HTTP API (FastAPI): cover, who is on duty, the rota, calendars, the outbox, tokens, health, metrics."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from opsdesk.adapters.db.engine import migrations_current
+from opsdesk.bootstrap.api import ApiContext
+from opsdesk.domain.access import AccessRole, TokenInfo
+from opsdesk.domain.errors import DomainError, InvalidInstantError
+from opsdesk.domain.instants import parse_instant, parse_period_bound
+from opsdesk.domain.outbox import OutboxState
+from opsdesk.domain.rota import EngineerId
+from opsdesk.entrypoints.api.limits import BodySizeLimit
+from opsdesk.entrypoints.api.metrics import Metrics
+from opsdesk.services.hours import cover_at_dict
+from opsdesk.services.rota import on_duty_dict
+
+ANONYMOUS = TokenInfo(0, "anonymous", AccessRole.VIEWER, datetime.min.replace(tzinfo=UTC))
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
+    role: AccessRole
+
+
+class TokenCreated(BaseModel):
+    id: int
+    name: str
+    role: AccessRole
+    token: str = Field(description="shown once: store it now")
+
+
+class TokenView(BaseModel):
+    id: int
+    name: str
+    role: AccessRole
+    created_at: datetime
+    revoked_at: datetime | None
+    hint: str
+
+
+def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route table, in one place)
+    app = FastAPI(title="opsdesk", version="1", docs_url="/docs", openapi_url="/openapi.json")
+    metrics = Metrics(context)
+    app.add_middleware(BodySizeLimit, limit=1 << 20)
+    app.middleware("http")(metrics.middleware)
+    tz = context.rota.engine.timezone
+
+    def caller(request: Request) -> TokenInfo | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            return None
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HTTPException(
+                401, "expected `Authorization: Bearer <token>`", {"WWW-Authenticate": "Bearer"}
+            )
+        info = context.token_cache.verify(token.strip())
+        if info is None:
+            raise HTTPException(401, "this token is unknown or revoked", {"WWW-Authenticate": "Bearer"})
+        return info
+
+    def require(role: AccessRole, *, open_read: bool = False) -> Callable[[Request], TokenInfo]:
+        def check(request: Request) -> TokenInfo:
+            info = caller(request)
+            if info is None:
+                if open_read and context.open_reads:
+                    return ANONYMOUS
+                raise HTTPException(
+                    401, "a token is needed: `Authorization: Bearer <token>`", {"WWW-Authenticate": "Bearer"}
+                )
+            if not info.role.allows(role):
+                raise HTTPException(403, f"this needs the {role} role; the token has {info.role}")
+            return info
+
+        return check
+
+    viewer = Depends(require(AccessRole.VIEWER, open_read=True))
+    engineer = Depends(require(AccessRole.ENGINEER))
+    admin = Depends(require(AccessRole.ADMIN))
+
+    def instant(at: str | None) -> datetime:
+        if at is None:
+            return context.clock.now()
+        try:
+            return parse_instant(at, tz)
+        except InvalidInstantError as exc:
+            raise HTTPException(422, f"at: {exc}") from None
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        try:
+            current = migrations_current(context.engine)
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
+        if not current:
+            return JSONResponse({"status": "unavailable", "reason": "migrations pending"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+    def metrics_route(_: TokenInfo = viewer) -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/api/v1/cover", tags=["cover"])
+    def cover(
+        at: Annotated[str | None, Query(max_length=64)] = None, _: TokenInfo = viewer
+    ) -> dict[str, Any]:
+        """The cover at `at` (ISO 8601; default now): the same object as `opsdesk hours --json`."""
+        return cover_at_dict(context.rota.engine.cover_at(instant(at)), tz)
+
+    @app.get("/api/v1/oncall", tags=["rota"])
+    def oncall(
+        at: Annotated[str | None, Query(max_length=64)] = None, _: TokenInfo = viewer
+    ) -> dict[str, Any]:
+        """Who is on duty at `at`: the same object as `opsdesk who --json`."""
+        return on_duty_dict(context.rota, context.rota.who(instant(at)))
+
+    @app.get("/api/v1/rota", tags=["rota"])
+    def rota(
+        start: Annotated[str, Query(alias="from", max_length=64)],
+        end: Annotated[str, Query(alias="to", max_length=64)],
+        _: TokenInfo = viewer,
+    ) -> dict[str, Any]:
+        """Shifts as held (overrides and leave applied) between two dates (the second included)."""
+        try:
+            lo, hi = parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
+        except InvalidInstantError as exc:
+            raise HTTPException(422, str(exc)) from None
+        if hi <= lo:
+            raise HTTPException(422, "`to` must not be before `from`")
+        if (hi - lo).days > 400:
+            raise HTTPException(422, "ask for at most 400 days at a time")
+        return {
+            "from": lo.astimezone(tz).isoformat(),
+            "to": hi.astimezone(tz).isoformat(),
+            "shifts": [
+                {
+                    "engineer": s.engineer,
+                    "role": str(s.role),
+                    "start": s.start.astimezone(tz).isoformat(),
+                    "end": s.end.astimezone(tz).isoformat(),
+                    "day": str(s.day),
+                }
+                for s in context.rota.shifts(lo, hi)
+            ],
+        }
+
+    def feed(name: str, key: str | None, request: Request) -> Response:
+        if not (key is not None and _same(key, context.feed_secret(name))):
+            require(AccessRole.VIEWER, open_read=True)(request)
+        who = None if name == "team" else EngineerId(name)
+        if who is not None and context.rota.rota.engineer(who) is None:
+            raise HTTPException(404, f"no engineer {name!r}")
+        found = context.rota.shifts(engineer=who)
+        from opsdesk.bootstrap.rota import calendar  # noqa: PLC0415  (icalendar: only for feeds)
+
+        body = calendar(context.rota, found, f"opsdesk rota: {name}")
+        return Response(body, media_type="text/calendar; charset=utf-8")
+
+    @app.get("/api/v1/calendar/team.ics", tags=["rota"], response_class=Response)
+    def team_calendar(request: Request, key: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+        """The whole rota as iCalendar; `?key=` (from `opsdesk token feed-url`) or a token."""
+        return feed("team", key, request)
+
+    @app.get("/api/v1/calendar/{engineer}.ics", tags=["rota"], response_class=Response)
+    def engineer_calendar(
+        engineer: str, request: Request, key: Annotated[str | None, Query(max_length=64)] = None
+    ) -> Response:
+        """One engineer's duty as iCalendar."""
+        return feed(engineer, key, request)
+
+    @app.get("/api/v1/outbox", tags=["outbox"])
+    def outbox(
+        state: OutboxState | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        _: TokenInfo = engineer,
+    ) -> list[dict[str, Any]]:
+        """The newest outbox rows (every outgoing message), optionally in one state."""
+        return [
+            {
+                "id": r.id,
+                "channel": r.message.channel,
+                "destination": r.message.destination,
+                "state": str(r.state),
+                "attempts": r.attempts,
+                "idempotency_key": r.message.idempotency_key,
+                "payload": r.message.payload,
+                "created_at": r.created_at.isoformat(),
+                "next_attempt_at": r.next_attempt_at.isoformat(),
+                "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None,
+                "last_error": r.last_error,
+            }
+            for r in context.outbox.rows(state, limit)
+        ]
+
+    @app.get("/api/v1/tokens", tags=["tokens"])
+    def tokens(_: TokenInfo = admin) -> list[TokenView]:
+        return [TokenView(**t.__dict__) for t in context.tokens.all()]
+
+    @app.post("/api/v1/tokens", tags=["tokens"], status_code=201)
+    def create_token(body: TokenRequest, _: TokenInfo = admin) -> TokenCreated:
+        """A new token with a role; the token is in this answer only."""
+        info, token = context.tokens.create(body.name, body.role, context.clock.now())
+        return TokenCreated(id=info.id, name=info.name, role=info.role, token=token)
+
+    @app.delete("/api/v1/tokens/{token_id}", tags=["tokens"], status_code=204)
+    def revoke_token(token_id: int, _: TokenInfo = admin) -> Response:
+        if not context.tokens.revoke(str(token_id), context.clock.now()):
+            raise HTTPException(404, f"no live token #{token_id}")
+        return Response(status_code=204)
+
+    return app
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())

@@ -1,0 +1,153 @@
+"""The HTTP API: every route for every role, no token and a revoked token; shapes; limits; health."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from opsdesk.bootstrap.api import ApiContext, api_context
+from opsdesk.config.settings import Settings
+from opsdesk.domain.access import AccessRole
+from opsdesk.entrypoints.api.app import create_app
+from tests.rota_builders import team
+
+ROLES = list(AccessRole)
+
+
+@pytest.fixture
+def api(
+    db: Engine, tmp_path: Path, cache_dir: Path
+) -> Iterator[tuple[TestClient, ApiContext, dict[str, str]]]:
+    policy = tmp_path / "opsdesk.yaml"
+    policy.write_text(json.dumps(team()), encoding="utf-8")
+    url = db.url.render_as_string(hide_password=False)
+    if db.dialect.name == "postgresql":
+        with db.connect() as connection:
+            schema = connection.exec_driver_sql("SHOW search_path").scalar()
+        url += f"?options=-csearch_path%3D{schema}"
+    settings = Settings(policy, policy_path_explicit=True, cache_dir=cache_dir, database_url=url)
+    context = api_context(settings)
+    tokens = {}
+    for role in ROLES:
+        _, tokens[role.value] = context.tokens.create(f"{role}-token", role, datetime.now(UTC))
+    _, revoked = context.tokens.create("old", AccessRole.ADMIN, datetime.now(UTC))
+    context.tokens.revoke("old", datetime.now(UTC))
+    tokens["revoked"] = revoked
+    with TestClient(create_app(context)) as client:
+        yield client, context, tokens
+    context.engine.dispose()
+
+
+ROUTES: list[tuple[str, str, AccessRole, dict[str, Any] | None, int]] = [
+    ("GET", "/api/v1/cover?at=2026-12-01T10:00", AccessRole.VIEWER, None, 200),
+    ("GET", "/api/v1/oncall?at=2026-12-01T17:00", AccessRole.VIEWER, None, 200),
+    ("GET", "/api/v1/rota?from=2026-11-30&to=2026-12-06", AccessRole.VIEWER, None, 200),
+    ("GET", "/api/v1/calendar/team.ics", AccessRole.VIEWER, None, 200),
+    ("GET", "/api/v1/calendar/alice.ics", AccessRole.VIEWER, None, 200),
+    ("GET", "/metrics", AccessRole.VIEWER, None, 200),
+    ("GET", "/api/v1/outbox", AccessRole.ENGINEER, None, 200),
+    ("GET", "/api/v1/tokens", AccessRole.ADMIN, None, 200),
+    ("POST", "/api/v1/tokens", AccessRole.ADMIN, {"name": "new one", "role": "viewer"}, 201),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "needed", "body", "ok"), ROUTES)
+def test_every_route_checks_the_token_and_role(
+    api: tuple[TestClient, ApiContext, dict[str, str]],
+    method: str,
+    path: str,
+    needed: AccessRole,
+    body: dict[str, Any] | None,
+    ok: int,
+) -> None:
+    client, _, tokens = api
+    seen = {}
+    for who in ["none", "revoked", *[r.value for r in ROLES]]:
+        headers = {} if who == "none" else {"Authorization": f"Bearer {tokens[who]}"}
+        if body is not None:
+            body = {**body, "name": f"{body['name'][:20]} {who}"}
+        seen[who] = client.request(method, path, headers=headers, json=body).status_code
+    expected = {"none": 401, "revoked": 401}
+    expected |= {r.value: ok if r.allows(needed) else 403 for r in ROLES}
+    assert seen == expected
+
+
+def test_cover_and_oncall_are_the_cli_objects(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
+    client, _, tokens = api
+    auth = {"Authorization": f"Bearer {tokens['viewer']}"}
+    cover = client.get("/api/v1/cover", params={"at": "2026-12-28T16:00"}, headers=auth).json()
+    assert cover == {
+        "at": "2026-12-28T16:00:00+00:00",
+        "cover": "on-call",
+        "day": "bank-holiday",
+        "holiday": "Boxing Day (substitute day)",
+        "until": "2026-12-28T22:00:00+00:00",
+    }
+    oncall = client.get("/api/v1/oncall", params={"at": "2026-12-01T17:00"}, headers=auth).json()
+    assert (oncall["primary"], oncall["secondary"]) == (
+        {"id": "alice", "name": "Alice"},
+        {"id": "bilal", "name": "Bilal"},
+    )
+    bad = client.get("/api/v1/cover", params={"at": "2026-03-29T01:30"}, headers=auth)
+    assert bad.status_code == 422
+    assert "does not exist in Europe/London" in bad.json()["detail"]
+
+
+def test_calendar_feeds_accept_their_url_secret(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
+    client, context, _ = api
+    assert client.get("/api/v1/calendar/team.ics").status_code == 401
+    assert client.get("/api/v1/calendar/team.ics", params={"key": "wrong"}).status_code == 401
+    good = client.get("/api/v1/calendar/team.ics", params={"key": context.feed_secret("team")})
+    assert good.status_code == 200
+    assert good.text.startswith("BEGIN:VCALENDAR")
+    other = client.get("/api/v1/calendar/alice.ics", params={"key": context.feed_secret("team")})
+    assert other.status_code == 401  # a feed's secret opens that feed only
+
+
+def test_bad_bodies(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
+    client, _, tokens = api
+    auth = {"Authorization": f"Bearer {tokens['admin']}", "Content-Type": "application/json"}
+    malformed = client.post("/api/v1/tokens", content=b'{"name": "x", "role": ', headers=auth)
+    assert malformed.status_code == 422
+    wrong = client.post("/api/v1/tokens", json={"name": "x", "role": "superuser"}, headers=auth)
+    assert wrong.status_code == 422
+    assert wrong.json()["detail"][0]["loc"] == ["body", "role"]
+    huge = client.post("/api/v1/tokens", content=b"x" * ((1 << 20) + 1), headers=auth)
+    assert huge.status_code == 413
+
+
+def test_a_created_token_works_and_a_revoked_one_stops(
+    api: tuple[TestClient, ApiContext, dict[str, str]],
+) -> None:
+    client, context, tokens = api
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    created = client.post("/api/v1/tokens", json={"name": "grafana", "role": "viewer"}, headers=admin).json()
+    assert created["token"].startswith("odk_")
+    mine = {"Authorization": f"Bearer {created['token']}"}
+    assert client.get("/api/v1/cover", headers=mine).status_code == 200
+    listed = client.get("/api/v1/tokens", headers=admin).json()
+    assert all("token" not in t and "token_hash" not in t for t in listed)
+    assert client.delete(f"/api/v1/tokens/{created['id']}", headers=admin).status_code == 204
+    context.token_cache.ttl = 0  # the cache would otherwise serve the old answer for a few seconds
+    context.token_cache._seen.clear()
+    assert client.get("/api/v1/cover", headers=mine).status_code == 401
+
+
+def test_health_readiness_and_metrics(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
+    client, _, tokens = api
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+    client.get("/api/v1/cover", headers={"Authorization": f"Bearer {tokens['viewer']}"})
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {tokens['viewer']}"}).text
+    assert 'opsdesk_http_requests_total{method="GET",route="/api/v1/cover",status="200"} 1' in text
+    assert 'opsdesk_outbox_rows{state="pending"} 0' in text
+    assert "opsdesk_outbox_lag_seconds 0.000" in text
+    schema = client.get("/openapi.json").json()
+    assert "/api/v1/oncall" in schema["paths"]
