@@ -153,3 +153,27 @@ def test_an_unknown_engineer_in_an_assignment_is_refused(tmp_path: Path, cache_d
     document["rota"]["on-call"].append({"week": "2026-11-30", "primary": "zed", "secondary": "dana"})
     with pytest.raises(PolicyError, match=r"rota.on-call\[1\].primary: names 'zed', who is not in engineers"):
         run(setup(tmp_path, cache_dir, document))
+
+
+def test_the_week_after_the_plan_counts_for_primary_two_weeks_running(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    document = hard_case()
+    document["rota"]["on-call"].append({"week": "2027-01-11", "primary": "gita", "secondary": "bilal"})
+    _, result = run(setup(tmp_path, cache_dir, document), first="2027-01-04", weeks=1)
+    assert result.plan.weeks[date(2027, 1, 4)][0] != "gita"
+
+
+def test_leave_on_the_eighth_day_of_a_noon_turn_blocks_it(tmp_path: Path, cache_dir: Path) -> None:
+    document = {
+        "engineers": [{"id": p, "name": p, "email": f"{p}@example.org"} for p in ("a", "b", "c")],
+        "rota": {"turn": {"starts": "monday", "at": "12:00"}},
+        "leave": [{"engineer": "a", "from": "2027-01-11", "to": "2027-01-11"}],
+    }
+    settings = setup(tmp_path, cache_dir, document)
+    _, result = run(settings, first="2027-01-04", weeks=1)
+    assert "a" not in result.plan.weeks[date(2027, 1, 4)]
+    rota_wiring.write_rota(settings, result.plan)
+    service = rota_wiring.rota_service(settings)
+    on_call = [v for v in service.check(*_period(service, "2027-01-04", 1)) if v.role is not Role.SUPPORT]
+    assert on_call == []  # (support days are planned by date; this noon turn ends mid-morning of the 11th)

@@ -102,6 +102,8 @@ def _on_call_variables(
                 model += x[(who, previous, Role.PRIMARY)] + x[(who, week, Role.PRIMARY)] <= 1, f"run_{e}_{w}"
     if problem.weeks and problem.previous_primary in problem.on_call:
         model += x[(problem.previous_primary, problem.weeks[0], Role.PRIMARY)] == 0, "run_before"
+    if problem.weeks and problem.next_primary in problem.on_call:
+        model += x[(problem.next_primary, problem.weeks[-1], Role.PRIMARY)] == 0, "run_after"
     return x
 
 

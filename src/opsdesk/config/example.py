@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 ENGINEERS = ("alice", "bilal", "chen", "dana", "eve", "femi")
@@ -58,8 +59,9 @@ overrides: []                    # e.g. {role: primary, engineer: dana, from: "2
 """
 
 
-def example_policy(today: date, weeks: int = 6) -> str:
-    """The example file, with on-call weeks and support days assigned from this week's Monday."""
+def example_policy(today: date, weeks: int = 6, is_working_day: Callable[[date], bool] | None = None) -> str:
+    """The example file, with on-call weeks and support days (working days only) from this week's Monday."""
+    working = is_working_day or (lambda day: day.weekday() < 5)
     monday = today - timedelta(days=today.weekday())
     lines = [HEADER]
     for index in range(weeks):
@@ -70,7 +72,7 @@ def example_policy(today: date, weeks: int = 6) -> str:
     position = 0
     for offset in range(weeks * 7):
         day = monday + timedelta(days=offset)
-        if day.weekday() < 5:
+        if working(day):
             lines.append(f"    - {{date: {day}, engineer: {ENGINEERS[position % len(ENGINEERS)]}}}\n")
             position += 1
     lines.append(FOOTER)

@@ -16,7 +16,12 @@ def load_policy(settings: Settings) -> Policy:
     if not path.exists():
         if settings.policy_path_explicit:
             raise PolicyError(
-                [PolicyProblem("", "no such file; give the path of a policy file, or omit --config")],
+                [
+                    PolicyProblem(
+                        "",
+                        "no such file (named by --config or OPSDESK_CONFIG); give the path of a policy file",
+                    )
+                ],
                 source=str(path),
             )
         return default_policy()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from opsdesk.config.policy import Policy
@@ -59,6 +60,10 @@ def parse_policy_text(text: str, source: str, base_dir: Path) -> Policy:
         model = PolicyModel.model_validate(document)
     except ValidationError as exc:
         raise PolicyError([_problem(error, document) for error in exc.errors()], source) from None
+    except RecursionError:
+        raise PolicyError(
+            [PolicyProblem("", "the file is nested too deeply to be a policy")], source
+        ) from None
     policy, problems = model.to_policy(source=source, base_dir=base_dir)
     if problems:
         raise PolicyError(
@@ -78,6 +83,20 @@ def _load_yaml(text: str, source: str) -> object:
         raise PolicyError([PolicyProblem("", f"not valid YAML: {reason}", line)], source) from None
     except YAMLError as exc:
         raise PolicyError([PolicyProblem("", f"not valid YAML: {exc}")], source) from None
+    except (ValueError, OverflowError, TypeError) as exc:
+        # An unquoted date or time that is not a real one (2026-02-30) fails while the YAML is read.
+        raise PolicyError(
+            [
+                PolicyProblem(
+                    "", f"a date or time in the file is not a real one ({exc}); write it as YYYY-MM-DD"
+                )
+            ],
+            source,
+        ) from None
+    except RecursionError:
+        raise PolicyError(
+            [PolicyProblem("", "the file is nested too deeply to be a policy")], source
+        ) from None
 
 
 def _check_size(document: object, source: str) -> None:
@@ -124,14 +143,23 @@ def _line(document: object, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
-def _kind(value: object) -> str:
+def _kind(value: object) -> str:  # noqa: PLR0911  (one answer per kind of value)
+    """The value as a person wrote it, never as a Python or ruamel.yaml object."""
     if value is None:
         return "nothing"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{value!r}"
+    if isinstance(value, bool | int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(str(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, TaggedScalar):
+        return f"a value tagged {value.tag.value if value.tag else '?'} (tags are not allowed)"
+    return f"a {type(value).__name__.lower()} value"
 
 
 def _problem(error: Any, document: object) -> PolicyProblem:

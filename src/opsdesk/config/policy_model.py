@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from opsdesk.config.defaults import (
     DEFAULT_DIVISION,
@@ -41,7 +41,7 @@ def _check_window(text: str) -> str:
 def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder's name, or a name too long
         raise ValueError("not a known IANA time zone; expected a name such as Europe/London or UTC") from None
     return name
 
@@ -133,6 +133,14 @@ class PolicyModel(StrictModel):
     overrides: list[OverrideModel] = Field(
         default_factory=list, description="an engineer takes a role for a period; later entries win"
     )
+
+    @field_validator("working_days")
+    @classmethod
+    def _no_repeats(cls, days: list[Weekday]) -> list[Weekday]:
+        repeated = sorted({d for d in days if days.count(d) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} is listed more than once")
+        return days
 
     def to_policy(self, source: str, base_dir: Path) -> tuple[Policy, list[Problem]]:
         """The policy, and the problems only the whole file shows (duplicate ids, overlapping leave...)."""

@@ -18,7 +18,10 @@ from opsdesk.domain.rota_plan import Plan
 
 def write_plan(path: Path, plan: Plan) -> None:
     """Set the planned weeks and support days in `path`; everything else in the file stays as it was."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    raw = path.read_bytes() if path.exists() else b""
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    crlf = "\r\n" in text
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
@@ -36,7 +39,9 @@ def write_plan(path: Path, plan: Plan) -> None:
     for week, (primary, secondary) in sorted(plan.weeks.items()):
         item = by_week.get(week)
         if item is None:
-            weeks.append(_flow({"week": week, "primary": primary, "secondary": secondary}))
+            _insert_in_order(
+                weeks, "week", week, _flow({"week": week, "primary": primary, "secondary": secondary})
+            )
         else:
             item["primary"], item["secondary"] = primary, secondary
     days = _sequence(rota, "support")
@@ -44,12 +49,24 @@ def write_plan(path: Path, plan: Plan) -> None:
     for day, engineer in sorted(plan.support.items()):
         item = by_day.get(day)
         if item is None:
-            days.append(_flow({"date": day, "engineer": engineer}))
+            _insert_in_order(days, "date", day, _flow({"date": day, "engineer": engineer}))
         else:
             item["engineer"] = engineer
     buffer = io.StringIO()
     yaml.dump(document, buffer)
-    _replace(path, buffer.getvalue())
+    written = buffer.getvalue()
+    if crlf:
+        written = written.replace("\r\n", "\n").replace("\n", "\r\n")
+    _replace(path, ("\ufeff" if bom else "") + written)
+
+
+def _insert_in_order(items: Any, key: str, value: date, item: CommentedMap) -> None:
+    """Insert before the first entry dated later, so the list stays in date order."""
+    for index, existing in enumerate(items):
+        if isinstance(existing, dict) and (when := _as_date(existing.get(key))) is not None and when > value:
+            items.insert(index, item)
+            return
+    items.append(item)
 
 
 def _mapping(parent: Any, key: str) -> Any:

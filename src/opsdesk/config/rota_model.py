@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool
 
 from opsdesk.config.defaults import WEEKDAY_NAMES
 from opsdesk.config.field_types import Day, StrictModel, Weekday
@@ -48,11 +48,11 @@ class EngineerModel(StrictModel):
     slack: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,20}$", description="Slack user id")
     github: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,39}$", description="GitHub login")
     pagerduty: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,20}$", description="PagerDuty user id")
-    on_call: bool = Field(default=True, alias="on-call", description="opted in to the on-call rota")
-    experienced: bool = Field(
+    on_call: StrictBool = Field(default=True, alias="on-call", description="opted in to the on-call rota")
+    experienced: StrictBool = Field(
         default=True, description="false for a newcomer, who needs an experienced secondary"
     )
-    support: bool = Field(default=True, description="may take the daytime support duty")
+    support: StrictBool = Field(default=True, description="may take the daytime support duty")
 
 
 class TurnModel(StrictModel):

@@ -271,6 +271,9 @@ class CoverEngine:
             return DayKind.WORKING_DAY, None
         return DayKind.WEEKEND, None
 
+    def is_working_day(self, day: date) -> bool:
+        return self.kind_of_day(day)[0] is DayKind.WORKING_DAY
+
     def day(self, day: date) -> Day:
         resolved = self._days.get(day)
         if resolved is None:

@@ -60,7 +60,9 @@ def parse_instant(value: str, tz: ZoneInfo) -> datetime:
         raise InvalidInstantError(value, f"not an ISO 8601 date and time; expected {EXAMPLE}") from None
     _check_range(value, parsed)
     if parsed.tzinfo is not None:
-        return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+        instant = parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+        _check_range(value, instant)  # 2100-12-31T23:30-01:00 is already 2101 in UTC
+        return instant
     offset = tz.utcoffset(parsed)
     if offset is not None and tz.utcoffset(parsed - _NEAR) == offset == tz.utcoffset(parsed + _NEAR):
         # The usual case: the same offset three hours either side, so no clock change can make this wall

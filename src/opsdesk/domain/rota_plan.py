@@ -35,6 +35,7 @@ class PlanProblem:
     unavailable_days: frozenset[tuple[EngineerId, date]]
     weekend_days: dict[date, int]  # per week: its weekend and bank-holiday days
     previous_primary: EngineerId | None  # the primary of the week before the first planned week
+    next_primary: EngineerId | None  # the primary already in the file for the week after the last
     sprint_of: dict[date, date]  # each support day's sprint
     support_used: Counter[tuple[EngineerId, date]]  # support days per (engineer, sprint) outside the period
     max_support_days: int
@@ -138,7 +139,7 @@ def changes(problem: PlanProblem, plan: Plan, rota: Rota) -> list[Change]:
     return found
 
 
-def _week_reason(problem: PlanProblem, rota: Rota, week: date, role: Role, who: EngineerId) -> str:
+def _week_reason(problem: PlanProblem, rota: Rota, week: date, role: Role, who: EngineerId) -> str:  # noqa: PLR0911
     engineer = rota.engineer(who)
     if engineer is None:
         return f"{who} is not in engineers"
@@ -151,6 +152,8 @@ def _week_reason(problem: PlanProblem, rota: Rota, week: date, role: Role, who: 
         return f"{who} held both roles"
     if role is Role.PRIMARY and _primary_before(problem, week) == who:
         return f"{who} was primary the week before"
+    if role is Role.PRIMARY and week == problem.weeks[-1] and problem.next_primary == who:
+        return f"{who} is primary the week after"
     return "another change that week needed it (a newcomer needs an experienced secondary)"
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from opsdesk.domain.errors import InvalidInstantError
+from opsdesk.domain.errors import InvalidInstantError, InvalidPeriodError
 from opsdesk.domain.hours import CoverAt, CoverEngine, CoverWindow, Day
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.services.clock import Clock
@@ -88,9 +88,10 @@ class HoursService:
 
     def windows(self, start: str, end: str) -> list[CoverWindow]:
         tz = self.engine.timezone
-        return self.engine.windows(
-            parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
-        )
+        lo, hi = parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
+        if hi <= lo:
+            raise InvalidPeriodError(f"--to {end} is before --from {start}: the period must run forwards")
+        return self.engine.windows(lo, hi)
 
 
 def _iso(instant: datetime | None, tz: ZoneInfo) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from opsdesk.domain.errors import InvalidPeriodError, PolicyError, PolicyProblem, RotaInfeasibleError
-from opsdesk.domain.hours import CoverEngine, DayKind
+from opsdesk.domain.hours import Cover, CoverEngine, DayKind
 from opsdesk.domain.rota import WEEK, EngineerId, Role, Rota
 from opsdesk.domain.rota_plan import (
     Change,
@@ -114,6 +114,21 @@ def plan_problem(rota: Rota, engine: CoverEngine, first: date, weeks: int) -> Pl
         if not first <= a.day < end and rota.support_limit.sprint_of(a.day) in sprints
     )
     previous = rota.week(first - WEEK)
+    following = rota.week(end)
+    tz = engine.timezone
+
+    def duty_dates(week: date) -> list[date]:
+        """The dates on which the turn holds on-call hours (a turn starting at noon touches eight dates)."""
+        start, finish = rota.turn.start(week, tz), rota.turn.end(week, tz)
+        return [
+            d
+            for d in _dates(week, week + WEEK)
+            if any(
+                s.cover is Cover.ON_CALL and s.start < finish and s.end > start
+                for s in engine.day(d).segments
+            )
+        ]
+
     return PlanProblem(
         weeks=planned,
         support_days=working,
@@ -121,11 +136,12 @@ def plan_problem(rota: Rota, engine: CoverEngine, first: date, weeks: int) -> Pl
         support=support,
         experienced=frozenset(e.id for e in known if e.experienced),
         unavailable_weeks=frozenset(
-            (who, w) for who in on_call for w in planned if any((who, d) in leave_days for d in turn_days(w))
+            (who, w) for who in on_call for w in planned if any((who, d) in leave_days for d in duty_dates(w))
         ),
         unavailable_days=frozenset((who, d) for who in support for d in working if (who, d) in leave_days),
         weekend_days={w: weekend_days(w) for w in planned},
         previous_primary=previous.primary if previous else None,
+        next_primary=following.primary if following else None,
         sprint_of=sprint_of,
         support_used=used,
         max_support_days=rota.support_limit.max_days,

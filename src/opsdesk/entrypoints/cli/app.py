@@ -9,7 +9,7 @@ import typer
 
 from opsdesk import __version__
 from opsdesk.config.settings import Settings
-from opsdesk.entrypoints.cli import hours, policy, rota, storage
+from opsdesk.entrypoints.cli import hours, policy, rota, serve, storage
 
 app = typer.Typer(
     name="opsdesk",
@@ -56,6 +56,8 @@ app.add_typer(rota.report_app, name="report")
 app.add_typer(storage.db_app, name="db")
 app.add_typer(storage.outbox_app, name="outbox")
 app.command("worker")(storage.worker_command)
+app.command("serve")(serve.serve_command)
+app.add_typer(serve.token_app, name="token")
 policy_app = typer.Typer(
     help="The policy file: its JSON Schema.", no_args_is_help=True, rich_markup_mode=None
 )

@@ -8,6 +8,7 @@ from opsdesk import bootstrap
 from opsdesk.config.defaults import DEFAULT_TIMEZONE
 from opsdesk.config.example import example_policy
 from opsdesk.config.loading import load_policy
+from opsdesk.config.policy import default_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import Cover, DayKind
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
@@ -19,11 +20,14 @@ def check(ctx: typer.Context) -> None:
     with reported_errors():
         policy = load_policy(settings)
         bootstrap.cover_engine(policy, settings)
+        unknown: list[str] = []
         if policy.rota.engineers or policy.rota.on_call or policy.rota.overrides:
             # Overrides are checked against the hours: loaded only when the file has a rota.
             from opsdesk.bootstrap import rota  # noqa: PLC0415
+            from opsdesk.services.rota_generation import unknown_engineer_problems  # noqa: PLC0415
 
             rota.rota_service(settings)
+            unknown = [str(problem) for problem in unknown_engineer_problems(policy.rota)]
     hours = policy.hours
     typer.echo(f"{policy.source}: valid")
     typer.echo(f"  time zone: {hours.timezone.key}")
@@ -49,6 +53,8 @@ def check(ctx: typer.Context) -> None:
                 f"{len(team.support)} support days, {len(team.leave)} leave entries, "
                 f"{len(team.overrides)} overrides"
             )
+    for problem in unknown:
+        typer.echo(f"  warning: {problem} (`opsdesk rota check` lists it as unknown-engineer)")
     if all(w.cover is not Cover.SUPPORT for kind in DayKind for w in hours.windows_for(kind)):
         typer.echo("  note: no support hours are defined")
 
@@ -73,5 +79,11 @@ def init(
             f"{path} already exists; give --force to replace it, or --config to write elsewhere",
             ExitCode.FAILED,
         )
-    path.write_text(example_policy(bootstrap.today(DEFAULT_TIMEZONE)), encoding="utf-8")
-    typer.echo(f"wrote {path}: try `opsdesk who` and `opsdesk rota check`")
+    try:
+        engine = bootstrap.cover_engine(default_policy(), settings)
+        text = example_policy(bootstrap.today(DEFAULT_TIMEZONE), is_working_day=engine.is_working_day)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror or exc}", ExitCode.FAILED) from None
+    hint = "" if not settings.policy_path_explicit else f"--config {path} "
+    typer.echo(f"wrote {path}: try `opsdesk {hint}who` and `opsdesk {hint}rota check`")

@@ -143,7 +143,12 @@ def check(
             typer.echo(f"{len(violations)} rule violation{'s' if len(violations) != 1 else ''}", err=True)
         raise typer.Exit(int(ExitCode.FAILED))
     if not as_json:
-        typer.echo("the rota keeps every rule")
+        if service.period(lo, hi) is None:
+            typer.echo(
+                "the policy assigns no rota yet: `opsdesk init` writes an example, `opsdesk rota generate` plans one"
+            )
+        else:
+            typer.echo("the rota keeps every rule")
 
 
 def _period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
@@ -185,9 +190,10 @@ def generate_command(
     if write:
         with reported_errors():
             _wiring().write_rota(settings, result.plan)
+        weeks_written = len(result.plan.weeks)
         typer.echo(
-            f"wrote {len(result.plan.weeks)} weeks and {len(result.plan.support)} support days to "
-            f"{settings.policy_path}"
+            f"wrote {weeks_written} week{'s' if weeks_written != 1 else ''} and {len(result.plan.support)} "
+            f"support days to {settings.policy_path}"
         )
     else:
         typer.echo("nothing written: add --write to save this rota in the policy file")
@@ -199,7 +205,9 @@ def _print_plan(service: RotaService, result: Generated) -> None:
 
     out = Console()
     changed = {(c.week_or_day, c.role) for c in result.changes}
-    table = Table(title=f"On-call rota: {len(result.plan.weeks)} weeks from {result.first_week}")
+    table = Table(
+        title=f"On-call rota: {len(result.plan.weeks)} week{'s' if len(result.plan.weeks) != 1 else ''} from {result.first_week}"
+    )
     for column in ("Week", "Primary", "Secondary", "Support (working days)"):
         table.add_column(column)
     support_by_week: dict[date, list[str]] = {}
@@ -256,9 +264,14 @@ def ics_command(
     feed = _wiring().calendar(service, found, title)
     if out is None:
         sys.stdout.buffer.write(feed)
-    else:
+        return
+    try:
         out.write_bytes(feed)
-        typer.echo(f"wrote {len(found)} shifts to {out}", err=True)
+    except OSError as exc:
+        raise fail(
+            f"--out {str(out)!r}: cannot write there ({exc.strerror or exc})", ExitCode.FAILED
+        ) from None
+    typer.echo(f"wrote {len(found)} shifts to {out}", err=True)
 
 
 rota_app.command("ics")(ics_command)

@@ -1,0 +1,163 @@
+"""`opsdesk serve` (the API and the workers in one process) and `opsdesk token ...`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import ModuleType
+from typing import Annotated
+
+import typer
+
+from opsdesk.config.settings import Settings
+from opsdesk.domain.access import AccessRole
+from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+from opsdesk.entrypoints.logs import configure
+
+token_app = typer.Typer(
+    help="API tokens: create, list, revoke; calendar-feed URLs.", no_args_is_help=True, rich_markup_mode=None
+)
+logger = logging.getLogger("opsdesk.serve")
+LogFormat = Annotated[str, typer.Option("--log-format", help="text or json", show_default=True)]
+
+
+def _api() -> ModuleType:
+    """API wiring, loaded by these commands only (FastAPI and SQLAlchemy cost ~0.5 s to import)."""
+    from opsdesk.bootstrap import api  # noqa: PLC0415
+
+    return api
+
+
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--delivery-threads", min=0, max=16, help="Outbox delivery threads.")
+    ] = 1,
+    log_format: LogFormat = "text",
+) -> None:
+    """Run the HTTP API and the outbox workers; migrations are applied on start."""
+    import uvicorn  # noqa: PLC0415
+
+    from opsdesk.bootstrap.storage import deliverer, worker_name  # noqa: PLC0415
+    from opsdesk.entrypoints.api.app import create_app  # noqa: PLC0415
+
+    if log_format not in {"text", "json"}:
+        raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
+    configure(log_format)
+    settings: Settings = ctx.obj
+    with reported_errors():
+        context = _api().api_context(settings, migrate=True)
+    stopping = threading.Event()
+    threads = [
+        threading.Thread(
+            target=_deliver,
+            args=(deliverer(context.engine, owner=f"{worker_name()}:{i}"), stopping),
+            name=f"delivery-{i}",
+            daemon=True,
+        )
+        for i in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    logger.info(
+        "serving",
+        extra={
+            "url": f"http://{host}:{port}",
+            "policy": context.rota.rota and settings.policy_path.name,
+            "database": context.engine.url.render_as_string(hide_password=True),
+        },
+    )
+    config = uvicorn.Config(
+        create_app(context),
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=None,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        stopping.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        logger.info("stopped")
+
+
+def _deliver(deliverer: object, stopping: threading.Event) -> None:
+    run_once = deliverer.run_once  # type: ignore[attr-defined]
+    try:
+        while not stopping.is_set():
+            try:
+                handled = run_once()
+            except Exception:
+                logger.exception("delivery pass failed; retrying in 5 s")
+                stopping.wait(5)
+                continue
+            if not handled:
+                stopping.wait(0.2)
+    finally:
+        deliverer.stop()  # type: ignore[attr-defined]
+
+
+def create_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="What the token is for, e.g. grafana.")],
+    role: Annotated[AccessRole, typer.Option("--role", help="viewer, requester, engineer or admin.")],
+) -> None:
+    """Create a token: it is shown once, here, and stored only as a hash."""
+    settings: Settings = ctx.obj
+    api = _api()
+    with reported_errors():
+        context = api.api_context(settings, migrate=True)
+        info, token = context.tokens.create(name, role, context.clock.now())
+    typer.echo(token)
+    typer.echo(f"token #{info.id} {info.name!r} ({info.role}): shown once, store it now", err=True)
+
+
+def list_command(ctx: typer.Context) -> None:
+    """Every token: id, name, role, created, revoked."""
+    settings: Settings = ctx.obj
+    with reported_errors():
+        context = _api().api_context(settings, migrate=True)
+    for info in context.tokens.all():
+        state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "live"
+        typer.echo(
+            f"#{info.id} {info.name} {info.role} (...{info.hint}) created {info.created_at:%Y-%m-%d %H:%M} {state}"
+        )
+
+
+def revoke_command(ctx: typer.Context, token: Annotated[str, typer.Argument(metavar="NAME|ID")]) -> None:
+    """Revoke a token; it stops working within a few seconds on every replica."""
+    settings: Settings = ctx.obj
+    with reported_errors():
+        context = _api().api_context(settings, migrate=True)
+    if not context.tokens.revoke(token, context.clock.now()):
+        raise fail(f"no live token {token!r}: `opsdesk token list` shows them", ExitCode.FAILED)
+    typer.echo(f"revoked {token}")
+
+
+def feed_url_command(
+    ctx: typer.Context,
+    engineer: Annotated[
+        str | None, typer.Option("--engineer", metavar="ID", help="One engineer's feed.")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Where opsdesk serve is reached.")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """The URL of a calendar feed, with the secret calendar apps need (they cannot send a token)."""
+    settings: Settings = ctx.obj
+    with reported_errors():
+        context = _api().api_context(settings, migrate=True)
+    name = engineer or "team"
+    typer.echo(f"{base_url.rstrip('/')}/api/v1/calendar/{name}.ics?key={context.feed_secret(name)}")
+
+
+token_app.command("create")(create_command)
+token_app.command("list")(list_command)
+token_app.command("revoke")(revoke_command)
+token_app.command("feed-url")(feed_url_command)
