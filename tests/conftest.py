@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,6 +19,7 @@ from opsdesk.adapters.db.engine import make_engine, upgrade
 from opsdesk.config.policy import default_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import CoverEngine
+from tests.fake_slack import FakeSlack
 
 settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -67,6 +70,24 @@ def postgres_url() -> str:
     pytest.fail("PostgreSQL is needed for these tests and none answered:\n" + "\n".join(errors))
 
 
+@contextmanager
+def postgres_schema(url: str) -> Iterator[Engine]:
+    """A migrated, empty schema of its own on the local PostgreSQL, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    database = make_engine(f"{url}?options=-csearch_path%3D{schema}")
+    try:
+        upgrade(database)
+        yield database
+    finally:
+        database.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated database: a SQLite file, and a fresh schema on the local PostgreSQL (never skipped)."""
@@ -76,17 +97,19 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield database
         database.dispose()
         return
-    url = request.getfixturevalue("postgres_url")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    database = make_engine(url, schema=schema)
-    try:
-        upgrade(database)
+    with postgres_schema(request.getfixturevalue("postgres_url")) as database:
         yield database
-    finally:
-        database.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+
+
+@pytest.fixture
+def pg_db(postgres_url: str) -> Iterator[Engine]:
+    with postgres_schema(postgres_url) as database:
+        yield database
+
+
+@pytest.fixture
+def fake_slack(httpserver: HTTPServer) -> Iterator[FakeSlack]:
+    fake = FakeSlack(httpserver)
+    fake.install()
+    yield fake
+    fake.released.set()

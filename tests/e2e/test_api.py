@@ -28,10 +28,6 @@ def api(
     policy = tmp_path / "opsdesk.yaml"
     policy.write_text(json.dumps(team()), encoding="utf-8")
     url = db.url.render_as_string(hide_password=False)
-    if db.dialect.name == "postgresql":
-        with db.connect() as connection:
-            schema = connection.exec_driver_sql("SHOW search_path").scalar()
-        url += f"?options=-csearch_path%3D{schema}"
     settings = Settings(policy, policy_path_explicit=True, cache_dir=cache_dir, database_url=url)
     context = api_context(settings)
     tokens = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -32,7 +33,14 @@ def database(settings: Settings, *, migrate: bool = False) -> Engine:
 
 
 def channels() -> dict[str, Channel]:
-    return {"log": LogChannel()}
+    """The log channel always; Slack when OPSDESK_SLACK_TOKEN is set (the token is never logged)."""
+    found: dict[str, Channel] = {"log": LogChannel()}
+    token = os.environ.get("OPSDESK_SLACK_TOKEN")
+    if token:
+        from opsdesk.adapters.channels.slack import SlackChannel  # noqa: PLC0415  (slack_sdk: only when used)
+
+        found["slack"] = SlackChannel(token, os.environ.get("OPSDESK_SLACK_API_URL") or None)
+    return found
 
 
 def worker_name() -> str:
@@ -40,7 +48,10 @@ def worker_name() -> str:
 
 
 def deliverer(engine: Engine, clock: Clock | None = None, owner: str | None = None) -> Deliverer:
-    return Deliverer(SqlOutbox(engine), channels(), clock or SystemClock(), owner or worker_name())
+    lease = timedelta(seconds=float(os.environ.get("OPSDESK_OUTBOX_LEASE_SECONDS") or 60))
+    return Deliverer(
+        SqlOutbox(engine), channels(), clock or SystemClock(), owner or worker_name(), lease=lease
+    )
 
 
 def outbox_store(engine: Engine) -> SqlOutbox:
