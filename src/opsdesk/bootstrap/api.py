@@ -30,6 +30,13 @@ class TokenCache:
     ttl: float = TOKEN_CACHE_SECONDS
     _seen: dict[str, tuple[TokenInfo | None, float]] = field(default_factory=dict)
 
+    def cached(self, token: str) -> tuple[bool, TokenInfo | None]:
+        """(True, answer) from the cache, or (False, None) when the database must be asked (`verify`)."""
+        hit = self._seen.get(token_hash(token))
+        if hit is not None and hit[1] > time.monotonic():
+            return True, hit[0]
+        return False, None
+
     def verify(self, token: str) -> TokenInfo | None:
         key = token_hash(token)
         now = time.monotonic()

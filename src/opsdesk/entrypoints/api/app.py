@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,10 +54,10 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
     app = FastAPI(title="opsdesk", version="1", docs_url="/docs", openapi_url="/openapi.json")
     metrics = Metrics(context)
     app.add_middleware(BodySizeLimit, limit=1 << 20)
-    app.middleware("http")(metrics.middleware)
+    app.add_middleware(metrics.middleware)
     tz = context.rota.engine.timezone
 
-    def caller(request: Request) -> TokenInfo | None:
+    async def caller(request: Request) -> TokenInfo | None:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if not header:
@@ -64,14 +66,16 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
             raise HTTPException(
                 401, "expected `Authorization: Bearer <token>`", {"WWW-Authenticate": "Bearer"}
             )
-        info = context.token_cache.verify(token.strip())
+        known, info = context.token_cache.cached(token.strip())
+        if not known:  # not cached: ask the database, off the event loop
+            info = await run_in_threadpool(context.token_cache.verify, token.strip())
         if info is None:
             raise HTTPException(401, "this token is unknown or revoked", {"WWW-Authenticate": "Bearer"})
         return info
 
-    def require(role: AccessRole, *, open_read: bool = False) -> Callable[[Request], TokenInfo]:
-        def check(request: Request) -> TokenInfo:
-            info = caller(request)
+    def require(role: AccessRole, *, open_read: bool = False) -> Callable[[Request], Awaitable[TokenInfo]]:
+        async def check(request: Request) -> TokenInfo:
+            info = await caller(request)
             if info is None:
                 if open_read and context.open_reads:
                     return ANONYMOUS
@@ -101,7 +105,7 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"])
@@ -118,19 +122,42 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
     def metrics_route(_: TokenInfo = viewer) -> PlainTextResponse:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
-    @app.get("/api/v1/cover", tags=["cover"])
-    def cover(
-        at: Annotated[str | None, Query(max_length=64)] = None, _: TokenInfo = viewer
-    ) -> dict[str, Any]:
-        """The cover at `at` (ISO 8601; default now): the same object as `opsdesk hours --json`."""
-        return cover_at_dict(context.rota.engine.cover_at(instant(at)), tz)
+    now_cache: dict[str, tuple[int, bytes]] = {}
 
-    @app.get("/api/v1/oncall", tags=["rota"])
-    def oncall(
+    def answer(kind: str, at: str | None, build: Callable[[datetime], dict[str, Any]]) -> Response:
+        """JSON for `at`; for "now", one answer per second is computed and shared (it rarely changes)."""
+        if at is not None:
+            return Response(_json(build(instant(at))), media_type="application/json")
+        now = context.clock.now()
+        second = int(now.timestamp())
+        cached = now_cache.get(kind)
+        if cached is None or cached[0] != second:
+            cached = now_cache[kind] = (second, _json(build(now.replace(microsecond=0))))
+        return Response(cached[1], media_type="application/json")
+
+    @app.get(
+        "/api/v1/cover",
+        tags=["cover"],
+        response_class=Response,
+        responses={200: {"content": {"application/json": {}}, "description": "the cover"}},
+    )
+    async def cover(
         at: Annotated[str | None, Query(max_length=64)] = None, _: TokenInfo = viewer
-    ) -> dict[str, Any]:
-        """Who is on duty at `at`: the same object as `opsdesk who --json`."""
-        return on_duty_dict(context.rota, context.rota.who(instant(at)))
+    ) -> Response:
+        """The cover at `at` (ISO 8601; default now, to the second): the same object as `opsdesk hours --json`."""
+        return answer("cover", at, lambda when: cover_at_dict(context.rota.engine.cover_at(when), tz))
+
+    @app.get(
+        "/api/v1/oncall",
+        tags=["rota"],
+        response_class=Response,
+        responses={200: {"content": {"application/json": {}}, "description": "who is on duty"}},
+    )
+    async def oncall(
+        at: Annotated[str | None, Query(max_length=64)] = None, _: TokenInfo = viewer
+    ) -> Response:
+        """Who is on duty at `at` (default now, to the second): the same object as `opsdesk who --json`."""
+        return answer("oncall", at, lambda when: on_duty_dict(context.rota, context.rota.who(when)))
 
     @app.get("/api/v1/rota", tags=["rota"])
     def rota(
@@ -162,9 +189,9 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
             ],
         }
 
-    def feed(name: str, key: str | None, request: Request) -> Response:
+    async def feed(name: str, key: str | None, request: Request) -> Response:
         if not (key is not None and _same(key, context.feed_secret(name))):
-            require(AccessRole.VIEWER, open_read=True)(request)
+            await require(AccessRole.VIEWER, open_read=True)(request)
         who = None if name == "team" else EngineerId(name)
         if who is not None and context.rota.rota.engineer(who) is None:
             raise HTTPException(404, f"no engineer {name!r}")
@@ -175,16 +202,18 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         return Response(body, media_type="text/calendar; charset=utf-8")
 
     @app.get("/api/v1/calendar/team.ics", tags=["rota"], response_class=Response)
-    def team_calendar(request: Request, key: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    async def team_calendar(
+        request: Request, key: Annotated[str | None, Query(max_length=64)] = None
+    ) -> Response:
         """The whole rota as iCalendar; `?key=` (from `opsdesk token feed-url`) or a token."""
-        return feed("team", key, request)
+        return await feed("team", key, request)
 
     @app.get("/api/v1/calendar/{engineer}.ics", tags=["rota"], response_class=Response)
-    def engineer_calendar(
+    async def engineer_calendar(
         engineer: str, request: Request, key: Annotated[str | None, Query(max_length=64)] = None
     ) -> Response:
         """One engineer's duty as iCalendar."""
-        return feed(engineer, key, request)
+        return await feed(engineer, key, request)
 
     @app.get("/api/v1/outbox", tags=["outbox"])
     def outbox(
@@ -227,6 +256,10 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         return Response(status_code=204)
 
     return app
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _same(given: str, expected: str) -> bool:

@@ -1,12 +1,11 @@
-"""Prometheus metrics: requests by route and status, outbox and job counts, outbox lag."""
+"""Prometheus metrics: requests by route and status, outbox counts, outbox lag."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from fastapi import Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.api import ApiContext
@@ -17,14 +16,28 @@ class Metrics:
         self.context = context
         self.requests: Counter[tuple[str, str, int]] = Counter()
 
-    async def middleware(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        self.requests[(request.method, path, response.status_code)] += 1
-        return response
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """Counts every answer by method, route template and status (a plain ASGI wrapper: cheap)."""
+
+        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            status = 500
+
+            async def watch(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            try:
+                await app(scope, receive, watch)
+            finally:
+                route = scope.get("route")
+                self.requests[(scope["method"], getattr(route, "path", "unmatched"), status)] += 1
+
+        return counted
 
     def render(self) -> str:
         lines = [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 from types import ModuleType
 from typing import Annotated
@@ -28,17 +30,21 @@ def _api() -> ModuleType:
     return api
 
 
-def serve_command(
+def serve_command(  # noqa: PLR0917  (one parameter per option)
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[
         int, typer.Option("--delivery-threads", min=0, max=16, help="Outbox delivery threads.")
     ] = 1,
+    processes: Annotated[
+        int, typer.Option("--workers", min=1, max=32, help="API worker processes (one per core serves most).")
+    ] = 1,
     log_format: LogFormat = "text",
 ) -> None:
     """Run the HTTP API and the outbox workers; migrations are applied on start."""
     import uvicorn  # noqa: PLC0415
+    from uvicorn.supervisors.multiprocess import Multiprocess  # noqa: PLC0415
 
     from opsdesk.bootstrap.storage import deliverer, worker_name  # noqa: PLC0415
     from opsdesk.entrypoints.api.app import create_app  # noqa: PLC0415
@@ -69,8 +75,16 @@ def serve_command(
             "database": context.engine.url.render_as_string(hide_password=True),
         },
     )
+    app: object = create_app(context)
+    if processes > 1:
+        # Each API process builds its own context from the environment; delivery stays in this process.
+        os.environ["OPSDESK_CONFIG"] = str(settings.policy_path.resolve())
+        os.environ["OPSDESK_DATABASE_URL"] = settings.database_url
+        app = "opsdesk.entrypoints.api.server:app_from_environment"
     config = uvicorn.Config(
-        create_app(context),
+        app,  # type: ignore[arg-type]
+        factory=processes > 1,
+        workers=processes,
         host=host,
         port=port,
         access_log=False,
@@ -78,8 +92,15 @@ def serve_command(
         server_header=False,
         timeout_graceful_shutdown=10,
     )
+    # uvicorn handles SIGTERM/SIGINT while it runs, then re-raises the signal to the handler it found:
+    # make that ours, so the workers below finish or release their rows and the exit status is 0.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
     try:
-        uvicorn.Server(config).run()
+        if processes > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            uvicorn.Server(config).run()
     finally:
         stopping.set()
         for thread in threads:

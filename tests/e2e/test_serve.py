@@ -1,0 +1,89 @@
+"""`opsdesk serve` as an operator runs it: migrates, answers the API, delivers the outbox, stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from opsdesk.adapters.db.engine import make_engine
+from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.domain.outbox import OutboxState, OutgoingMessage
+from tests.e2e.conftest import Run
+from tests.rota_builders import team
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get(url: str, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_serve_answers_delivers_and_stops(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    created = opsdesk("token", "create", "--name", "ops", "--role", "engineer")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("odk_") and token not in created.stderr
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "opsdesk", "serve", "--port", str(port), "--log-format", "json"],
+        cwd=workdir,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if get(f"{base}/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert get(f"{base}/readyz") == (200, '{"status":"ready"}')
+        status, body = get(f"{base}/api/v1/oncall?at=2026-12-01T17:00", token)
+        assert status == 200
+        assert json.loads(body)["primary"] == {"id": "alice", "name": "Alice"}
+        assert get(f"{base}/api/v1/oncall")[0] == 401
+        feed = opsdesk("token", "feed-url", "--base-url", base).stdout.strip()
+        assert get(feed)[0] == 200
+        engine = make_engine(f"sqlite:///{workdir / 'opsdesk.db'}")
+        store = SqlOutbox(engine)
+        with engine.begin() as connection:
+            store.add(connection, OutgoingMessage("log", "#ask", {"text": "hello"}, "k1"), datetime.now(UTC))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and store.rows()[0].state is not OutboxState.DELIVERED:
+            time.sleep(0.1)
+        assert store.rows()[0].state is OutboxState.DELIVERED
+        engine.dispose()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        logs = server.stderr.read().decode() if server.stderr else ""
+        if server.stderr:
+            server.stderr.close()
+    assert server.returncode == 0
+    records = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    assert any(r["message"] == "serving" for r in records)
+    assert token not in logs
+    assert "key=" not in logs  # feed secrets stay out of the logs
