@@ -3,7 +3,8 @@
 
 Both create ./.venv when needed and install the pinned, hash-checked dependencies from the lock files
 (again only when a lock file changed), then:
-  run   runs opsdesk on its built-in defaults (`opsdesk hours`); extra arguments go to opsdesk instead
+  run   serves opsdesk (`opsdesk serve` on http://127.0.0.1:8000), first writing the example policy
+        (`opsdesk init`) when the folder has none; extra arguments go to opsdesk instead
   test  runs the whole suite: ruff (lint and format), mypy --strict, import-linter, then pytest
 """
 
@@ -55,8 +56,15 @@ def _ensure_environment(lock: Path) -> None:
 
 def run(arguments: list[str]) -> int:
     _ensure_environment(RUNTIME_LOCK)
-    command = [str(BIN / "opsdesk"), *(arguments or ["hours"])]
-    return subprocess.run(command, check=False).returncode
+    opsdesk = str(BIN / "opsdesk")
+    if arguments:
+        return subprocess.run([opsdesk, *arguments], check=False).returncode
+    if not os.environ.get("OPSDESK_CONFIG") and not Path("opsdesk.yaml").exists():
+        subprocess.run([opsdesk, "init"], check=True)
+    try:
+        return subprocess.run([opsdesk, "serve"], check=False).returncode
+    except KeyboardInterrupt:
+        return 0
 
 
 def test(arguments: list[str]) -> int:

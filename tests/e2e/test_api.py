@@ -93,7 +93,8 @@ def test_cover_and_oncall_are_the_cli_objects(api: tuple[TestClient, ApiContext,
     )
     bad = client.get("/api/v1/cover", params={"at": "2026-03-29T01:30"}, headers=auth)
     assert bad.status_code == 422
-    assert "does not exist in Europe/London" in bad.json()["detail"]
+    assert bad.json()["detail"][0]["loc"] == ["query", "at"]
+    assert "does not exist in Europe/London" in bad.json()["detail"][0]["msg"]
 
 
 def test_calendar_feeds_accept_their_url_secret(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:

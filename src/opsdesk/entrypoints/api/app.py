@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,10 @@ from opsdesk.services.hours import cover_at_dict
 from opsdesk.services.rota import on_duty_dict
 
 ANONYMOUS = TokenInfo(0, "anonymous", AccessRole.VIEWER, datetime.min.replace(tzinfo=UTC))
+
+
+class Problem(BaseModel):
+    detail: str
 
 
 class TokenRequest(BaseModel):
@@ -51,7 +56,19 @@ class TokenView(BaseModel):
 
 
 def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route table, in one place)
-    app = FastAPI(title="opsdesk", version="1", docs_url="/docs", openapi_url="/openapi.json")
+    errors: dict[int | str, dict[str, Any]] = {
+        code: {"model": Problem, "description": text}
+        for code, text in (
+            (400, "refused by a rule"),
+            (401, "no token, or an unknown or revoked one"),
+            (403, "the token's role is not enough"),
+            (404, "no such thing"),
+            (413, "the body is over 1 MiB"),
+        )
+    }
+    app = FastAPI(
+        title="opsdesk", version="1", docs_url="/docs", openapi_url="/openapi.json", responses=errors
+    )
     metrics = Metrics(context)
     app.add_middleware(BodySizeLimit, limit=1 << 20)
     app.add_middleware(metrics.middleware)
@@ -98,7 +115,7 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         try:
             return parse_instant(at, tz)
         except InvalidInstantError as exc:
-            raise HTTPException(422, f"at: {exc}") from None
+            raise invalid("at", str(exc)) from None
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
@@ -108,14 +125,20 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], responses={503: {"model": Problem, "description": "not ready"}})
     def readyz() -> JSONResponse:
         try:
             current = migrations_current(context.engine)
         except Exception as exc:
-            return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
+            return JSONResponse(
+                {"status": "unavailable", "detail": f"database unreachable ({type(exc).__name__})"},
+                status_code=503,
+            )
         if not current:
-            return JSONResponse({"status": "unavailable", "reason": "migrations pending"}, status_code=503)
+            return JSONResponse(
+                {"status": "unavailable", "detail": "migrations pending: run `opsdesk db upgrade`"},
+                status_code=503,
+            )
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["health"], response_class=PlainTextResponse)
@@ -169,11 +192,11 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         try:
             lo, hi = parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
         except InvalidInstantError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise invalid("from" if exc.value == start else "to", str(exc)) from None
         if hi <= lo:
-            raise HTTPException(422, "`to` must not be before `from`")
+            raise invalid("to", "`to` must not be before `from`")
         if (hi - lo).days > 400:
-            raise HTTPException(422, "ask for at most 400 days at a time")
+            raise invalid("to", "ask for at most 400 days at a time")
         return {
             "from": lo.astimezone(tz).isoformat(),
             "to": hi.astimezone(tz).isoformat(),
@@ -256,6 +279,11 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         return Response(status_code=204)
 
     return app
+
+
+def invalid(parameter: str, message: str) -> RequestValidationError:
+    """A 422 in FastAPI's documented shape, naming the query parameter."""
+    return RequestValidationError([{"loc": ["query", parameter], "msg": message, "type": "value_error"}])
 
 
 def _json(value: object) -> bytes:
