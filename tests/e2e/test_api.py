@@ -146,5 +146,6 @@ def test_health_readiness_and_metrics(api: tuple[TestClient, ApiContext, dict[st
     assert 'opsdesk_http_requests_total{method="GET",route="/api/v1/cover",status="200"} 1' in text
     assert 'opsdesk_outbox_rows{state="pending"} 0' in text
     assert "opsdesk_outbox_lag_seconds 0.000" in text
+    assert 'opsdesk_jobs{state="due"} 0' in text
     schema = client.get("/openapi.json").json()
     assert "/api/v1/oncall" in schema["paths"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from opsdesk.adapters.clock import SystemClock
+from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.adapters.db.tokens import SqlTokens, token_hash
 from opsdesk.bootstrap import rota as rota_wiring
@@ -58,6 +59,7 @@ class ApiContext:
     tokens: SqlTokens
     token_cache: TokenCache
     outbox: SqlOutbox
+    jobs: SqlJobs
     clock: Clock
     calendar_key: bytes
     open_reads: bool = False
@@ -77,6 +79,7 @@ def api_context(settings: Settings, *, migrate: bool = True, open_reads: bool | 
         tokens=tokens,
         token_cache=TokenCache(tokens),
         outbox=SqlOutbox(engine),
+        jobs=SqlJobs(engine),
         clock=SystemClock(),
         calendar_key=tokens.secret("calendar-feeds").encode(),
         open_reads=settings.open_reads if open_reads is None else open_reads,

@@ -63,4 +63,10 @@ class Metrics:
             "# TYPE opsdesk_outbox_lag_seconds gauge",
             f"opsdesk_outbox_lag_seconds {lag:.3f}",
         ]
+        jobs = self.context.jobs.counts(now)
+        lines += [
+            "# HELP opsdesk_jobs Jobs by state (due: pending and due now; claimed: held by a worker).",
+            "# TYPE opsdesk_jobs gauge",
+        ]
+        lines += [f'opsdesk_jobs{{state="{state}"}} {count}' for state, count in sorted(jobs.items())]
         return "\n".join(lines) + "\n"

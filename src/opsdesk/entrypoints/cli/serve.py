@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 from types import ModuleType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,10 @@ from opsdesk.config.settings import Settings
 from opsdesk.domain.access import AccessRole
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.logs import configure
+
+if TYPE_CHECKING:
+    from opsdesk.services.delivery import Deliverer
+    from opsdesk.services.jobs import JobRunner
 
 token_app = typer.Typer(
     help="API tokens: create, list, revoke; calendar-feed URLs.", no_args_is_help=True, rich_markup_mode=None
@@ -46,7 +50,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     import uvicorn  # noqa: PLC0415
     from uvicorn.supervisors.multiprocess import Multiprocess  # noqa: PLC0415
 
-    from opsdesk.bootstrap.storage import deliverer, worker_name  # noqa: PLC0415
+    from opsdesk.bootstrap.storage import deliverer, job_runner, worker_name  # noqa: PLC0415
     from opsdesk.entrypoints.api.app import create_app  # noqa: PLC0415
 
     if log_format not in {"text", "json"}:
@@ -59,7 +63,11 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     threads = [
         threading.Thread(
             target=_deliver,
-            args=(deliverer(context.engine, owner=f"{worker_name()}:{i}"), stopping),
+            args=(
+                deliverer(context.engine, owner=f"{worker_name()}:{i}"),
+                job_runner(context.engine, owner=f"{worker_name()}:{i}"),
+                stopping,
+            ),
             name=f"delivery-{i}",
             daemon=True,
         )
@@ -108,12 +116,11 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
         logger.info("stopped")
 
 
-def _deliver(deliverer: object, stopping: threading.Event) -> None:
-    run_once = deliverer.run_once  # type: ignore[attr-defined]
+def _deliver(deliverer: Deliverer, jobs: JobRunner, stopping: threading.Event) -> None:
     try:
         while not stopping.is_set():
             try:
-                handled = run_once()
+                handled = deliverer.run_once() + jobs.run_once()
             except Exception:
                 logger.exception("delivery pass failed; retrying in 5 s")
                 stopping.wait(5)
@@ -121,7 +128,8 @@ def _deliver(deliverer: object, stopping: threading.Event) -> None:
             if not handled:
                 stopping.wait(0.2)
     finally:
-        deliverer.stop()  # type: ignore[attr-defined]
+        deliverer.stop()
+        jobs.stop()
 
 
 def create_command(

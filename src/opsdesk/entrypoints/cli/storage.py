@@ -100,6 +100,7 @@ def worker_command(
     with reported_errors():
         engine = storage.database(settings)
     deliverer = storage.deliverer(engine)
+    jobs = storage.job_runner(engine)
     stopping = False
 
     def stop(_signal: int, _frame: FrameType | None) -> None:
@@ -110,13 +111,14 @@ def worker_command(
     signal.signal(signal.SIGINT, stop)
     try:
         while not stopping:
-            handled = deliverer.run_once()
+            handled = deliverer.run_once() + jobs.run_once()
             if once:
                 break
             if not handled:
                 time.sleep(poll)
     finally:
         deliverer.stop()
+        jobs.stop()
 
 
 db_app.command("upgrade")(upgrade_command)

@@ -1,0 +1,154 @@
+"""The job table: every replica may schedule the same job; its unique key keeps it to one row."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from opsdesk.adapters.db.tables import JobRecord
+from opsdesk.domain.jobs import Job, JobState
+
+COLUMNS = tuple(JobRecord.__table__.columns)
+
+
+class SqlJobs:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def schedule(
+        self,
+        connection: Connection,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Add the job unless a job with `key` exists (from this replica or another); True if added."""
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(JobRecord)
+            .values(
+                kind=kind,
+                key=key,
+                payload=payload or {},
+                state=JobState.PENDING.value,
+                attempts=0,
+                due_at=due_at,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(JobRecord.id)
+        )
+        return connection.execute(statement).scalar() is not None
+
+    def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Job]:
+        due = and_(
+            JobRecord.state == JobState.PENDING.value,
+            JobRecord.due_at <= now,
+            or_(JobRecord.lease_until.is_(None), JobRecord.lease_until < now),
+        )
+        with self.engine.begin() as connection:
+            ids = list(
+                connection.scalars(
+                    select(JobRecord.id)
+                    .where(due)
+                    .order_by(JobRecord.due_at, JobRecord.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if not ids:
+                return []
+            connection.execute(
+                update(JobRecord)
+                .where(JobRecord.id.in_(ids))
+                .values(lease_owner=owner, lease_until=now + lease)
+            )
+            return [
+                _job(r)
+                for r in connection.execute(
+                    select(*COLUMNS).where(JobRecord.id.in_(ids)).order_by(JobRecord.id)
+                )
+            ]
+
+    def done(self, job_id: int, owner: str, now: datetime) -> bool:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.id == job_id,
+                    JobRecord.lease_owner == owner,
+                    JobRecord.state == JobState.PENDING.value,
+                )
+                .values(
+                    state=JobState.DONE.value,
+                    done_at=now,
+                    lease_owner=None,
+                    lease_until=None,
+                    attempts=JobRecord.attempts + 1,
+                )
+            )
+            return result.rowcount == 1
+
+    def failed(self, job_id: int, owner: str, error: str, next_attempt: datetime | None) -> None:
+        values: dict[str, object] = {
+            "attempts": JobRecord.attempts + 1,
+            "last_error": error[:2000],
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        if next_attempt is None:
+            values["state"] = JobState.DEAD.value
+        else:
+            values["due_at"] = next_attempt
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id, JobRecord.lease_owner == owner)
+                .values(**values)
+            )
+
+    def release(self, owner: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(JobRecord)
+                .where(JobRecord.lease_owner == owner, JobRecord.state == JobState.PENDING.value)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    def jobs(self, state: JobState | None = None, limit: int = 100) -> list[Job]:
+        query = select(*COLUMNS).order_by(JobRecord.due_at.desc()).limit(limit)
+        if state is not None:
+            query = query.where(JobRecord.state == state.value)
+        with self.engine.connect() as connection:
+            return [_job(r) for r in connection.execute(query)]
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        """Jobs per state, and pending jobs due now and claimed now (for /metrics)."""
+        with self.engine.connect() as connection:
+            grouped = select(JobRecord.state, func.count()).group_by(JobRecord.state)
+            found: dict[str, int] = {str(s): int(c) for s, c in connection.execute(grouped)}
+            pending = JobRecord.state == JobState.PENDING.value
+            due = connection.scalar(select(func.count()).where(pending, JobRecord.due_at <= now))
+            claimed = connection.scalar(select(func.count()).where(pending, JobRecord.lease_until > now))
+        return {
+            **{s.value: found.get(s.value, 0) for s in JobState},
+            "due": int(due or 0),
+            "claimed": int(claimed or 0),
+        }
+
+
+def _job(row: Row[Any]) -> Job:
+    r = row._mapping
+    return Job(
+        r["id"],
+        r["kind"],
+        r["key"],
+        dict(r["payload"]),
+        r["due_at"],
+        JobState(r["state"]),
+        r["attempts"],
+        r["last_error"],
+    )

@@ -1,0 +1,54 @@
+"""Running due jobs: claim, run the handler for the job's kind, record the outcome (retries as the outbox)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from opsdesk.domain.jobs import Job
+from opsdesk.domain.outbox import RetryPolicy
+from opsdesk.services.clock import Clock
+
+logger = logging.getLogger("opsdesk.jobs")
+Handler = Callable[[Job], None]
+
+
+class JobStore(Protocol):
+    def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Job]: ...
+    def done(self, job_id: int, owner: str, now: datetime) -> bool: ...
+    def failed(self, job_id: int, owner: str, error: str, next_attempt: datetime | None) -> None: ...
+    def release(self, owner: str) -> None: ...
+
+
+@dataclass
+class JobRunner:
+    store: JobStore
+    handlers: Mapping[str, Handler]
+    clock: Clock
+    owner: str
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    lease: timedelta = timedelta(minutes=5)
+    batch: int = 10
+
+    def run_once(self) -> int:
+        jobs = self.store.claim(self.owner, self.clock.now(), self.batch, self.lease)
+        for job in jobs:
+            handler = self.handlers.get(job.kind)
+            if handler is None:
+                self.store.failed(job.id, self.owner, f"no handler for jobs of kind {job.kind!r}", None)
+                continue
+            try:
+                handler(job)
+            except Exception as exc:
+                logger.warning("job failed", extra={"job": job.key, "error": str(exc)})
+                retry_at = self.policy.next_attempt(job.attempts + 1, self.clock.now())
+                self.store.failed(job.id, self.owner, f"{type(exc).__name__}: {exc}", retry_at)
+                continue
+            self.store.done(job.id, self.owner, self.clock.now())
+        return len(jobs)
+
+    def stop(self) -> None:
+        self.store.release(self.owner)
