@@ -35,13 +35,32 @@ def database(settings: Settings, *, migrate: bool = False) -> Engine:
 
 
 def channels() -> dict[str, Channel]:
-    """The log channel always; Slack when OPSDESK_SLACK_TOKEN is set (the token is never logged)."""
+    """The log channel always; Slack, email and webhooks when configured (secrets are never logged)."""
     found: dict[str, Channel] = {"log": LogChannel()}
     token = os.environ.get("OPSDESK_SLACK_TOKEN")
     if token:
         from opsdesk.adapters.channels.slack import SlackChannel  # noqa: PLC0415  (slack_sdk: only when used)
 
         found["slack"] = SlackChannel(token, os.environ.get("OPSDESK_SLACK_API_URL") or None)
+    host = os.environ.get("OPSDESK_SMTP_HOST")
+    if host:
+        from opsdesk.adapters.channels.email import EmailChannel  # noqa: PLC0415
+
+        found["email"] = EmailChannel(
+            host,
+            int(os.environ.get("OPSDESK_SMTP_PORT") or 25),
+            os.environ.get("OPSDESK_SMTP_FROM") or "opsdesk@localhost",
+            username=os.environ.get("OPSDESK_SMTP_USER"),
+            password=os.environ.get("OPSDESK_SMTP_PASSWORD"),
+            starttls=(os.environ.get("OPSDESK_SMTP_STARTTLS") or "").lower() in {"1", "true", "yes"},
+        )
+    hooks = os.environ.get("OPSDESK_WEBHOOKS")  # name=url,name=url
+    secret = os.environ.get("OPSDESK_WEBHOOK_SECRET")
+    if hooks and secret:
+        from opsdesk.adapters.channels.webhook import WebhookChannel  # noqa: PLC0415
+
+        urls = dict(pair.split("=", 1) for pair in hooks.split(",") if "=" in pair)
+        found["webhook"] = WebhookChannel(urls, secret.encode())
     return found
 
 
