@@ -149,3 +149,39 @@ def test_health_readiness_and_metrics(api: tuple[TestClient, ApiContext, dict[st
     assert 'opsdesk_jobs{state="due"} 0' in text
     schema = client.get("/openapi.json").json()
     assert "/api/v1/oncall" in schema["paths"]
+
+
+def test_the_fast_path_for_now_answers_as_the_route_does(
+    api: tuple[TestClient, ApiContext, dict[str, str]],
+) -> None:
+    client, context, tokens = api
+    viewer = {"Authorization": f"Bearer {tokens['viewer']}"}
+    context.token_cache._seen.clear()
+    first = client.get("/api/v1/oncall", headers=viewer)  # unknown to the cache: the FastAPI route answers
+    second = client.get("/api/v1/oncall", headers=viewer)  # now cached: the fast path answers
+    assert first.status_code == second.status_code == 200
+    assert (
+        set(first.json())
+        == set(second.json())
+        == {
+            "at",
+            "cover",
+            "until",
+            "primary",
+            "secondary",
+            "support",
+            "overrides",
+            "leave",
+            "next",
+        }
+    )
+    assert (
+        client.get("/api/v1/oncall", headers={"Authorization": f"Bearer {tokens['revoked']}"}).status_code
+        == 401
+    )
+    assert client.get("/api/v1/oncall", headers={"Authorization": "Basic abc"}).status_code == 401
+    assert client.get("/api/v1/oncall").status_code == 401
+    context.open_reads = True
+    assert client.get("/api/v1/oncall").status_code == 200
+    text = client.get("/metrics", headers=viewer).text
+    assert 'route="/api/v1/oncall",status="200"' in text

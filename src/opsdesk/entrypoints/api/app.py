@@ -6,13 +6,14 @@ import hmac
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsdesk.adapters.db.engine import migrations_current
 from opsdesk.bootstrap.api import ApiContext
@@ -70,7 +71,15 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         title="opsdesk", version="1", docs_url="/docs", openapi_url="/openapi.json", responses=errors
     )
     metrics = Metrics(context)
+    now_answers = NowAnswers(
+        context,
+        {
+            "cover": lambda when: cover_at_dict(context.rota.engine.cover_at(when), tz),
+            "oncall": lambda when: on_duty_dict(context.rota, context.rota.who(when)),
+        },
+    )
     app.add_middleware(BodySizeLimit, limit=1 << 20)
+    app.add_middleware(now_answers.hot_path)
     app.add_middleware(metrics.middleware)
     tz = context.rota.engine.timezone
 
@@ -145,18 +154,11 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
     def metrics_route(_: TokenInfo = viewer) -> PlainTextResponse:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
-    now_cache: dict[str, tuple[int, bytes]] = {}
-
-    def answer(kind: str, at: str | None, build: Callable[[datetime], dict[str, Any]]) -> Response:
-        """JSON for `at`; for "now", one answer per second is computed and shared (it rarely changes)."""
+    def answer(kind: str, at: str | None) -> Response:
+        """JSON for `at`; for "now", the shared answer of this second (who is on duty rarely changes)."""
         if at is not None:
-            return Response(_json(build(instant(at))), media_type="application/json")
-        now = context.clock.now()
-        second = int(now.timestamp())
-        cached = now_cache.get(kind)
-        if cached is None or cached[0] != second:
-            cached = now_cache[kind] = (second, _json(build(now.replace(microsecond=0))))
-        return Response(cached[1], media_type="application/json")
+            return Response(_json(now_answers.build[kind](instant(at))), media_type="application/json")
+        return Response(now_answers.body(kind), media_type="application/json")
 
     @app.get(
         "/api/v1/cover",
@@ -168,7 +170,7 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         at: Annotated[str | None, Query(max_length=64)] = None, _: TokenInfo = viewer
     ) -> Response:
         """The cover at `at` (ISO 8601; default now, to the second): the same object as `opsdesk hours --json`."""
-        return answer("cover", at, lambda when: cover_at_dict(context.rota.engine.cover_at(when), tz))
+        return answer("cover", at)
 
     @app.get(
         "/api/v1/oncall",
@@ -180,7 +182,7 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         at: Annotated[str | None, Query(max_length=64)] = None, _: TokenInfo = viewer
     ) -> Response:
         """Who is on duty at `at` (default now, to the second): the same object as `opsdesk who --json`."""
-        return answer("oncall", at, lambda when: on_duty_dict(context.rota, context.rota.who(when)))
+        return answer("oncall", at)
 
     @app.get("/api/v1/rota", tags=["rota"])
     def rota(
@@ -279,6 +281,62 @@ def create_app(context: ApiContext) -> FastAPI:  # noqa: PLR0915  (the route tab
         return Response(status_code=204)
 
     return app
+
+
+class NowAnswers:
+    """Cover and who-is-on-duty for "now": computed once a second, served to every caller that second.
+
+    `hot_path` answers `GET /api/v1/oncall` and `/api/v1/cover` without parameters straight from this
+    cache when the token is already known to allow it, before FastAPI's routing; anything else (no token,
+    an unknown or revoked one, parameters) goes through the normal route, which gives the same body.
+    """
+
+    HOT: ClassVar[dict[str, str]] = {"/api/v1/oncall": "oncall", "/api/v1/cover": "cover"}
+
+    def __init__(self, context: ApiContext, build: dict[str, Callable[[datetime], dict[str, Any]]]) -> None:
+        self.context = context
+        self.build = build
+        self._cache: dict[str, tuple[int, bytes]] = {}
+
+    def body(self, kind: str) -> bytes:
+        now = self.context.clock.now()
+        second = int(now.timestamp())
+        cached = self._cache.get(kind)
+        if cached is None or cached[0] != second:
+            cached = self._cache[kind] = (second, _json(self.build[kind](now.replace(microsecond=0))))
+        return cached[1]
+
+    def _allowed(self, scope: Scope) -> bool:
+        header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
+        if header is None:
+            return self.context.open_reads
+        scheme, _, token = header.decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        known, info = self.context.token_cache.cached(token.strip())
+        return known and info is not None and info.role.allows(AccessRole.VIEWER)
+
+    def hot_path(self, app: ASGIApp) -> ASGIApp:
+        async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+            kind = self.HOT.get(scope.get("path", "")) if scope["type"] == "http" else None
+            if (
+                kind is not None
+                and scope["method"] == "GET"
+                and not scope["query_string"]
+                and self._allowed(scope)
+            ):
+                scope["opsdesk.route"] = scope["path"]
+                body = self.body(kind)
+                headers = [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await app(scope, receive, send)
+
+        return serve
 
 
 def invalid(parameter: str, message: str) -> RequestValidationError:

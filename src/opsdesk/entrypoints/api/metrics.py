@@ -34,8 +34,8 @@ class Metrics:
             try:
                 await app(scope, receive, watch)
             finally:
-                route = scope.get("route")
-                self.requests[(scope["method"], getattr(route, "path", "unmatched"), status)] += 1
+                path = str(scope.get("opsdesk.route") or getattr(scope.get("route"), "path", "unmatched"))
+                self.requests[(scope["method"], path, status)] += 1
 
         return counted
 
