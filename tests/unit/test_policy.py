@@ -236,4 +236,5 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
         "rota",
         "leave",
         "overrides",
+        "service",
     }

@@ -14,7 +14,7 @@ from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.adapters.db.tokens import SqlTokens, token_hash
 from opsdesk.bootstrap import rota as rota_wiring
-from opsdesk.bootstrap.storage import database
+from opsdesk.bootstrap.storage import database, service
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import TokenInfo
 from opsdesk.services.clock import Clock
@@ -82,5 +82,5 @@ def api_context(settings: Settings, *, migrate: bool = True, open_reads: bool | 
         jobs=SqlJobs(engine),
         clock=SystemClock(),
         calendar_key=tokens.secret("calendar-feeds").encode(),
-        open_reads=settings.open_reads if open_reads is None else open_reads,
+        open_reads=service(settings).open_reads if open_reads is None else open_reads,
     )

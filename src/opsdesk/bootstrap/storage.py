@@ -13,6 +13,8 @@ from opsdesk.adapters.clock import SystemClock
 from opsdesk.adapters.db.engine import check_reachable, make_engine, migrations_current, upgrade
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.config.loading import load_policy
+from opsdesk.config.service import ServiceSettings, service_settings
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import IntegrationError
 from opsdesk.services.clock import Clock
@@ -20,9 +22,14 @@ from opsdesk.services.delivery import Channel, Deliverer
 from opsdesk.services.jobs import Handler, JobRunner
 
 
+def service(settings: Settings) -> ServiceSettings:
+    """OPSDESK_* variables over the policy file's `service:` section (pydantic-settings)."""
+    return service_settings(load_policy(settings).service, settings.database_url)
+
+
 def database(settings: Settings, *, migrate: bool = False) -> Engine:
     """The engine, checked reachable; with `migrate`, brought up to the newest schema."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(service(settings).database_url)
     check_reachable(engine)
     if migrate:
         upgrade(engine)
@@ -34,33 +41,30 @@ def database(settings: Settings, *, migrate: bool = False) -> Engine:
     return engine
 
 
-def channels() -> dict[str, Channel]:
+def channels(config: ServiceSettings) -> dict[str, Channel]:
     """The log channel always; Slack, email and webhooks when configured (secrets are never logged)."""
     found: dict[str, Channel] = {"log": LogChannel()}
-    token = os.environ.get("OPSDESK_SLACK_TOKEN")
-    if token:
+    if config.slack_token:
         from opsdesk.adapters.channels.slack import SlackChannel  # noqa: PLC0415  (slack_sdk: only when used)
 
-        found["slack"] = SlackChannel(token, os.environ.get("OPSDESK_SLACK_API_URL") or None)
-    host = os.environ.get("OPSDESK_SMTP_HOST")
-    if host:
+        found["slack"] = SlackChannel(config.slack_token.get_secret_value(), config.slack_api_url)
+    if config.smtp_host:
         from opsdesk.adapters.channels.email import EmailChannel  # noqa: PLC0415
 
         found["email"] = EmailChannel(
-            host,
-            int(os.environ.get("OPSDESK_SMTP_PORT") or 25),
-            os.environ.get("OPSDESK_SMTP_FROM") or "opsdesk@localhost",
-            username=os.environ.get("OPSDESK_SMTP_USER"),
-            password=os.environ.get("OPSDESK_SMTP_PASSWORD"),
-            starttls=(os.environ.get("OPSDESK_SMTP_STARTTLS") or "").lower() in {"1", "true", "yes"},
+            config.smtp_host,
+            config.smtp_port,
+            config.smtp_from,
+            username=config.smtp_user,
+            password=config.smtp_password.get_secret_value() if config.smtp_password else None,
+            starttls=config.smtp_starttls,
         )
-    hooks = os.environ.get("OPSDESK_WEBHOOKS")  # name=url,name=url
-    secret = os.environ.get("OPSDESK_WEBHOOK_SECRET")
-    if hooks and secret:
+    if config.webhooks and config.webhook_secret:
         from opsdesk.adapters.channels.webhook import WebhookChannel  # noqa: PLC0415
 
-        urls = dict(pair.split("=", 1) for pair in hooks.split(",") if "=" in pair)
-        found["webhook"] = WebhookChannel(urls, secret.encode())
+        found["webhook"] = WebhookChannel(
+            config.webhook_urls(), config.webhook_secret.get_secret_value().encode()
+        )
     return found
 
 
@@ -68,10 +72,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
-def deliverer(engine: Engine, clock: Clock | None = None, owner: str | None = None) -> Deliverer:
-    lease = timedelta(seconds=float(os.environ.get("OPSDESK_OUTBOX_LEASE_SECONDS") or 60))
+def deliverer(
+    engine: Engine, config: ServiceSettings, clock: Clock | None = None, owner: str | None = None
+) -> Deliverer:
+    lease = timedelta(seconds=config.outbox_lease_seconds)
     return Deliverer(
-        SqlOutbox(engine), channels(), clock or SystemClock(), owner or worker_name(), lease=lease
+        SqlOutbox(engine), channels(config), clock or SystemClock(), owner or worker_name(), lease=lease
     )
 
 

@@ -29,6 +29,8 @@ class Policy:
     bank_holidays: BankHolidaySettings
     source: str = BUILT_IN
     rota: Rota = field(default_factory=Rota)
+    # The `service:` section, as text by key (pydantic-settings reads it under OPSDESK_* variables).
+    service: dict[str, str] = field(default_factory=dict)
 
 
 def default_policy() -> Policy:

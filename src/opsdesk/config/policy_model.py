@@ -108,6 +108,29 @@ class BankHolidays(StrictModel):
         return self
 
 
+class ServiceSection(StrictModel):
+    """Service settings that may live in the file; secrets (tokens, passwords) come from OPSDESK_* only."""
+
+    database_url: str | None = Field(default=None, alias="database-url", max_length=500)
+    open_reads: bool | None = Field(default=None, alias="open-reads", description="reads without a token")
+    outbox_lease_seconds: float | None = Field(default=None, alias="outbox-lease-seconds", gt=0, le=3600)
+    slack_api_url: str | None = Field(default=None, alias="slack-api-url", max_length=500)
+    smtp_host: str | None = Field(default=None, alias="smtp-host", max_length=255)
+    smtp_port: int | None = Field(default=None, alias="smtp-port", ge=1, le=65535)
+    smtp_from: str | None = Field(default=None, alias="smtp-from", max_length=255)
+    smtp_starttls: bool | None = Field(default=None, alias="smtp-starttls")
+    webhooks: dict[str, str] | None = Field(default=None, description="webhook name: URL")
+
+    def as_text(self) -> dict[str, str]:
+        values = self.model_dump(by_alias=True, exclude_none=True)
+        if "webhooks" in values:
+            values["webhooks"] = ",".join(f"{name}={url}" for name, url in values["webhooks"].items())
+        return {
+            key: str(value).lower() if isinstance(value, bool) else str(value)
+            for key, value in values.items()
+        }
+
+
 class PolicyModel(StrictModel):
     """opsdesk's policy file (opsdesk.yaml)."""
 
@@ -130,6 +153,7 @@ class PolicyModel(StrictModel):
     engineers: list[EngineerModel] = Field(default_factory=list, description="the team")
     rota: RotaModel = Field(default_factory=RotaModel)
     leave: list[LeaveModel] = Field(default_factory=list)
+    service: ServiceSection = Field(default_factory=ServiceSection, description="settings of opsdesk serve")
     overrides: list[OverrideModel] = Field(
         default_factory=list, description="an engineer takes a role for a period; later entries win"
     )
@@ -163,6 +187,7 @@ class PolicyModel(StrictModel):
             ),
             source=source,
             rota=rota,
+            service=self.service.as_text(),
         )
         return policy, problems
 

@@ -17,9 +17,8 @@ class Settings:
     # True when the path was given (--config or OPSDESK_CONFIG): then a missing file is an error.
     policy_path_explicit: bool
     cache_dir: Path | None
-    database_url: str = DEFAULT_DATABASE_URL
-    # Reads of cover, who is on duty and calendars without a token (off unless OPSDESK_OPEN_READS=true).
-    open_reads: bool = False
+    # An explicit database URL (tests); otherwise OPSDESK_DATABASE_URL or the policy's service section.
+    database_url: str | None = None
 
     @classmethod
     def from_environment(
@@ -31,8 +30,6 @@ class Settings:
             policy_path=Path(given or DEFAULT_POLICY_FILE),
             policy_path_explicit=given is not None,
             cache_dir=_cache_dir(env),
-            database_url=env.get("OPSDESK_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            open_reads=env.get("OPSDESK_OPEN_READS", "").strip().lower() in {"1", "true", "yes", "on"},
         )
 
 

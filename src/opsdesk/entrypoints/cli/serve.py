@@ -50,7 +50,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     import uvicorn  # noqa: PLC0415
     from uvicorn.supervisors.multiprocess import Multiprocess  # noqa: PLC0415
 
-    from opsdesk.bootstrap.storage import deliverer, job_runner, worker_name  # noqa: PLC0415
+    from opsdesk.bootstrap.storage import deliverer, job_runner, service, worker_name  # noqa: PLC0415
     from opsdesk.entrypoints.api.app import create_app  # noqa: PLC0415
 
     if log_format not in {"text", "json"}:
@@ -59,12 +59,13 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     settings: Settings = ctx.obj
     with reported_errors():
         context = _api().api_context(settings, migrate=True)
+        service_config = service(settings)
     stopping = threading.Event()
     threads = [
         threading.Thread(
             target=_deliver,
             args=(
-                deliverer(context.engine, owner=f"{worker_name()}:{i}"),
+                deliverer(context.engine, service_config, owner=f"{worker_name()}:{i}"),
                 job_runner(context.engine, owner=f"{worker_name()}:{i}"),
                 stopping,
             ),
@@ -87,7 +88,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     if processes > 1:
         # Each API process builds its own context from the environment; delivery stays in this process.
         os.environ["OPSDESK_CONFIG"] = str(settings.policy_path.resolve())
-        os.environ["OPSDESK_DATABASE_URL"] = settings.database_url
+        os.environ["OPSDESK_DATABASE_URL"] = service_config.database_url
         app = "opsdesk.entrypoints.api.server:app_from_environment"
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]

@@ -99,7 +99,7 @@ def worker_command(
     storage = _storage()
     with reported_errors():
         engine = storage.database(settings)
-    deliverer = storage.deliverer(engine)
+    deliverer = storage.deliverer(engine, storage.service(settings))
     jobs = storage.job_runner(engine)
     stopping = False
 

@@ -1,0 +1,55 @@
+"""The service's settings (pydantic-settings): OPSDESK_* variables over the policy file's `service:` section.
+
+Secrets (tokens, passwords) come from the environment only; the policy file, which lives in version
+control, refuses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from opsdesk.config.settings import DEFAULT_DATABASE_URL
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPSDESK_", extra="ignore", case_sensitive=False)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    open_reads: bool = False
+    outbox_lease_seconds: float = Field(default=60, gt=0, le=3600)
+    slack_token: SecretStr | None = None
+    slack_api_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "opsdesk@localhost"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    webhooks: str | None = None  # name=url,name=url
+    webhook_secret: SecretStr | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)  # the environment wins over the policy file
+
+    def webhook_urls(self) -> dict[str, str]:
+        pairs = (item.split("=", 1) for item in (self.webhooks or "").split(",") if "=" in item)
+        return {name.strip(): url.strip() for name, url in pairs}
+
+
+def service_settings(from_file: Mapping[str, str], database_url: str | None = None) -> ServiceSettings:
+    """Settings from the policy file's `service:` section and the environment; `database_url` overrides."""
+    values: dict[str, Any] = {key.replace("-", "_"): value for key, value in from_file.items()}
+    found = ServiceSettings(**values)
+    return found.model_copy(update={"database_url": database_url}) if database_url else found
