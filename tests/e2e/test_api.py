@@ -51,7 +51,16 @@ ROUTES: list[tuple[str, str, AccessRole, dict[str, Any] | None, int]] = [
     ("GET", "/api/v1/outbox", AccessRole.ENGINEER, None, 200),
     ("GET", "/api/v1/tokens", AccessRole.ADMIN, None, 200),
     ("POST", "/api/v1/tokens", AccessRole.ADMIN, {"name": "new one", "role": "viewer"}, 201),
+    ("DELETE", "/api/v1/tokens/99999", AccessRole.ADMIN, None, 404),  # allowed, but no such token
 ]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/openapi.json", "/docs"])
+def test_public_routes_answer_everyone(api: tuple[TestClient, ApiContext, dict[str, str]], path: str) -> None:
+    client, _, tokens = api
+    for who in ["none", "revoked", *[r.value for r in ROLES]]:
+        headers = {} if who == "none" else {"Authorization": f"Bearer {tokens[who]}"}
+        assert client.get(path, headers=headers).status_code == 200, who
 
 
 @pytest.mark.parametrize(("method", "path", "needed", "body", "ok"), ROUTES)

@@ -133,10 +133,12 @@ class SqlJobs:
             pending = JobRecord.state == JobState.PENDING.value
             due = connection.scalar(select(func.count()).where(pending, JobRecord.due_at <= now))
             claimed = connection.scalar(select(func.count()).where(pending, JobRecord.lease_until > now))
+            failing = connection.scalar(select(func.count()).where(pending, JobRecord.attempts > 0))
         return {
             **{s.value: found.get(s.value, 0) for s in JobState},
             "due": int(due or 0),
             "claimed": int(claimed or 0),
+            "failed": int(failing or 0),  # pending again after a failed try
         }
 
 

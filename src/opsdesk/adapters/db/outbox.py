@@ -153,12 +153,21 @@ class SqlOutbox:
         with self.engine.connect() as connection:
             grouped = select(OutboxRecord.state, func.count()).group_by(OutboxRecord.state)
             found: dict[str, int] = {str(state): int(count) for state, count in connection.execute(grouped)}
+            failing = connection.scalar(
+                select(func.count()).where(
+                    OutboxRecord.state == OutboxState.PENDING.value, OutboxRecord.attempts > 0
+                )
+            )
             due = connection.scalar(
                 select(func.count()).where(
                     OutboxRecord.state == OutboxState.PENDING.value, OutboxRecord.next_attempt_at <= now
                 )
             )
-        return {**{s.value: int(found.get(s.value, 0)) for s in OutboxState}, "due": int(due or 0)}
+        return {
+            **{s.value: int(found.get(s.value, 0)) for s in OutboxState},
+            "due": int(due or 0),
+            "failed": int(failing or 0),  # pending again after a failed try
+        }
 
 
 def _row_from(record: Row[Any]) -> OutboxRow:
