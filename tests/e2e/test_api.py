@@ -192,5 +192,6 @@ def test_the_fast_path_for_now_answers_as_the_route_does(
     assert client.get("/api/v1/oncall").status_code == 401
     context.open_reads = True
     assert client.get("/api/v1/oncall").status_code == 200
+    assert client.get("/metrics").status_code == 401  # open reads open cover, on-call and calendars only
     text = client.get("/metrics", headers=viewer).text
     assert 'route="/api/v1/oncall",status="200"' in text

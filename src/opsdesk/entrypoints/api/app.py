@@ -134,7 +134,8 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
 
         return check
 
-    viewer = Depends(require(AccessRole.VIEWER, open_read=True))
+    viewer = Depends(require(AccessRole.VIEWER, open_read=True))  # OPSDESK_OPEN_READS may open these
+    any_token = Depends(require(AccessRole.VIEWER))
     engineer = Depends(require(AccessRole.ENGINEER))
     admin = Depends(require(AccessRole.ADMIN))
 
@@ -171,7 +172,7 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["health"], response_class=PlainTextResponse)
-    def metrics_route(_: TokenInfo = viewer) -> PlainTextResponse:
+    def metrics_route(_: TokenInfo = any_token) -> PlainTextResponse:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
     def answer(kind: str, at: str | None) -> Response:

@@ -13,6 +13,7 @@ import typer
 from opsdesk.config.settings import Settings
 from opsdesk.domain.outbox import OutboxRow, OutboxState
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+from opsdesk.entrypoints.logs import configure
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True, rich_markup_mode=None)
 outbox_app = typer.Typer(
@@ -93,8 +94,12 @@ def worker_command(
     poll: Annotated[
         float, typer.Option("--poll", min=0.05, max=60, help="Seconds between polls when idle.")
     ] = 1.0,
+    log_format: Annotated[str, typer.Option("--log-format", help="text or json")] = "text",
 ) -> None:
     """Deliver the outbox (and, later, run due jobs) until stopped; SIGTERM finishes the row in hand."""
+    if log_format not in {"text", "json"}:
+        raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
+    configure(log_format)
     settings: Settings = ctx.obj
     storage = _storage()
     with reported_errors():
