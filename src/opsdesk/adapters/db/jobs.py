@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from opsdesk.adapters.db.leases import claim_due, release_all
 from opsdesk.adapters.db.tables import JobRecord
 from opsdesk.domain.jobs import Job, JobState
 
@@ -44,34 +45,12 @@ class SqlJobs:
         return connection.execute(statement).scalar() is not None
 
     def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Job]:
-        due = and_(
-            JobRecord.state == JobState.PENDING.value,
-            JobRecord.due_at <= now,
-            or_(JobRecord.lease_until.is_(None), JobRecord.lease_until < now),
-        )
-        with self.engine.begin() as connection:
-            ids = list(
-                connection.scalars(
-                    select(JobRecord.id)
-                    .where(due)
-                    .order_by(JobRecord.due_at, JobRecord.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
+        return [
+            _job(row)
+            for row in claim_due(
+                self.engine, JobRecord, JobRecord.due_at, owner=owner, now=now, limit=limit, lease=lease
             )
-            if not ids:
-                return []
-            connection.execute(
-                update(JobRecord)
-                .where(JobRecord.id.in_(ids))
-                .values(lease_owner=owner, lease_until=now + lease)
-            )
-            return [
-                _job(r)
-                for r in connection.execute(
-                    select(*COLUMNS).where(JobRecord.id.in_(ids)).order_by(JobRecord.id)
-                )
-            ]
+        ]
 
     def done(self, job_id: int, owner: str, now: datetime) -> bool:
         with self.engine.begin() as connection:
@@ -111,12 +90,7 @@ class SqlJobs:
             )
 
     def release(self, owner: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(JobRecord)
-                .where(JobRecord.lease_owner == owner, JobRecord.state == JobState.PENDING.value)
-                .values(lease_owner=None, lease_until=None)
-            )
+        release_all(self.engine, JobRecord, owner)
 
     def jobs(self, state: JobState | None = None, limit: int = 100) -> list[Job]:
         query = select(*COLUMNS).order_by(JobRecord.due_at.desc()).limit(limit)

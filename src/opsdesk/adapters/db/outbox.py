@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from opsdesk.adapters.db.leases import claim_due, release_all
 from opsdesk.adapters.db.tables import OutboxRecord
 from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage
 
@@ -42,32 +43,16 @@ class SqlOutbox:
 
     def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
         """Take up to `limit` due rows for `owner` until `now + lease`; rows others hold are skipped."""
-        due = and_(
-            OutboxRecord.state == OutboxState.PENDING.value,
-            OutboxRecord.next_attempt_at <= now,
-            or_(OutboxRecord.lease_until.is_(None), OutboxRecord.lease_until < now),
+        rows = claim_due(
+            self.engine,
+            OutboxRecord,
+            OutboxRecord.next_attempt_at,
+            owner=owner,
+            now=now,
+            limit=limit,
+            lease=lease,
         )
-        with self.engine.begin() as connection:
-            ids = list(
-                connection.scalars(
-                    select(OutboxRecord.id)
-                    .where(due)
-                    .order_by(OutboxRecord.next_attempt_at, OutboxRecord.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            if not ids:
-                return []
-            connection.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.id.in_(ids))
-                .values(lease_owner=owner, lease_until=now + lease)
-            )
-            records = connection.execute(
-                select(*COLUMNS).where(OutboxRecord.id.in_(ids)).order_by(OutboxRecord.id)
-            )
-            return [_row_from(record) for record in records]
+        return [_row_from(row) for row in rows]
 
     def delivered(self, row_id: int, owner: str, now: datetime) -> bool:
         """Mark delivered if `owner` still holds the row; False when the lease was lost meanwhile."""
@@ -110,12 +95,7 @@ class SqlOutbox:
 
     def release(self, owner: str) -> None:
         """Give back every row `owner` holds (a graceful shutdown)."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.lease_owner == owner, OutboxRecord.state == OutboxState.PENDING.value)
-                .values(lease_owner=None, lease_until=None)
-            )
+        release_all(self.engine, OutboxRecord, owner)
 
     def rows(self, state: OutboxState | None = None, limit: int = 100) -> list[OutboxRow]:
         query = select(*COLUMNS).order_by(OutboxRecord.id.desc()).limit(limit)
