@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -15,10 +15,7 @@ from opsdesk.config.settings import Settings
 from opsdesk.domain.access import AccessRole
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.logs import configure
-
-if TYPE_CHECKING:
-    from opsdesk.services.delivery import Deliverer
-    from opsdesk.services.jobs import JobRunner
+from opsdesk.services.worker import run_worker
 
 token_app = typer.Typer(
     help="API tokens: create, list, revoke; calendar-feed URLs.", no_args_is_help=True, rich_markup_mode=None
@@ -63,12 +60,13 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     stopping = threading.Event()
     threads = [
         threading.Thread(
-            target=_deliver,
+            target=run_worker,
             args=(
                 deliverer(context.engine, service_config, owner=f"{worker_name()}:{i}"),
                 job_runner(context.engine, owner=f"{worker_name()}:{i}"),
                 stopping,
             ),
+            kwargs={"idle": 0.2},
             name=f"delivery-{i}",
             daemon=True,
         )
@@ -115,22 +113,6 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
         for thread in threads:
             thread.join(timeout=30)
         logger.info("stopped")
-
-
-def _deliver(deliverer: Deliverer, jobs: JobRunner, stopping: threading.Event) -> None:
-    try:
-        while not stopping.is_set():
-            try:
-                handled = deliverer.run_once() + jobs.run_once()
-            except Exception:
-                logger.exception("delivery pass failed; retrying in 5 s")
-                stopping.wait(5)
-                continue
-            if not handled:
-                stopping.wait(0.2)
-    finally:
-        deliverer.stop()
-        jobs.stop()
 
 
 def create_command(

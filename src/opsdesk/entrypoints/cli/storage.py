@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
-import time
+import threading
 from types import FrameType, ModuleType
 from typing import Annotated
 
@@ -14,6 +14,7 @@ from opsdesk.config.settings import Settings
 from opsdesk.domain.outbox import OutboxRow, OutboxState
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.logs import configure
+from opsdesk.services.worker import run_worker
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True, rich_markup_mode=None)
 outbox_app = typer.Typer(
@@ -106,24 +107,14 @@ def worker_command(
         engine = storage.database(settings)
     deliverer = storage.deliverer(engine, storage.service(settings))
     jobs = storage.job_runner(engine)
-    stopping = False
+    stopping = threading.Event()
 
     def stop(_signal: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    try:
-        while not stopping:
-            handled = deliverer.run_once() + jobs.run_once()
-            if once:
-                break
-            if not handled:
-                time.sleep(poll)
-    finally:
-        deliverer.stop()
-        jobs.stop()
+    run_worker(deliverer, jobs, stopping, idle=poll, once=once)
 
 
 db_app.command("upgrade")(upgrade_command)
