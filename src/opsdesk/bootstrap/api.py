@@ -13,11 +13,14 @@ from opsdesk.adapters.clock import SystemClock
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.adapters.db.tokens import SqlTokens, token_hash
+from opsdesk.adapters.intake.sns import SnsVerifier
 from opsdesk.bootstrap import rota as rota_wiring
+from opsdesk.bootstrap.incidents import incident_service, sns_verifier
 from opsdesk.bootstrap.storage import database, service
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import TokenInfo
 from opsdesk.services.clock import Clock
+from opsdesk.services.incidents import IncidentService
 from opsdesk.services.rota import RotaService
 
 TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this long on every replica
@@ -62,6 +65,8 @@ class ApiContext:
     jobs: SqlJobs
     clock: Clock
     calendar_key: bytes
+    incidents: IncidentService
+    sns: SnsVerifier
     open_reads: bool = False
 
     def feed_secret(self, feed: str) -> str:
@@ -69,18 +74,25 @@ class ApiContext:
         return hmac.new(self.calendar_key, f"calendar:{feed}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def api_context(settings: Settings, *, migrate: bool = True, open_reads: bool | None = None) -> ApiContext:
+def api_context(
+    settings: Settings, *, migrate: bool = True, open_reads: bool | None = None, clock: Clock | None = None
+) -> ApiContext:
     engine = database(settings, migrate=migrate)
     tokens = SqlTokens(engine)
+    clock = clock or SystemClock()
+    rota = rota_wiring.rota_service(settings, clock)
+    config = service(settings)
     return ApiContext(
         settings=settings,
         engine=engine,
-        rota=rota_wiring.rota_service(settings),
+        rota=rota,
         tokens=tokens,
         token_cache=TokenCache(tokens),
         outbox=SqlOutbox(engine),
         jobs=SqlJobs(engine),
-        clock=SystemClock(),
+        clock=clock,
         calendar_key=tokens.secret("calendar-feeds").encode(),
-        open_reads=service(settings).open_reads if open_reads is None else open_reads,
+        incidents=incident_service(settings, engine, clock, rota),
+        sns=sns_verifier(config),
+        open_reads=config.open_reads if open_reads is None else open_reads,
     )

@@ -89,7 +89,19 @@ def clock() -> Clock:
     return SystemClock()
 
 
-def job_runner(engine: Engine, clock: Clock | None = None, owner: str | None = None) -> JobRunner:
-    """Due jobs, by kind. No kind has a handler yet (the 16:00 handover and escalations will)."""
-    handlers: dict[str, Handler] = {}
-    return JobRunner(SqlJobs(engine), handlers, clock or SystemClock(), owner or worker_name())
+def job_runner(
+    engine: Engine, settings: Settings, clock: Clock | None = None, owner: str | None = None
+) -> JobRunner:
+    """Due jobs, by kind: incident pages and escalations."""
+    from opsdesk.bootstrap import incidents as wiring  # noqa: PLC0415  (it imports this module)
+    from opsdesk.services.incidents import CONFIRM_JOB, END_JOB, PAGE_JOB  # noqa: PLC0415
+
+    clock = clock or SystemClock()
+    incidents = wiring.incident_service(settings, engine, clock)
+    config = service(settings)
+    handlers: dict[str, Handler] = {
+        PAGE_JOB: incidents.run_job,
+        END_JOB: incidents.run_job,
+        CONFIRM_JOB: wiring.confirm_subscription(config, wiring.sns_verifier(config)),
+    }
+    return JobRunner(SqlJobs(engine), handlers, clock, owner or worker_name())

@@ -9,6 +9,7 @@ from pathlib import Path
 from opsdesk.config.defaults import DEFAULT_DIVISION, default_hours_policy
 from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.hours import HoursPolicy
+from opsdesk.domain.incidents import AlarmService
 from opsdesk.domain.rota import Rota
 
 BUILT_IN = "built-in defaults"
@@ -31,6 +32,7 @@ class Policy:
     rota: Rota = field(default_factory=Rota)
     # The `service:` section, as text by key (pydantic-settings reads it under OPSDESK_* variables).
     service: dict[str, str] = field(default_factory=dict)
+    services: tuple[AlarmService, ...] = ()  # alarm sources (incidents)
 
 
 def default_policy() -> Policy:

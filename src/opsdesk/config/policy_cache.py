@@ -16,7 +16,7 @@ import os
 import tempfile
 import types
 import typing
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from opsdesk import __version__
 from opsdesk.config.policy import Policy
 
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_key(raw: bytes, path: Path) -> str:
@@ -76,6 +76,8 @@ def encode(value: object) -> object:  # noqa: PLR0911  (one branch per kind of v
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
     if isinstance(value, ZoneInfo):
         return value.key
     if isinstance(value, Path):
@@ -121,6 +123,8 @@ def decode(kind: Any, value: Any) -> Any:  # noqa: PLR0911, PLR0912  (one branch
         return datetime.fromisoformat(value)
     if kind is date:
         return date.fromisoformat(value)
+    if kind is timedelta and isinstance(value, int | float):
+        return timedelta(seconds=value)
     if kind is ZoneInfo:
         return ZoneInfo(value)
     if kind is Path:

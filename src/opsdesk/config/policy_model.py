@@ -27,6 +27,7 @@ from opsdesk.config.rota_model import (
     RotaModel,
     build_rota,
 )
+from opsdesk.config.services_model import ServiceModel, build_services
 from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.hours import Cover, DayKind, HoursPolicy, LocalWindow, overlapping_pairs
 
@@ -120,6 +121,18 @@ class ServiceSection(StrictModel):
     smtp_from: str | None = Field(default=None, alias="smtp-from", max_length=255)
     smtp_starttls: bool | None = Field(default=None, alias="smtp-starttls")
     webhooks: dict[str, str] | None = Field(default=None, description="webhook name: URL")
+    sns_cert_hosts: str | None = Field(
+        default=None,
+        alias="sns-cert-hosts",
+        max_length=300,
+        description="regex of hosts SNS certificates come from",
+    )
+    ca_file: str | None = Field(
+        default=None, alias="ca-file", max_length=500, description="extra CA certificates for outgoing HTTPS"
+    )
+    pagerduty_events_url: str | None = Field(
+        default=None, alias="pagerduty-events-url", max_length=500, pattern=r"^https://"
+    )
 
     def as_text(self) -> dict[str, str]:
         values = self.model_dump(by_alias=True, exclude_none=True)
@@ -157,6 +170,9 @@ class PolicyModel(StrictModel):
     overrides: list[OverrideModel] = Field(
         default_factory=list, description="an engineer takes a role for a period; later entries win"
     )
+    services: list[ServiceModel] = Field(
+        default_factory=list, description="alarm sources: routing, channel, escalation, integration keys"
+    )
 
     @field_validator("working_days")
     @classmethod
@@ -177,6 +193,8 @@ class PolicyModel(StrictModel):
         )
         holidays = self.bank_holidays
         rota, problems = build_rota(self.engineers, self.rota, self.leave, self.overrides, hours.timezone)
+        services, service_problems = build_services(self.services)
+        problems += service_problems
         policy = Policy(
             hours=hours,
             bank_holidays=BankHolidaySettings(
@@ -188,6 +206,7 @@ class PolicyModel(StrictModel):
             source=source,
             rota=rota,
             service=self.service.as_text(),
+            services=services,
         )
         return policy, problems
 

@@ -31,6 +31,11 @@ class ServiceSettings(BaseSettings):
     smtp_starttls: bool = False
     webhooks: str | None = None  # name=url,name=url
     webhook_secret: SecretStr | None = None
+    # Hosts SNS signing certificates may come from (a regular expression); nothing else is fetched.
+    sns_cert_hosts: str = r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$"
+    ca_file: str | None = None  # extra CA certificates for outgoing HTTPS (SNS certificates, PagerDuty)
+    pagerduty_routing_key: SecretStr | None = None  # pages through PagerDuty when a service asks for it
+    pagerduty_events_url: str = "https://events.pagerduty.com"
 
     @classmethod
     def settings_customise_sources(

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from statistics import median, quantiles
+from typing import Any
 
+from opsdesk.domain.errors import DomainError
 from opsdesk.domain.hours import Cover, CoverAt
 from opsdesk.domain.rota import EngineerId, Role
+
+DEDUP_KEY_LIMIT = 255  # as PagerDuty's Events API v2
+SUMMARY_LIMIT = 1024
 
 
 class RoutingMode(StrEnum):
@@ -24,6 +32,56 @@ class IncidentState(StrEnum):
     RESOLVED = "resolved"
 
 
+OPEN_STATES = (IncidentState.TRIGGERED, IncidentState.ACKNOWLEDGED, IncidentState.DEFERRED)
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    DEFER = "defer"
+    RESOLVE = "resolve"
+
+
+# Which states each action may leave (anything else is refused, saying why).
+ALLOWED_FROM: dict[Action, tuple[IncidentState, ...]] = {
+    Action.ACKNOWLEDGE: (IncidentState.TRIGGERED,),
+    Action.DEFER: (IncidentState.TRIGGERED, IncidentState.ACKNOWLEDGED),
+    Action.RESOLVE: OPEN_STATES,
+}
+RESULT_OF = {
+    Action.ACKNOWLEDGE: IncidentState.ACKNOWLEDGED,
+    Action.DEFER: IncidentState.DEFERRED,
+    Action.RESOLVE: IncidentState.RESOLVED,
+}
+
+
+class IncidentError(DomainError):
+    """An incident action refused: an illegal transition, an unknown incident or service."""
+
+
+class UnknownIncidentError(IncidentError):
+    pass
+
+
+def check_transition(number: int, state: IncidentState, action: Action) -> IncidentState:
+    """The state after `action`, or IncidentError saying why it cannot happen now."""
+    if state in ALLOWED_FROM[action]:
+        return RESULT_OF[action]
+    allowed = " or ".join(str(s) for s in ALLOWED_FROM[action])
+    raise IncidentError(
+        f"incident #{number} is {state}: only a {allowed} incident can be {RESULT_OF[action]}"
+    )
+
+
+class Source(StrEnum):
+    """Where a change came from, for the timeline."""
+
+    API = "api"
+    CLI = "cli"
+    ALARM = "alarm"
+    EMAIL = "email"
+    SYSTEM = "system"  # opsdesk itself: routing, escalation
+
+
 class Priority(StrEnum):
     P1 = "P1"  # the whole platform is down
     P2 = "P2"  # part is down, applications affected
@@ -32,6 +90,14 @@ class Priority(StrEnum):
     @property
     def needs_lead_and_scribe(self) -> bool:
         return self in (Priority.P1, Priority.P2)
+
+    @property
+    def meaning(self) -> str:
+        return {
+            Priority.P1: "the whole platform is down",
+            Priority.P2: "part of the platform is down and applications are affected",
+            Priority.P3: "part of the platform is down and applications are still available",
+        }[self]
 
 
 @dataclass(frozen=True)
@@ -105,3 +171,118 @@ def route_alarm(mode: RoutingMode, cover: CoverAt, support_engineer: EngineerId 
     return Routing(
         True, None, cover.until, "no cover: posted to the channel; the primary is paged when cover starts"
     )
+
+
+def key_digest(key: str) -> str:
+    """How an integration key is held in memory and compared: its SHA-256, never the key itself."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AlarmService:
+    """A source of alarms: how it routes, where it posts, how it escalates, which keys may send to it."""
+
+    id: str
+    name: str
+    mode: RoutingMode = RoutingMode.PAGE
+    channel: str | None = None  # the Slack channel its posts go to (the log when Slack is not set up)
+    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
+    key_digests: frozenset[str] = frozenset()  # SHA-256 of each integration key
+    paging: tuple[str, ...] = ("slack", "email")  # how an engineer is paged: slack, email, pagerduty
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """One alert arriving for a service (a trigger): from a monitor, or opened by a person."""
+
+    service: str
+    dedup_key: str
+    summary: str
+    source: str = ""
+    severity: str = "critical"
+    details: dict[str, Any] = field(default_factory=dict)
+    priority: Priority | None = None
+
+    def __post_init__(self) -> None:
+        if not self.dedup_key or len(self.dedup_key) > DEDUP_KEY_LIMIT:
+            raise IncidentError(f"a dedup key must be 1 to {DEDUP_KEY_LIMIT} characters")
+        if not self.summary.strip() or len(self.summary) > SUMMARY_LIMIT:
+            raise IncidentError(f"a summary must be 1 to {SUMMARY_LIMIT} characters")
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    service: str
+    dedup_key: str
+    state: IncidentState
+    summary: str
+    source: str
+    severity: str
+    cover: Cover  # the cover when it opened
+    opened_at: datetime
+    alert_count: int = 1
+    priority: Priority | None = None
+    lead: str | None = None
+    scribe: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    deferred_at: datetime | None = None
+    informed: str | None = None  # deferred: who in the affected team was told
+    plan: str | None = None  # deferred: the plan for working hours
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def missing_roles(self) -> list[str]:
+        """What the team's process asks for and this incident lacks (a lead and a scribe for P1 and P2)."""
+        if self.priority is None or not self.priority.needs_lead_and_scribe:
+            return []
+        return [name for name, value in (("lead", self.lead), ("scribe", self.scribe)) if not value]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str  # who: an engineer, a token's name, an integration, or opsdesk
+    source: Source  # from where
+    kind: str  # what: triggered, alert, routed, paged, skipped, acknowledged, ...
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Figures:
+    count: int
+    acknowledge_median: float | None  # seconds
+    acknowledge_p90: float | None
+    resolve_median: float | None
+    resolve_p90: float | None
+
+
+def figures(incidents: Sequence[Incident]) -> Figures:
+    acks = [(i.acknowledged_at - i.opened_at).total_seconds() for i in incidents if i.acknowledged_at]
+    fixes = [(i.resolved_at - i.opened_at).total_seconds() for i in incidents if i.resolved_at]
+    return Figures(len(incidents), *_median_p90(acks), *_median_p90(fixes))
+
+
+def _median_p90(values: list[float]) -> tuple[float | None, float | None]:
+    if not values:
+        return None, None
+    if len(values) == 1:
+        return values[0], values[0]
+    return median(values), quantiles(values, n=10, method="inclusive")[-1]
+
+
+def incident_report(incidents: Iterable[Incident]) -> dict[str, dict[str, Figures]]:
+    """Count, time to acknowledge and to resolve (median, p90), by service, by priority and by cover."""
+    found = list(incidents)
+    groups: dict[str, dict[str, list[Incident]]] = {"service": {}, "priority": {}, "cover": {}}
+    for incident in found:
+        groups["service"].setdefault(incident.service, []).append(incident)
+        groups["priority"].setdefault(str(incident.priority or "none"), []).append(incident)
+        groups["cover"].setdefault(str(incident.cover), []).append(incident)
+    report = {by: {name: figures(members) for name, members in sorted(g.items())} for by, g in groups.items()}
+    report["all"] = {"all": figures(found)}
+    return report

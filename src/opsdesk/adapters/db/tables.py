@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from opsdesk.adapters.db.types import UtcDateTime
@@ -75,3 +75,59 @@ class SecretRecord(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+class IncidentRecord(Base):
+    """An incident. `open_key` is "service/dedup key" while it is open and NULL once resolved: unique, so
+    two replicas taking the same alarm at once open one incident, and a resolved key can open a new one."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_opened", "opened_at"), Index("ix_incidents_state", "state"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    service: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(String(255))
+    open_key: Mapped[str | None] = mapped_column(String(330), unique=True, nullable=True)
+    state: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(String(1024))
+    source: Mapped[str] = mapped_column(String(255))
+    severity: Mapped[str] = mapped_column(String(16))
+    cover: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    lead: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    scribe: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    alert_count: Mapped[int] = mapped_column(Integer)
+    details: Mapped[dict[str, object]] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    deferred_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    informed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class IncidentEntryRecord(Base):
+    """The timeline: every change to an incident, who made it, from where, and when."""
+
+    __tablename__ = "incident_entries"
+    __table_args__ = (Index("ix_incident_entries_incident", "incident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ID, ForeignKey("incidents.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class ReceiptRecord(Base):
+    """Deliveries already taken in (e.g. an SNS MessageId), so a vendor's retry is not counted twice."""
+
+    __tablename__ = "intake_receipts"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

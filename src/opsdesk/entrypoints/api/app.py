@@ -19,9 +19,11 @@ from opsdesk.adapters.db.engine import migrations_current
 from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import AccessRole, TokenInfo
 from opsdesk.domain.errors import DomainError, InvalidInstantError
+from opsdesk.domain.incidents import UnknownIncidentError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
 from opsdesk.domain.rota import EngineerId
+from opsdesk.entrypoints.api.incidents import INTAKE_LIMIT, incident_routes, intake_routes
 from opsdesk.entrypoints.api.limits import BodySizeLimit
 from opsdesk.entrypoints.api.metrics import Metrics
 from opsdesk.services.hours import cover_at_dict
@@ -94,13 +96,17 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
             (401, "no token, or an unknown or revoked one"),
             (403, "the token's role is not enough"),
             (404, "no such thing"),
-            (413, "the body is over 1 MiB"),
+            (413, "the body is over 1 MiB (512 KB for alarm intake)"),
         )
     }
     app = FastAPI(
         title="opsdesk", version="1", docs_url="/docs", openapi_url="/openapi.json", responses=errors
     )
-    app.add_middleware(BodySizeLimit, limit=1 << 20)
+    app.add_middleware(
+        BodySizeLimit,
+        limit=1 << 20,
+        tighter={"/api/v1/events/": INTAKE_LIMIT, "/api/v1/integrations/": INTAKE_LIMIT},
+    )
     tz = context.rota.engine.timezone
 
     async def caller(request: Request) -> TokenInfo | None:
@@ -150,6 +156,13 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(UnknownIncidentError)
+    async def unknown_incident(_request: Request, exc: UnknownIncidentError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    app.include_router(intake_routes(context))
+    app.include_router(incident_routes(context, viewer, engineer))
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

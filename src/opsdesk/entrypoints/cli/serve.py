@@ -63,7 +63,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
             target=run_worker,
             args=(
                 deliverer(context.engine, service_config, owner=f"{worker_name()}:{i}"),
-                job_runner(context.engine, owner=f"{worker_name()}:{i}"),
+                job_runner(context.engine, settings, owner=f"{worker_name()}:{i}"),
                 stopping,
             ),
             kwargs={"idle": 0.2},

@@ -106,7 +106,7 @@ def worker_command(
     with reported_errors():
         engine = storage.database(settings)
     deliverer = storage.deliverer(engine, storage.service(settings))
-    jobs = storage.job_runner(engine)
+    jobs = storage.job_runner(engine, settings)
     stopping = threading.Event()
 
     def stop(_signal: int, _frame: FrameType | None) -> None:

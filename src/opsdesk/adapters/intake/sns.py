@@ -1,0 +1,150 @@
+"""Amazon SNS over HTTPS, carrying CloudWatch alarms: signatures verified before anything is believed.
+
+https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html: the string to sign is
+the message's fields in a fixed order, signed with SHA1withRSA (SignatureVersion 1) or SHA256withRSA (2)
+by the certificate at SigningCertURL. The certificate is fetched only over HTTPS from a host the settings
+allow (Amazon's SNS hosts by default), then cached.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from opsdesk.domain.incidents import DEDUP_KEY_LIMIT, SUMMARY_LIMIT, Alarm
+
+NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
+SUBSCRIPTION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
+TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
+CACHE_LIMIT = 100
+
+
+class SignatureError(Exception):
+    """The message is not provably from SNS: refuse it (403) and store nothing."""
+
+
+@dataclass
+class SnsVerifier:
+    """Checks SNS signatures; `fetch(url)` returns a certificate's PEM bytes (HTTPS, trusted CAs)."""
+
+    allowed_hosts: re.Pattern[str]
+    fetch: Callable[[str], bytes]
+    _certificates: dict[str, x509.Certificate] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check_url(self, url: object, what: str) -> str:
+        """`url` if it is HTTPS on an allowed SNS host; SignatureError otherwise."""
+        if not isinstance(url, str):
+            raise SignatureError(f"{what} is missing")
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname or not self.allowed_hosts.match(parts.hostname):
+            raise SignatureError(f"{what} is not an HTTPS address on an allowed SNS host")
+        return url
+
+    def verify(self, message: dict[str, Any]) -> None:
+        version = message.get("SignatureVersion")
+        algorithm = {"1": hashes.SHA1(), "2": hashes.SHA256()}.get(str(version))  # noqa: S303  (SNS's v1)
+        if algorithm is None:
+            raise SignatureError("SignatureVersion must be 1 or 2")
+        kind = message.get("Type")
+        if kind not in TYPES:
+            raise SignatureError(f"Type must be one of {', '.join(TYPES)}")
+        url = self.check_url(message.get("SigningCertURL"), "SigningCertURL")
+        if not urlsplit(url).path.endswith(".pem"):
+            raise SignatureError("SigningCertURL must name a .pem certificate")
+        try:
+            signature = base64.b64decode(str(message.get("Signature", "")), validate=True)
+        except (binascii.Error, ValueError):
+            raise SignatureError("Signature is not base64") from None
+        names = NOTIFICATION_FIELDS if kind == "Notification" else SUBSCRIPTION_FIELDS
+        text = "".join(
+            f"{name}\n{message[name]}\n" for name in names if isinstance(message.get(name), str)
+        ).encode()
+        key = self._certificate(url).public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise SignatureError("the signing certificate does not hold an RSA key")
+        try:
+            key.verify(signature, text, padding.PKCS1v15(), algorithm)
+        except InvalidSignature:
+            raise SignatureError("the signature does not match the message") from None
+
+    def _certificate(self, url: str) -> x509.Certificate:
+        with self._lock:
+            cached = self._certificates.get(url)
+        if cached is not None:
+            return cached
+        try:
+            certificate = x509.load_pem_x509_certificate(self.fetch(url))
+        except ValueError:
+            raise SignatureError("SigningCertURL does not hold a PEM certificate") from None
+        except Exception as exc:  # a network failure: the sender (SNS) retries
+            raise SignatureError(
+                f"the signing certificate could not be fetched ({type(exc).__name__})"
+            ) from None
+        with self._lock:
+            if len(self._certificates) >= CACHE_LIMIT:
+                self._certificates.clear()
+            self._certificates[url] = certificate
+        return certificate
+
+
+@dataclass(frozen=True)
+class AlarmChange:
+    """A CloudWatch alarm's new state: ALARM triggers, OK resolves, INSUFFICIENT_DATA is only noted."""
+
+    state: str
+    dedup_key: str
+    summary: str
+    details: dict[str, Any]
+
+    def alarm(self, service: str) -> Alarm:
+        return Alarm(service, self.dedup_key, self.summary, "cloudwatch", "critical", self.details)
+
+
+def read_alarm(message: str) -> AlarmChange | str:
+    """The CloudWatch alarm in an SNS Message, or what is wrong with it."""
+    try:
+        body = json.loads(message)
+    except ValueError:
+        return "the SNS Message is not a CloudWatch alarm (not JSON)"
+    if not isinstance(body, dict):
+        return "the SNS Message is not a CloudWatch alarm (not an object)"
+    name, state = body.get("AlarmName"), body.get("NewStateValue")
+    if not isinstance(name, str) or not name:
+        return "the CloudWatch alarm has no AlarmName"
+    if state not in ("ALARM", "OK", "INSUFFICIENT_DATA"):
+        return "the CloudWatch alarm's NewStateValue must be ALARM, OK or INSUFFICIENT_DATA"
+    arn = body.get("AlarmArn")
+    key = arn if isinstance(arn, str) and arn else name
+    if len(key) > DEDUP_KEY_LIMIT:
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    reason = body.get("NewStateReason")
+    summary = f"{name}: {reason}" if isinstance(reason, str) and reason else name
+    details = {
+        k: body[k]
+        for k in (
+            "AlarmName",
+            "AlarmDescription",
+            "AWSAccountId",
+            "Region",
+            "AlarmArn",
+            "NewStateReason",
+            "StateChangeTime",
+            "Trigger",
+        )
+        if k in body
+    }
+    return AlarmChange(str(state), key, summary[:SUMMARY_LIMIT], details)

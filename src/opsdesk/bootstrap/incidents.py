@@ -1,0 +1,89 @@
+"""Wiring for incidents: the service over the database, the rota, the policy's services and the channels."""
+
+from __future__ import annotations
+
+import logging
+import re
+import ssl
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from opsdesk.adapters.clock import SystemClock
+from opsdesk.adapters.db.incidents import SqlIncidents
+from opsdesk.adapters.intake.sns import SnsVerifier
+from opsdesk.bootstrap import rota as rota_wiring
+from opsdesk.bootstrap.storage import channels, service
+from opsdesk.config.loading import load_policy
+from opsdesk.config.service import ServiceSettings
+from opsdesk.config.settings import Settings
+from opsdesk.domain.jobs import Job
+from opsdesk.services.clock import Clock
+from opsdesk.services.incidents import IncidentService
+from opsdesk.services.rota import RotaService
+
+logger = logging.getLogger("opsdesk.intake")
+
+
+def incident_service(
+    settings: Settings, engine: Engine, clock: Clock | None = None, rota: RotaService | None = None
+) -> IncidentService:
+    """Incidents on `engine`; pages go out by the channels this deployment has set up."""
+    clock = clock or SystemClock()
+    return IncidentService(
+        SqlIncidents(engine),
+        rota or rota_wiring.rota_service(settings, clock),
+        load_policy(settings).services,
+        clock,
+        frozenset(channels(service(settings))),
+    )
+
+
+def tls_context(config: ServiceSettings) -> ssl.SSLContext:
+    """Outgoing HTTPS trusts the usual CAs (certifi) plus `ca-file` when set (a private CA, or tests')."""
+    import certifi  # noqa: PLC0415
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    if config.ca_file:
+        context.load_verify_locations(cafile=config.ca_file)
+    return context
+
+
+def https_get(config: ServiceSettings, limit: int = 64 * 1024) -> Callable[[str], bytes]:
+    """GET over HTTPS only, no redirects, at most `limit` bytes: for SNS certificates and confirmations."""
+    import httpx  # noqa: PLC0415
+
+    context = tls_context(config)
+
+    def get(url: str) -> bytes:
+        if not url.startswith("https://"):
+            raise ValueError("only https:// addresses are fetched")
+        with (
+            httpx.Client(verify=context, timeout=10, follow_redirects=False) as client,
+            client.stream("GET", url) as response,
+        ):
+            response.raise_for_status()
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    raise ValueError(f"{url} answered more than {limit} bytes")
+            return body
+
+    return get
+
+
+def sns_verifier(config: ServiceSettings) -> SnsVerifier:
+    return SnsVerifier(re.compile(config.sns_cert_hosts), https_get(config))
+
+
+def confirm_subscription(config: ServiceSettings, verifier: SnsVerifier) -> Callable[[Job], None]:
+    """The job handler that confirms an SNS subscription by fetching its SubscribeURL (checked again)."""
+    get = https_get(config)
+
+    def confirm(job: Job) -> None:
+        url = verifier.check_url(job.payload.get("url"), "SubscribeURL")
+        get(url)
+        logger.info("SNS subscription confirmed", extra={"service": job.payload.get("service")})
+
+    return confirm

@@ -1,0 +1,253 @@
+"""Incident routes: alarm intake (Events API v2, Alertmanager, CloudWatch over SNS) and incidents for people.
+
+Intake is authenticated by the service's integration key (in the body for Events API v2, in the path for
+the others), never by a bearer token: monitors cannot send one. Nothing is stored for an unknown key, an
+invalid event or a forged signature.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from opsdesk.adapters.intake import alertmanager, events_v2, sns
+from opsdesk.bootstrap.api import ApiContext
+from opsdesk.domain.access import TokenInfo
+from opsdesk.domain.incidents import Action, AlarmService, IncidentState, Priority, Source
+from opsdesk.services.incidents import Actor, entry_dict, incident_dict
+
+logger = logging.getLogger("opsdesk.intake")
+INTAKE_LIMIT = 512 * 1024  # bytes, as PagerDuty's Events API
+IncidentId = Annotated[int, Path(ge=1, le=2**62, description="the incident's number")]
+EVENT_ACTOR = Actor("events-api-v2", Source.ALARM)
+ALERTMANAGER_ACTOR = Actor("alertmanager", Source.ALARM)
+CLOUDWATCH_ACTOR = Actor("cloudwatch", Source.ALARM)
+
+
+class EventAccepted(BaseModel):
+    status: str = Field(examples=["success"])
+    message: str = Field(examples=["Event processed"])
+    dedup_key: str
+
+
+class EventRefused(BaseModel):
+    status: str = Field(examples=["invalid event"])
+    message: str = Field(examples=["Event object is invalid"])
+    errors: list[str]
+
+
+class OpenIncident(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service: str = Field(min_length=1, max_length=64)
+    summary: str = Field(min_length=1, max_length=1024)
+    priority: Priority | None = None
+
+
+class Resolve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class Defer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    informed: str = Field(min_length=1, max_length=4000, description="who in the affected team was told")
+    plan: str = Field(min_length=1, max_length=4000, description="the plan for working hours")
+
+
+class Change(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    priority: Priority | None = None
+    lead: str | None = Field(default=None, min_length=1, max_length=100)
+    scribe: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+async def _json_body(request: Request) -> object:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def intake_routes(context: ApiContext) -> APIRouter:
+    router = APIRouter(tags=["intake"])
+    incidents = context.incidents
+
+    def service_for(key: str) -> AlarmService:
+        found = incidents.service_for_key(key)
+        if found is None:
+            raise HTTPException(404, "no service has this integration key")
+        return found
+
+    @router.post(
+        "/api/v1/events/v2/enqueue",
+        status_code=202,
+        response_model=EventAccepted,
+        responses={
+            400: {"model": EventRefused, "description": "an invalid event: every error, naming its field"},
+            404: {"model": EventRefused, "description": "no service has this routing key"},
+        },
+    )
+    async def enqueue(request: Request) -> JSONResponse:
+        """PagerDuty Events API v2: point any PagerDuty integration here, unchanged."""
+        body = await _json_body(request)
+        event = events_v2.read_event(body)
+        if isinstance(event, list):
+            return JSONResponse(events_v2.invalid(event), status_code=400)
+        service = incidents.service_for_key(event.routing_key)
+        if service is None:
+            return JSONResponse(
+                {
+                    "status": "invalid event",
+                    "message": "Unknown routing key",
+                    "errors": ["'routing_key' is not an integration key of any service"],
+                },
+                status_code=404,
+            )
+        follow_up = event.follow_up
+        if follow_up is None:
+            await run_in_threadpool(incidents.trigger, event.alarm(service.id), EVENT_ACTOR)
+        else:
+            await run_in_threadpool(incidents.act_on_key, service.id, event.dedup_key, follow_up, EVENT_ACTOR)
+        return JSONResponse(events_v2.success(event.dedup_key), status_code=202)
+
+    @router.post("/api/v1/integrations/alertmanager/{key}")
+    async def alertmanager_webhook(key: str, request: Request) -> dict[str, Any]:
+        """Alertmanager's webhook (version 4): one incident per alert group."""
+        service = service_for(key)
+        notification = alertmanager.read_notification(await _json_body(request))
+        if isinstance(notification, list):
+            raise HTTPException(400, "; ".join(notification))
+        if notification.firing:
+            outcome = await run_in_threadpool(
+                incidents.trigger, notification.alarm(service.id), ALERTMANAGER_ACTOR
+            )
+            incident = outcome.incident if outcome else None
+        else:
+            incident = await run_in_threadpool(
+                incidents.act_on_key, service.id, notification.dedup_key, Action.RESOLVE, ALERTMANAGER_ACTOR
+            )
+        return {"status": "success", "incident": incident.id if incident else None}
+
+    @router.post("/api/v1/integrations/cloudwatch/{key}", responses={403: {"description": "a bad signature"}})
+    async def cloudwatch(key: str, request: Request) -> dict[str, Any]:
+        """CloudWatch alarms through an SNS HTTPS subscription; every message's signature is verified."""
+        service = service_for(key)
+        return await _sns_message(context, service, await _json_body(request))
+
+    return router
+
+
+async def _sns_message(context: ApiContext, service: AlarmService, message: object) -> dict[str, Any]:
+    incidents = context.incidents
+    if not isinstance(message, dict):
+        raise HTTPException(400, "the body is not an SNS message (a JSON object)")
+    try:
+        await run_in_threadpool(context.sns.verify, message)
+    except sns.SignatureError as exc:
+        logger.warning("refused an SNS message", extra={"service": service.id, "reason": str(exc)})
+        raise HTTPException(403, f"not a verified SNS message: {exc}") from None
+    receipt = f"sns:{message.get('MessageId', '')}"
+    kind = message["Type"]
+    if kind == "SubscriptionConfirmation":
+        url = context.sns.check_url(message.get("SubscribeURL"), "SubscribeURL")
+        await run_in_threadpool(incidents.confirm_subscription, service.id, url, receipt)
+        return {"status": "confirming"}
+    if kind == "UnsubscribeConfirmation":
+        logger.warning("SNS unsubscribed", extra={"service": service.id, "topic": message.get("TopicArn")})
+        return {"status": "noted"}
+    change = sns.read_alarm(str(message.get("Message", "")))
+    if isinstance(change, str):
+        raise HTTPException(400, change)
+    if change.state == "ALARM":
+        outcome = await run_in_threadpool(
+            incidents.trigger, change.alarm(service.id), CLOUDWATCH_ACTOR, receipt
+        )
+        return {"status": "success", "incident": outcome.incident.id if outcome else None}
+    if change.state == "OK":
+        found = await run_in_threadpool(
+            incidents.act_on_key, service.id, change.dedup_key, Action.RESOLVE, CLOUDWATCH_ACTOR, receipt
+        )
+        return {"status": "success", "incident": found.id if found else None}
+    return {"status": "ignored", "incident": None}  # INSUFFICIENT_DATA: no change to act on
+
+
+def incident_routes(context: ApiContext, viewer: Any, engineer: Any) -> APIRouter:
+    router = APIRouter(tags=["incidents"])
+    incidents = context.incidents
+    tz = context.rota.engine.timezone
+
+    def actor(token: TokenInfo) -> Actor:
+        return Actor(token.name, Source.API)
+
+    def view(incident_id: int) -> dict[str, Any]:
+        found = incidents.incident(incident_id)
+        return {
+            **incident_dict(found, tz),
+            "timeline": [entry_dict(e, tz) for e in incidents.timeline(incident_id)],
+        }
+
+    @router.get("/api/v1/incidents")
+    def list_incidents(
+        state: IncidentState | None = None,
+        service: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        _: TokenInfo = viewer,
+    ) -> list[dict[str, Any]]:
+        """The newest incidents, optionally in one state or of one service."""
+        return [incident_dict(i, tz) for i in incidents.incidents(state, service, limit)]
+
+    @router.post("/api/v1/incidents", status_code=201)
+    def open_incident(body: OpenIncident, token: TokenInfo = engineer) -> dict[str, Any]:
+        """Open an incident by hand: routed by the cover now, like an alarm."""
+        found = incidents.open(body.service, body.summary, actor(token), body.priority)
+        return view(found.id)
+
+    @router.get("/api/v1/incidents/{incident_id}")
+    def show_incident(incident_id: IncidentId, _: TokenInfo = viewer) -> dict[str, Any]:
+        """An incident with its timeline: who did what, when, from where."""
+        return view(incident_id)
+
+    @router.post("/api/v1/incidents/{incident_id}/acknowledge")
+    def acknowledge(incident_id: IncidentId, token: TokenInfo = engineer) -> dict[str, Any]:
+        incidents.acknowledge(incident_id, actor(token))
+        return view(incident_id)
+
+    @router.post("/api/v1/incidents/{incident_id}/resolve")
+    def resolve(
+        incident_id: IncidentId, body: Resolve | None = None, token: TokenInfo = engineer
+    ) -> dict[str, Any]:
+        incidents.resolve(incident_id, actor(token), body.note if body else None)
+        return view(incident_id)
+
+    @router.post("/api/v1/incidents/{incident_id}/defer")
+    def defer(incident_id: IncidentId, body: Defer, token: TokenInfo = engineer) -> dict[str, Any]:
+        """Cannot be resolved out of hours: who was told and the plan; it goes into the morning hand-back."""
+        incidents.defer(incident_id, actor(token), body.informed, body.plan)
+        return view(incident_id)
+
+    @router.patch("/api/v1/incidents/{incident_id}")
+    def change(incident_id: IncidentId, body: Change, token: TokenInfo = engineer) -> dict[str, Any]:
+        """Set the priority (P1-P3), the incident lead or the scribe; P1 and P2 list what is `missing`."""
+        incidents.update(
+            incident_id, actor(token), priority=body.priority, lead=body.lead, scribe=body.scribe
+        )
+        return view(incident_id)
+
+    @router.post("/api/v1/incidents/{incident_id}/notes", status_code=201)
+    def note(incident_id: IncidentId, body: Note, token: TokenInfo = engineer) -> dict[str, Any]:
+        incidents.note(incident_id, actor(token), body.text)
+        return view(incident_id)
+
+    return router

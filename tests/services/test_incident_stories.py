@@ -1,0 +1,211 @@
+"""Whole incident stories on a virtual clock: the job runner pages and escalates as a worker would."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from opsdesk.domain.hours import Cover
+from opsdesk.domain.incidents import IncidentError, IncidentState
+from tests.builders import utc
+from tests.incident_world import ENGINEER, World, policy_document
+
+MINUTE = timedelta(minutes=1)
+
+
+def world(db: Engine, cache_dir: Path, start: str, monday: date, **changes: object) -> World:
+    return World(db, cache_dir, utc(start), policy_document(monday, **changes))  # type: ignore[arg-type]
+
+
+def test_friday_21_50_before_a_bank_holiday_pages_and_keeps_escalating_past_22(
+    db: Engine, cache_dir: Path
+) -> None:
+    # Friday 28 May 2027, 21:50 BST (20:50 UTC); Monday 31 May is the Spring bank holiday.
+    w = world(db, cache_dir, "2027-05-28 20:50", date(2027, 5, 24))
+    incident = w.alarm()
+    assert incident.cover is Cover.ON_CALL
+    assert w.paged(incident.id) == [("alice", "primary", utc("2027-05-28 20:50"))]
+    w.run_until(utc("2027-05-28 21:25"))  # 22:25 BST: no cover now, but the escalation goes on
+    assert w.paged(incident.id) == [
+        ("alice", "primary", utc("2027-05-28 20:50")),
+        ("bilal", "secondary", utc("2027-05-28 21:10")),
+        ("alice", "primary", utc("2027-05-28 21:20")),
+    ]
+    w.incidents.acknowledge(incident.id, ENGINEER)
+    w.run_until(utc("2027-05-29 06:00"))
+    assert len(w.paged(incident.id)) == 3  # acknowledged: nothing more
+    # The bank holiday takes weekend hours: at 10:00 on Monday 31 May the primary is paged, not support.
+    w.run_until(utc("2027-05-31 09:00"))
+    holiday = w.alarm("api-5xx", "API errors")
+    assert holiday.cover is Cover.ON_CALL
+    assert w.paged(holiday.id) == [("chen", "primary", utc("2027-05-31 09:00"))]  # the new turn
+
+
+def test_23_30_is_held_and_paged_at_07_00(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir, "2026-12-01 23:30", date(2026, 11, 30))
+    incident = w.alarm()
+    assert incident.cover is Cover.NONE
+    assert w.paged(incident.id) == []
+    assert [d for d, _ in w.posts()] == ["#platform-alerts"]
+    assert "paged at Wed 02 Dec 07:00" in w.incidents.timeline(incident.id)[-1].message
+    w.run_until(utc("2026-12-02 06:59"))
+    assert w.paged(incident.id) == []
+    w.run_until(utc("2026-12-02 07:00"))
+    assert w.paged(incident.id) == [("alice", "primary", utc("2026-12-02 07:00"))]
+
+
+def test_23_30_resolved_before_cover_pages_nobody(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir, "2026-12-01 23:30", date(2026, 11, 30))
+    incident = w.alarm()
+    w.advance(timedelta(hours=1))
+    w.incidents.resolve(incident.id, ENGINEER, "false alarm: disk cleaned")
+    w.run_until(utc("2026-12-02 09:00"))
+    assert w.paged(incident.id) == []
+    assert w.kinds(incident.id) == ["triggered", "routed", "held", "resolved", "not-paged"]
+    assert not [r for r in w.outbox() if r.message.idempotency_key.startswith("page:")]
+
+
+def test_15_59_goes_to_the_support_engineer_and_16_00_pages_the_primary(db: Engine, cache_dir: Path) -> None:
+    # Tuesday 1 December 2026 (GMT): the support engineer that day is bilal (UBILAL).
+    w = world(db, cache_dir, "2026-12-01 15:59", date(2026, 11, 30))
+    before = w.alarm("one", "CPU high")
+    assert before.cover is Cover.SUPPORT
+    assert w.paged(before.id) == []
+    destination, text = w.posts()[0]
+    assert destination == "#platform-alerts"
+    assert "support engineer (bilal)" in text and text.endswith("<@UBILAL>")
+    w.run_until(utc("2026-12-01 16:00"))
+    after = w.alarm("two", "CPU high again")
+    assert after.cover is Cover.ON_CALL
+    assert w.paged(after.id) == [("alice", "primary", utc("2026-12-01 16:00"))]
+    w.advance(timedelta(hours=3))
+    assert w.paged(before.id) == []  # a support-hours incident never pages
+
+
+def test_dst_sunday_waits_for_07_00_bst(db: Engine, cache_dir: Path) -> None:
+    # Sunday 28 March 2027: clocks go forward at 01:00 GMT. 06:30 BST is 05:30 UTC: no cover yet.
+    w = world(db, cache_dir, "2027-03-28 05:30", date(2027, 3, 22))
+    incident = w.alarm()
+    assert incident.cover is Cover.NONE
+    w.run_until(utc("2027-03-28 05:59"))
+    assert w.paged(incident.id) == []
+    w.run_until(utc("2027-03-28 06:00"))  # 07:00 BST
+    assert w.paged(incident.id) == [("alice", "primary", utc("2027-03-28 06:00"))]
+
+
+def test_a_primary_who_never_acknowledges(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
+    incident = w.alarm()
+    w.run_until(utc("2026-12-01 23:00"))
+    paged = w.paged(incident.id)
+    assert len(paged) == 18  # 9 cycles of primary then secondary
+    start = utc("2026-12-01 16:00")
+    expected = []
+    for cycle in range(9):
+        expected.append(("alice", "primary", start + cycle * 30 * MINUTE))
+        expected.append(("bilal", "secondary", start + (cycle * 30 + 20) * MINUTE))
+    assert paged == expected
+    timeline = w.incidents.timeline(incident.id)
+    assert timeline[-1].kind == "escalation-ended"
+    assert timeline[-1].at == start + 270 * MINUTE
+    assert "9 cycles" in timeline[-1].message
+    assert w.posts()[-1][1].startswith(f"#{incident.id}: escalation ended")
+    # Each page is one Slack message and one email to the engineer, each with its own key.
+    slack = [
+        r
+        for r in w.outbox()
+        if r.message.channel == "slack" and r.message.idempotency_key.startswith("page:")
+    ]
+    assert [r.message.destination for r in slack[:2]] == ["UALICE", "UBILAL"]
+    assert len({r.message.idempotency_key for r in w.outbox()}) == len(w.outbox())
+
+
+def test_a_step_with_nobody_on_call_is_skipped_at_once(db: Engine, cache_dir: Path) -> None:
+    leave = [{"engineer": "bilal", "from": "2026-12-01", "to": "2026-12-01", "note": "ill"}]
+    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30), leave=leave)
+    incident = w.alarm()
+    w.run_until(utc("2026-12-01 16:45"))
+    start = utc("2026-12-01 16:00")
+    # Primary at 16:00; at 16:20 the secondary step is skipped and the primary is paged at once.
+    assert w.paged(incident.id) == [
+        ("alice", "primary", start),
+        ("alice", "primary", start + 20 * MINUTE),
+        ("alice", "primary", start + 40 * MINUTE),
+    ]
+    skipped = [e for e in w.incidents.timeline(incident.id) if e.kind == "skipped"]
+    assert [e.at for e in skipped] == [start + 20 * MINUTE, start + 40 * MINUTE]
+    assert skipped[0].message == "cycle 1 step 2 skipped: nobody holds secondary now"
+
+
+def test_nobody_at_any_step_stops_and_says_so(db: Engine, cache_dir: Path) -> None:
+    leave = [
+        {"engineer": "alice", "from": "2026-12-01", "to": "2026-12-01"},
+        {"engineer": "bilal", "from": "2026-12-01", "to": "2026-12-01"},
+    ]
+    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30), leave=leave)
+    incident = w.alarm()
+    w.run_until(utc("2026-12-01 22:00"))
+    assert w.paged(incident.id) == []
+    assert w.kinds(incident.id)[-3:] == ["skipped", "skipped", "escalation-ended"]
+    assert "nobody was paged" in w.posts()[-1][1]
+
+
+def test_1000_triggers_with_one_key_make_one_incident_and_one_page(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
+    first = w.alarm("same")
+    for _ in range(999):
+        w.alarm("same")
+    incident = w.incidents.incident(first.id)
+    assert incident.alert_count == 1000
+    assert len(w.incidents.incidents()) == 1
+    assert w.paged(first.id) == [("alice", "primary", utc("2026-12-01 16:00"))]
+    assert w.kinds(first.id).count("alert") == 999
+    assert len([r for r in w.outbox() if r.message.idempotency_key.startswith("page:")]) == 2  # Slack, email
+
+
+def test_resolve_then_retrigger_opens_a_new_incident(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
+    first = w.alarm("same")
+    w.advance(5 * MINUTE)
+    w.incidents.resolve(first.id, ENGINEER)
+    w.advance(MINUTE)
+    second = w.alarm("same")
+    assert second.id != first.id
+    assert w.incidents.incident(first.id).state is IncidentState.RESOLVED
+    assert w.paged(second.id) == [("alice", "primary", utc("2026-12-01 16:06"))]
+    w.run_until(utc("2026-12-01 17:00"))
+    assert len(w.paged(first.id)) == 1  # the resolved one's escalation stopped
+
+
+def test_a_notify_service_never_pages(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
+    incident = w.alarm("x", "High CPU", service="alerts")
+    w.run_until(utc("2026-12-02 08:00"))
+    assert w.paged(incident.id) == []
+    assert w.posts() == [
+        (
+            "#alerts",
+            f"Incident #{incident.id} (High-priority alerts): High CPU. on-call and a notify-only service: posted to the channel",
+        )
+    ]
+
+
+def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir, "2026-12-01 21:00", date(2026, 11, 30))
+    incident = w.alarm()
+    w.advance(5 * MINUTE)
+    w.incidents.acknowledge(incident.id, ENGINEER)
+    with pytest.raises(IncidentError, match="only a triggered incident can be acknowledged"):
+        w.incidents.acknowledge(incident.id, ENGINEER)
+    deferred = w.incidents.defer(
+        incident.id, ENGINEER, "the payments team (#payments)", "rebuild db-1 at 10:00"
+    )
+    assert deferred.state is IncidentState.DEFERRED
+    assert (deferred.informed, deferred.plan) == ("the payments team (#payments)", "rebuild db-1 at 10:00")
+    assert "morning hand-back" in w.incidents.timeline(incident.id)[-1].message
+    w.incidents.resolve(incident.id, ENGINEER, "rebuilt")
+    with pytest.raises(IncidentError, match="is resolved"):
+        w.incidents.defer(incident.id, ENGINEER, "x", "y")
