@@ -167,6 +167,7 @@ class IncidentService:
             tx.entry(
                 incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "routed", routing.reason, {})
             )
+            self._ask_for_roles(tx, incident, now)
             text = f"Incident #{incident.id} ({service.name}): {incident.summary}. {routing.reason}"
             self._post(
                 tx, service, incident, "opened", text=text, now=now, mention=self._mention(routing.name)
@@ -299,20 +300,20 @@ class IncidentService:
                         now, actor.name, actor.source, name, f"{name} set to {said}", {name: str(value)}
                     ),
                 )
-            missing = updated.missing_roles
-            if missing:
-                asked = " and ".join(missing)
-                text = f"{updated.priority} needs an incident lead and a scribe: name the {asked}"
-                tx.entry(incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "asked", text, {}))
-                self._post(
-                    tx,
-                    self.service(updated.service),
-                    updated,
-                    f"asked-{len(missing)}-{updated.priority}",
-                    text=text,
-                    now=now,
-                )
+            self._ask_for_roles(tx, updated, now)
             return updated
+
+    def _ask_for_roles(self, tx: IncidentTx, incident: Incident, now: datetime) -> None:
+        """The team's process: P1 and P2 need an incident lead and a scribe; ask on the timeline and channel."""
+        missing = incident.missing_roles
+        if not missing:
+            return
+        text = f"{incident.priority} needs an incident lead and a scribe: name the {' and '.join(missing)}"
+        tx.entry(incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "asked", text, {}))
+        what = f"asked-{len(missing)}-{incident.priority}"
+        self._post(
+            tx, self.service(incident.service), incident, what, text=f"#{incident.id}: {text}", now=now
+        )
 
     # -- escalation (jobs) ------------------------------------------------------------------------
 

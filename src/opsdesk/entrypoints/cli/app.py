@@ -9,7 +9,7 @@ import typer
 
 from opsdesk import __version__
 from opsdesk.config.settings import Settings
-from opsdesk.entrypoints.cli import hours, policy, rota, serve, storage
+from opsdesk.entrypoints.cli import hours, incidents, policy, rota, serve, storage
 
 app = typer.Typer(
     name="opsdesk",
@@ -52,7 +52,10 @@ app.command("check")(policy.check)
 app.command("who")(rota.who)
 app.command("init")(policy.init)
 app.add_typer(rota.rota_app, name="rota")
+rota.report_app.command("incidents")(incidents.report_command)
 app.add_typer(rota.report_app, name="report")
+app.add_typer(incidents.incident_app, name="incident")
+app.add_typer(incidents.service_app, name="service")
 app.add_typer(storage.db_app, name="db")
 app.add_typer(storage.outbox_app, name="outbox")
 app.command("worker")(storage.worker_command)

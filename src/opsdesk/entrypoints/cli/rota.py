@@ -275,7 +275,9 @@ def ics_command(
 
 
 rota_app.command("ics")(ics_command)
-report_app = typer.Typer(help="Reports over the rota.", no_args_is_help=True, rich_markup_mode=None)
+report_app = typer.Typer(
+    help="Reports: hours on duty, incidents.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 def hours_command(

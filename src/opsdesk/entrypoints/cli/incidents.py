@@ -1,0 +1,277 @@
+"""`opsdesk incident ...`, `opsdesk report incidents` and `opsdesk service key`."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import secrets
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from opsdesk.config.settings import Settings
+from opsdesk.domain.errors import InvalidPeriodError
+from opsdesk.domain.incidents import Figures, IncidentState, Priority, Source, key_digest
+from opsdesk.domain.instants import parse_period_bound
+from opsdesk.entrypoints.cli.exit_codes import reported_errors
+from opsdesk.services.incidents import Actor, IncidentService, entry_dict, incident_dict
+
+incident_app = typer.Typer(
+    help="Incidents: open, list, show, acknowledge, defer, resolve, annotate.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+service_app = typer.Typer(
+    help="Alarm services: integration keys.", no_args_is_help=True, rich_markup_mode=None
+)
+
+As = Annotated[
+    str | None,
+    typer.Option(
+        "--as", envvar="OPSDESK_USER", help="Who is acting (default: your login name).", show_default=False
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="The incident as JSON, with its timeline.")]
+Number = Annotated[int, typer.Argument(metavar="ID", min=1, help="The incident's number.")]
+
+
+def _service(settings: Settings) -> IncidentService:
+    """Incident wiring, loaded by these commands only (SQLAlchemy costs ~0.3 s to import)."""
+    from opsdesk.bootstrap.incidents import incident_service  # noqa: PLC0415
+    from opsdesk.bootstrap.storage import database  # noqa: PLC0415
+
+    with reported_errors():
+        return incident_service(settings, database(settings))
+
+
+def _actor(name: str | None) -> Actor:
+    return Actor((name or getpass.getuser() or "cli")[:100], Source.CLI)
+
+
+def _show(service: IncidentService, incident_id: int, as_json: bool) -> None:
+    tz = service.rota.engine.timezone
+    incident = service.incident(incident_id)
+    timeline = service.timeline(incident_id)
+    if as_json:
+        body = {**incident_dict(incident, tz), "timeline": [entry_dict(e, tz) for e in timeline]}
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    priority = f" {incident.priority}" if incident.priority else ""
+    typer.echo(f"#{incident.id}{priority} {incident.state} {incident.service}: {incident.summary}")
+    typer.echo(
+        f"  opened {incident.opened_at.astimezone(tz):%Y-%m-%d %H:%M} ({incident.cover} cover), "
+        f"{incident.alert_count} alert{'s' if incident.alert_count != 1 else ''}, key {incident.dedup_key}"
+    )
+    if incident.lead or incident.scribe:
+        typer.echo(f"  lead {incident.lead or '-'}, scribe {incident.scribe or '-'}")
+    if incident.missing_roles and incident.state is not IncidentState.RESOLVED:
+        options = " ".join(f"--{name} NAME" for name in incident.missing_roles)
+        needs = " and ".join(incident.missing_roles)
+        typer.echo(f"  needs: {needs} (`opsdesk incident set {incident.id} {options}`)")
+    if incident.state is IncidentState.DEFERRED:
+        typer.echo(f"  informed: {incident.informed}\n  plan: {incident.plan}")
+    for entry in timeline:
+        typer.echo(
+            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.actor} ({entry.source})  {entry.message}"
+        )
+
+
+def open_command(  # noqa: PLR0917  (one parameter per option)
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Option("--service", help="The service's id, from the policy.")],
+    summary: Annotated[str, typer.Option("--summary", help="What is wrong.")],
+    priority: Annotated[Priority | None, typer.Option("--priority", help="P1, P2 or P3.")] = None,
+    who: As = None,
+    as_json: AsJson = False,
+) -> None:
+    """Open an incident by hand; it is routed by the cover now, as an alarm would be."""
+    service = _service(ctx.obj)
+    with reported_errors():
+        incident = service.open(service_id, summary, _actor(who), priority)
+        _show(service, incident.id, as_json)
+
+
+def list_command(
+    ctx: typer.Context,
+    state: Annotated[
+        IncidentState | None, typer.Option("--state", help="Only incidents in this state.")
+    ] = None,
+    service_id: Annotated[str | None, typer.Option("--service", help="Only this service's.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per incident.")] = False,
+) -> None:
+    """The newest incidents (`--state deferred` lists what goes into the morning hand-back)."""
+    service = _service(ctx.obj)
+    tz = service.rota.engine.timezone
+    found = service.incidents(state, service_id, limit)
+    for incident in found:
+        if as_json:
+            typer.echo(json.dumps(incident_dict(incident, tz), ensure_ascii=False))
+        else:
+            priority = f" {incident.priority}" if incident.priority else ""
+            typer.echo(
+                f"#{incident.id}{priority} {incident.state:<12} {incident.opened_at.astimezone(tz):%Y-%m-%d %H:%M} "
+                f"{incident.service}: {incident.summary} ({incident.alert_count} alerts)"
+            )
+    if not found and not as_json:
+        typer.echo("no incidents")
+
+
+def show_command(ctx: typer.Context, incident_id: Number, as_json: AsJson = False) -> None:
+    """An incident and its timeline: who did what, when, from where."""
+    service = _service(ctx.obj)
+    with reported_errors():
+        _show(service, incident_id, as_json)
+
+
+def ack_command(ctx: typer.Context, incident_id: Number, who: As = None) -> None:
+    """Acknowledge: you are on it; the escalation stops."""
+    service = _service(ctx.obj)
+    with reported_errors():
+        incident = service.acknowledge(incident_id, _actor(who))
+    typer.echo(f"#{incident.id} acknowledged by {incident.acknowledged_by}")
+
+
+def resolve_command(
+    ctx: typer.Context,
+    incident_id: Number,
+    note: Annotated[str | None, typer.Option("--note", help="What fixed it.")] = None,
+    who: As = None,
+) -> None:
+    """Resolve: the problem is fixed. A new alarm with the same key opens a new incident."""
+    service = _service(ctx.obj)
+    with reported_errors():
+        incident = service.resolve(incident_id, _actor(who), note)
+    typer.echo(f"#{incident.id} resolved by {incident.resolved_by}")
+
+
+def defer_command(
+    ctx: typer.Context,
+    incident_id: Number,
+    informed: Annotated[str, typer.Option("--informed", help="Who in the affected team was told, and how.")],
+    plan: Annotated[str, typer.Option("--plan", help="The plan for working hours.")],
+    who: As = None,
+) -> None:
+    """Cannot be resolved out of hours: record who was told and the plan; it goes into the morning hand-back."""
+    service = _service(ctx.obj)
+    with reported_errors():
+        incident = service.defer(incident_id, _actor(who), informed, plan)
+    typer.echo(f"#{incident.id} deferred to working hours")
+
+
+def note_command(
+    ctx: typer.Context,
+    incident_id: Number,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note.")],
+    who: As = None,
+) -> None:
+    """Add a note to the timeline."""
+    service = _service(ctx.obj)
+    with reported_errors():
+        service.note(incident_id, _actor(who), text)
+    typer.echo(f"#{incident_id}: note added")
+
+
+def set_command(  # noqa: PLR0917  (one parameter per option)
+    ctx: typer.Context,
+    incident_id: Number,
+    priority: Annotated[Priority | None, typer.Option("--priority", help="P1, P2 or P3.")] = None,
+    lead: Annotated[str | None, typer.Option("--lead", help="The incident lead.")] = None,
+    scribe: Annotated[str | None, typer.Option("--scribe", help="The scribe.")] = None,
+    who: As = None,
+) -> None:
+    """Set the priority, the incident lead or the scribe (P1 and P2 need both)."""
+    service = _service(ctx.obj)
+    with reported_errors():
+        incident = service.update(incident_id, _actor(who), priority=priority, lead=lead, scribe=scribe)
+    typer.echo(f"#{incident.id} updated")
+    if incident.missing_roles:
+        typer.echo(
+            f"{incident.priority} needs an incident lead and a scribe: name the {' and '.join(incident.missing_roles)}"
+        )
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    minutes = value / 60
+    return f"{minutes:.1f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
+def report_command(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day.")],
+    end: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day, included.")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per group.")] = False,
+) -> None:
+    """Incidents opened in a period: count, time to acknowledge and to resolve (median, p90), by service,
+    priority and cover."""
+    service = _service(ctx.obj)
+    tz = service.rota.engine.timezone
+    with reported_errors("--from/--to"):
+        lo, hi = parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
+        if hi <= lo:
+            raise InvalidPeriodError(f"--to {end} is before --from {start}")
+    report = service.report(lo, hi)
+    rows: list[dict[str, Any]] = []
+    for by, groups in report.items():
+        for name, figures in groups.items():
+            rows.append(_row(by, name, figures))
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=f"Incidents opened from {start} to {end} ({tz.key})")
+    for heading in ("By", "Group", "Count", "Ack p50", "Ack p90", "Resolve p50", "Resolve p90"):
+        table.add_column(heading, justify="left" if heading in ("By", "Group") else "right", no_wrap=True)
+    for by, groups in report.items():
+        for name, f in groups.items():
+            table.add_row(
+                by,
+                name,
+                str(f.count),
+                *(
+                    _seconds(v)
+                    for v in (f.acknowledge_median, f.acknowledge_p90, f.resolve_median, f.resolve_p90)
+                ),
+            )
+    Console().print(table)
+
+
+def _row(by: str, name: str, figures: Figures) -> dict[str, Any]:
+    def seconds(value: float | None) -> str:
+        return "" if value is None else f"{value:.0f}"
+
+    return {
+        "by": by,
+        "group": name,
+        "count": figures.count,
+        "acknowledge_median_s": seconds(figures.acknowledge_median),
+        "acknowledge_p90_s": seconds(figures.acknowledge_p90),
+        "resolve_median_s": seconds(figures.resolve_median),
+        "resolve_p90_s": seconds(figures.resolve_p90),
+    }
+
+
+def key_command() -> None:
+    """Make an integration key: give the key to the monitor, put its digest in the policy file."""
+    key = secrets.token_hex(16)  # 32 characters, as PagerDuty's keys
+    typer.echo(f"key:    {key}")
+    typer.echo(f'policy: integration-keys: ["sha256:{key_digest(key)}"]')
+
+
+incident_app.command("open")(open_command)
+incident_app.command("list")(list_command)
+incident_app.command("show")(show_command)
+incident_app.command("ack")(ack_command)
+incident_app.command("resolve")(resolve_command)
+incident_app.command("defer")(defer_command)
+incident_app.command("note")(note_command)
+incident_app.command("set")(set_command)
+service_app.command("key")(key_command)
