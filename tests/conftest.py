@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import ssl
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import trustme
 from hypothesis import HealthCheck, settings
 from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
@@ -19,6 +21,7 @@ from opsdesk.adapters.db.engine import make_engine, upgrade
 from opsdesk.config.policy import default_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import CoverEngine
+from tests.fake_pagerduty import FakePagerDuty
 from tests.fake_slack import FakeSlack
 
 settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -113,3 +116,27 @@ def fake_slack(httpserver: HTTPServer) -> Iterator[FakeSlack]:
     fake.install()
     yield fake
     fake.released.set()
+
+
+@pytest.fixture
+def tls(tmp_path: Path) -> Iterator[tuple[HTTPServer, trustme.CA, Path]]:
+    """A local HTTPS server with a certificate from a test CA, and that CA's certificate as a file."""
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost").configure_cert(context)
+    ca_file = tmp_path / "test-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    server = HTTPServer(host="localhost", ssl_context=context)
+    server.start()
+    yield server, ca, ca_file
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def fake_pagerduty(tls: tuple[HTTPServer, trustme.CA, Path]) -> FakePagerDuty:
+    server, _, _ = tls
+    fake = FakePagerDuty(server)
+    server.expect_request("/v2/enqueue", method="POST").respond_with_handler(fake.handle)
+    return fake

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,22 +52,6 @@ class Api:
 
     def incident(self, incident_id: int) -> dict[str, Any]:
         return self.client.get(f"/api/v1/incidents/{incident_id}", headers=self.auth()).json()  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def tls(tmp_path: Path) -> Iterator[tuple[HTTPServer, trustme.CA, Path]]:
-    """A local HTTPS server with a certificate from a test CA, and that CA's certificate as a file."""
-    ca = trustme.CA()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ca.issue_cert("localhost").configure_cert(context)
-    ca_file = tmp_path / "test-ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    server = HTTPServer(host="localhost", ssl_context=context)
-    server.start()
-    yield server, ca, ca_file
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 def make_api(db: Engine, tmp_path: Path, cache_dir: Path, service: dict[str, str] | None = None) -> Api:

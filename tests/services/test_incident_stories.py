@@ -209,3 +209,28 @@ def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path)
     w.incidents.resolve(incident.id, ENGINEER, "rebuilt")
     with pytest.raises(IncidentError, match="is resolved"):
         w.incidents.defer(incident.id, ENGINEER, "x", "y")
+
+
+def test_a_team_that_keeps_pagerduty_pages_through_it(db: Engine, cache_dir: Path) -> None:
+    services = [
+        {
+            "id": "platform",
+            "name": "Platform",
+            "paging": ["pagerduty", "slack"],
+            "integration-keys": ["k" * 32],
+        }
+    ]
+    w = World(
+        db,
+        cache_dir,
+        utc("2026-12-01 16:00"),
+        policy_document(date(2026, 11, 30), services=services),
+        frozenset({"log", "pagerduty"}),
+    )
+    incident = w.alarm()
+    rows = [r for r in w.outbox() if r.message.idempotency_key.startswith("page:")]
+    # Slack is not set up here, so the page goes by PagerDuty alone, keyed by incident and step.
+    assert [(r.message.channel, r.message.payload["dedup_key"]) for r in rows] == [
+        ("pagerduty", f"opsdesk-{incident.id}-c1s1")
+    ]
+    assert rows[0].message.payload["payload"]["custom_details"]["engineer"] == "alice"

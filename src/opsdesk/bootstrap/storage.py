@@ -42,7 +42,7 @@ def database(settings: Settings, *, migrate: bool = False) -> Engine:
 
 
 def channels(config: ServiceSettings) -> dict[str, Channel]:
-    """The log channel always; Slack, email and webhooks when configured (secrets are never logged)."""
+    """The log channel always; Slack, email, webhooks and PagerDuty when configured (secrets never logged)."""
     found: dict[str, Channel] = {"log": LogChannel()}
     if config.slack_token:
         from opsdesk.adapters.channels.slack import SlackChannel  # noqa: PLC0415  (slack_sdk: only when used)
@@ -64,6 +64,13 @@ def channels(config: ServiceSettings) -> dict[str, Channel]:
 
         found["webhook"] = WebhookChannel(
             config.webhook_urls(), config.webhook_secret.get_secret_value().encode()
+        )
+    if config.pagerduty_routing_key:
+        from opsdesk.adapters.channels.pagerduty import PagerDutyChannel  # noqa: PLC0415
+        from opsdesk.bootstrap.incidents import tls_context  # noqa: PLC0415
+
+        found["pagerduty"] = PagerDutyChannel(
+            config.pagerduty_routing_key.get_secret_value(), config.pagerduty_events_url, tls_context(config)
         )
     return found
 
