@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -71,6 +71,7 @@ class IncidentTx(Protocol):
 
 class IncidentStore(Protocol):
     def transaction(self) -> AbstractContextManager[IncidentTx]: ...
+    def join_open(self, joins: Sequence[tuple[Alarm, TimelineEntry]]) -> list[Incident | None]: ...
     def incident(self, incident_id: int) -> Incident | None: ...
     def timeline(self, incident_id: int) -> list[TimelineEntry]: ...
     def incidents(
@@ -133,30 +134,29 @@ class IncidentService:
 
     # -- alarms in --------------------------------------------------------------------------------
 
-    def trigger(self, alarm: Alarm, actor: Actor, receipt: str | None = None) -> Outcome | None:
+    def trigger(
+        self, alarm: Alarm, actor: Actor, receipt: str | None = None, *, joined_first: bool = True
+    ) -> Outcome | None:
         """Open an incident for `alarm`, or join the open one with its service and dedup key.
 
         `receipt` names the delivery (e.g. an SNS MessageId): the same receipt twice is taken once (None).
+        `joined_first=False` skips the quick attempt to join (the caller just found nothing to join).
         """
         service = self.service(alarm.service)
         now = self.clock.now()
+        joining = self._joining(alarm, actor, now)
+        if receipt is None and joined_first:  # the busy path: most alarms of a storm join an open incident
+            (joined,) = self.store.join_open([(alarm, joining)])
+            if joined is not None:
+                return Outcome(joined)
         cover = self.rota.engine.cover_at(now)
         with self.store.transaction() as tx:
             if receipt is not None and not tx.receipt(receipt, now):
                 return None
             incident, opened = tx.open_or_join(alarm, cover.cover, now)
             if not opened:
-                tx.entry(
-                    incident.id,
-                    TimelineEntry(
-                        now,
-                        actor.name,
-                        actor.source,
-                        "alert",
-                        f"another alert joined (alert {incident.alert_count}): {alarm.summary}",
-                        {"source": alarm.source, "severity": alarm.severity},
-                    ),
-                )
+                message = f"{joining.message} (alert {incident.alert_count})"
+                tx.entry(incident.id, replace(joining, message=message))
                 return Outcome(incident)
             what = f"triggered: {alarm.summary}"
             tx.entry(incident.id, TimelineEntry(now, actor.name, actor.source, "triggered", what, {}))
@@ -194,6 +194,27 @@ class IncidentService:
                     ),
                 )
             return Outcome(incident, opened=True)
+
+    def join(self, alarms: Sequence[tuple[Alarm, Actor]]) -> list[Outcome | None]:
+        """Alarms that join open incidents, in one transaction; None for each that would open one (give
+        those to `trigger`). For intake under load: one commit for many alarms."""
+        now = self.clock.now()
+        known = [i for i, (alarm, _) in enumerate(alarms) if alarm.service in self._by_id]
+        joins = [(alarms[i][0], self._joining(alarms[i][0], alarms[i][1], now)) for i in known]
+        found: list[Outcome | None] = [None] * len(alarms)  # an unknown service is `trigger`'s to refuse
+        for i, incident in zip(known, self.store.join_open(joins), strict=True):
+            found[i] = Outcome(incident) if incident else None
+        return found
+
+    def _joining(self, alarm: Alarm, actor: Actor, now: datetime) -> TimelineEntry:
+        return TimelineEntry(
+            now,
+            actor.name,
+            actor.source,
+            "alert",
+            f"another alert joined: {alarm.summary}",
+            {"source": alarm.source, "severity": alarm.severity},
+        )
 
     def act_on_key(
         self, service_id: str, dedup_key: str, action: Action, actor: Actor, receipt: str | None = None

@@ -6,13 +6,13 @@ while open), and the loser of a race joins the winner's incident instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from opsdesk.adapters.db.jobs import SqlJobs
@@ -24,6 +24,36 @@ from opsdesk.domain.outbox import OutgoingMessage
 
 COLUMNS = tuple(IncidentRecord.__table__.columns)
 ENTRY_COLUMNS = tuple(IncidentEntryRecord.__table__.columns)
+INCIDENTS = cast("Table", IncidentRecord.__table__)
+# Built once: the alarm path runs these for every event, and building a statement costs more than
+# running it (Core tables and bound parameters let SQLAlchemy's statement cache do the rest).
+JOIN = (
+    update(INCIDENTS)
+    .where(INCIDENTS.c.open_key == bindparam("key"))
+    .values(alert_count=INCIDENTS.c.alert_count + 1)
+    .returning(*COLUMNS)
+)
+OPEN = {
+    name: dialect.insert(INCIDENTS).on_conflict_do_nothing(index_elements=["open_key"]).returning(*COLUMNS)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+ENTRIES = cast("Table", IncidentEntryRecord.__table__)
+ADD_ENTRY = insert(ENTRIES)
+_NAMES = ", ".join(f'"{c.name}"' for c in COLUMNS)
+# PostgreSQL only: count the alert and add its timeline entry in one statement (psycopg placeholders).
+JOIN_WITH_ENTRY_SQL = (
+    "WITH joined AS (UPDATE incidents SET alert_count = alert_count + 1 WHERE open_key = %(key)s "  # noqa: S608  (our own column names; values are bound)
+    f"RETURNING {_NAMES}), "
+    "entry AS (INSERT INTO incident_entries (incident_id, at, actor, source, kind, message, data) "
+    "SELECT id, %(at)s, %(actor)s, %(source)s, %(kind)s, %(message)s || ' (alert ' || alert_count || ')', "
+    f"%(data)s FROM joined) SELECT {_NAMES} FROM joined"
+)
+RECEIPT = {
+    name: dialect.insert(cast("Table", ReceiptRecord.__table__))
+    .on_conflict_do_nothing(index_elements=["key"])
+    .returning(ReceiptRecord.__table__.c.key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def open_key(service: str, dedup_key: str) -> str:
@@ -35,40 +65,39 @@ class SqlIncidentTx:
         self.connection = connection
         self.outbox = outbox
         self.jobs = jobs
-        self._dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        self._open = OPEN[connection.dialect.name]
+        self._receipt = RECEIPT[connection.dialect.name]
 
     def open_or_join(self, alarm: Alarm, cover: Cover, now: datetime) -> tuple[Incident, bool]:
+        """Join the open incident with this service and dedup key, or open one; True when opened.
+
+        Joining (every alert after the first) is one UPDATE; opening is an INSERT that skips on the
+        unique open key, so of two replicas opening at once one inserts and the other joins.
+        """
         key = open_key(alarm.service, alarm.dedup_key)
         for _ in range(5):  # the open incident may be resolved between our two statements: try again
+            joined = self.connection.execute(JOIN, {"key": key}).first()
+            if joined is not None:
+                return _incident(joined), False
             inserted = self.connection.execute(
-                self._dialect.insert(IncidentRecord)
-                .values(
-                    service=alarm.service,
-                    dedup_key=alarm.dedup_key,
-                    open_key=key,
-                    state=IncidentState.TRIGGERED.value,
-                    summary=alarm.summary,
-                    source=alarm.source[:255],
-                    severity=alarm.severity,
-                    cover=cover.value,
-                    priority=alarm.priority.value if alarm.priority else None,
-                    alert_count=1,
-                    details=alarm.details,
-                    opened_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["open_key"])
-                .returning(*COLUMNS)
+                self._open,
+                {
+                    "service": alarm.service,
+                    "dedup_key": alarm.dedup_key,
+                    "open_key": key,
+                    "state": IncidentState.TRIGGERED.value,
+                    "summary": alarm.summary,
+                    "source": alarm.source[:255],
+                    "severity": alarm.severity,
+                    "cover": cover.value,
+                    "priority": alarm.priority.value if alarm.priority else None,
+                    "alert_count": 1,
+                    "details": alarm.details,
+                    "opened_at": now,
+                },
             ).first()
             if inserted is not None:
                 return _incident(inserted), True
-            joined = self.connection.execute(
-                update(IncidentRecord)
-                .where(IncidentRecord.open_key == key)
-                .values(alert_count=IncidentRecord.alert_count + 1)
-                .returning(*COLUMNS)
-            ).first()
-            if joined is not None:
-                return _incident(joined), False
         raise RuntimeError(f"could not open or join the incident for {key!r}")
 
     def get(self, incident_id: int) -> Incident | None:
@@ -97,15 +126,16 @@ class SqlIncidentTx:
 
     def entry(self, incident_id: int, entry: TimelineEntry) -> None:
         self.connection.execute(
-            insert(IncidentEntryRecord).values(
-                incident_id=incident_id,
-                at=entry.at,
-                actor=entry.actor[:100],
-                source=entry.source.value,
-                kind=entry.kind,
-                message=entry.message,
-                data=entry.data,
-            )
+            ADD_ENTRY,
+            {
+                "incident_id": incident_id,
+                "at": entry.at,
+                "actor": entry.actor[:100],
+                "source": entry.source.value,
+                "kind": entry.kind,
+                "message": entry.message,
+                "data": entry.data,
+            },
         )
 
     def message(self, message: OutgoingMessage, now: datetime) -> bool:
@@ -115,13 +145,8 @@ class SqlIncidentTx:
         return self.jobs.schedule(self.connection, kind, key, due_at, payload)
 
     def receipt(self, key: str, now: datetime) -> bool:
-        statement = (
-            self._dialect.insert(ReceiptRecord)
-            .values(key=key[:300], received_at=now)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(ReceiptRecord.key)
-        )
-        return self.connection.execute(statement).scalar() is not None
+        taken = self.connection.execute(self._receipt, {"key": key[:300], "received_at": now})
+        return taken.scalar() is not None
 
 
 class SqlIncidents:
@@ -129,6 +154,34 @@ class SqlIncidents:
         self.engine = engine
         self.outbox = SqlOutbox(engine)
         self.jobs = SqlJobs(engine)
+        self._postgresql = engine.dialect.name == "postgresql"
+
+    def join_open(self, joins: Sequence[tuple[Alarm, TimelineEntry]]) -> list[Incident | None]:
+        """For each alarm, count another alert on the open incident with its service and dedup key, with
+        its timeline entry (the message gets "(alert N)"); None where no incident is open. One transaction.
+
+        The busy path of an alarm storm. Rows are locked in key order, so two replicas' batches never
+        deadlock. On PostgreSQL each alarm is one statement (the UPDATE and the entry's INSERT in one
+        data-modifying WITH), all sent in one pipeline: one round trip and one commit for the lot.
+        """
+        order = sorted(range(len(joins)), key=lambda i: open_key(joins[i][0].service, joins[i][0].dedup_key))
+        found: list[Incident | None] = [None] * len(joins)
+        with self.engine.begin() as connection:
+            if self._postgresql:
+                rows = _pipelined(connection, [_join_values(*joins[i]) for i in order])
+                for i, row in zip(order, rows, strict=True):
+                    found[i] = _incident_from(row) if row else None
+                return found
+            for i in order:
+                values = _join_values(*joins[i])
+                row = connection.execute(JOIN, {"key": values["key"]}).first()
+                if row is None:
+                    continue
+                joined = found[i] = _incident(row)
+                message = f"{values['message']} (alert {joined.alert_count})"
+                entry = {k: v for k, v in values.items() if k != "key"}
+                connection.execute(ADD_ENTRY, {**entry, "incident_id": joined.id, "message": message})
+        return found
 
     @contextmanager
     def transaction(self) -> Iterator[SqlIncidentTx]:
@@ -175,8 +228,46 @@ class SqlIncidents:
             return [_incident(r) for r in connection.execute(query)]
 
 
+def _join_values(alarm: Alarm, entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "key": open_key(alarm.service, alarm.dedup_key),
+        "at": entry.at,
+        "actor": entry.actor[:100],
+        "source": entry.source.value,
+        "kind": entry.kind,
+        "message": entry.message,
+        "data": entry.data,
+    }
+
+
+def _pipelined(connection: Connection, joins: list[dict[str, Any]]) -> list[tuple[Any, ...] | None]:
+    """Every join statement sent at once through psycopg's pipeline mode, then every answer read."""
+    from psycopg.types.json import Json  # noqa: PLC0415  (PostgreSQL only)
+
+    raw: Any = connection.connection.driver_connection
+    cursors = []
+    with raw.pipeline():
+        for values in joins:
+            cursor = raw.cursor()
+            cursor.execute(JOIN_WITH_ENTRY_SQL, {**values, "data": Json(values["data"])})
+            cursors.append(cursor)
+    return [cursor.fetchone() for cursor in cursors]
+
+
+def _incident_from(row: tuple[Any, ...]) -> Incident:
+    """An incident from a raw psycopg row of COLUMNS (timestamptz comes back aware; JSON parsed)."""
+    values = dict(zip((c.name for c in COLUMNS), row, strict=True))
+    for name in ("opened_at", "acknowledged_at", "resolved_at", "deferred_at"):
+        if values[name] is not None:
+            values[name] = values[name].astimezone(UTC)
+    return _from_mapping(values)
+
+
 def _incident(row: Row[Any]) -> Incident:
-    r = row._mapping
+    return _from_mapping(row._mapping)
+
+
+def _from_mapping(r: Mapping[Any, Any]) -> Incident:
     return Incident(
         id=r["id"],
         service=r["service"],

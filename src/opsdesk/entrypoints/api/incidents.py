@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from opsdesk.adapters.intake import alertmanager, events_v2, sns
 from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import TokenInfo
-from opsdesk.domain.incidents import Action, AlarmService, IncidentState, Priority, Source
+from opsdesk.domain.incidents import Action, AlarmService, Incident, IncidentState, Priority, Source
+from opsdesk.entrypoints.api.batching import JoinBatcher
 from opsdesk.services.incidents import Actor, entry_dict, incident_dict
 
 logger = logging.getLogger("opsdesk.intake")
@@ -83,6 +84,7 @@ async def _json_body(request: Request) -> object:
 def intake_routes(context: ApiContext) -> APIRouter:
     router = APIRouter(tags=["intake"])
     incidents = context.incidents
+    batcher = JoinBatcher(incidents)
 
     def service_for(key: str) -> AlarmService:
         found = incidents.service_for_key(key)
@@ -117,7 +119,7 @@ def intake_routes(context: ApiContext) -> APIRouter:
             )
         follow_up = event.follow_up
         if follow_up is None:
-            await run_in_threadpool(incidents.trigger, event.alarm(service.id), EVENT_ACTOR)
+            await batcher.trigger(event.alarm(service.id), EVENT_ACTOR)
         else:
             await run_in_threadpool(incidents.act_on_key, service.id, event.dedup_key, follow_up, EVENT_ACTOR)
         return JSONResponse(events_v2.success(event.dedup_key), status_code=202)
@@ -130,10 +132,9 @@ def intake_routes(context: ApiContext) -> APIRouter:
         if isinstance(notification, list):
             raise HTTPException(400, "; ".join(notification))
         if notification.firing:
-            outcome = await run_in_threadpool(
-                incidents.trigger, notification.alarm(service.id), ALERTMANAGER_ACTOR
-            )
-            incident = outcome.incident if outcome else None
+            incident: Incident | None = (
+                await batcher.trigger(notification.alarm(service.id), ALERTMANAGER_ACTOR)
+            ).incident
         else:
             incident = await run_in_threadpool(
                 incidents.act_on_key, service.id, notification.dedup_key, Action.RESOLVE, ALERTMANAGER_ACTOR
