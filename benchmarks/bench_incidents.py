@@ -26,8 +26,8 @@ import time
 import urllib.request
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, literal, select, text
 

@@ -7,7 +7,7 @@ stored, nor an incident without its escalation.
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -242,7 +242,7 @@ class IncidentService:
         """An incident opened by a person: routed as an alarm, under a fresh dedup key."""
         alarm = Alarm(
             service_id,
-            f"manual-{uuid.uuid4().hex}",
+            f"manual-{secrets.token_hex(16)}",
             summary,
             source=actor.name,
             severity="critical",

@@ -7,7 +7,7 @@ import getpass
 import json
 import secrets
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,7 +16,9 @@ from opsdesk.domain.errors import InvalidPeriodError
 from opsdesk.domain.incidents import Figures, IncidentState, Priority, Source, key_digest
 from opsdesk.domain.instants import parse_period_bound
 from opsdesk.entrypoints.cli.exit_codes import reported_errors
-from opsdesk.services.incidents import Actor, IncidentService, entry_dict, incident_dict
+
+if TYPE_CHECKING:
+    from opsdesk.services.incidents import Actor, IncidentService
 
 incident_app = typer.Typer(
     help="Incidents: open, list, show, acknowledge, defer, resolve, annotate.",
@@ -47,10 +49,14 @@ def _service(settings: Settings) -> IncidentService:
 
 
 def _actor(name: str | None) -> Actor:
+    from opsdesk.services.incidents import Actor  # noqa: PLC0415  (see _service)
+
     return Actor((name or getpass.getuser() or "cli")[:100], Source.CLI)
 
 
 def _show(service: IncidentService, incident_id: int, as_json: bool) -> None:
+    from opsdesk.services.incidents import entry_dict, incident_dict  # noqa: PLC0415  (see _service)
+
     tz = service.rota.engine.timezone
     incident = service.incident(incident_id)
     timeline = service.timeline(incident_id)
@@ -103,6 +109,8 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per incident.")] = False,
 ) -> None:
     """The newest incidents (`--state deferred` lists what goes into the morning hand-back)."""
+    from opsdesk.services.incidents import incident_dict  # noqa: PLC0415  (see _service)
+
     service = _service(ctx.obj)
     tz = service.rota.engine.timezone
     found = service.incidents(state, service_id, limit)
