@@ -16,7 +16,7 @@ from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.domain.incidents import Alarm, Incident, Source
 from opsdesk.domain.jobs import JobState
 from opsdesk.domain.outbox import OutboxRow
-from opsdesk.services.incidents import END_JOB, PAGE_JOB, Actor, IncidentService
+from opsdesk.services.incidents import END_JOB, HANDBACK_JOB, PAGE_JOB, Actor, IncidentService
 from opsdesk.services.jobs import JobRunner
 from opsdesk.services.rota import RotaService
 from tests.builders import engine_for, policy_from_yaml
@@ -82,7 +82,11 @@ class World:
         self.incidents = IncidentService(
             SqlIncidents(self.db), rota, policy.services, self.clock, self.channels
         )
-        handlers = {PAGE_JOB: self.incidents.run_job, END_JOB: self.incidents.run_job}
+        handlers = {
+            PAGE_JOB: self.incidents.run_job,
+            END_JOB: self.incidents.run_job,
+            HANDBACK_JOB: self.incidents.run_hand_back,
+        }
         self.runner = JobRunner(SqlJobs(self.db), handlers, self.clock, "story")
 
     def alarm(

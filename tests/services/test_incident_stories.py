@@ -205,7 +205,19 @@ def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path)
     )
     assert deferred.state is IncidentState.DEFERRED
     assert (deferred.informed, deferred.plan) == ("the payments team (#payments)", "rebuild db-1 at 10:00")
-    assert "morning hand-back" in w.incidents.timeline(incident.id)[-1].message
+    assert [e.message for e in w.incidents.timeline(incident.id)][-2:] == [
+        "deferred to working hours by alice: informed the payments team (#payments); plan: rebuild db-1 at "
+        "10:00; it goes into the morning hand-back",
+        "in the hand-back at Wed 02 Dec 09:00, when support hours start",
+    ]
+    # Wednesday 2 December 09:00: the support engineer (chen) sees it in the service's channel.
+    w.run_until(utc("2026-12-02 09:00"))
+    destination, text = w.posts()[-1]
+    assert destination == "#platform-alerts"
+    assert text.startswith(f"Hand-back: incident #{incident.id} (platform) was deferred out of hours")
+    assert "Plan: rebuild db-1 at 10:00." in text
+    assert w.kinds(incident.id)[-1] == "handed-back"
+    assert w.incidents.timeline(incident.id)[-1].data == {"support": "chen"}
     w.incidents.resolve(incident.id, ENGINEER, "rebuilt")
     with pytest.raises(IncidentError, match="is resolved"):
         w.incidents.defer(incident.id, ENGINEER, "x", "y")
@@ -234,3 +246,14 @@ def test_a_team_that_keeps_pagerduty_pages_through_it(db: Engine, cache_dir: Pat
         ("pagerduty", f"opsdesk-{incident.id}-c1s1")
     ]
     assert rows[0].message.payload["payload"]["custom_details"]["engineer"] == "alice"
+
+
+def test_a_deferred_incident_resolved_overnight_is_not_handed_back(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir, "2026-12-01 21:00", date(2026, 11, 30))
+    incident = w.alarm()
+    w.incidents.defer(incident.id, ENGINEER, "payments team", "rebuild at 10:00")
+    w.advance(timedelta(hours=2))
+    w.incidents.resolve(incident.id, ENGINEER, "fixed after all")
+    w.run_until(utc("2026-12-02 12:00"))
+    assert "handed-back" not in w.kinds(incident.id)
+    assert not [t for _, t in w.posts() if t.startswith("Hand-back")]

@@ -101,7 +101,7 @@ def job_runner(
 ) -> JobRunner:
     """Due jobs, by kind: incident pages and escalations."""
     from opsdesk.bootstrap import incidents as wiring  # noqa: PLC0415  (it imports this module)
-    from opsdesk.services.incidents import CONFIRM_JOB, END_JOB, PAGE_JOB  # noqa: PLC0415
+    from opsdesk.services.incidents import CONFIRM_JOB, END_JOB, HANDBACK_JOB, PAGE_JOB  # noqa: PLC0415
 
     clock = clock or SystemClock()
     incidents = wiring.incident_service(settings, engine, clock)
@@ -109,6 +109,7 @@ def job_runner(
     handlers: dict[str, Handler] = {
         PAGE_JOB: incidents.run_job,
         END_JOB: incidents.run_job,
+        HANDBACK_JOB: incidents.run_hand_back,
         CONFIRM_JOB: wiring.confirm_subscription(config, wiring.sns_verifier(config)),
     }
     return JobRunner(SqlJobs(engine), handlers, clock, owner or worker_name())

@@ -56,6 +56,23 @@ FOOTER = """\
 
 leave: []                        # e.g. {engineer: chen, from: 2026-12-21, to: 2027-01-01, note: Christmas}
 overrides: []                    # e.g. {role: primary, engineer: dana, from: "2026-12-02T16:00", to: "2026-12-02T22:00", reason: swap}
+
+services:                        # alarm sources; `opsdesk service key` makes a key and the digest to list here
+  - id: platform
+    name: Platform
+    mode: page                   # page: pages the rota in on-call hours; notify: posts to its channel only
+    channel: "#platform-alerts"
+    integration-keys: []         # e.g. ["sha256:<digest>"]; monitors send the key itself
+    paging: [slack, email]       # or pagerduty, with OPSDESK_PAGERDUTY_ROUTING_KEY set
+    escalation:                  # the default: primary, secondary 20 min later, primary again 10 min after
+      cycles: 9
+      steps:
+        - {role: primary, wait-minutes: 20}
+        - {role: secondary, wait-minutes: 10}
+  - id: high-priority-alerts
+    name: High-priority alerts
+    mode: notify                 # needs attention in support hours, never pages
+    channel: "#platform-alerts"
 """
 
 

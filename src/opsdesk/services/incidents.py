@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from opsdesk.domain.hours import Cover
@@ -42,6 +42,8 @@ from opsdesk.services.rota import RotaService
 PAGE_JOB = "incident-page"
 END_JOB = "incident-escalation-end"
 CONFIRM_JOB = "sns-confirm"
+HANDBACK_JOB = "incident-hand-back"
+HANDBACK_SEARCH = timedelta(days=21)  # how far ahead to look for the next support hours
 TEXT_LIMIT = 4000  # characters of a note, a plan, a reason
 
 
@@ -436,6 +438,55 @@ class IncidentService:
             {"incident": incident.id, "cycle": c, "step": s},
         )
 
+    def _schedule_hand_back(self, tx: IncidentTx, incident: Incident, now: datetime) -> None:
+        """A deferred incident goes into the hand-back when support hours next start."""
+        engine = self.rota.engine
+        start = next(
+            (
+                w.start
+                for w in engine.windows(now, now + HANDBACK_SEARCH)
+                if w.cover is Cover.SUPPORT and w.start > now
+            ),
+            None,
+        )
+        if start is None:
+            return
+        tx.schedule(
+            HANDBACK_JOB,
+            f"incident:{incident.id}:hand-back:{start.isoformat()}",
+            start,
+            {"incident": incident.id},
+        )
+        when = start.astimezone(engine.timezone)
+        text = f"in the hand-back at {when:%a %d %b %H:%M}, when support hours start"
+        tx.entry(incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "hand-back-due", text, {}))
+
+    def run_hand_back(self, job: Job) -> None:
+        """The morning hand-back of a deferred incident: posted to its channel, naming the support engineer."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            incident = tx.get(int(job.payload["incident"]))
+            if incident is None or incident.state is not IncidentState.DEFERRED:
+                return  # resolved (or acted on) overnight: nothing to hand back
+            support = holding(self.rota.rota, Role.SUPPORT, now, self.rota.engine.timezone).engineer
+            text = (
+                f"Hand-back: incident #{incident.id} ({incident.service}) was deferred out of hours: "
+                f"{incident.summary}. Informed: {incident.informed}. Plan: {incident.plan}."
+            )
+            tx.entry(
+                incident.id,
+                TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "handed-back", text, {"support": support}),
+            )
+            self._post(
+                tx,
+                self.service(incident.service),
+                incident,
+                f"hand-back-{job.key}",
+                text=text,
+                now=now,
+                mention=self._mention(support),
+            )
+
     def _schedule_end(self, tx: IncidentTx, incident: Incident, at: datetime) -> None:
         tx.schedule(END_JOB, f"incident:{incident.id}:escalation-end", at, {"incident": incident.id})
 
@@ -553,6 +604,8 @@ class IncidentService:
             )
         updated = tx.update(incident.id, changes)
         tx.entry(incident.id, TimelineEntry(now, actor.name, actor.source, str(state), text, {}))
+        if action is Action.DEFER:
+            self._schedule_hand_back(tx, updated, now)
         self._post(
             tx, self.service(incident.service), updated, str(state), text=f"#{incident.id} {text}", now=now
         )

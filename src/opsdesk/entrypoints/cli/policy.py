@@ -53,6 +53,12 @@ def check(ctx: typer.Context) -> None:
                 f"{len(team.support)} support days, {len(team.leave)} leave entries, "
                 f"{len(team.overrides)} overrides"
             )
+    if policy.services:
+        listed = ", ".join(
+            f"{s.id} ({s.mode}, {len(s.key_digests)} key{'s' if len(s.key_digests) != 1 else ''})"
+            for s in policy.services
+        )
+        typer.echo(f"  services: {listed}")
     for problem in unknown:
         typer.echo(f"  warning: {problem} (`opsdesk rota check` lists it as unknown-engineer)")
     if all(w.cover is not Cover.SUPPORT for kind in DayKind for w in hours.windows_for(kind)):
