@@ -404,7 +404,7 @@ def test_people_open_act_on_and_annotate_incidents(api: Api) -> None:
     assert done["state"] == str(IncidentState.RESOLVED)
     whats = [e["what"] for e in done["timeline"]]
     assert whats[:2] == ["triggered", "routed"]  # then paged or held, by the cover at the moment it ran
-    assert whats[-8:] == [
+    assert whats[-9:] == [
         "priority",
         "asked",
         "lead",
@@ -412,6 +412,7 @@ def test_people_open_act_on_and_annotate_incidents(api: Api) -> None:
         "note",
         "acknowledged",
         "deferred",
+        "hand-back-due",
         "resolved",
     ]
     unknown = api.client.post("/api/v1/incidents/99999/acknowledge", headers=api.auth())

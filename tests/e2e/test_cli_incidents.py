@@ -66,9 +66,10 @@ def test_a_whole_incident_from_the_command_line(opsdesk: Run, workdir: Path) -> 
     )
     whats = [(e["who"], e["from"], e["what"]) for e in shown["timeline"]]
     assert ("bilal", "cli", "note") in whats
-    assert whats[-3:] == [
+    assert whats[-4:] == [
         ("alice", "cli", "acknowledged"),
         ("alice", "cli", "deferred"),
+        ("opsdesk", "system", "hand-back-due"),
         ("alice", "cli", "resolved"),
     ]
     report = opsdesk("report", "incidents", "--from", "2020-01-01", "--to", "2099-12-31", "--csv")

@@ -237,4 +237,5 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
         "leave",
         "overrides",
         "service",
+        "services",
     }
