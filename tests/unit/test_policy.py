@@ -238,4 +238,5 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
         "overrides",
         "service",
         "services",
+        "changes",
     }

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
+from opsdesk.config.changes_model import ChangesModel
 from opsdesk.config.defaults import (
     DEFAULT_DIVISION,
     DEFAULT_HOURS,
@@ -173,6 +174,7 @@ class PolicyModel(StrictModel):
     services: list[ServiceModel] = Field(
         default_factory=list, description="alarm sources: routing, channel, escalation, integration keys"
     )
+    changes: ChangesModel = Field(default_factory=ChangesModel, description="out-of-hours change requests")
 
     @field_validator("working_days")
     @classmethod
@@ -195,6 +197,8 @@ class PolicyModel(StrictModel):
         rota, problems = build_rota(self.engineers, self.rota, self.leave, self.overrides, hours.timezone)
         services, service_problems = build_services(self.services)
         problems += service_problems
+        changes, change_problems = self.changes.to_policy(hours.timezone)
+        problems += change_problems
         policy = Policy(
             hours=hours,
             bank_holidays=BankHolidaySettings(
@@ -207,6 +211,7 @@ class PolicyModel(StrictModel):
             rota=rota,
             service=self.service.as_text(),
             services=services,
+            changes=changes,
         )
         return policy, problems
 

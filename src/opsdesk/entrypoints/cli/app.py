@@ -9,7 +9,7 @@ import typer
 
 from opsdesk import __version__
 from opsdesk.config.settings import Settings
-from opsdesk.entrypoints.cli import hours, incidents, policy, rota, serve, storage
+from opsdesk.entrypoints.cli import changes, hours, incidents, policy, rota, serve, storage
 
 app = typer.Typer(
     name="opsdesk",
@@ -56,6 +56,8 @@ rota.report_app.command("incidents")(incidents.report_command)
 app.add_typer(rota.report_app, name="report")
 app.add_typer(incidents.incident_app, name="incident")
 app.add_typer(incidents.service_app, name="service")
+app.add_typer(changes.change_app, name="change")
+app.add_typer(changes.github_app, name="github")
 app.add_typer(storage.db_app, name="db")
 app.add_typer(storage.outbox_app, name="outbox")
 app.command("worker")(storage.worker_command)

@@ -1,0 +1,237 @@
+"""Out-of-hours change requests: the form, reading a submitted issue body, and the checks on a request.
+
+The team's GitHub issue form has four required fields (ids and labels as the team wrote them, spelling
+included). GitHub renders a submitted form as Markdown: `### <label>`, a blank line, the answer, and
+`_No response_` for a field left empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from opsdesk.domain.change_time import ChangeWindow, TimeProblem, TimeProblemCode, read_window
+from opsdesk.domain.hours import Cover, CoverEngine
+from opsdesk.domain.rota import Engineer, Rota
+
+# (id, label) of each field, in the form's order. "Assesment" is the team's spelling, kept so that
+# bodies of issues filed with their form are read.
+FIELDS = (
+    ("change-details", "Change Details"),
+    ("time", "Scheduled Time"),
+    ("impact", "Impact Assesment"),
+    ("rollback", "Rollback Plan"),
+)
+TITLE_PREFIX = "Service name: "
+BODY_LIMIT = 65_536  # characters; a form's answers are far shorter
+NO_RESPONSE = "_No response_"
+HEADING = re.compile(r"^###[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+
+
+class Code(StrEnum):
+    NOT_FORM = "not-form"
+    TOO_LARGE = "too-large"
+    MISSING_FIELD = "missing-field"
+    UNREADABLE_TIME = "unreadable-time"
+    AMBIGUOUS_TIME = "ambiguous-time"
+    TOO_LONG = "too-long"
+    SHORT_NOTICE = "short-notice"
+    IN_HOURS = "in-hours"
+    PARTLY_IN_HOURS = "partly-in-hours"
+    CONFLICT = "conflict"
+    NO_ENGINEER = "no-engineer"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: Code
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True)
+class Freeze:
+    """A period in which no change may run (from the policy)."""
+
+    start: datetime
+    end: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChangePolicy:
+    notice: timedelta = timedelta(hours=48)
+    longest: timedelta = timedelta(hours=24)
+    freezes: tuple[Freeze, ...] = ()
+
+
+@dataclass(frozen=True)
+class Booked:
+    """An approved change already holding a window."""
+
+    reference: str
+    window: ChangeWindow
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    window: ChangeWindow | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity is Severity.ERROR for p in self.problems)
+
+
+def read_form(body: str) -> dict[str, str | None] | Problem:
+    """The form's answers by field id (None: empty or absent), or why this is not a form's body."""
+    if len(body) > BODY_LIMIT:
+        return Problem(
+            Code.TOO_LARGE,
+            Severity.ERROR,
+            f"the issue body is {len(body):,} characters; a request's is far shorter (at most {BODY_LIMIT:,})",
+        )
+    text = body.replace("\r\n", "\n")
+    headings = list(HEADING.finditer(text))
+    labels = {label.casefold(): field_id for field_id, label in FIELDS}
+    answers: dict[str, str | None] = {}
+    for index, heading in enumerate(headings):
+        field_id = labels.get(heading.group(1).strip().casefold())
+        if field_id is None or field_id in answers:
+            continue
+        end = headings[index + 1].start() if index + 1 < len(headings) else len(text)
+        answer = text[heading.end() : end].strip()
+        answers[field_id] = None if not answer or answer == NO_RESPONSE else answer
+    if not answers:
+        expected = ", ".join(f"### {label}" for _, label in FIELDS)
+        return Problem(
+            Code.NOT_FORM,
+            Severity.ERROR,
+            f"this is not an out-of-hours support request form: expected the sections {expected}",
+        )
+    return {field_id: answers.get(field_id) for field_id, _ in FIELDS}
+
+
+def check_request(  # noqa: PLR0917  (everything a check looks at)
+    body: str,
+    submitted: datetime,
+    policy: ChangePolicy,
+    rota: Rota,
+    engine: CoverEngine,
+    booked: Sequence[Booked],
+) -> CheckResult:
+    """Every problem with a request as written, and its window when the time could be read."""
+    answers = read_form(body)
+    if isinstance(answers, Problem):
+        return CheckResult(None, [answers])
+    problems = [
+        Problem(Code.MISSING_FIELD, Severity.ERROR, f"{label} is empty: fill in the {label!r} field")
+        for field_id, label in FIELDS
+        if answers[field_id] is None
+    ]
+    time_text = answers["time"]
+    if time_text is None:
+        return CheckResult(None, problems)
+    window = read_window(time_text, submitted, engine.timezone)
+    if isinstance(window, TimeProblem):
+        code = Code.AMBIGUOUS_TIME if window.code is TimeProblemCode.AMBIGUOUS else Code.UNREADABLE_TIME
+        problems.append(Problem(code, Severity.ERROR, f"Scheduled Time: {window.message}"))
+        return CheckResult(None, problems)
+    problems += check_window(window, submitted, policy, rota, engine, booked)
+    return CheckResult(window, problems)
+
+
+def check_window(  # noqa: PLR0917  (everything a check looks at)
+    window: ChangeWindow,
+    submitted: datetime,
+    policy: ChangePolicy,
+    rota: Rota,
+    engine: CoverEngine,
+    booked: Sequence[Booked],
+) -> list[Problem]:
+    problems = []
+    hours = window.length.total_seconds() / 3600
+    if window.length > policy.longest:
+        longest = policy.longest.total_seconds() / 3600
+        problems.append(
+            Problem(
+                Code.TOO_LONG,
+                Severity.ERROR,
+                f"the window is {hours:g} hours; the policy allows at most {longest:g}: split the change",
+            )
+        )
+    notice = window.start - submitted
+    if notice < policy.notice:
+        needed = policy.notice.total_seconds() / 3600
+        given = max(0.0, notice.total_seconds() / 3600)
+        problems.append(
+            Problem(
+                Code.SHORT_NOTICE,
+                Severity.ERROR,
+                f"{given:.1f} hours' notice from submission to the window's start; at least {needed:g} are needed",
+            )
+        )
+    support = sum(
+        ((w.end - w.start) for w in engine.windows(window.start, window.end) if w.cover is Cover.SUPPORT),
+        timedelta(),
+    )
+    if support == window.length:
+        problems.append(
+            Problem(
+                Code.IN_HOURS,
+                Severity.ERROR,
+                "the whole window is in support hours, when the team is at work: no out-of-hours support is needed",
+            )
+        )
+    elif support > timedelta():
+        problems.append(
+            Problem(
+                Code.PARTLY_IN_HOURS,
+                Severity.WARNING,
+                f"{support.total_seconds() / 3600:g} hours of the window are in support hours",
+            )
+        )
+    for other in booked:
+        if other.window.start < window.end and window.start < other.window.end:
+            problems.append(
+                Problem(
+                    Code.CONFLICT, Severity.ERROR, f"the window overlaps approved change {other.reference}"
+                )
+            )
+    for freeze in policy.freezes:
+        if freeze.start < window.end and window.start < freeze.end:
+            problems.append(
+                Problem(
+                    Code.CONFLICT, Severity.ERROR, f"the window falls in a change freeze: {freeze.reason}"
+                )
+            )
+    if not available_engineers(rota, days_of(window, engine.timezone)):
+        problems.append(
+            Problem(
+                Code.NO_ENGINEER,
+                Severity.ERROR,
+                "no engineer on the on-call rota is free then (everyone is on leave or opted out)",
+            )
+        )
+    return problems
+
+
+def days_of(window: ChangeWindow, tz: ZoneInfo) -> list[date]:
+    """The local days a window touches."""
+    first = window.start.astimezone(tz).date()
+    last = (window.end - timedelta(microseconds=1)).astimezone(tz).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def available_engineers(rota: Rota, days: list[date]) -> list[Engineer]:
+    """Engineers on the on-call rota who are not on leave on any of `days`."""
+    return [e for e in rota.engineers if e.on_call and all(rota.on_leave(e.id, day) is None for day in days)]

@@ -1,0 +1,83 @@
+"""`opsdesk change check` and `opsdesk github template`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from tests.e2e.conftest import Run
+from tests.rota_builders import team
+
+REQUEST = """### Change Details
+
+Upgrade the platform database <b>now</b>
+
+### Scheduled Time
+
+Thursday, 18th December 2025
+Outage window: 17:30 – 00:00
+
+### Impact Assesment
+
+Read-only for ten minutes
+
+### Rollback Plan
+
+_No response_
+"""
+
+
+def test_a_request_checked_from_a_file_and_from_standard_input(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    (workdir / "request.md").write_text(REQUEST, encoding="utf-8")
+    checked = opsdesk("change", "check", "request.md", "--submitted-at", "2025-12-15T09:00", "--json")
+    assert checked.returncode == 1, checked.stderr
+    assert json.loads(checked.stdout) == {
+        "ok": False,
+        "window": {"start": "2025-12-18T17:30:00Z", "end": "2025-12-19T00:00:00Z"},
+        "problems": [
+            {
+                "code": "missing-field",
+                "severity": "error",
+                "message": "Rollback Plan is empty: fill in the 'Rollback Plan' field",
+            }
+        ],
+    }
+    fixed = REQUEST.replace("_No response_", "Restore the snapshot")
+    good = opsdesk("change", "check", "-", "--submitted-at", "2025-12-15T09:00", stdin=fixed)
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.splitlines() == [
+        "window: Thu 18 Dec 2025 17:30 to Fri 19 Dec 2025 00:00 GMT (Europe/London)",
+        "ok: the request can go ahead",
+    ]
+    late = opsdesk("change", "check", "-", "--submitted-at", "2025-12-17T09:00", stdin=fixed)
+    assert late.returncode == 1
+    assert "error: short-notice: 32.5 hours' notice" in late.stdout
+    bad_when = opsdesk("change", "check", "-", "--submitted-at", "last tuesday", stdin=fixed)
+    assert bad_when.returncode == 2
+    assert bad_when.stderr.startswith("error: --submitted-at 'last tuesday'")
+    missing = opsdesk("change", "check", "nope.md", "--submitted-at", "2025-12-15T09:00")
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("error: nope.md: cannot read it")
+
+
+def test_the_form_has_the_teams_ids_and_labels(opsdesk: Run) -> None:
+    printed = opsdesk("github", "template")
+    assert printed.returncode == 0
+    assert "save it as .github/ISSUE_TEMPLATE/out-of-hours-support-request.yml" in printed.stderr
+    form = YAML(typ="safe").load(printed.stdout)
+    assert form["title"] == "Service name: "
+    assert form["labels"] == ["support"]
+    fields = [
+        (item["id"], item["attributes"]["label"], item["validations"]["required"])
+        for item in form["body"]
+        if item["type"] == "textarea"
+    ]
+    assert fields == [
+        ("change-details", "Change Details", True),
+        ("time", "Scheduled Time", True),
+        ("impact", "Impact Assesment", True),
+        ("rollback", "Rollback Plan", True),
+    ]
