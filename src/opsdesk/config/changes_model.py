@@ -14,6 +14,8 @@ from opsdesk.domain.changes import ChangePolicy, Freeze
 from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.instants import parse_period_bound
 
+CHANNEL = r"^[#@]?[a-z0-9][a-z0-9._-]{0,79}$|^[CG][A-Z0-9]{2,20}$"
+
 
 def _as_text(value: object) -> object:
     # YAML reads an unquoted 2026-12-21 as a date: take it back as the text that was written.
@@ -43,6 +45,21 @@ class ChangesModel(StrictModel):
         default=24, alias="longest-window-hours", gt=0, le=24 * 14, description="the longest change window"
     )
     freezes: list[FreezeModel] = Field(default_factory=list, description="periods in which no change may run")
+    ask_channel: str | None = Field(
+        default=None, alias="ask-channel", pattern=CHANNEL, description="Slack channel announcements go to"
+    )
+    channel: str | None = Field(
+        default=None,
+        pattern=CHANNEL,
+        description="the designated Slack channel for changes (a reviewer may name another)",
+    )
+    monitoring_hours: float = Field(
+        default=24,
+        alias="monitoring-hours",
+        ge=0,
+        le=24 * 14,
+        description="watched after a change, in the handover",
+    )
 
     def to_policy(self, tz: ZoneInfo) -> tuple[ChangePolicy, list[Problem]]:
         problems: list[Problem] = []
@@ -63,5 +80,8 @@ class ChangesModel(StrictModel):
             notice=timedelta(hours=self.notice_hours),
             longest=timedelta(hours=self.longest_window_hours),
             freezes=tuple(freezes),
+            ask_channel=self.ask_channel,
+            channel=self.channel,
+            monitoring=timedelta(hours=self.monitoring_hours),
         )
         return policy, problems

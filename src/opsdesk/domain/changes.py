@@ -72,6 +72,9 @@ class ChangePolicy:
     notice: timedelta = timedelta(hours=48)
     longest: timedelta = timedelta(hours=24)
     freezes: tuple[Freeze, ...] = ()
+    ask_channel: str | None = None  # where requests and approvals are announced
+    channel: str | None = None  # the designated channel for changes, unless a reviewer names another
+    monitoring: timedelta = timedelta(hours=24)  # after a change, watched and handed over this long
 
 
 @dataclass(frozen=True)
@@ -235,3 +238,83 @@ def days_of(window: ChangeWindow, tz: ZoneInfo) -> list[date]:
 def available_engineers(rota: Rota, days: list[date]) -> list[Engineer]:
     """Engineers on the on-call rota who are not on leave on any of `days`."""
     return [e for e in rota.engineers if e.on_call and all(rota.on_leave(e.id, day) is None for day in days)]
+
+
+class ChangeState(StrEnum):
+    SUBMITTED = "submitted"
+    NEEDS_INFO = "needs-info"
+    UNDER_REVIEW = "under-review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    ROLLED_BACK = "rolled-back"
+    CANCELLED = "cancelled"
+
+
+class ChangeAction(StrEnum):
+    CHECK = "check"  # the request was (re)checked: to needs-info or under-review
+    APPROVE = "approve"
+    REJECT = "reject"
+    START = "start"
+    COMPLETE = "complete"
+    ROLL_BACK = "roll-back"
+    CANCEL = "cancel"
+
+
+OPEN_CHANGE_STATES = (ChangeState.SUBMITTED, ChangeState.NEEDS_INFO, ChangeState.UNDER_REVIEW)
+CHANGE_MOVES: dict[ChangeAction, tuple[tuple[ChangeState, ...], ChangeState | None]] = {
+    ChangeAction.CHECK: (OPEN_CHANGE_STATES, None),  # the check decides which
+    ChangeAction.APPROVE: ((ChangeState.UNDER_REVIEW,), ChangeState.APPROVED),
+    ChangeAction.REJECT: ((*OPEN_CHANGE_STATES, ChangeState.APPROVED), ChangeState.REJECTED),
+    ChangeAction.START: ((ChangeState.APPROVED,), ChangeState.IN_PROGRESS),
+    ChangeAction.COMPLETE: ((ChangeState.IN_PROGRESS,), ChangeState.COMPLETED),
+    ChangeAction.ROLL_BACK: ((ChangeState.IN_PROGRESS,), ChangeState.ROLLED_BACK),
+    ChangeAction.CANCEL: ((*OPEN_CHANGE_STATES, ChangeState.APPROVED), ChangeState.CANCELLED),
+}
+CHECKLIST = (
+    ("stakeholders-informed", "stakeholders informed"),
+    ("backup-and-rollback-verified", "backup and rollback verified"),
+)
+
+
+class ChangeError(Exception):
+    """A change-request action refused: an illegal transition, the wrong person, something missing."""
+
+
+def next_change_state(reference: str, state: ChangeState, action: ChangeAction) -> ChangeState | None:
+    """The state after `action` (None for CHECK: the check decides), or ChangeError saying why not."""
+    allowed, result = CHANGE_MOVES[action]
+    if state not in allowed:
+        names = " or ".join(str(s) for s in allowed)
+        raise ChangeError(f"change {reference} is {state}: only a {names} request can {action}")
+    return result
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    id: int
+    title: str
+    body: str
+    requester: str  # a GitHub login, a token's name, a person at the CLI
+    state: ChangeState
+    submitted_at: datetime
+    window: ChangeWindow | None = None
+    problems: tuple[Problem, ...] = ()
+    assigned: str | None = None  # the engineer's id
+    instructions: str | None = None
+    channel: str | None = None  # the designated Slack channel
+    checklist: tuple[str, ...] = ()  # ids of the items ticked
+    reason: str | None = None  # why rejected or cancelled
+    note: str | None = None  # after the change
+    monitoring_until: datetime | None = None
+    repository: str | None = None  # owner/name, for a request from a GitHub issue
+    issue: int | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}#{self.issue}" if self.repository and self.issue else f"CR-{self.id}"
+
+    @property
+    def checklist_done(self) -> bool:
+        return all(item in self.checklist for item, _ in CHECKLIST)

@@ -79,6 +79,7 @@ class Source(StrEnum):
     CLI = "cli"
     ALARM = "alarm"
     EMAIL = "email"
+    GITHUB = "github"
     SYSTEM = "system"  # opsdesk itself: routing, escalation
 
 

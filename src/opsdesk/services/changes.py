@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import html
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
-from opsdesk.domain.changes import Booked, ChangePolicy, CheckResult, check_request
+from opsdesk.domain.change_time import ChangeWindow
+from opsdesk.domain.changes import (
+    BODY_LIMIT,
+    CHECKLIST,
+    OPEN_CHANGE_STATES,
+    Booked,
+    ChangeAction,
+    ChangeError,
+    ChangePolicy,
+    ChangeRequest,
+    ChangeState,
+    CheckResult,
+    available_engineers,
+    check_request,
+    days_of,
+    next_change_state,
+)
+from opsdesk.domain.hours import Cover
+from opsdesk.domain.incidents import Source, TimelineEntry
+from opsdesk.domain.jobs import Job
+from opsdesk.domain.outbox import OutgoingMessage
+from opsdesk.domain.rota import Engineer, EngineerId, Role, holding
+from opsdesk.services.clock import Clock
+from opsdesk.services.incidents import OPSDESK, Actor
 from opsdesk.services.rota import RotaService
 
 
@@ -37,3 +63,530 @@ def check_dict(result: CheckResult) -> dict[str, Any]:
 
 def _utc(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
+
+
+REMINDER_JOB = "change-reminder"
+REMINDERS = (timedelta(hours=24), timedelta(hours=1))
+TEXT_LIMIT = 4000
+TITLE_LIMIT = 300
+
+
+class ChangeTx(Protocol):
+    def create(self, values: Mapping[str, Any]) -> ChangeRequest: ...
+    def get(self, change_id: int) -> ChangeRequest | None: ...
+    def by_issue(self, repository: str, issue: int) -> ChangeRequest | None: ...
+    def update(self, change_id: int, values: Mapping[str, Any]) -> ChangeRequest: ...
+    def entry(self, change_id: int, entry: TimelineEntry) -> None: ...
+    def booked(self, other_than: int | None = None) -> list[Booked]: ...
+    def message(self, message: OutgoingMessage, now: datetime) -> bool: ...
+    def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool: ...
+    def receipt(self, key: str, now: datetime) -> bool: ...
+
+
+class ChangeStore(Protocol):
+    def transaction(self) -> AbstractContextManager[ChangeTx]: ...
+    def change(self, change_id: int) -> ChangeRequest | None: ...
+    def history(self, change_id: int) -> list[TimelineEntry]: ...
+    def changes(self, state: ChangeState | None = None, limit: int = 100) -> list[ChangeRequest]: ...
+    def booked(self) -> list[Booked]: ...
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    engineer: EngineerId | None  # on call in the window; None: ask for a volunteer
+    reason: str
+
+
+@dataclass
+class ChangeWorkflow:
+    """Requests from GitHub issues or the API and CLI, through review, approval, the change itself and after.
+
+    Every step is checked (the state, who may take it) and recorded with who and when, with its
+    messages (GitHub, Slack) in the same transaction.
+    """
+
+    store: ChangeStore
+    rota: RotaService
+    policy: ChangePolicy
+    clock: Clock
+    channels: frozenset[str] = frozenset({"log"})
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def change(self, change_id: int) -> ChangeRequest:
+        found = self.store.change(change_id)
+        if found is None:
+            raise UnknownChangeError(f"no change request CR-{change_id}")
+        return found
+
+    def history(self, change_id: int) -> list[TimelineEntry]:
+        self.change(change_id)
+        return self.store.history(change_id)
+
+    def changes(self, state: ChangeState | None = None, limit: int = 100) -> list[ChangeRequest]:
+        return self.store.changes(state, limit)
+
+    def monitoring(self) -> list[ChangeRequest]:
+        """Changes carried out and still watched (for the handover)."""
+        now = self.clock.now()
+        done = [*self.changes(ChangeState.COMPLETED, 1000), *self.changes(ChangeState.ROLLED_BACK, 1000)]
+        return [c for c in done if c.monitoring_until and c.monitoring_until > now]
+
+    def suggest(self, change: ChangeRequest) -> Suggestion:
+        """Whoever is on call in the window, or a call for a volunteer when it is outside on-call hours."""
+        if change.window is None:
+            return Suggestion(None, "the window is not known yet")
+        engine = self.rota.engine
+        on_call = [
+            w for w in engine.windows(change.window.start, change.window.end) if w.cover is Cover.ON_CALL
+        ]
+        if not on_call:
+            return Suggestion(None, "the window is outside on-call hours: ask for a volunteer")
+        held = holding(self.rota.rota, Role.PRIMARY, on_call[0].start, engine.timezone).engineer
+        if held is None:
+            return Suggestion(None, "nobody holds primary then: ask for a volunteer")
+        return Suggestion(held, f"{held} is the primary on call then")
+
+    # -- the requester ----------------------------------------------------------------------------
+
+    def submit(
+        self,
+        title: str,
+        body: str,
+        actor: Actor,
+        *,
+        submitted_at: datetime | None = None,
+        repository: str | None = None,
+        issue: int | None = None,
+    ) -> ChangeRequest:
+        """A new request, checked at once: under review when it passes, needs-info when it does not."""
+        now = self.clock.now()
+        title = _required(title, "title", TITLE_LIMIT)
+        with self.store.transaction() as tx:
+            submitted = submitted_at or now
+            result = check_request(
+                body, submitted, self.policy, self.rota.rota, self.rota.engine, tx.booked()
+            )
+            state = ChangeState.UNDER_REVIEW if result.ok else ChangeState.NEEDS_INFO
+            change = tx.create(
+                {
+                    "title": title,
+                    "body": body[:BODY_LIMIT],
+                    "requester": actor.name[:100],
+                    "state": state,
+                    "submitted_at": submitted,
+                    "window": result.window,
+                    "problems": result.problems,
+                    "repository": repository,
+                    "issue": issue,
+                }
+            )
+            tx.entry(
+                change.id,
+                TimelineEntry(now, actor.name, actor.source, "submitted", f"submitted: {title}", {}),
+            )
+            tx.entry(
+                change.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "checked", _checked(result), {})
+            )
+            self._announce(
+                tx,
+                change,
+                "submitted",
+                f"New out-of-hours change request {change.reference}: {title} ({state})",
+                now,
+            )
+            self._status(tx, change, now)
+            return change
+
+    def edit(
+        self, change_id: int, actor: Actor, body: str, title: str | None = None, *, by_requester: bool = True
+    ) -> ChangeRequest:
+        """The request's text changed: checked again (an edit that moves the window is checked anew)."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            change = self._get(tx, change_id)
+            return self._edit(tx, change, actor, body, title, now, by_requester=by_requester)
+
+    def cancel(self, change_id: int, actor: Actor, reason: str | None = None) -> ChangeRequest:
+        """Withdrawn by the requester."""
+        with self.store.transaction() as tx:
+            change = self._get(tx, change_id)
+            if actor.name != change.requester:
+                raise ChangeError(f"only the requester ({change.requester}) can cancel {change.reference}")
+            return self._move(
+                tx,
+                change,
+                ChangeAction.CANCEL,
+                actor,
+                extra={"reason": _optional(reason, "reason")},
+                said="cancelled by the requester",
+            )
+
+    # -- reviewers --------------------------------------------------------------------------------
+
+    def approve(
+        self, change_id: int, reviewer: Actor, engineer: str, *, instructions: str, channel: str | None = None
+    ) -> ChangeRequest:
+        """Approved with an assigned engineer and instructions; confirmed on the issue and in Slack."""
+        now = self.clock.now()
+        instructions = _required(instructions, "instructions")
+        with self.store.transaction() as tx:
+            change = self._get(tx, change_id)
+            self._not_requester(change, reviewer, "approve")
+            person = self._engineer(engineer)
+            if change.window is None:
+                raise ChangeError(f"{change.reference} has no window yet: it cannot be approved")
+            days = days_of(change.window, self.rota.engine.timezone)
+            if person not in available_engineers(self.rota.rota, days):
+                raise ChangeError(f"{person.id} is not free then (on leave or not on the on-call rota)")
+            for other in tx.booked(other_than=change.id):
+                if other.window.start < change.window.end and change.window.start < other.window.end:
+                    raise ChangeError(
+                        f"{change.reference} overlaps approved change {other.reference}: reject one"
+                    )
+            designated = channel or self.policy.channel
+            extra = {"assigned": person.id, "instructions": instructions, "channel": designated}
+            updated = self._move(
+                tx,
+                change,
+                ChangeAction.APPROVE,
+                reviewer,
+                extra=extra,
+                said=f"approved by {reviewer.name}: {person.id} assigned",
+            )
+            tz = self.rota.engine.timezone
+            start = change.window.start.astimezone(tz)
+            text = (
+                f"Approved: {change.reference} {change.title}, {start:%a %d %b %Y %H:%M} {tz.key}. "
+                f"Engineer: {person.name} ({person.id}). Instructions: {instructions}."
+                + (f" Channel: {designated}." if designated else "")
+            )
+            self._announce(tx, updated, "approved", text, now)
+            if designated:
+                self._slack(tx, designated, text, f"change:{change.id}:approved:designated", now)
+            for before in REMINDERS:
+                due = change.window.start - before
+                if due > now:
+                    key = f"change:{change.id}:reminder:{int(before.total_seconds())}"
+                    tx.schedule(
+                        REMINDER_JOB, key, due, {"change": change.id, "before": before.total_seconds()}
+                    )
+            return updated
+
+    def reject(self, change_id: int, reviewer: Actor, reason: str) -> ChangeRequest:
+        with self.store.transaction() as tx:
+            change = self._get(tx, change_id)
+            self._not_requester(change, reviewer, "reject")
+            why = _required(reason, "reason")
+            updated = self._move(
+                tx,
+                change,
+                ChangeAction.REJECT,
+                reviewer,
+                extra={"reason": why},
+                said=f"rejected by {reviewer.name}: {why}",
+            )
+            self._announce(
+                tx,
+                updated,
+                "rejected",
+                f"Rejected: {change.reference} {change.title}: {why}",
+                self.clock.now(),
+            )
+            return updated
+
+    # -- the assigned engineer --------------------------------------------------------------------
+
+    def tick(self, change_id: int, actor: Actor, item: str) -> ChangeRequest:
+        """Tick an item of the pre-change checklist."""
+        known = dict(CHECKLIST)
+        if item not in known:
+            raise ChangeError(f"no checklist item {item!r}; the items are: {', '.join(known)}")
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            change = self._get(tx, change_id)
+            if change.state is not ChangeState.APPROVED:
+                raise ChangeError(
+                    f"{change.reference} is {change.state}: the checklist is ticked once it is approved"
+                )
+            if item in change.checklist:
+                return change
+            updated = tx.update(change.id, {"checklist": (*change.checklist, item)})
+            tx.entry(
+                change.id,
+                TimelineEntry(now, actor.name, actor.source, "ticked", f"ticked: {known[item]}", {}),
+            )
+            self._status(tx, updated, now)
+            return updated
+
+    def start(self, change_id: int, actor: Actor) -> ChangeRequest:
+        with self.store.transaction() as tx:
+            change = self._get(tx, change_id)
+            if change.state is ChangeState.APPROVED and not change.checklist_done:
+                missing = [label for item, label in CHECKLIST if item not in change.checklist]
+                raise ChangeError(
+                    f"{change.reference} cannot start: tick the checklist first ({', '.join(missing)})"
+                )
+            updated = self._move(
+                tx, change, ChangeAction.START, actor, extra={}, said=f"started by {actor.name}"
+            )
+            if change.channel:
+                text = f"{change.reference} {change.title}: started by {actor.name}"
+                self._slack(tx, change.channel, text, f"change:{change.id}:started", self.clock.now())
+            return updated
+
+    def finish(self, change_id: int, actor: Actor, note: str, *, rolled_back: bool = False) -> ChangeRequest:
+        """Completed or rolled back, with a note; then watched for the monitoring period."""
+        now = self.clock.now()
+        action = ChangeAction.ROLL_BACK if rolled_back else ChangeAction.COMPLETE
+        with self.store.transaction() as tx:
+            change = self._get(tx, change_id)
+            text = _required(note, "note")
+            extra = {"note": text, "monitoring_until": now + self.policy.monitoring}
+            said = "rolled back" if rolled_back else "completed"
+            updated = self._move(
+                tx, change, action, actor, extra=extra, said=f"{said} by {actor.name}: {text}"
+            )
+            message = f"{change.reference} {change.title}: {said}. {text}"
+            if change.channel:
+                self._slack(tx, change.channel, message, f"change:{change.id}:{action}", now)
+            self._announce(tx, updated, str(action), message, now)
+            return updated
+
+    def remind(self, job: Job) -> None:
+        """The handler of a reminder job: to the assigned engineer, unless the change moved on."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            change = tx.get(int(job.payload["change"]))
+            if change is None or change.state is not ChangeState.APPROVED or change.window is None:
+                return
+            person = self.rota.rota.engineer(EngineerId(change.assigned or ""))
+            if person is None:
+                return
+            hours = float(job.payload["before"]) / 3600
+            tz = self.rota.engine.timezone
+            text = (
+                f"Reminder: you are assigned {change.reference} {change.title}, starting in {hours:g} "
+                f"hour{'s' if hours != 1 else ''} ({change.window.start.astimezone(tz):%a %d %b %H:%M}). "
+                f"Instructions: {change.instructions}"
+            )
+            key = f"change:{change.id}:reminder:{int(float(job.payload['before']))}"
+            if "slack" in self.channels and person.slack:
+                tx.message(
+                    OutgoingMessage("slack", person.slack, {"text": _slack_escape(text)}, f"{key}:slack"), now
+                )
+            elif "email" in self.channels:
+                subject = f"[opsdesk] Reminder: {change.reference}"
+                tx.message(
+                    OutgoingMessage(
+                        "email", person.email, {"subject": subject, "text": text}, f"{key}:email"
+                    ),
+                    now,
+                )
+            else:
+                tx.message(OutgoingMessage("log", person.id, {"text": text}, f"{key}:log"), now)
+            tx.entry(
+                change.id,
+                TimelineEntry(
+                    now,
+                    OPSDESK.name,
+                    Source.SYSTEM,
+                    "reminded",
+                    f"reminded {person.id} ({hours:g} h before)",
+                    {},
+                ),
+            )
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _edit(  # noqa: PLR0917  (the edit and where it came from)
+        self,
+        tx: ChangeTx,
+        change: ChangeRequest,
+        actor: Actor,
+        body: str,
+        title: str | None,
+        now: datetime,
+        *,
+        by_requester: bool,
+    ) -> ChangeRequest:
+        if by_requester and actor.name != change.requester:
+            raise ChangeError(f"only the requester ({change.requester}) can edit {change.reference}")
+        if change.state not in OPEN_CHANGE_STATES:
+            raise ChangeError(f"{change.reference} is {change.state}: it can no longer be edited")
+        next_change_state(change.reference, change.state, ChangeAction.CHECK)
+        result = check_request(
+            body,
+            change.submitted_at,
+            self.policy,
+            self.rota.rota,
+            self.rota.engine,
+            tx.booked(other_than=change.id),
+        )
+        state = ChangeState.UNDER_REVIEW if result.ok else ChangeState.NEEDS_INFO
+        values: dict[str, Any] = {
+            "body": body[:BODY_LIMIT],
+            "state": state,
+            "window": result.window,
+            "problems": result.problems,
+        }
+        if title is not None:
+            values["title"] = _required(title, "title", TITLE_LIMIT)
+        updated = tx.update(change.id, values)
+        said = "edited"
+        if change.window != result.window:
+            said += f"; the window moved: {_window_text(change.window, self.rota.engine.timezone)} -> {_window_text(result.window, self.rota.engine.timezone)}"
+        tx.entry(change.id, TimelineEntry(now, actor.name, actor.source, "edited", said, {}))
+        tx.entry(change.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "checked", _checked(result), {}))
+        self._status(tx, updated, now)
+        return updated
+
+    def _move(
+        self,
+        tx: ChangeTx,
+        change: ChangeRequest,
+        action: ChangeAction,
+        actor: Actor,
+        *,
+        extra: Mapping[str, Any],
+        said: str,
+    ) -> ChangeRequest:
+        state = next_change_state(change.reference, change.state, action)
+        now = self.clock.now()
+        updated = tx.update(change.id, {"state": state, **extra})
+        tx.entry(change.id, TimelineEntry(now, actor.name, actor.source, str(state), said, {}))
+        self._status(tx, updated, now)
+        return updated
+
+    def _get(self, tx: ChangeTx, change_id: int) -> ChangeRequest:
+        found = tx.get(change_id)
+        if found is None:
+            raise UnknownChangeError(f"no change request CR-{change_id}")
+        return found
+
+    def _not_requester(self, change: ChangeRequest, reviewer: Actor, what: str) -> None:
+        if reviewer.name == change.requester:
+            raise ChangeError(
+                f"{reviewer.name} asked for {change.reference}, so cannot {what} it: another engineer must"
+            )
+
+    def _engineer(self, name: str) -> Engineer:
+        wanted = name.strip().lstrip("@").casefold()
+        for person in self.rota.rota.engineers:
+            if wanted in (person.id.casefold(), (person.github or "").casefold()):
+                return person
+        raise ChangeError(f"no engineer {name!r}: give an engineer's id or GitHub login from the policy")
+
+    def engineer_for_login(self, login: str) -> Engineer | None:
+        """The team engineer with this GitHub login, if any (only they may approve or reject)."""
+        wanted = login.casefold()
+        return next((p for p in self.rota.rota.engineers if (p.github or "").casefold() == wanted), None)
+
+    def _announce(self, tx: ChangeTx, change: ChangeRequest, what: str, text: str, now: datetime) -> None:
+        if self.policy.ask_channel:
+            self._slack(tx, self.policy.ask_channel, text, f"change:{change.id}:{what}:ask", now)
+        if change.repository and change.issue:
+            reply = f"**opsdesk**: {html.escape(text)}"
+            tx.message(_github(change, "reply", reply, f"change:{change.id}:{what}:github"), now)
+
+    def _slack(self, tx: ChangeTx, channel: str, text: str, key: str, now: datetime) -> None:
+        way = "slack" if "slack" in self.channels else "log"
+        tx.message(OutgoingMessage(way, channel, {"text": _slack_escape(text)}, key), now)
+
+    def _status(self, tx: ChangeTx, change: ChangeRequest, now: datetime) -> None:
+        """The one status comment on the issue, edited in place, and the state's label."""
+        if not (change.repository and change.issue):
+            return
+        body = status_comment(change, self.suggest(change), self.rota.engine.timezone)
+        key = f"change:{change.id}:status:{now.isoformat()}:{change.state}:{len(change.checklist)}"
+        tx.message(_github(change, "status", body, key, labels=[f"{LABEL_PREFIX}{change.state}"]), now)
+
+
+class UnknownChangeError(ChangeError):
+    pass
+
+
+LABEL_PREFIX = "ooh: "
+STATUS_MARKER = "<!-- opsdesk:change-status -->"
+
+
+def status_comment(change: ChangeRequest, suggestion: Suggestion, tz: ZoneInfo) -> str:
+    """The status comment's Markdown; every text from outside is HTML-escaped."""
+    lines = [
+        STATUS_MARKER,
+        f"**opsdesk** · out-of-hours change request {change.reference}: **{change.state}**",
+        "",
+    ]
+    if change.window is not None:
+        lines.append(f"- Window: {_window_text(change.window, tz)}")
+    if change.problems:
+        lines.append("- Check:")
+        lines += [f"  - {p.severity}: `{p.code}`: {html.escape(p.message)}" for p in change.problems]
+    else:
+        lines.append("- Check: no problems")
+    if change.state in (ChangeState.UNDER_REVIEW, ChangeState.NEEDS_INFO):
+        lines.append(f"- Suggested engineer: {html.escape(suggestion.reason)}")
+        lines.append(
+            "- Team engineers: comment `/approve @engineer` (instructions on the lines below) or `/reject reason`"
+        )
+    if change.assigned:
+        lines.append(f"- Assigned engineer: {html.escape(change.assigned)}")
+    if change.instructions:
+        lines.append(f"- Instructions: {html.escape(change.instructions)}")
+    if change.channel:
+        lines.append(f"- Channel: {html.escape(change.channel)}")
+    if change.state is ChangeState.APPROVED:
+        for item, label in CHECKLIST:
+            lines.append(f"  - [{'x' if item in change.checklist else ' '}] {label}")
+    if change.reason:
+        lines.append(f"- Reason: {html.escape(change.reason)}")
+    if change.note:
+        lines.append(f"- Note: {html.escape(change.note)}")
+    return "\n".join(lines) + "\n"
+
+
+def _github(
+    change: ChangeRequest, kind: str, body: str, key: str, labels: list[str] | None = None
+) -> OutgoingMessage:
+    payload: dict[str, Any] = {
+        "repository": change.repository,
+        "issue": change.issue,
+        "kind": kind,
+        "body": body,
+    }
+    if labels is not None:
+        payload["labels"] = labels
+        payload["label_prefix"] = LABEL_PREFIX
+        payload["marker"] = STATUS_MARKER
+    return OutgoingMessage("github", f"{change.repository}#{change.issue}", payload, key[:255])
+
+
+def _window_text(window: ChangeWindow | None, tz: ZoneInfo) -> str:
+    if window is None:
+        return "unknown"
+    start, end = window.start.astimezone(tz), window.end.astimezone(tz)
+    return f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M} ({tz.key})"
+
+
+def _checked(result: CheckResult) -> str:
+    if not result.problems:
+        return "checked: no problems"
+    listed = "; ".join(f"{p.code}: {p.message}" for p in result.problems)
+    return f"checked: {'ok with warnings' if result.ok else 'needs information'}: {listed}"
+
+
+def _required(value: str | None, name: str, limit: int = TEXT_LIMIT) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise ChangeError(f"{name} is needed and must not be empty")
+    if len(cleaned) > limit:
+        raise ChangeError(f"{name} is {len(cleaned)} characters; at most {limit}")
+    return cleaned
+
+
+def _optional(value: str | None, name: str) -> str | None:
+    return _required(value, name) if value and value.strip() else None
+
+
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

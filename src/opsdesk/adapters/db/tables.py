@@ -131,3 +131,47 @@ class ReceiptRecord(Base):
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChangeRecord(Base):
+    """An out-of-hours change request; from a GitHub issue (repository, issue) or the API and CLI."""
+
+    __tablename__ = "change_requests"
+    __table_args__ = (
+        Index("ix_change_requests_issue", "repository", "issue", unique=True),
+        Index("ix_change_requests_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    requester: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    window_end: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    problems: Mapped[list[object]] = mapped_column(JSON)
+    assigned: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    instructions: Mapped[str | None] = mapped_column(Text, nullable=True)
+    channel: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    checklist: Mapped[list[object]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    monitoring_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    repository: Mapped[str | None] = mapped_column(String(140), nullable=True)
+    issue: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ChangeEntryRecord(Base):
+    """A change request's history: every transition and edit, who and when."""
+
+    __tablename__ = "change_entries"
+    __table_args__ = (Index("ix_change_entries_change", "change_id", "id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    change_id: Mapped[int] = mapped_column(ID, ForeignKey("change_requests.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)

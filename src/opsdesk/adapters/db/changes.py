@@ -1,0 +1,180 @@
+"""Change requests and their history in the database; one transaction per change of state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, insert, select, update
+
+from opsdesk.adapters.db.incidents import RECEIPT
+from opsdesk.adapters.db.jobs import SqlJobs
+from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.adapters.db.tables import ChangeEntryRecord, ChangeRecord
+from opsdesk.domain.change_time import ChangeWindow
+from opsdesk.domain.changes import Booked, ChangeRequest, ChangeState, Code, Problem, Severity
+from opsdesk.domain.incidents import Source, TimelineEntry
+from opsdesk.domain.outbox import OutgoingMessage
+
+COLUMNS = tuple(ChangeRecord.__table__.columns)
+ENTRY_COLUMNS = tuple(ChangeEntryRecord.__table__.columns)
+BOOKED_STATES = (ChangeState.APPROVED.value, ChangeState.IN_PROGRESS.value)
+
+
+class SqlChangeTx:
+    def __init__(self, connection: Connection, outbox: SqlOutbox, jobs: SqlJobs) -> None:
+        self.connection = connection
+        self.outbox = outbox
+        self.jobs = jobs
+
+    def create(self, values: Mapping[str, Any]) -> ChangeRequest:
+        row = self.connection.execute(
+            insert(ChangeRecord).values(**_columns(values), checklist=[]).returning(*COLUMNS)
+        ).one()
+        return _change(row)
+
+    def get(self, change_id: int) -> ChangeRequest | None:
+        row = self.connection.execute(
+            select(*COLUMNS).where(ChangeRecord.id == change_id).with_for_update()
+        ).first()
+        return _change(row) if row else None
+
+    def by_issue(self, repository: str, issue: int) -> ChangeRequest | None:
+        query = select(*COLUMNS).where(ChangeRecord.repository == repository, ChangeRecord.issue == issue)
+        row = self.connection.execute(query.with_for_update()).first()
+        return _change(row) if row else None
+
+    def update(self, change_id: int, values: Mapping[str, Any]) -> ChangeRequest:
+        row = self.connection.execute(
+            update(ChangeRecord)
+            .where(ChangeRecord.id == change_id)
+            .values(**_columns(values))
+            .returning(*COLUMNS)
+        ).one()
+        return _change(row)
+
+    def entry(self, change_id: int, entry: TimelineEntry) -> None:
+        self.connection.execute(
+            insert(ChangeEntryRecord).values(
+                change_id=change_id,
+                at=entry.at,
+                actor=entry.actor[:100],
+                source=entry.source.value,
+                kind=entry.kind,
+                message=entry.message,
+            )
+        )
+
+    def booked(self, other_than: int | None = None) -> list[Booked]:
+        query = select(*COLUMNS).where(ChangeRecord.state.in_(BOOKED_STATES))
+        if other_than is not None:
+            query = query.where(ChangeRecord.id != other_than)
+        return _booked(self.connection.execute(query))
+
+    def message(self, message: OutgoingMessage, now: datetime) -> bool:
+        return self.outbox.add(self.connection, message, now)
+
+    def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool:
+        return self.jobs.schedule(self.connection, kind, key, due_at, payload)
+
+    def receipt(self, key: str, now: datetime) -> bool:
+        statement = RECEIPT[self.connection.dialect.name]
+        return self.connection.execute(statement, {"key": key[:300], "received_at": now}).scalar() is not None
+
+
+class SqlChanges:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.outbox = SqlOutbox(engine)
+        self.jobs = SqlJobs(engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlChangeTx]:
+        with self.engine.begin() as connection:
+            yield SqlChangeTx(connection, self.outbox, self.jobs)
+
+    def change(self, change_id: int) -> ChangeRequest | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(*COLUMNS).where(ChangeRecord.id == change_id)).first()
+        return _change(row) if row else None
+
+    def history(self, change_id: int) -> list[TimelineEntry]:
+        query = (
+            select(*ENTRY_COLUMNS)
+            .where(ChangeEntryRecord.change_id == change_id)
+            .order_by(ChangeEntryRecord.id)
+        )
+        with self.engine.connect() as connection:
+            return [
+                TimelineEntry(r.at, r.actor, Source(r.source), r.kind, r.message, {})
+                for r in connection.execute(query)
+            ]
+
+    def changes(self, state: ChangeState | None = None, limit: int = 100) -> list[ChangeRequest]:
+        query = select(*COLUMNS).order_by(ChangeRecord.id.desc()).limit(limit)
+        if state is not None:
+            query = query.where(ChangeRecord.state == state.value)
+        with self.engine.connect() as connection:
+            return [_change(r) for r in connection.execute(query)]
+
+    def booked(self) -> list[Booked]:
+        with self.engine.connect() as connection:
+            return _booked(connection.execute(select(*COLUMNS).where(ChangeRecord.state.in_(BOOKED_STATES))))
+
+
+def _booked(rows: Any) -> list[Booked]:
+    found = []
+    for row in rows:
+        change = _change(row)
+        if change.window is not None:
+            found.append(Booked(change.reference, change.window))
+    return found
+
+
+def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Domain values as column values: enums by value, a window as its two ends, problems as JSON."""
+    found: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "window":
+            found["window_start"] = value.start if value else None
+            found["window_end"] = value.end if value else None
+        elif name == "problems":
+            found["problems"] = [
+                {"code": str(p.code), "severity": str(p.severity), "message": p.message} for p in value
+            ]
+        elif name == "checklist":
+            found["checklist"] = list(value)
+        else:
+            found[name] = value.value if isinstance(value, Enum) else value
+    return found
+
+
+def _change(row: Row[Any]) -> ChangeRequest:
+    r = row._mapping
+    window = (
+        ChangeWindow(r["window_start"], r["window_end"]) if r["window_start"] and r["window_end"] else None
+    )
+    return ChangeRequest(
+        id=r["id"],
+        title=r["title"],
+        body=r["body"],
+        requester=r["requester"],
+        state=ChangeState(r["state"]),
+        submitted_at=r["submitted_at"],
+        window=window,
+        problems=tuple(
+            Problem(Code(p["code"]), Severity(p["severity"]), p["message"]) for p in r["problems"] or []
+        ),
+        assigned=r["assigned"],
+        instructions=r["instructions"],
+        channel=r["channel"],
+        checklist=tuple(r["checklist"] or ()),
+        reason=r["reason"],
+        note=r["note"],
+        monitoring_until=r["monitoring_until"],
+        repository=r["repository"],
+        issue=r["issue"],
+    )

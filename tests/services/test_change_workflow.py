@@ -1,0 +1,174 @@
+"""Change requests through their whole life, on a real database; every illegal step refused with why."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from opsdesk.domain.changes import CHANGE_MOVES, ChangeAction, ChangeError, ChangeState, next_change_state
+from opsdesk.domain.incidents import Source
+from opsdesk.services.incidents import Actor
+from tests.builders import utc
+from tests.change_world import REQUESTER, REVIEWER, ChangeWorld, request_body
+
+SUBMITTED = "2027-02-20 10:00"
+
+
+def world(db: Engine, cache_dir: Path, **extra: object) -> ChangeWorld:
+    return ChangeWorld(db, cache_dir, utc(SUBMITTED), dict(extra))
+
+
+def test_a_request_from_submission_to_monitoring(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir)
+    change = w.changes.submit("Payments: database upgrade", request_body(), REQUESTER)
+    assert change.state is ChangeState.UNDER_REVIEW
+    assert w.changes.suggest(change).reason == "dana is the primary on call then"
+    late = w.changes.submit("Late", request_body("Tuesday 2nd March 2027 23:00-01:00"), REQUESTER)
+    assert w.changes.suggest(late).reason == "the window is outside on-call hours: ask for a volunteer"
+    w.changes.cancel(late.id, REQUESTER)
+    assert w.messages("slack")[0] == (
+        "#ask-platform",
+        {"text": "New out-of-hours change request CR-1: Payments: database upgrade (under-review)"},
+    )
+    with pytest.raises(ChangeError, match="payments-team asked for CR-1, so cannot approve it"):
+        w.changes.approve(change.id, REQUESTER, "alice", instructions="x")
+    approved = w.changes.approve(change.id, REVIEWER, "alice", instructions="Take a snapshot first")
+    assert (approved.state, approved.assigned, approved.channel) == (
+        ChangeState.APPROVED,
+        "alice",
+        "#platform-changes",
+    )
+    posted = [d for d, _ in w.messages("slack")]
+    assert posted[-2:] == ["#ask-platform", "#platform-changes"]
+    assert w.messages("slack")[-1][1]["text"].startswith(
+        "Approved: CR-1 Payments: database upgrade, Tue 02 Mar 2027 18:00 Europe/London. Engineer: Alice (alice)."
+    )
+    start = utc("2027-03-02 18:00")
+    assert w.jobs() == sorted(
+        [
+            ("change:1:reminder:3600", start - timedelta(hours=1)),
+            ("change:1:reminder:86400", start - timedelta(hours=24)),
+        ]
+    )
+    w.run_jobs(start - timedelta(minutes=30))
+    reminders = [p["text"] for d, p in w.messages("slack") if d == "UALICE"]
+    assert [r.split(",")[0] for r in reminders] == [
+        "Reminder: you are assigned CR-1 Payments: database upgrade",
+        "Reminder: you are assigned CR-1 Payments: database upgrade",
+    ]
+    assert "starting in 24 hours" in reminders[0] and "starting in 1 hour (" in reminders[1]
+    with pytest.raises(ChangeError, match="tick the checklist first"):
+        w.changes.start(change.id, Actor("alice", Source.CLI))
+    w.changes.tick(change.id, Actor("alice", Source.CLI), "stakeholders-informed")
+    with pytest.raises(ChangeError, match=r"backup and rollback verified\)"):
+        w.changes.start(change.id, Actor("alice", Source.CLI))
+    w.changes.tick(change.id, Actor("alice", Source.CLI), "backup-and-rollback-verified")
+    w.clock.instant = start
+    assert w.changes.start(change.id, Actor("alice", Source.CLI)).state is ChangeState.IN_PROGRESS
+    w.clock.instant = start + timedelta(hours=1)
+    done = w.changes.finish(change.id, Actor("alice", Source.CLI), "Upgraded; checks green")
+    assert done.state is ChangeState.COMPLETED
+    assert done.monitoring_until == start + timedelta(hours=25)
+    assert [c.id for c in w.changes.monitoring()] == [change.id]
+    w.clock.instant = start + timedelta(hours=26)
+    assert w.changes.monitoring() == []
+    assert w.kinds(change.id) == [
+        "submitted",
+        "checked",
+        "approved",
+        "reminded",
+        "reminded",
+        "ticked",
+        "ticked",
+        "in-progress",
+        "completed",
+    ]
+    history = w.changes.history(change.id)
+    assert (history[2].actor, history[2].source, history[2].at) == ("chen", Source.CLI, utc(SUBMITTED))
+
+
+def test_a_request_with_problems_needs_info_until_an_edit_fixes_it(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir)
+    change = w.changes.submit("Payments", request_body(**{"Rollback Plan": "_No response_"}), REQUESTER)
+    assert change.state is ChangeState.NEEDS_INFO
+    assert [str(p.code) for p in change.problems] == ["missing-field"]
+    with pytest.raises(ChangeError, match="only a under-review request can approve"):
+        w.changes.approve(change.id, REVIEWER, "alice", instructions="x")
+    with pytest.raises(ChangeError, match="only the requester"):
+        w.changes.edit(change.id, REVIEWER, request_body())
+    moved = w.changes.edit(change.id, REQUESTER, request_body("Wednesday 3rd March 2027 18:00-20:00"))
+    assert moved.state is ChangeState.UNDER_REVIEW
+    assert moved.window is not None and moved.window.start == utc("2027-03-03 18:00")
+    edited = w.changes.history(change.id)[-2]
+    assert edited.message == (
+        "edited; the window moved: Tue 02 Mar 2027 18:00 to Tue 02 Mar 2027 20:00 (Europe/London) -> "
+        "Wed 03 Mar 2027 18:00 to Wed 03 Mar 2027 20:00 (Europe/London)"
+    )
+    late = w.changes.edit(change.id, REQUESTER, request_body("Saturday 20th February 2027 22:00-23:00"))
+    assert late.state is ChangeState.NEEDS_INFO  # an edit that moves the window is checked again
+    assert [str(p.code) for p in late.problems] == ["short-notice"]
+
+
+def test_overlapping_approvals_are_refused(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir)
+    first = w.changes.submit("One", request_body(), REQUESTER)
+    second = w.changes.submit(
+        "Two", request_body("Tuesday 2nd March 2027 19:00-21:00"), Actor("other-team", Source.API)
+    )
+    w.changes.approve(first.id, REVIEWER, "alice", instructions="go")
+    with pytest.raises(ChangeError, match="CR-2 overlaps approved change CR-1"):
+        w.changes.approve(second.id, REVIEWER, "bilal", instructions="go")
+    third = w.changes.submit(
+        "Three", request_body("Tuesday 2nd March 2027 19:30-20:30"), Actor("x", Source.API)
+    )
+    assert [str(p.code) for p in third.problems] == ["conflict"]
+    assert third.state is ChangeState.NEEDS_INFO
+
+
+def test_an_engineer_on_leave_cannot_be_assigned(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir, leave=[{"engineer": "alice", "from": "2027-03-02", "to": "2027-03-02"}])
+    change = w.changes.submit("One", request_body(), REQUESTER)
+    with pytest.raises(ChangeError, match="alice is not free then"):
+        w.changes.approve(change.id, REVIEWER, "alice", instructions="go")
+    with pytest.raises(ChangeError, match="no engineer 'zed'"):
+        w.changes.approve(change.id, REVIEWER, "zed", instructions="go")
+    by_login = w.changes.approve(change.id, REVIEWER, "@bilal-k", instructions="go")
+    assert by_login.assigned == "bilal"
+
+
+def test_reject_cancel_and_roll_back(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir)
+    one = w.changes.submit("One", request_body(), REQUESTER)
+    with pytest.raises(ChangeError, match="reason is needed"):
+        w.changes.reject(one.id, REVIEWER, "  ")
+    assert w.changes.reject(one.id, REVIEWER, "clashes with the release").state is ChangeState.REJECTED
+    two = w.changes.submit("Two", request_body("Wednesday 3rd March 2027 18:00-20:00"), REQUESTER)
+    with pytest.raises(ChangeError, match="only the requester"):
+        w.changes.cancel(two.id, REVIEWER)
+    assert w.changes.cancel(two.id, REQUESTER, "not needed").state is ChangeState.CANCELLED
+    three = w.changes.submit("Three", request_body("Thursday 4th March 2027 18:00-20:00"), REQUESTER)
+    w.changes.approve(three.id, REVIEWER, "bilal", instructions="go")
+    for item in ("stakeholders-informed", "backup-and-rollback-verified"):
+        w.changes.tick(three.id, REVIEWER, item)
+    w.changes.start(three.id, REVIEWER)
+    back = w.changes.finish(three.id, REVIEWER, "errors after the upgrade; restored", rolled_back=True)
+    assert back.state is ChangeState.ROLLED_BACK
+    with pytest.raises(ChangeError, match="is rolled-back: only a in-progress request can complete"):
+        w.changes.finish(three.id, REVIEWER, "again")
+
+
+@pytest.mark.parametrize(("state", "action"), list(itertools.product(ChangeState, ChangeAction)))
+def test_every_transition_is_allowed_or_refused_with_a_reason(
+    state: ChangeState, action: ChangeAction
+) -> None:
+    allowed, result = CHANGE_MOVES[action]
+    if state in allowed:
+        assert next_change_state("CR-1", state, action) == result
+        return
+    with pytest.raises(ChangeError) as refused:
+        next_change_state("CR-1", state, action)
+    assert str(refused.value).startswith(f"change CR-1 is {state}: only a ")
