@@ -61,6 +61,30 @@ ROUTES: list[tuple[str, str, AccessRole, dict[str, Any] | None, int]] = [
     ("POST", "/api/v1/incidents/99999/defer", AccessRole.ENGINEER, {"informed": "x", "plan": "y"}, 404),
     ("PATCH", "/api/v1/incidents/99999", AccessRole.ENGINEER, {"priority": "P2"}, 404),
     ("POST", "/api/v1/incidents/99999/notes", AccessRole.ENGINEER, {"text": "x"}, 404),
+    ("POST", "/api/v1/changes/check", AccessRole.VIEWER, {"body": "### Scheduled Time\n\nsoon"}, 200),
+    ("GET", "/api/v1/changes", AccessRole.VIEWER, None, 200),
+    ("GET", "/api/v1/changes/99999", AccessRole.VIEWER, None, 404),
+    (
+        "POST",
+        "/api/v1/changes",
+        AccessRole.REQUESTER,
+        {"title": "T", "body": "### Scheduled Time\n\nsoon"},
+        201,
+    ),
+    ("PUT", "/api/v1/changes/99999", AccessRole.REQUESTER, {"body": "x"}, 404),
+    ("POST", "/api/v1/changes/99999/cancel", AccessRole.REQUESTER, None, 404),
+    (
+        "POST",
+        "/api/v1/changes/99999/approve",
+        AccessRole.ENGINEER,
+        {"engineer": "alice", "instructions": "x"},
+        404,
+    ),
+    ("POST", "/api/v1/changes/99999/reject", AccessRole.ENGINEER, {"reason": "x"}, 404),
+    ("POST", "/api/v1/changes/99999/checklist", AccessRole.ENGINEER, {"item": "stakeholders-informed"}, 404),
+    ("POST", "/api/v1/changes/99999/start", AccessRole.ENGINEER, None, 404),
+    ("POST", "/api/v1/changes/99999/complete", AccessRole.ENGINEER, {"note": "x"}, 404),
+    ("POST", "/api/v1/changes/99999/roll-back", AccessRole.ENGINEER, {"note": "x"}, 404),
 ]
 
 

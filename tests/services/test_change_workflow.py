@@ -96,7 +96,7 @@ def test_a_request_with_problems_needs_info_until_an_edit_fixes_it(db: Engine, c
     change = w.changes.submit("Payments", request_body(**{"Rollback Plan": "_No response_"}), REQUESTER)
     assert change.state is ChangeState.NEEDS_INFO
     assert [str(p.code) for p in change.problems] == ["missing-field"]
-    with pytest.raises(ChangeError, match="only a under-review request can approve"):
+    with pytest.raises(ChangeError, match="is needs-info: to approve it, it must be under-review"):
         w.changes.approve(change.id, REVIEWER, "alice", instructions="x")
     with pytest.raises(ChangeError, match="only the requester"):
         w.changes.edit(change.id, REVIEWER, request_body())
@@ -157,7 +157,7 @@ def test_reject_cancel_and_roll_back(db: Engine, cache_dir: Path) -> None:
     w.changes.start(three.id, REVIEWER)
     back = w.changes.finish(three.id, REVIEWER, "errors after the upgrade; restored", rolled_back=True)
     assert back.state is ChangeState.ROLLED_BACK
-    with pytest.raises(ChangeError, match="is rolled-back: only a in-progress request can complete"):
+    with pytest.raises(ChangeError, match="is rolled-back: to complete it, it must be in-progress"):
         w.changes.finish(three.id, REVIEWER, "again")
 
 
@@ -171,4 +171,4 @@ def test_every_transition_is_allowed_or_refused_with_a_reason(
         return
     with pytest.raises(ChangeError) as refused:
         next_change_state("CR-1", state, action)
-    assert str(refused.value).startswith(f"change CR-1 is {state}: only a ")
+    assert str(refused.value).startswith(f"change CR-1 is {state}: to {action} it, it must be ")

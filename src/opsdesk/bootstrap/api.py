@@ -15,10 +15,12 @@ from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.adapters.db.tokens import SqlTokens, token_hash
 from opsdesk.adapters.intake.sns import SnsVerifier
 from opsdesk.bootstrap import rota as rota_wiring
+from opsdesk.bootstrap.changes import change_workflow
 from opsdesk.bootstrap.incidents import incident_service, sns_verifier
 from opsdesk.bootstrap.storage import database, service
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import TokenInfo
+from opsdesk.services.changes import ChangeWorkflow
 from opsdesk.services.clock import Clock
 from opsdesk.services.incidents import IncidentService
 from opsdesk.services.rota import RotaService
@@ -67,6 +69,7 @@ class ApiContext:
     calendar_key: bytes
     incidents: IncidentService
     sns: SnsVerifier
+    changes: ChangeWorkflow
     open_reads: bool = False
 
     def feed_secret(self, feed: str) -> str:
@@ -94,5 +97,6 @@ def api_context(
         calendar_key=tokens.secret("calendar-feeds").encode(),
         incidents=incident_service(settings, engine, clock, rota),
         sns=sns_verifier(config),
+        changes=change_workflow(settings, engine, clock, rota),
         open_reads=config.open_reads if open_reads is None else open_reads,
     )

@@ -101,6 +101,8 @@ def job_runner(
 ) -> JobRunner:
     """Due jobs, by kind: incident pages and escalations."""
     from opsdesk.bootstrap import incidents as wiring  # noqa: PLC0415  (it imports this module)
+    from opsdesk.bootstrap.changes import change_workflow  # noqa: PLC0415
+    from opsdesk.services.changes import REMINDER_JOB  # noqa: PLC0415
     from opsdesk.services.incidents import CONFIRM_JOB, END_JOB, HANDBACK_JOB, PAGE_JOB  # noqa: PLC0415
 
     clock = clock or SystemClock()
@@ -110,6 +112,7 @@ def job_runner(
         PAGE_JOB: incidents.run_job,
         END_JOB: incidents.run_job,
         HANDBACK_JOB: incidents.run_hand_back,
+        REMINDER_JOB: change_workflow(settings, engine, clock, incidents.rota).remind,
         CONFIRM_JOB: wiring.confirm_subscription(config, wiring.sns_verifier(config)),
     }
     return JobRunner(SqlJobs(engine), handlers, clock, owner or worker_name())

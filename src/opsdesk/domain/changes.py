@@ -15,6 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from opsdesk.domain.change_time import ChangeWindow, TimeProblem, TimeProblemCode, read_window
+from opsdesk.domain.errors import DomainError
 from opsdesk.domain.hours import Cover, CoverEngine
 from opsdesk.domain.rota import Engineer, Rota
 
@@ -278,16 +279,21 @@ CHECKLIST = (
 )
 
 
-class ChangeError(Exception):
+class ChangeError(DomainError):
     """A change-request action refused: an illegal transition, the wrong person, something missing."""
+
+
+class UnknownChangeError(ChangeError):
+    pass
 
 
 def next_change_state(reference: str, state: ChangeState, action: ChangeAction) -> ChangeState | None:
     """The state after `action` (None for CHECK: the check decides), or ChangeError saying why not."""
     allowed, result = CHANGE_MOVES[action]
     if state not in allowed:
-        names = " or ".join(str(s) for s in allowed)
-        raise ChangeError(f"change {reference} is {state}: only a {names} request can {action}")
+        names = [str(s) for s in allowed]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        raise ChangeError(f"change {reference} is {state}: to {action} it, it must be {listed}")
     return result
 
 

@@ -22,6 +22,7 @@ from opsdesk.domain.changes import (
     ChangeRequest,
     ChangeState,
     CheckResult,
+    UnknownChangeError,
     available_engineers,
     check_request,
     days_of,
@@ -112,6 +113,12 @@ class ChangeWorkflow:
     channels: frozenset[str] = frozenset({"log"})
 
     # -- reading ----------------------------------------------------------------------------------
+
+    def check(self, body: str, submitted: datetime) -> CheckResult:
+        """A request as written, checked against approved changes too; nothing stored."""
+        return check_request(
+            body, submitted, self.policy, self.rota.rota, self.rota.engine, self.store.booked()
+        )
 
     def change(self, change_id: int) -> ChangeRequest:
         found = self.store.change(change_id)
@@ -502,10 +509,6 @@ class ChangeWorkflow:
         tx.message(_github(change, "status", body, key, labels=[f"{LABEL_PREFIX}{change.state}"]), now)
 
 
-class UnknownChangeError(ChangeError):
-    pass
-
-
 LABEL_PREFIX = "ooh: "
 STATUS_MARKER = "<!-- opsdesk:change-status -->"
 
@@ -590,3 +593,44 @@ def _optional(value: str | None, name: str) -> str | None:
 
 def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def change_dict(
+    change: ChangeRequest, suggestion: Suggestion, history: Sequence[TimelineEntry] | None, tz: ZoneInfo
+) -> dict[str, Any]:
+    """The public shape of a request (API, `--json`), times in the policy's zone."""
+
+    def when(value: datetime | None) -> str | None:
+        return value.astimezone(tz).isoformat() if value else None
+
+    found: dict[str, Any] = {
+        "id": change.id,
+        "reference": change.reference,
+        "title": change.title,
+        "state": str(change.state),
+        "requester": change.requester,
+        "submitted_at": when(change.submitted_at),
+        "window": {"start": when(change.window.start), "end": when(change.window.end)}
+        if change.window
+        else None,
+        "problems": [
+            {"code": str(p.code), "severity": str(p.severity), "message": p.message} for p in change.problems
+        ],
+        "suggested": {"engineer": suggestion.engineer, "reason": suggestion.reason},
+        "assigned": change.assigned,
+        "instructions": change.instructions,
+        "channel": change.channel,
+        "checklist": {item: item in change.checklist for item, _ in CHECKLIST},
+        "reason": change.reason,
+        "note": change.note,
+        "monitoring_until": when(change.monitoring_until),
+        "repository": change.repository,
+        "issue": change.issue,
+        "body": change.body,
+    }
+    if history is not None:
+        found["history"] = [
+            {"at": when(e.at), "who": e.actor, "from": str(e.source), "what": e.kind, "message": e.message}
+            for e in history
+        ]
+    return found

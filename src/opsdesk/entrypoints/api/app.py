@@ -18,11 +18,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from opsdesk.adapters.db.engine import migrations_current
 from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import AccessRole, TokenInfo
+from opsdesk.domain.changes import UnknownChangeError
 from opsdesk.domain.errors import DomainError, InvalidInstantError
 from opsdesk.domain.incidents import UnknownIncidentError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
 from opsdesk.domain.rota import EngineerId
+from opsdesk.entrypoints.api.changes import change_routes
 from opsdesk.entrypoints.api.incidents import INTAKE_LIMIT, incident_routes, intake_routes
 from opsdesk.entrypoints.api.limits import BodySizeLimit
 from opsdesk.entrypoints.api.metrics import Metrics
@@ -142,6 +144,7 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
 
     viewer = Depends(require(AccessRole.VIEWER, open_read=True))  # OPSDESK_OPEN_READS may open these
     any_token = Depends(require(AccessRole.VIEWER))
+    requester = Depends(require(AccessRole.REQUESTER))
     engineer = Depends(require(AccessRole.ENGINEER))
     admin = Depends(require(AccessRole.ADMIN))
 
@@ -158,11 +161,13 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     @app.exception_handler(UnknownIncidentError)
-    async def unknown_incident(_request: Request, exc: UnknownIncidentError) -> JSONResponse:
+    @app.exception_handler(UnknownChangeError)
+    async def unknown(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
 
     app.include_router(intake_routes(context))
     app.include_router(incident_routes(context, viewer, engineer))
+    app.include_router(change_routes(context, viewer, requester, engineer))
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

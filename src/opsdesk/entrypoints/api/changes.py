@@ -1,0 +1,152 @@
+"""Change-request routes: check, submit, review, carry out; and the GitHub webhook that feeds them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from opsdesk.bootstrap.api import ApiContext
+from opsdesk.domain.access import TokenInfo
+from opsdesk.domain.changes import CHECKLIST, ChangeState
+from opsdesk.domain.incidents import Source
+from opsdesk.services.changes import change_dict, check_dict
+from opsdesk.services.incidents import Actor
+
+ChangeId = Annotated[int, Path(ge=1, le=2**62, description="the request's number (CR-n)")]
+BODY = 65_536
+
+
+class CheckBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(max_length=BODY, description="the issue body, as GitHub renders the form")
+    submitted_at: datetime | None = Field(default=None, description="default: now")
+
+
+class Submit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=300, examples=["Payments: database upgrade"])
+    body: str = Field(max_length=BODY, description="the form's four sections in Markdown")
+
+
+class Edit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(max_length=BODY)
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+
+
+class Approve(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    engineer: str = Field(min_length=1, max_length=100, description="an engineer's id or GitHub login")
+    instructions: str = Field(min_length=1, max_length=4000)
+    channel: str | None = Field(default=None, max_length=100, description="the designated Slack channel")
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class MaybeReason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(default=None, max_length=4000)
+
+
+class Tick(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(description=" or ".join(item for item, _ in CHECKLIST))
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(min_length=1, max_length=4000)
+
+
+def change_routes(context: ApiContext, viewer: Any, requester: Any, engineer: Any) -> APIRouter:
+    router = APIRouter(tags=["changes"])
+    changes = context.changes
+    tz = context.rota.engine.timezone
+
+    def actor(token: TokenInfo) -> Actor:
+        return Actor(token.name, Source.API)
+
+    def view(change_id: int) -> dict[str, Any]:
+        found = changes.change(change_id)
+        return change_dict(found, changes.suggest(found), changes.history(change_id), tz)
+
+    @router.post("/api/v1/changes/check")
+    def check(body: CheckBody, _: TokenInfo = viewer) -> dict[str, Any]:
+        """Check a request as written, without storing it: the same answer as `opsdesk change check --json`."""
+        submitted = body.submitted_at or context.clock.now()
+        if submitted.tzinfo is None:
+            submitted = submitted.replace(tzinfo=tz)
+        return check_dict(changes.check(body.body, submitted))
+
+    @router.get("/api/v1/changes")
+    def list_changes(
+        state: ChangeState | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        _: TokenInfo = viewer,
+    ) -> list[dict[str, Any]]:
+        found = changes.changes(state, limit)
+        return [change_dict(c, changes.suggest(c), None, tz) for c in found]
+
+    @router.post("/api/v1/changes", status_code=201)
+    def submit(body: Submit, token: TokenInfo = requester) -> dict[str, Any]:
+        """File a request (teams without GitHub): checked at once, under review or needing information."""
+        return view(changes.submit(body.title, body.body, actor(token)).id)
+
+    @router.get("/api/v1/changes/{change_id}")
+    def show(change_id: ChangeId, _: TokenInfo = viewer) -> dict[str, Any]:
+        return view(change_id)
+
+    @router.put("/api/v1/changes/{change_id}")
+    def edit(change_id: ChangeId, body: Edit, token: TokenInfo = requester) -> dict[str, Any]:
+        """The requester's new text: checked again."""
+        return view(changes.edit(change_id, actor(token), body.body, body.title).id)
+
+    @router.post("/api/v1/changes/{change_id}/approve")
+    def approve(change_id: ChangeId, body: Approve, token: TokenInfo = engineer) -> dict[str, Any]:
+        """Approve with an assigned engineer and instructions (a reviewer other than the requester)."""
+        changes.approve(
+            change_id, actor(token), body.engineer, instructions=body.instructions, channel=body.channel
+        )
+        return view(change_id)
+
+    @router.post("/api/v1/changes/{change_id}/reject")
+    def reject(change_id: ChangeId, body: Reason, token: TokenInfo = engineer) -> dict[str, Any]:
+        changes.reject(change_id, actor(token), body.reason)
+        return view(change_id)
+
+    @router.post("/api/v1/changes/{change_id}/checklist")
+    def tick(change_id: ChangeId, body: Tick, token: TokenInfo = engineer) -> dict[str, Any]:
+        """Tick a pre-change checklist item; both are needed before `start`."""
+        changes.tick(change_id, actor(token), body.item)
+        return view(change_id)
+
+    @router.post("/api/v1/changes/{change_id}/start")
+    def start(change_id: ChangeId, token: TokenInfo = engineer) -> dict[str, Any]:
+        changes.start(change_id, actor(token))
+        return view(change_id)
+
+    @router.post("/api/v1/changes/{change_id}/complete")
+    def complete(change_id: ChangeId, body: Note, token: TokenInfo = engineer) -> dict[str, Any]:
+        changes.finish(change_id, actor(token), body.note)
+        return view(change_id)
+
+    @router.post("/api/v1/changes/{change_id}/roll-back")
+    def roll_back(change_id: ChangeId, body: Note, token: TokenInfo = engineer) -> dict[str, Any]:
+        changes.finish(change_id, actor(token), body.note, rolled_back=True)
+        return view(change_id)
+
+    @router.post("/api/v1/changes/{change_id}/cancel")
+    def cancel(
+        change_id: ChangeId, body: MaybeReason | None = None, token: TokenInfo = requester
+    ) -> dict[str, Any]:
+        """Withdrawn by the requester."""
+        changes.cancel(change_id, actor(token), body.reason if body else None)
+        return view(change_id)
+
+    return router
