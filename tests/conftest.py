@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from opsdesk.adapters.db.engine import make_engine, upgrade
 from opsdesk.config.policy import default_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import CoverEngine
+from tests.fake_github import FakeGitHub
 from tests.fake_pagerduty import FakePagerDuty
 from tests.fake_slack import FakeSlack
 
@@ -139,4 +141,11 @@ def fake_pagerduty(tls: tuple[HTTPServer, trustme.CA, Path]) -> FakePagerDuty:
     server, _, _ = tls
     fake = FakePagerDuty(server)
     server.expect_request("/v2/enqueue", method="POST").respond_with_handler(fake.handle)
+    return fake
+
+
+@pytest.fixture
+def fake_github(httpserver: HTTPServer) -> FakeGitHub:
+    fake = FakeGitHub(httpserver)
+    httpserver.expect_request(re.compile("^/repos/.*")).respond_with_handler(fake.handle)
     return fake

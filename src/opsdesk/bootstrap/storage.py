@@ -72,6 +72,13 @@ def channels(config: ServiceSettings) -> dict[str, Channel]:
         found["pagerduty"] = PagerDutyChannel(
             config.pagerduty_routing_key.get_secret_value(), config.pagerduty_events_url, tls_context(config)
         )
+    if config.github_token:
+        from opsdesk.adapters.channels.github import GitHubChannel  # noqa: PLC0415
+        from opsdesk.bootstrap.incidents import tls_context  # noqa: PLC0415
+
+        found["github"] = GitHubChannel(
+            config.github_token.get_secret_value(), config.github_api_url, tls_context(config)
+        )
     return found
 
 

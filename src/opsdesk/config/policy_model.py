@@ -134,6 +134,9 @@ class ServiceSection(StrictModel):
     pagerduty_events_url: str | None = Field(
         default=None, alias="pagerduty-events-url", max_length=500, pattern=r"^https://"
     )
+    github_api_url: str | None = Field(
+        default=None, alias="github-api-url", max_length=500, pattern=r"^https?://"
+    )
 
     def as_text(self) -> dict[str, str]:
         values = self.model_dump(by_alias=True, exclude_none=True)

@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     ca_file: str | None = None  # extra CA certificates for outgoing HTTPS (SNS certificates, PagerDuty)
     pagerduty_routing_key: SecretStr | None = None  # pages through PagerDuty when a service asks for it
     pagerduty_events_url: str = "https://events.pagerduty.com"
+    github_token: SecretStr | None = None  # comments and labels on change-request issues
+    github_api_url: str = "https://api.github.com"
+    github_webhook_secret: SecretStr | None = None  # verifies X-Hub-Signature-256
 
     @classmethod
     def settings_customise_sources(

@@ -324,3 +324,43 @@ class ChangeRequest:
     @property
     def checklist_done(self) -> bool:
         return all(item in self.checklist for item, _ in CHECKLIST)
+
+
+@dataclass(frozen=True)
+class IssueEvent:
+    """A GitHub `issues` webhook, as far as change requests care."""
+
+    action: str  # opened, edited, reopened, closed, ...
+    repository: str  # owner/name
+    number: int
+    title: str
+    body: str
+    author: str  # the issue's author (login)
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CommentEvent:
+    """A GitHub `issue_comment` webhook (created)."""
+
+    action: str
+    repository: str
+    number: int
+    comment_id: int
+    author: str
+    body: str
+
+
+def read_command(text: str) -> tuple[str, str, str] | None:
+    """`/approve @engineer instructions...` or `/reject reason...` at a comment's start, as
+    (command, first word, the rest); None for any other comment."""
+    stripped = text.strip()
+    match = re.match(r"^/(approve|reject)\b[ \t]*(.*)", stripped, re.DOTALL)
+    if match is None:
+        return None
+    command, rest = match.group(1), match.group(2).strip()
+    if command == "reject":
+        return command, "", rest
+    first, _, remainder = rest.partition("\n")
+    word, _, tail = first.strip().partition(" ")
+    return command, word, (tail.strip() + "\n" + remainder.strip()).strip()

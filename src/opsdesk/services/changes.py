@@ -15,6 +15,7 @@ from opsdesk.domain.changes import (
     BODY_LIMIT,
     CHECKLIST,
     OPEN_CHANGE_STATES,
+    TITLE_PREFIX,
     Booked,
     ChangeAction,
     ChangeError,
@@ -22,11 +23,16 @@ from opsdesk.domain.changes import (
     ChangeRequest,
     ChangeState,
     CheckResult,
+    CommentEvent,
+    IssueEvent,
+    Problem,
     UnknownChangeError,
     available_engineers,
     check_request,
     days_of,
     next_change_state,
+    read_command,
+    read_form,
 )
 from opsdesk.domain.hours import Cover
 from opsdesk.domain.incidents import Source, TimelineEntry
@@ -167,43 +173,54 @@ class ChangeWorkflow:
         issue: int | None = None,
     ) -> ChangeRequest:
         """A new request, checked at once: under review when it passes, needs-info when it does not."""
+        with self.store.transaction() as tx:
+            return self._submit(
+                tx, title, body, actor, submitted_at=submitted_at, repository=repository, issue=issue
+            )
+
+    def _submit(
+        self,
+        tx: ChangeTx,
+        title: str,
+        body: str,
+        actor: Actor,
+        *,
+        submitted_at: datetime | None,
+        repository: str | None,
+        issue: int | None,
+    ) -> ChangeRequest:
         now = self.clock.now()
         title = _required(title, "title", TITLE_LIMIT)
-        with self.store.transaction() as tx:
-            submitted = submitted_at or now
-            result = check_request(
-                body, submitted, self.policy, self.rota.rota, self.rota.engine, tx.booked()
-            )
-            state = ChangeState.UNDER_REVIEW if result.ok else ChangeState.NEEDS_INFO
-            change = tx.create(
-                {
-                    "title": title,
-                    "body": body[:BODY_LIMIT],
-                    "requester": actor.name[:100],
-                    "state": state,
-                    "submitted_at": submitted,
-                    "window": result.window,
-                    "problems": result.problems,
-                    "repository": repository,
-                    "issue": issue,
-                }
-            )
-            tx.entry(
-                change.id,
-                TimelineEntry(now, actor.name, actor.source, "submitted", f"submitted: {title}", {}),
-            )
-            tx.entry(
-                change.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "checked", _checked(result), {})
-            )
-            self._announce(
-                tx,
-                change,
-                "submitted",
-                f"New out-of-hours change request {change.reference}: {title} ({state})",
-                now,
-            )
-            self._status(tx, change, now)
-            return change
+        submitted = submitted_at or now
+        result = check_request(body, submitted, self.policy, self.rota.rota, self.rota.engine, tx.booked())
+        state = ChangeState.UNDER_REVIEW if result.ok else ChangeState.NEEDS_INFO
+        change = tx.create(
+            {
+                "title": title,
+                "body": body[:BODY_LIMIT],
+                "requester": actor.name[:100],
+                "state": state,
+                "submitted_at": submitted,
+                "window": result.window,
+                "problems": result.problems,
+                "repository": repository,
+                "issue": issue,
+            }
+        )
+        tx.entry(
+            change.id,
+            TimelineEntry(now, actor.name, actor.source, "submitted", f"submitted: {title}", {}),
+        )
+        tx.entry(change.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "checked", _checked(result), {}))
+        self._announce(
+            tx,
+            change,
+            "submitted",
+            f"New out-of-hours change request {change.reference}: {title} ({state})",
+            now,
+        )
+        self._status(tx, change, now)
+        return change
 
     def edit(
         self, change_id: int, actor: Actor, body: str, title: str | None = None, *, by_requester: bool = True
@@ -229,78 +246,169 @@ class ChangeWorkflow:
                 said="cancelled by the requester",
             )
 
+    # -- GitHub ---------------------------------------------------------------------------------
+
+    def github_issue(self, event: IssueEvent, delivery: str) -> str:
+        """An issue opened or edited: a request from the form is opened, or checked again. What happened."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            if not tx.receipt(f"github:{delivery}", now):
+                return "duplicate delivery: ignored"
+            if event.action not in ("opened", "edited", "reopened"):
+                return f"{event.action}: nothing to do"
+            actor = Actor(event.author, Source.GITHUB)
+            existing = tx.by_issue(event.repository, event.number)
+            if existing is None:
+                if isinstance(read_form(event.body), Problem) and not event.title.startswith(TITLE_PREFIX):
+                    return "not an out-of-hours support request: ignored"
+                change = self._submit(
+                    tx,
+                    event.title,
+                    event.body,
+                    actor,
+                    submitted_at=event.created_at,
+                    repository=event.repository,
+                    issue=event.number,
+                )
+                return f"opened {change.reference} ({change.state})"
+            if existing.state not in OPEN_CHANGE_STATES:
+                said = f"edited on GitHub after it was {existing.state}: not checked again"
+                tx.entry(existing.id, TimelineEntry(now, actor.name, actor.source, "edited", said, {}))
+                return said
+            updated = self._edit(tx, existing, actor, event.body, event.title, now, by_requester=False)
+            return f"checked {updated.reference} again ({updated.state})"
+
+    def github_comment(self, event: CommentEvent, delivery: str) -> str:
+        """`/approve @engineer` (instructions below) or `/reject reason` from a team engineer; anyone else
+        is refused with a reply. What happened."""
+        now = self.clock.now()
+        command = read_command(event.body)
+        with self.store.transaction() as tx:
+            if not tx.receipt(f"github:{delivery}", now):
+                return "duplicate delivery: ignored"
+            if event.action != "created" or command is None:
+                return "not a command: ignored"
+            change = tx.by_issue(event.repository, event.number)
+            if change is None:
+                return "no change request on this issue: ignored"
+            reviewer = self.engineer_for_login(event.author)
+            key = f"change:{change.id}:github-reply:{event.comment_id}"
+            if reviewer is None:
+                text = (
+                    f"@{event.author}: only the team's engineers can approve or reject out-of-hours "
+                    "changes; this command was not carried out."
+                )
+                tx.message(_github(change, "reply", html.escape(text), key), now)
+                tx.entry(
+                    change.id,
+                    TimelineEntry(
+                        now,
+                        event.author,
+                        Source.GITHUB,
+                        "refused",
+                        f"/{command[0]} refused: not a team engineer",
+                        {},
+                    ),
+                )
+                return "refused: not a team engineer"
+            actor = Actor(reviewer.id, Source.GITHUB)
+            name, word, rest = command
+            try:
+                if name == "approve":
+                    if not word:
+                        raise ChangeError("name the engineer: /approve @engineer, then the instructions")
+                    self._approve(tx, change, actor, word, instructions=rest, channel=None)
+                else:
+                    self._reject(tx, change, actor, rest)
+            except ChangeError as exc:
+                tx.message(_github(change, "reply", html.escape(f"@{event.author}: {exc}"), key), now)
+                return f"refused: {exc}"
+            return f"{'approved' if name == 'approve' else 'rejected'} {change.reference}"
+
     # -- reviewers --------------------------------------------------------------------------------
 
     def approve(
         self, change_id: int, reviewer: Actor, engineer: str, *, instructions: str, channel: str | None = None
     ) -> ChangeRequest:
         """Approved with an assigned engineer and instructions; confirmed on the issue and in Slack."""
-        now = self.clock.now()
-        instructions = _required(instructions, "instructions")
         with self.store.transaction() as tx:
             change = self._get(tx, change_id)
-            self._not_requester(change, reviewer, "approve")
-            person = self._engineer(engineer)
-            if change.window is None:
-                raise ChangeError(f"{change.reference} has no window yet: it cannot be approved")
-            days = days_of(change.window, self.rota.engine.timezone)
-            if person not in available_engineers(self.rota.rota, days):
-                raise ChangeError(f"{person.id} is not free then (on leave or not on the on-call rota)")
-            for other in tx.booked(other_than=change.id):
-                if other.window.start < change.window.end and change.window.start < other.window.end:
-                    raise ChangeError(
-                        f"{change.reference} overlaps approved change {other.reference}: reject one"
-                    )
-            designated = channel or self.policy.channel
-            extra = {"assigned": person.id, "instructions": instructions, "channel": designated}
-            updated = self._move(
-                tx,
-                change,
-                ChangeAction.APPROVE,
-                reviewer,
-                extra=extra,
-                said=f"approved by {reviewer.name}: {person.id} assigned",
-            )
-            tz = self.rota.engine.timezone
-            start = change.window.start.astimezone(tz)
-            text = (
-                f"Approved: {change.reference} {change.title}, {start:%a %d %b %Y %H:%M} {tz.key}. "
-                f"Engineer: {person.name} ({person.id}). Instructions: {instructions}."
-                + (f" Channel: {designated}." if designated else "")
-            )
-            self._announce(tx, updated, "approved", text, now)
-            if designated:
-                self._slack(tx, designated, text, f"change:{change.id}:approved:designated", now)
-            for before in REMINDERS:
-                due = change.window.start - before
-                if due > now:
-                    key = f"change:{change.id}:reminder:{int(before.total_seconds())}"
-                    tx.schedule(
-                        REMINDER_JOB, key, due, {"change": change.id, "before": before.total_seconds()}
-                    )
-            return updated
+            return self._approve(tx, change, reviewer, engineer, instructions=instructions, channel=channel)
+
+    def _approve(
+        self,
+        tx: ChangeTx,
+        change: ChangeRequest,
+        reviewer: Actor,
+        engineer: str,
+        *,
+        instructions: str,
+        channel: str | None,
+    ) -> ChangeRequest:
+        now = self.clock.now()
+        instructions = _required(instructions, "instructions")
+        self._not_requester(change, reviewer, "approve")
+        person = self._engineer(engineer)
+        if change.window is None:
+            raise ChangeError(f"{change.reference} has no window yet: it cannot be approved")
+        days = days_of(change.window, self.rota.engine.timezone)
+        if person not in available_engineers(self.rota.rota, days):
+            raise ChangeError(f"{person.id} is not free then (on leave or not on the on-call rota)")
+        for other in tx.booked(other_than=change.id):
+            if other.window.start < change.window.end and change.window.start < other.window.end:
+                raise ChangeError(
+                    f"{change.reference} overlaps approved change {other.reference}: reject one"
+                )
+        designated = channel or self.policy.channel
+        extra = {"assigned": person.id, "instructions": instructions, "channel": designated}
+        updated = self._move(
+            tx,
+            change,
+            ChangeAction.APPROVE,
+            reviewer,
+            extra=extra,
+            said=f"approved by {reviewer.name}: {person.id} assigned",
+        )
+        tz = self.rota.engine.timezone
+        start = change.window.start.astimezone(tz)
+        text = (
+            f"Approved: {change.reference} {change.title}, {start:%a %d %b %Y %H:%M} {tz.key}. "
+            f"Engineer: {person.name} ({person.id}). Instructions: {instructions}."
+            + (f" Channel: {designated}." if designated else "")
+        )
+        self._announce(tx, updated, "approved", text, now)
+        if designated:
+            self._slack(tx, designated, text, f"change:{change.id}:approved:designated", now)
+        for before in REMINDERS:
+            due = change.window.start - before
+            if due > now:
+                key = f"change:{change.id}:reminder:{int(before.total_seconds())}"
+                tx.schedule(REMINDER_JOB, key, due, {"change": change.id, "before": before.total_seconds()})
+        return updated
 
     def reject(self, change_id: int, reviewer: Actor, reason: str) -> ChangeRequest:
         with self.store.transaction() as tx:
-            change = self._get(tx, change_id)
-            self._not_requester(change, reviewer, "reject")
-            why = _required(reason, "reason")
-            updated = self._move(
-                tx,
-                change,
-                ChangeAction.REJECT,
-                reviewer,
-                extra={"reason": why},
-                said=f"rejected by {reviewer.name}: {why}",
-            )
-            self._announce(
-                tx,
-                updated,
-                "rejected",
-                f"Rejected: {change.reference} {change.title}: {why}",
-                self.clock.now(),
-            )
-            return updated
+            return self._reject(tx, self._get(tx, change_id), reviewer, reason)
+
+    def _reject(self, tx: ChangeTx, change: ChangeRequest, reviewer: Actor, reason: str) -> ChangeRequest:
+        self._not_requester(change, reviewer, "reject")
+        why = _required(reason, "reason")
+        updated = self._move(
+            tx,
+            change,
+            ChangeAction.REJECT,
+            reviewer,
+            extra={"reason": why},
+            said=f"rejected by {reviewer.name}: {why}",
+        )
+        self._announce(
+            tx,
+            updated,
+            "rejected",
+            f"Rejected: {change.reference} {change.title}: {why}",
+            self.clock.now(),
+        )
+        return updated
 
     # -- the assigned engineer --------------------------------------------------------------------
 
@@ -492,7 +600,7 @@ class ChangeWorkflow:
     def _announce(self, tx: ChangeTx, change: ChangeRequest, what: str, text: str, now: datetime) -> None:
         if self.policy.ask_channel:
             self._slack(tx, self.policy.ask_channel, text, f"change:{change.id}:{what}:ask", now)
-        if change.repository and change.issue:
+        if change.repository and change.issue and what != "submitted":  # the status comment says it
             reply = f"**opsdesk**: {html.escape(text)}"
             tx.message(_github(change, "reply", reply, f"change:{change.id}:{what}:github"), now)
 

@@ -24,7 +24,7 @@ from opsdesk.domain.incidents import UnknownIncidentError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
 from opsdesk.domain.rota import EngineerId
-from opsdesk.entrypoints.api.changes import change_routes
+from opsdesk.entrypoints.api.changes import change_routes, github_routes
 from opsdesk.entrypoints.api.incidents import INTAKE_LIMIT, incident_routes, intake_routes
 from opsdesk.entrypoints.api.limits import BodySizeLimit
 from opsdesk.entrypoints.api.metrics import Metrics
@@ -107,7 +107,11 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
     app.add_middleware(
         BodySizeLimit,
         limit=1 << 20,
-        tighter={"/api/v1/events/": INTAKE_LIMIT, "/api/v1/integrations/": INTAKE_LIMIT},
+        tighter={
+            "/api/v1/integrations/github": 1 << 20,  # GitHub's payloads carry whole issues
+            "/api/v1/events/": INTAKE_LIMIT,
+            "/api/v1/integrations/": INTAKE_LIMIT,
+        },
     )
     tz = context.rota.engine.timezone
 
@@ -168,6 +172,7 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
     app.include_router(intake_routes(context))
     app.include_router(incident_routes(context, viewer, engineer))
     app.include_router(change_routes(context, viewer, requester, engineer))
+    app.include_router(github_routes(context))
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsdesk.adapters.intake.github import read_event as read_github_event
+from opsdesk.adapters.intake.github import signature_ok
 from opsdesk.bootstrap.api import ApiContext
+from opsdesk.bootstrap.storage import service
 from opsdesk.domain.access import TokenInfo
-from opsdesk.domain.changes import CHECKLIST, ChangeState
+from opsdesk.domain.changes import CHECKLIST, ChangeState, IssueEvent
 from opsdesk.domain.incidents import Source
 from opsdesk.services.changes import change_dict, check_dict
 from opsdesk.services.incidents import Actor
@@ -148,5 +153,53 @@ def change_routes(context: ApiContext, viewer: Any, requester: Any, engineer: An
         """Withdrawn by the requester."""
         changes.cancel(change_id, actor(token), body.reason if body else None)
         return view(change_id)
+
+    return router
+
+
+def github_routes(context: ApiContext) -> APIRouter:
+    router = APIRouter(tags=["intake"])
+    config = service(context.settings)
+    secret = (
+        config.github_webhook_secret.get_secret_value().encode() if config.github_webhook_secret else None
+    )
+    changes = context.changes
+
+    @router.post(
+        "/api/v1/integrations/github",
+        responses={401: {"description": "a missing or wrong X-Hub-Signature-256"}},
+    )
+    async def github_webhook(
+        request: Request,
+        x_github_event: Annotated[str, Header(max_length=64)] = "",
+        x_github_delivery: Annotated[str, Header(max_length=128)] = "",
+        x_hub_signature_256: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> dict[str, str]:
+        """GitHub `issues` and `issue_comment` webhooks: change requests from the issue form."""
+        if secret is None:
+            raise HTTPException(404, "GitHub webhooks are not set up: set OPSDESK_GITHUB_WEBHOOK_SECRET")
+        raw = await request.body()
+        if not signature_ok(secret, raw, x_hub_signature_256):
+            raise HTTPException(
+                401, "the X-Hub-Signature-256 does not match this body and the webhook's secret"
+            )
+        if x_github_event == "ping":
+            return {"status": "pong"}
+        if x_github_event not in ("issues", "issue_comment"):
+            return {"status": f"{x_github_event or 'no'} event: ignored"}
+        if not x_github_delivery:
+            raise HTTPException(400, "X-GitHub-Delivery is missing")
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise HTTPException(400, "the body is not JSON") from None
+        event = read_github_event(x_github_event, payload)
+        if isinstance(event, str):
+            raise HTTPException(400, event)
+        if isinstance(event, IssueEvent):
+            said = await run_in_threadpool(changes.github_issue, event, x_github_delivery)
+        else:
+            said = await run_in_threadpool(changes.github_comment, event, x_github_delivery)
+        return {"status": said}
 
     return router

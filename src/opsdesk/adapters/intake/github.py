@@ -1,0 +1,53 @@
+"""GitHub webhooks (`issues`, `issue_comment`): the signature checked, then the payload read into events.
+
+https://docs.github.com/en/webhooks: `X-Hub-Signature-256` is `sha256=` and the HMAC-SHA256 of the raw
+body with the webhook's secret; `X-GitHub-Delivery` names the delivery (a redelivery repeats it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+
+from opsdesk.domain.changes import CommentEvent, IssueEvent
+
+
+def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+
+
+def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:
+    """The event, or what is wrong with it (a payload GitHub would not send)."""
+    if not isinstance(payload, dict):
+        return "the payload is not a JSON object"
+    try:
+        repository = str(payload["repository"]["full_name"])
+        issue: dict[str, Any] = payload["issue"]
+        number = int(issue["number"])
+        action = str(payload["action"])
+        if kind == "issues":
+            return IssueEvent(
+                action,
+                repository,
+                number,
+                str(issue.get("title") or ""),
+                str(issue.get("body") or ""),
+                str(issue["user"]["login"]),
+                datetime.fromisoformat(str(issue["created_at"]).replace("Z", "+00:00")),
+            )
+        comment: dict[str, Any] = payload["comment"]
+        return CommentEvent(
+            action,
+            repository,
+            number,
+            int(comment["id"]),
+            str(comment["user"]["login"]),
+            str(comment.get("body") or ""),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"not a GitHub {kind} event: {type(exc).__name__} {exc}"

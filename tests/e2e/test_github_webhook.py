@@ -1,0 +1,175 @@
+"""The GitHub webhook end to end: signed deliveries in, change requests out, comments and labels on a fake
+GitHub through the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from opsdesk.bootstrap.api import ApiContext, api_context
+from opsdesk.bootstrap.storage import deliverer, service
+from opsdesk.config.settings import Settings
+from opsdesk.entrypoints.api.app import create_app
+from tests.change_world import ENGINEERS, request_body
+from tests.fake_github import TOKEN, FakeGitHub
+from tests.rota_builders import team
+
+SECRET = "webhook-secret-for-tests"
+REPO = "team/platform"
+
+
+@dataclass
+class Hook:
+    client: TestClient
+    context: ApiContext
+    settings: Settings
+    github: FakeGitHub
+    sent: int = 0
+
+    def send(
+        self, event: str, payload: dict[str, Any], delivery: str | None = None, secret: str = SECRET
+    ) -> Any:
+        self.sent += 1
+        raw = json.dumps(payload).encode()
+        signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+        headers = {
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": delivery or f"delivery-{self.sent}",
+            "X-Hub-Signature-256": signature,
+            "Content-Type": "application/json",
+        }
+        return self.client.post("/api/v1/integrations/github", content=raw, headers=headers)
+
+    def deliver(self) -> None:
+        worker = deliverer(self.context.engine, service(self.settings))
+        while worker.run_once():
+            pass
+
+
+def issue(
+    action: str, body: str, number: int = 7, title: str = "Service name: payments", author: str = "pay-dev"
+) -> dict[str, Any]:
+    return {
+        "action": action,
+        "repository": {"full_name": REPO},
+        "issue": {
+            "number": number,
+            "title": title,
+            "body": body,
+            "user": {"login": author},
+            "created_at": "2027-02-20T10:00:00Z",
+        },
+    }
+
+
+def comment(body: str, author: str, comment_id: int = 99, number: int = 7) -> dict[str, Any]:
+    return {
+        "action": "created",
+        "repository": {"full_name": REPO},
+        "issue": {"number": number},
+        "comment": {"id": comment_id, "body": body, "user": {"login": author}},
+    }
+
+
+@pytest.fixture
+def hook(
+    db: Engine, tmp_path: Path, cache_dir: Path, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Hook]:
+    monkeypatch.setenv("OPSDESK_GITHUB_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("OPSDESK_GITHUB_TOKEN", TOKEN)
+    policy = tmp_path / "opsdesk.yaml"
+    document = team(engineers=ENGINEERS, service={"github-api-url": fake_github.url})
+    policy.write_text(json.dumps(document), encoding="utf-8")
+    url = db.url.render_as_string(hide_password=False)
+    settings = Settings(policy, policy_path_explicit=True, cache_dir=cache_dir, database_url=url)
+    context = api_context(settings)
+    with TestClient(create_app(context)) as client:
+        yield Hook(client, context, settings, fake_github)
+    context.engine.dispose()
+
+
+def test_an_issue_from_the_form_becomes_a_request_with_one_comment_and_a_label(hook: Hook) -> None:
+    opened = hook.send("issues", issue("opened", request_body()))
+    assert opened.status_code == 200
+    assert opened.json() == {"status": "opened team/platform#7 (under-review)"}
+    again = hook.send("issues", issue("opened", request_body()), delivery="delivery-1")
+    assert again.json() == {"status": "duplicate delivery: ignored"}
+    hook.deliver()
+    (status,) = hook.github.on(REPO, 7)
+    assert "out-of-hours change request team/platform#7: **under-review**" in status["body"]
+    assert "- Window: Tue 02 Mar 2027 18:00 to Tue 02 Mar 2027 20:00 (Europe/London)" in status["body"]
+    assert hook.github.labels[(REPO, 7)] == ["ooh: under-review"]
+    # The author edits the issue: the window moves to a time with too little notice; checked again.
+    moved = hook.send("issues", issue("edited", request_body("Saturday 20th February 2027 22:00-23:00")))
+    assert moved.json() == {"status": "checked team/platform#7 again (needs-info)"}
+    hook.deliver()
+    (status,) = hook.github.on(REPO, 7)  # the same comment, edited in place
+    assert "**needs-info**" in status["body"]
+    assert "`short-notice`" in status["body"]
+    assert hook.github.labels[(REPO, 7)] == ["ooh: needs-info"]
+    history = hook.context.changes.history(1)
+    assert history[-2].message.startswith("edited; the window moved: Tue 02 Mar 2027 18:00")
+
+
+def test_commands_from_an_engineer_act_and_from_anyone_else_are_refused(hook: Hook) -> None:
+    hook.send("issues", issue("opened", request_body()))
+    stranger = hook.send("issue_comment", comment("/approve @alice-a\nplease", "pay-dev", comment_id=1))
+    assert stranger.json() == {"status": "refused: not a team engineer"}
+    no_instructions = hook.send("issue_comment", comment("/approve @alice-a", "chen-w", comment_id=2))
+    assert no_instructions.json() == {"status": "refused: instructions is needed and must not be empty"}
+    approved = hook.send(
+        "issue_comment", comment("/approve @alice-a\nTake a snapshot first.", "chen-w", comment_id=3)
+    )
+    assert approved.json() == {"status": "approved team/platform#7"}
+    chatter = hook.send("issue_comment", comment("Thanks all!", "pay-dev", comment_id=4))
+    assert chatter.json() == {"status": "not a command: ignored"}
+    hook.deliver()
+    bodies = [c["body"] for c in hook.github.on(REPO, 7)]
+    assert (
+        bodies[1]
+        == "@pay-dev: only the team&#x27;s engineers can approve or reject out-of-hours changes; this command was not carried out."
+    )
+    assert bodies[2] == "@chen-w: instructions is needed and must not be empty"
+    assert any(b.startswith("**opsdesk**: Approved: team/platform#7") for b in bodies)
+    change = hook.context.changes.change(1)
+    assert (change.state, change.assigned, change.instructions) == (
+        "approved",
+        "alice",
+        "Take a snapshot first.",
+    )
+    assert hook.github.labels[(REPO, 7)] == ["ooh: approved"]
+    rejected = hook.send("issue_comment", comment("/reject clashes with the release", "chen-w", comment_id=5))
+    assert rejected.json() == {"status": "rejected team/platform#7"}
+    assert hook.context.changes.change(1).reason == "clashes with the release"
+
+
+def test_refused_deliveries_store_nothing(hook: Hook) -> None:
+    forged = hook.send("issues", issue("opened", request_body()), secret="not-the-secret")
+    assert forged.status_code == 401
+    unsigned = hook.client.post(
+        "/api/v1/integrations/github", content=b"{}", headers={"X-GitHub-Event": "issues"}
+    )
+    assert unsigned.status_code == 401
+    other = hook.send("issues", issue("opened", "Our app is slow, can you look?", title="Slow app"))
+    assert other.json() == {"status": "not an out-of-hours support request: ignored"}
+    malformed = hook.send("issues", {"action": "opened"})
+    assert malformed.status_code == 400
+    html = hook.send(
+        "issues",
+        issue("opened", request_body(**{"Change Details": "<img src=x onerror=alert(1)>"}), number=8),
+    )
+    assert html.status_code == 200
+    assert hook.send("ping", {"zen": "hi"}).json() == {"status": "pong"}
+    assert [c.issue for c in hook.context.changes.changes()] == [8]
+    hook.deliver()
+    (status,) = hook.github.on(REPO, 8)
+    assert "<img" not in status["body"]
