@@ -81,3 +81,53 @@ def test_the_form_has_the_teams_ids_and_labels(opsdesk: Run) -> None:
         ("impact", "Impact Assesment", True),
         ("rollback", "Rollback Plan", True),
     ]
+
+
+def test_a_request_through_the_command_line(opsdesk: Run, workdir: Path) -> None:
+    document = team()
+    document["rota"]["on-call"].append({"week": "2027-03-01", "primary": "dana", "secondary": "bilal"})
+    (workdir / "opsdesk.yaml").write_text(json.dumps(document), encoding="utf-8")
+    assert opsdesk("db", "upgrade").returncode == 0
+    body = REQUEST.replace("_No response_", "Restore").replace(
+        "Thursday, 18th December 2025", "Tuesday 2nd March 2027"
+    )
+    filed = opsdesk("change", "submit", "-", "--title", "Payments: upgrade", "--as", "payments", stdin=body)
+    assert filed.returncode == 0, filed.stderr
+    assert filed.stdout.splitlines()[:3] == [
+        "CR-1 under-review: Payments: upgrade (from payments)",
+        "  window: Tue 02 Mar 2027 17:30 to Wed 03 Mar 2027 00:00 GMT",
+        "  suggested engineer: dana is the primary on call then",
+    ]
+    own = opsdesk("change", "approve", "1", "--engineer", "dana", "--instructions", "go", "--as", "payments")
+    assert own.returncode == 1
+    assert own.stderr.strip() == "error: payments asked for CR-1, so cannot approve it: another engineer must"
+    assert (
+        opsdesk(
+            "change", "approve", "1", "--engineer", "dana", "--instructions", "go", "--as", "chen"
+        ).stdout.strip()
+        == "CR-1 approved: dana assigned"
+    )
+    early = opsdesk("change", "start", "1", "--as", "dana")
+    assert "tick the checklist first" in early.stderr
+    assert (
+        opsdesk("change", "tick", "1", "stakeholders-informed").stdout.strip()
+        == "CR-1: 1 of 2 checklist items ticked"
+    )
+    assert opsdesk("change", "tick", "1", "backup-and-rollback-verified").returncode == 0
+    assert opsdesk("change", "start", "1", "--as", "dana").stdout.strip() == "CR-1 in progress"
+    done = opsdesk(
+        "change", "complete", "1", "--note", "rolled back: errors", "--rolled-back", "--as", "dana"
+    )
+    assert done.stdout.startswith("CR-1 rolled-back; monitored until ")
+    assert "CR-1" in opsdesk("change", "list", "--monitoring").stdout
+    shown = json.loads(opsdesk("change", "show", "1", "--json").stdout)
+    assert [h["what"] for h in shown["history"]] == [
+        "submitted",
+        "checked",
+        "approved",
+        "ticked",
+        "ticked",
+        "in-progress",
+        "rolled-back",
+    ]
+    assert opsdesk("change", "show", "9").stderr.strip() == "error: no change request CR-9"

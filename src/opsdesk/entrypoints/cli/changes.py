@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from opsdesk.config.settings import Settings
+from opsdesk.domain.changes import CHECKLIST, Booked, ChangeState
 from opsdesk.domain.instants import parse_instant
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+
+if TYPE_CHECKING:
+    from opsdesk.services.changes import ChangeWorkflow
+    from opsdesk.services.incidents import Actor
 
 change_app = typer.Typer(help="Out-of-hours change requests.", no_args_is_help=True, rich_markup_mode=None)
 github_app = typer.Typer(help="GitHub: the issue form.", no_args_is_help=True, rich_markup_mode=None)
@@ -42,7 +49,7 @@ def check_command(
         policy = load_policy(settings).changes
     with reported_errors("--submitted-at"):
         submitted = parse_instant(submitted_at, rota.engine.timezone)
-    result = ChangeService(rota, policy).check(body, submitted)
+    result = ChangeService(rota, policy, _booked(settings)).check(body, submitted)
     if as_json:
         typer.echo(json.dumps(check_dict(result), ensure_ascii=False))
     else:
@@ -55,6 +62,199 @@ def check_command(
         typer.echo("ok: the request can go ahead" if result.ok else "not ok: fix the errors above")
     if not result.ok:
         raise typer.Exit(int(ExitCode.FAILED))
+
+
+def _booked(settings: Settings) -> Callable[[], Sequence[Booked]]:
+    """Approved changes from the database, when there is one up to date; else none (said on stderr)."""
+    from opsdesk.adapters.db.changes import SqlChanges  # noqa: PLC0415  (SQLAlchemy: only with a database)
+    from opsdesk.bootstrap.storage import database  # noqa: PLC0415
+    from opsdesk.domain.errors import IntegrationError  # noqa: PLC0415
+
+    try:
+        store = SqlChanges(database(settings))
+    except IntegrationError as exc:
+        typer.echo(f"note: approved changes not checked for conflicts ({exc})", err=True)
+        return tuple
+    return store.booked
+
+
+def _workflow(settings: Settings) -> ChangeWorkflow:
+    from opsdesk.bootstrap.changes import change_workflow  # noqa: PLC0415  (SQLAlchemy: only when run)
+    from opsdesk.bootstrap.storage import database  # noqa: PLC0415
+
+    with reported_errors():
+        return change_workflow(settings, database(settings))
+
+
+def _actor(name: str | None) -> Actor:
+    from opsdesk.domain.incidents import Source  # noqa: PLC0415
+    from opsdesk.services.incidents import Actor  # noqa: PLC0415
+
+    return Actor((name or getpass.getuser() or "cli")[:100], Source.CLI)
+
+
+As = Annotated[
+    str | None,
+    typer.Option(
+        "--as", envvar="OPSDESK_USER", help="Who is acting (default: your login name).", show_default=False
+    ),
+]
+Number = Annotated[int, typer.Argument(metavar="ID", min=1, help="The request's number (CR-n).")]
+
+
+def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
+    from opsdesk.services.changes import change_dict  # noqa: PLC0415
+
+    change = workflow.change(change_id)
+    tz = workflow.rota.engine.timezone
+    history = workflow.history(change_id)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                change_dict(change, workflow.suggest(change), history, tz), ensure_ascii=False, indent=2
+            )
+        )
+        return
+    typer.echo(f"{change.reference} {change.state}: {change.title} (from {change.requester})")
+    if change.window is not None:
+        start, end = change.window.start.astimezone(tz), change.window.end.astimezone(tz)
+        typer.echo(f"  window: {start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M %Z}")
+    for problem in change.problems:
+        typer.echo(f"  {problem.severity}: {problem.code}: {problem.message}")
+    if change.state in (ChangeState.UNDER_REVIEW, ChangeState.NEEDS_INFO):
+        typer.echo(f"  suggested engineer: {workflow.suggest(change).reason}")
+    if change.assigned:
+        typer.echo(
+            f"  assigned: {change.assigned}; instructions: {change.instructions}; channel: {change.channel or '-'}"
+        )
+    if change.state is ChangeState.APPROVED:
+        for item, label in CHECKLIST:
+            typer.echo(f"  [{'x' if item in change.checklist else ' '}] {label} ({item})")
+    for entry in history:
+        typer.echo(
+            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.actor} ({entry.source})  {entry.message}"
+        )
+
+
+def submit_command(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="The form's four sections (Markdown); - for stdin.")
+    ],
+    title: Annotated[str, typer.Option("--title", help='e.g. "Payments: database upgrade".')],
+    who: As = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """File a request (teams without GitHub): checked at once."""
+    workflow = _workflow(ctx.obj)
+    with reported_errors():
+        change = workflow.submit(title, _read(file), _actor(who))
+        _show(workflow, change.id, as_json)
+
+
+def list_command(
+    ctx: typer.Context,
+    state: Annotated[ChangeState | None, typer.Option("--state", help="Only requests in this state.")] = None,
+    monitoring: Annotated[
+        bool, typer.Option("--monitoring", help="Only changes still being watched.")
+    ] = False,
+) -> None:
+    """The newest requests (`--monitoring`: carried out and still watched, for the handover)."""
+    workflow = _workflow(ctx.obj)
+    tz = workflow.rota.engine.timezone
+    found = workflow.monitoring() if monitoring else workflow.changes(state)
+    for change in found:
+        when = change.window.start.astimezone(tz).strftime("%Y-%m-%d %H:%M") if change.window else "no window"
+        typer.echo(f"{change.reference:<12} {change.state:<12} {when}  {change.title}")
+    if not found:
+        typer.echo("no change requests")
+
+
+def show_command(
+    ctx: typer.Context, change_id: Number, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """A request with its checks and history."""
+    workflow = _workflow(ctx.obj)
+    with reported_errors():
+        _show(workflow, change_id, as_json)
+
+
+def approve_command(  # noqa: PLR0917  (one parameter per option)
+    ctx: typer.Context,
+    change_id: Number,
+    engineer: Annotated[str, typer.Option("--engineer", help="The assigned engineer (id or GitHub login).")],
+    instructions: Annotated[str, typer.Option("--instructions", help="What the engineer is to do.")],
+    channel: Annotated[str | None, typer.Option("--channel", help="The designated Slack channel.")] = None,
+    who: As = None,
+) -> None:
+    """Approve with an assigned engineer and instructions (you must not be the requester)."""
+    workflow = _workflow(ctx.obj)
+    with reported_errors():
+        change = workflow.approve(
+            change_id, _actor(who), engineer, instructions=instructions, channel=channel
+        )
+    typer.echo(f"{change.reference} approved: {change.assigned} assigned")
+
+
+def reject_command(
+    ctx: typer.Context, change_id: Number, reason: Annotated[str, typer.Option("--reason")], who: As = None
+) -> None:
+    """Reject with a reason."""
+    workflow = _workflow(ctx.obj)
+    with reported_errors():
+        change = workflow.reject(change_id, _actor(who), reason)
+    typer.echo(f"{change.reference} rejected")
+
+
+def tick_command(
+    ctx: typer.Context,
+    change_id: Number,
+    item: Annotated[str, typer.Argument(metavar="ITEM", help=" or ".join(i for i, _ in CHECKLIST))],
+    who: As = None,
+) -> None:
+    """Tick a pre-change checklist item (both are needed before `start`)."""
+    workflow = _workflow(ctx.obj)
+    with reported_errors():
+        change = workflow.tick(change_id, _actor(who), item)
+    done = sum(1 for i, _ in CHECKLIST if i in change.checklist)
+    typer.echo(f"{change.reference}: {done} of {len(CHECKLIST)} checklist items ticked")
+
+
+def start_command(ctx: typer.Context, change_id: Number, who: As = None) -> None:
+    """The change begins (after the checklist)."""
+    workflow = _workflow(ctx.obj)
+    with reported_errors():
+        change = workflow.start(change_id, _actor(who))
+    typer.echo(f"{change.reference} in progress")
+
+
+def complete_command(
+    ctx: typer.Context,
+    change_id: Number,
+    note: Annotated[str, typer.Option("--note", help="How it went.")],
+    rolled_back: Annotated[bool, typer.Option("--rolled-back", help="It was rolled back.")] = False,
+    who: As = None,
+) -> None:
+    """The change is done (or `--rolled-back`); it is then watched for the monitoring period."""
+    workflow = _workflow(ctx.obj)
+    with reported_errors():
+        change = workflow.finish(change_id, _actor(who), note, rolled_back=rolled_back)
+    typer.echo(
+        f"{change.reference} {change.state}; monitored until {change.monitoring_until:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def cancel_command(
+    ctx: typer.Context,
+    change_id: Number,
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    who: As = None,
+) -> None:
+    """Withdraw your own request."""
+    workflow = _workflow(ctx.obj)
+    with reported_errors():
+        change = workflow.cancel(change_id, _actor(who), reason)
+    typer.echo(f"{change.reference} cancelled")
 
 
 def _read(file: str) -> str:
@@ -78,4 +278,13 @@ def template_command() -> None:
 
 
 change_app.command("check")(check_command)
+change_app.command("submit")(submit_command)
+change_app.command("list")(list_command)
+change_app.command("show")(show_command)
+change_app.command("approve")(approve_command)
+change_app.command("reject")(reject_command)
+change_app.command("tick")(tick_command)
+change_app.command("start")(start_command)
+change_app.command("complete")(complete_command)
+change_app.command("cancel")(cancel_command)
 github_app.command("template")(template_command)
