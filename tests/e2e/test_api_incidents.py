@@ -198,7 +198,7 @@ def test_an_acknowledge_needs_a_dedup_key_and_bad_json_is_refused(api: Api) -> N
         ENQUEUE, content=b'{"routing_key": ', headers={"Content-Type": "application/json"}
     )
     assert broken.status_code == 400
-    assert broken.json() == {**INVALID, "errors": ["the event must be a JSON object"]}
+    assert broken.json() == {**INVALID, "errors": ["the body is not JSON"]}
 
 
 def test_an_unknown_routing_key_is_404_and_stores_nothing(api: Api) -> None:
@@ -422,3 +422,84 @@ def test_people_open_act_on_and_annotate_incidents(api: Api) -> None:
     assert "no service 'nope'; the services are: alerts, platform" in wrong.json()["detail"]
     viewer = api.client.post(f"{base}/notes", json={"text": "x"}, headers=api.auth("viewer"))
     assert viewer.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        (
+            b'{"routing_key": "%s", "event_action": "trigger", "payload": {"summary": "a\\ud800b", "source": "x", "severity": "info"}}',
+            "the JSON holds text that is not valid Unicode (an unpaired surrogate)",
+        ),
+        (
+            b'{"routing_key": "%s", "event_action": "trigger", "payload": {"summary": "a", "source": "x", "severity": "info", "custom_details": {"v": NaN}}}',
+            "NaN is not a JSON value",
+        ),
+        (
+            b'{"routing_key": "%s", "event_action": "trigger", "payload": {"summary": "a", "source": "x", "severity": "info", "custom_details": '
+            + b"[" * 5000
+            + b"]" * 5000
+            + b"}}",
+            "the JSON is nested deeper than 32 levels",
+        ),
+        (
+            b'{"routing_key": "%s", "event_action": "trigger", "payload": {"summary": "a", "source": "x", "severity": "info", "custom_details": '
+            + b"[" * 40
+            + b"]" * 40
+            + b"}}",
+            "the JSON is nested deeper than 32 levels",
+        ),
+    ],
+)
+def test_hostile_json_is_400_and_stores_nothing(api: Api, raw: bytes, error: str) -> None:
+    body = raw.replace(b"%s", KEY.encode())
+    answer = api.client.post(ENQUEUE, content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json() == {**INVALID, "errors": [error]}
+    alertmanager = api.client.post(f"/api/v1/integrations/alertmanager/{ALERTS_KEY}", content=body)
+    assert alertmanager.status_code == 400
+    assert api.incidents() == []
+
+
+def test_other_hostile_input_is_a_clear_error(api: Api) -> None:
+    opened = api.client.post(
+        "/api/v1/incidents", json={"service": "platform", "summary": "x"}, headers=api.auth()
+    )
+    number = opened.json()["id"]
+    surrogate = api.client.patch(
+        f"/api/v1/incidents/{number}",
+        content=b'{"lead": "s\\ud800"}',
+        headers={**api.auth(), "Content-Type": "application/json"},
+    )
+    assert surrogate.status_code == 400
+    assert "not valid Unicode" in surrogate.json()["detail"]
+    huge = api.client.post(
+        "/api/v1/incidents", json={"service": "platform", "summary": "x" * 600_000}, headers=api.auth()
+    )
+    assert huge.status_code == 422
+    assert len(huge.content) < 2_000  # the input is not echoed back whole
+    too_big = api.client.post(
+        ENQUEUE, content=b"x" * (600 * 1024), headers={"Content-Type": "application/json"}
+    )
+    assert too_big.status_code == 413
+    assert too_big.json()["status"] == "invalid event"
+    assert api.incident(number)["lead"] is None
+
+
+def test_a_confirmation_for_a_host_not_allowed_is_403(sns_api: tuple[Api, Signer, HTTPServer]) -> None:
+    api, signer, server = sns_api
+    confirmation = signer.sign(
+        {
+            "Type": "SubscriptionConfirmation",
+            "MessageId": "sub-evil",
+            "Token": "t",
+            "TopicArn": "arn:aws:sns:eu-west-2:123456789012:alarms",
+            "Message": "subscribe",
+            "SubscribeURL": "https://evil.example/confirm",
+            "Timestamp": "2026-12-01T16:00:00.000Z",
+        }
+    )
+    answer = api.client.post(f"/api/v1/integrations/cloudwatch/{KEY}", content=json.dumps(confirmation))
+    assert answer.status_code == 403
+    assert "SubscribeURL is not an HTTPS address on an allowed SNS host" in answer.json()["detail"]
+    assert not [r for r, _ in server.log if "confirm" in r.path]

@@ -92,3 +92,23 @@ def test_a_new_integration_key_and_its_digest(opsdesk: Run, workdir: Path) -> No
     key = made[0].removeprefix("key:    ")
     assert len(key) == 32
     assert made[1] == f'policy: integration-keys: ["sha256:{key_digest(key)}"]'
+
+
+def test_hostile_text_and_numbers_at_the_command_line(opsdesk: Run, workdir: Path) -> None:
+    setup(opsdesk, workdir)
+    summary = "A\x1b]0;pwned\x07B\x1b[2JC"
+    assert opsdesk("incident", "open", "--service", "platform", "--summary", summary).returncode == 0
+    listed = opsdesk("incident", "list").stdout
+    assert "\x1b" not in listed and "\x07" not in listed
+    assert "A?]0;pwned?B?[2JC (1 alert)" in listed
+    huge = opsdesk("incident", "show", "99999999999999999999")
+    assert huge.returncode == 2
+    assert "99999999999999999999" in huge.stderr and "Traceback" not in huge.stderr
+
+
+def test_a_bad_sns_host_pattern_is_found_by_check(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text('service:\n  sns-cert-hosts: "("\n', encoding="utf-8")
+    checked = opsdesk("check")
+    assert checked.returncode == 1
+    assert "line 2: service.sns-cert-hosts" in checked.stderr + checked.stdout
+    assert "not a regular expression" in checked.stderr + checked.stdout

@@ -61,3 +61,23 @@ def test_a_storm_through_the_batcher_counts_every_event_once(db: Engine, cache_d
         ]
         assert numbers == [str(n) for n in range(2, 31)]
         assert len(w.paged(incident.id)) == 1
+
+
+def test_one_bad_event_in_a_batch_fails_only_itself(db: Engine, cache_dir: Path) -> None:
+    w = storm_world(db, cache_dir)
+    w.alarm("good")
+    batcher = JoinBatcher(w.incidents)
+
+    async def storm() -> list[object]:
+        calls = [
+            batcher.trigger(Alarm("platform", "good", "a\ud800b" if n % 10 == 3 else f"event {n}"), ALARM)
+            for n in range(40)
+        ]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    results = asyncio.run(storm())
+    failed = [r for r in results if isinstance(r, Exception)]
+    assert len(failed) == 4
+    assert all(isinstance(r, UnicodeEncodeError) for r in failed)
+    (incident,) = w.incidents.incidents()
+    assert incident.alert_count == 1 + 36

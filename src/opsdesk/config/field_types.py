@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -28,3 +29,12 @@ class StrictModel(BaseModel):
     """Unknown keys are errors; names in the file are the aliases (e.g. `working-day`)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=True)
+
+
+def check_pattern(value: str) -> str:
+    """A regular expression from the settings, refused with the reason when it does not compile."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc})") from None
+    return value

@@ -18,7 +18,7 @@ from opsdesk.config.defaults import (
     WEEKDAY_NAMES,
     windows_from_text,
 )
-from opsdesk.config.field_types import Day, StrictModel, Weekday
+from opsdesk.config.field_types import Day, StrictModel, Weekday, check_pattern
 from opsdesk.config.policy import BankHolidaySettings, Policy
 from opsdesk.config.rota_model import (
     EngineerModel,
@@ -137,6 +137,11 @@ class ServiceSection(StrictModel):
     github_api_url: str | None = Field(
         default=None, alias="github-api-url", max_length=500, pattern=r"^https?://"
     )
+
+    @field_validator("sns_cert_hosts")
+    @classmethod
+    def _a_pattern(cls, value: str | None) -> str | None:
+        return None if value is None else check_pattern(value)
 
     def as_text(self) -> dict[str, str]:
         values = self.model_dump(by_alias=True, exclude_none=True)

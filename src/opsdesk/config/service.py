@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from opsdesk.config.field_types import check_pattern
 from opsdesk.config.settings import DEFAULT_DATABASE_URL
+from opsdesk.domain.errors import PolicyError, PolicyProblem
 
 
 class ServiceSettings(BaseSettings):
@@ -40,6 +42,11 @@ class ServiceSettings(BaseSettings):
     github_api_url: str = "https://api.github.com"
     github_webhook_secret: SecretStr | None = None  # verifies X-Hub-Signature-256
 
+    @field_validator("sns_cert_hosts")
+    @classmethod
+    def _a_pattern(cls, value: str) -> str:
+        return check_pattern(value)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -59,5 +66,15 @@ class ServiceSettings(BaseSettings):
 def service_settings(from_file: Mapping[str, str], database_url: str | None = None) -> ServiceSettings:
     """Settings from the policy file's `service:` section and the environment; `database_url` overrides."""
     values: dict[str, Any] = {key.replace("-", "_"): value for key, value in from_file.items()}
-    found = ServiceSettings(**values)
+    try:
+        found = ServiceSettings(**values)
+    except ValidationError as exc:
+        problems = [
+            PolicyProblem(
+                f"OPSDESK_{str(error['loc'][0]).upper()} or service.{str(error['loc'][0]).replace('_', '-')}",
+                f"got {error.get('input')!r}: {error['msg'].removeprefix('Value error, ')}",
+            )
+            for error in exc.errors()
+        ]
+        raise PolicyError(problems, source="service settings") from None
     return found.model_copy(update={"database_url": database_url}) if database_url else found

@@ -205,7 +205,7 @@ class Alarm:
     priority: Priority | None = None
 
     def __post_init__(self) -> None:
-        if not self.dedup_key or len(self.dedup_key) > DEDUP_KEY_LIMIT:
+        if not self.dedup_key.strip() or len(self.dedup_key) > DEDUP_KEY_LIMIT:
             raise IncidentError(f"a dedup key must be 1 to {DEDUP_KEY_LIMIT} characters")
         if not self.summary.strip() or len(self.summary) > SUMMARY_LIMIT:
             raise IncidentError(f"a summary must be 1 to {SUMMARY_LIMIT} characters")

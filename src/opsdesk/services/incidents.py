@@ -543,7 +543,7 @@ class IncidentService:
                 )
                 sent = True
         if not sent:  # nothing set up reaches this engineer: the outbox (log) still shows the page
-            yield OutgoingMessage("log", engineer, {"text": text}, f"{key}:log")
+            yield OutgoingMessage("log", engineer, {"text": _slack_escape(text)}, f"{key}:log")
 
     def _post(
         self,

@@ -50,13 +50,15 @@ def read_event(body: object) -> Event | list[str]:  # noqa: PLR0912  (one branch
         return ["the event must be a JSON object"]
     errors: list[str] = []
     routing_key = body.get("routing_key")
-    if not isinstance(routing_key, str) or not routing_key:
+    if not isinstance(routing_key, str):
         errors.append("'routing_key' is missing or not a string")
+    elif not routing_key.strip():
+        errors.append("'routing_key' is empty")
     action = body.get("event_action")
     if action not in ACTIONS:
         errors.append("'event_action' must be one of: trigger, acknowledge, resolve")
     dedup_key = body.get("dedup_key")
-    if dedup_key is not None and (not isinstance(dedup_key, str) or not dedup_key):
+    if dedup_key is not None and (not isinstance(dedup_key, str) or not dedup_key.strip()):
         errors.append("'dedup_key' must be a non-empty string")
     elif isinstance(dedup_key, str) and len(dedup_key) > DEDUP_KEY_LIMIT:
         errors.append(f"'dedup_key' is {len(dedup_key)} characters; the maximum is {DEDUP_KEY_LIMIT}")
@@ -102,11 +104,15 @@ def _payload(  # noqa: PLR0912  (one branch per documented rule)
     payload: dict[str, Any], errors: list[str], details: dict[str, Any]
 ) -> tuple[str, str, str]:
     summary, source, severity = payload.get("summary"), payload.get("source"), payload.get("severity")
-    if not isinstance(summary, str) or not summary.strip():
+    if summary is not None and not isinstance(summary, str):
+        errors.append("'payload.summary' must be a string")
+    elif not isinstance(summary, str) or not summary.strip():
         errors.append("'payload.summary' is missing or empty")
     elif len(summary) > SUMMARY_LIMIT:
         errors.append(f"'payload.summary' is {len(summary)} characters; the maximum is {SUMMARY_LIMIT}")
-    if not isinstance(source, str) or not source.strip():
+    if source is not None and not isinstance(source, str):
+        errors.append("'payload.source' must be a string")
+    elif not isinstance(source, str) or not source.strip():
         errors.append("'payload.source' is missing or empty")
     elif len(source) > 255:
         errors.append(f"'payload.source' is {len(source)} characters; the maximum is 255")

@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -163,6 +164,29 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def not_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
+        return JSONResponse(
+            {
+                "detail": "the request holds text that is not valid Unicode (an unpaired surrogate): send UTF-8 text"
+            },
+            status_code=400,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's shape (`detail[].loc` names the field), without echoing large inputs back.
+        errors = []
+        for error in exc.errors():
+            shown = dict(error)
+            if "input" in shown:
+                text = repr(shown["input"])
+                shown["input"] = (
+                    shown["input"] if len(text) <= 200 else f"{text[:200]}... ({len(text)} characters)"
+                )
+            errors.append(shown)
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
     @app.exception_handler(UnknownIncidentError)
     @app.exception_handler(UnknownChangeError)

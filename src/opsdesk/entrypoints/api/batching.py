@@ -4,7 +4,8 @@ An alarm storm sends many events for few incidents. Writing each in its own tran
 thread spends the time on thread hand-offs and commits; here each API process keeps one writer: events
 queue while a batch is written, then go together as the next batch (no timer, so a lone event waits for
 nothing). An answer is given only after its batch committed; if a batch fails, every event in it gets
-the error and nothing of it is stored, so senders retry and nothing is lost or counted twice. Events that
+the error and nothing of it is stored, so senders retry and nothing is lost or counted twice (a failed
+batch is tried again event by event first, so one bad event fails only itself). Events that
 would open an incident are handed back to the normal path (`IncidentService.trigger`).
 """
 
@@ -54,13 +55,21 @@ class JoinBatcher:
             batch = [await queue.get()]
             while not queue.empty() and len(batch) < BATCH_LIMIT:
                 batch.append(queue.get_nowait())
-            try:
-                results = await run_in_threadpool(self.incidents.join, [(a, who) for a, who, _ in batch])
-            except Exception as exc:  # the whole batch rolled back: each event gets the error
-                for _, _, answer in batch:
-                    if not answer.done():
-                        answer.set_exception(exc)
-                continue
-            for (_, _, answer), result in zip(batch, results, strict=True):
-                if not answer.done():
-                    answer.set_result(result)
+            await self._join(batch)
+
+    async def _join(self, batch: list[tuple[Alarm, Actor, asyncio.Future[Outcome | None]]]) -> None:
+        """One transaction for the batch; if it fails, each event again on its own, so one bad event
+        (or a passing database error) fails only itself."""
+        try:
+            results = await run_in_threadpool(self.incidents.join, [(a, who) for a, who, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                if not batch[0][2].done():
+                    batch[0][2].set_exception(exc)
+                return
+            for one in batch:
+                await self._join([one])
+            return
+        for (_, _, answer), result in zip(batch, results, strict=True):
+            if not answer.done():
+                answer.set_result(result)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from opsdesk.bootstrap.storage import service
 from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.changes import CHECKLIST, ChangeState, IssueEvent
 from opsdesk.domain.incidents import Source
+from opsdesk.entrypoints.api import safe_json
 from opsdesk.services.changes import change_dict, check_dict
 from opsdesk.services.incidents import Actor
 
@@ -190,9 +190,9 @@ def github_routes(context: ApiContext) -> APIRouter:
         if not x_github_delivery:
             raise HTTPException(400, "X-GitHub-Delivery is missing")
         try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise HTTPException(400, "the body is not JSON") from None
+            payload = safe_json.load(raw)
+        except safe_json.UnsafeJsonError as exc:
+            raise HTTPException(400, str(exc)) from None
         event = read_github_event(x_github_event, payload)
         if isinstance(event, str):
             raise HTTPException(400, event)

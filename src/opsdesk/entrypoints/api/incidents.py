@@ -7,7 +7,6 @@ invalid event or a forged signature.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from opsdesk.adapters.intake import alertmanager, events_v2, sns
 from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.incidents import Action, AlarmService, Incident, IncidentState, Priority, Source
+from opsdesk.entrypoints.api import safe_json
 from opsdesk.entrypoints.api.batching import JoinBatcher
 from opsdesk.services.incidents import Actor, entry_dict, incident_dict
 
@@ -74,11 +74,15 @@ class Note(BaseModel):
 
 
 async def _json_body(request: Request) -> object:
-    raw = await request.body()
+    """The body's JSON; UnsafeJsonError (400 with the reason) for anything but plain, modest JSON."""
+    return safe_json.load(await request.body())
+
+
+async def _unsafe_is_400(request: Request) -> object:
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
+        return await _json_body(request)
+    except safe_json.UnsafeJsonError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def intake_routes(context: ApiContext) -> APIRouter:
@@ -103,7 +107,10 @@ def intake_routes(context: ApiContext) -> APIRouter:
     )
     async def enqueue(request: Request) -> JSONResponse:
         """PagerDuty Events API v2: point any PagerDuty integration here, unchanged."""
-        body = await _json_body(request)
+        try:
+            body = await _json_body(request)
+        except safe_json.UnsafeJsonError as exc:
+            return JSONResponse(events_v2.invalid([str(exc)]), status_code=400)
         event = events_v2.read_event(body)
         if isinstance(event, list):
             return JSONResponse(events_v2.invalid(event), status_code=400)
@@ -128,7 +135,7 @@ def intake_routes(context: ApiContext) -> APIRouter:
     async def alertmanager_webhook(key: str, request: Request) -> dict[str, Any]:
         """Alertmanager's webhook (version 4): one incident per alert group."""
         service = service_for(key)
-        notification = alertmanager.read_notification(await _json_body(request))
+        notification = alertmanager.read_notification(await _unsafe_is_400(request))
         if isinstance(notification, list):
             raise HTTPException(400, "; ".join(notification))
         if notification.firing:
@@ -145,7 +152,7 @@ def intake_routes(context: ApiContext) -> APIRouter:
     async def cloudwatch(key: str, request: Request) -> dict[str, Any]:
         """CloudWatch alarms through an SNS HTTPS subscription; every message's signature is verified."""
         service = service_for(key)
-        return await _sns_message(context, service, await _json_body(request))
+        return await _sns_message(context, service, await _unsafe_is_400(request))
 
     return router
 
@@ -162,7 +169,10 @@ async def _sns_message(context: ApiContext, service: AlarmService, message: obje
     receipt = f"sns:{message.get('MessageId', '')}"
     kind = message["Type"]
     if kind == "SubscriptionConfirmation":
-        url = context.sns.check_url(message.get("SubscribeURL"), "SubscribeURL")
+        try:
+            url = context.sns.check_url(message.get("SubscribeURL"), "SubscribeURL")
+        except sns.SignatureError as exc:
+            raise HTTPException(403, f"not a verified SNS message: {exc}") from None
         await run_in_threadpool(incidents.confirm_subscription, service.id, url, receipt)
         return {"status": "confirming"}
     if kind == "UnsubscribeConfirmation":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -30,7 +32,7 @@ class BodySizeLimit:
                 except ValueError:
                     declared = limit + 1
                 if declared > limit:
-                    await self._refuse(send, limit)
+                    await self._refuse(send, limit, path)
                     return
         seen = 0
 
@@ -46,10 +48,19 @@ class BodySizeLimit:
         try:
             await self.app(scope, counted, send)
         except BodyTooLargeError:
-            await self._refuse(send, limit)
+            await self._refuse(send, limit, path)
 
-    async def _refuse(self, send: Send, limit: int) -> None:
-        body = f'{{"detail": "the request body is over {limit} bytes"}}'.encode()
+    async def _refuse(self, send: Send, limit: int, path: str = "") -> None:
+        message = f"the request body is over {limit} bytes"
+        if path.startswith("/api/v1/events/"):  # PagerDuty's shape for the Events API
+            answer: dict[str, object] = {
+                "status": "invalid event",
+                "message": "Event object is too large",
+                "errors": [message],
+            }
+        else:
+            answer = {"detail": message}
+        body = json.dumps(answer).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -15,6 +15,7 @@ from opsdesk.config.settings import Settings
 from opsdesk.domain.changes import CHECKLIST, Booked, ChangeState
 from opsdesk.domain.instants import parse_instant
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+from opsdesk.entrypoints.cli.text import printable
 
 if TYPE_CHECKING:
     from opsdesk.services.changes import ChangeWorkflow
@@ -58,7 +59,7 @@ def check_command(
             start, end = result.window.start.astimezone(tz), result.window.end.astimezone(tz)
             typer.echo(f"window: {start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M %Z} ({tz.key})")
         for problem in result.problems:
-            typer.echo(f"{problem.severity}: {problem.code}: {problem.message}")
+            typer.echo(f"{problem.severity}: {problem.code}: {printable(problem.message)}")
         typer.echo("ok: the request can go ahead" if result.ok else "not ok: fix the errors above")
     if not result.ok:
         raise typer.Exit(int(ExitCode.FAILED))
@@ -99,7 +100,7 @@ As = Annotated[
         "--as", envvar="OPSDESK_USER", help="Who is acting (default: your login name).", show_default=False
     ),
 ]
-Number = Annotated[int, typer.Argument(metavar="ID", min=1, help="The request's number (CR-n).")]
+Number = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62, help="The request's number (CR-n).")]
 
 
 def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
@@ -115,12 +116,14 @@ def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
             )
         )
         return
-    typer.echo(f"{change.reference} {change.state}: {change.title} (from {change.requester})")
+    typer.echo(
+        f"{change.reference} {change.state}: {printable(change.title)} (from {printable(change.requester)})"
+    )
     if change.window is not None:
         start, end = change.window.start.astimezone(tz), change.window.end.astimezone(tz)
         typer.echo(f"  window: {start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M %Z}")
     for problem in change.problems:
-        typer.echo(f"  {problem.severity}: {problem.code}: {problem.message}")
+        typer.echo(f"  {problem.severity}: {problem.code}: {printable(problem.message)}")
     if change.state in (ChangeState.UNDER_REVIEW, ChangeState.NEEDS_INFO):
         typer.echo(f"  suggested engineer: {workflow.suggest(change).reason}")
     if change.assigned:
@@ -165,7 +168,7 @@ def list_command(
     found = workflow.monitoring() if monitoring else workflow.changes(state)
     for change in found:
         when = change.window.start.astimezone(tz).strftime("%Y-%m-%d %H:%M") if change.window else "no window"
-        typer.echo(f"{change.reference:<12} {change.state:<12} {when}  {change.title}")
+        typer.echo(f"{change.reference:<12} {change.state:<12} {when}  {printable(change.title)}")
     if not found:
         typer.echo("no change requests")
 

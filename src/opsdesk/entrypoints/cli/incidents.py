@@ -16,6 +16,7 @@ from opsdesk.domain.errors import InvalidPeriodError
 from opsdesk.domain.incidents import Figures, IncidentState, Priority, Source, key_digest
 from opsdesk.domain.instants import parse_period_bound
 from opsdesk.entrypoints.cli.exit_codes import reported_errors
+from opsdesk.entrypoints.cli.text import COVER_PHRASES, plural, printable
 
 if TYPE_CHECKING:
     from opsdesk.services.incidents import Actor, IncidentService
@@ -36,7 +37,7 @@ As = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="The incident as JSON, with its timeline.")]
-Number = Annotated[int, typer.Argument(metavar="ID", min=1, help="The incident's number.")]
+Number = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62, help="The incident's number.")]
 
 
 def _service(settings: Settings) -> IncidentService:
@@ -65,13 +66,13 @@ def _show(service: IncidentService, incident_id: int, as_json: bool) -> None:
         typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
     priority = f" {incident.priority}" if incident.priority else ""
-    typer.echo(f"#{incident.id}{priority} {incident.state} {incident.service}: {incident.summary}")
+    typer.echo(f"#{incident.id}{priority} {incident.state} {incident.service}: {printable(incident.summary)}")
     typer.echo(
-        f"  opened {incident.opened_at.astimezone(tz):%Y-%m-%d %H:%M} ({incident.cover} cover), "
-        f"{incident.alert_count} alert{'s' if incident.alert_count != 1 else ''}, key {incident.dedup_key}"
+        f"  opened {incident.opened_at.astimezone(tz):%Y-%m-%d %H:%M} ({COVER_PHRASES[incident.cover]}), "
+        f"{plural(incident.alert_count, 'alert')}, key {printable(incident.dedup_key)}"
     )
     if incident.lead or incident.scribe:
-        typer.echo(f"  lead {incident.lead or '-'}, scribe {incident.scribe or '-'}")
+        typer.echo(f"  lead {printable(incident.lead or '-')}, scribe {printable(incident.scribe or '-')}")
     if incident.missing_roles and incident.state is not IncidentState.RESOLVED:
         options = " ".join(f"--{name} NAME" for name in incident.missing_roles)
         needs = " and ".join(incident.missing_roles)
@@ -121,7 +122,7 @@ def list_command(
             priority = f" {incident.priority}" if incident.priority else ""
             typer.echo(
                 f"#{incident.id}{priority} {incident.state:<12} {incident.opened_at.astimezone(tz):%Y-%m-%d %H:%M} "
-                f"{incident.service}: {incident.summary} ({incident.alert_count} alerts)"
+                f"{incident.service}: {printable(incident.summary)} ({plural(incident.alert_count, 'alert')})"
             )
     if not found and not as_json:
         typer.echo("no incidents")

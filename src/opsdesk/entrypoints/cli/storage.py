@@ -13,6 +13,7 @@ import typer
 from opsdesk.config.settings import Settings
 from opsdesk.domain.outbox import OutboxRow, OutboxState
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+from opsdesk.entrypoints.cli.text import plural
 from opsdesk.entrypoints.logs import configure
 from opsdesk.services.worker import run_worker
 
@@ -72,7 +73,7 @@ def list_command(
             error = f"  last error: {row.last_error}" if row.last_error else ""
             typer.echo(
                 f"#{row.id} {row.state:<9} {row.message.channel} -> {row.message.destination} "
-                f"({row.attempts} attempts, key {row.message.idempotency_key}){error}"
+                f"({plural(row.attempts, 'attempt')}, key {row.message.idempotency_key}){error}"
             )
     if not rows and not as_json:
         typer.echo("no dead rows" if dead else "the outbox is empty")

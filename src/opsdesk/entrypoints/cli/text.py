@@ -20,3 +20,17 @@ def day_phrase(day: DayKind, holiday: str | None) -> str:
     if day is DayKind.BANK_HOLIDAY:
         return f"bank holiday: {holiday}"
     return str(day).replace("-", " ")
+
+
+_CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], "?")
+del _CONTROL[0x0A], _CONTROL[0x09]  # keep newlines and tabs
+
+
+def printable(text: str) -> str:
+    """Text from outside (alarms, issues) made safe for a terminal: control characters shown as `?`, so an
+    escape sequence cannot retitle a window, move the cursor or hide what follows."""
+    return text.translate(_CONTROL)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
