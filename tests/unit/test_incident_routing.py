@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from opsdesk.domain.hours import CoverEngine
+from opsdesk.domain.hours import Cover, CoverEngine
 from opsdesk.domain.incidents import EscalationPolicy, EscalationStep, Priority, RoutingMode, route_alarm
 from opsdesk.domain.instants import parse_instant
 from opsdesk.domain.rota import EngineerId, Role
@@ -64,3 +64,21 @@ def test_a_policy_needs_steps_and_cycles() -> None:
 
 def test_p1_and_p2_need_a_lead_and_a_scribe() -> None:
     assert [p.needs_lead_and_scribe for p in Priority] == [True, True, False]
+
+
+def test_a_night_that_ends_in_support_hours_pages_nobody() -> None:
+    from datetime import UTC, datetime
+
+    from opsdesk.domain.hours import CoverAt, DayKind
+
+    night = CoverAt(
+        at=datetime(2026, 12, 1, 23, 0, tzinfo=UTC),
+        cover=Cover.NONE,
+        day=DayKind.WORKING_DAY,
+        holiday=None,
+        until=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+    )
+    routing = route_alarm(RoutingMode.PAGE, night, None, Cover.SUPPORT)
+    assert (routing.post_to_channel, routing.page_at) == (True, None)
+    assert routing.reason == "no cover: posted to the channel for support hours, which start next"
+    assert route_alarm(RoutingMode.PAGE, night, None, Cover.ON_CALL).page_at == night.until

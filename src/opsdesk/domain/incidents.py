@@ -158,8 +158,13 @@ class Routing:
     reason: str
 
 
-def route_alarm(mode: RoutingMode, cover: CoverAt, support_engineer: EngineerId | None) -> Routing:
-    """Routing by the cover at the moment of the alarm, as the team's process says."""
+def route_alarm(
+    mode: RoutingMode, cover: CoverAt, support_engineer: EngineerId | None, next_cover: Cover | None = None
+) -> Routing:
+    """Routing by the cover at the moment of the alarm, as the team's process says.
+
+    `next_cover` is the cover that starts at `cover.until` (with hours where the night ends straight in
+    support hours, nobody is paged: the support engineer sees the channel then)."""
     if cover.cover is Cover.SUPPORT:
         who = f"the support engineer ({support_engineer})" if support_engineer else "nobody holds support"
         return Routing(True, support_engineer, None, f"support hours: posted to the channel for {who}")
@@ -169,6 +174,10 @@ def route_alarm(mode: RoutingMode, cover: CoverAt, support_engineer: EngineerId 
         return Routing(True, None, cover.at, "on-call hours: the primary is paged now")
     if cover.until is None:
         return Routing(True, None, None, "no cover, and none ahead: posted to the channel only")
+    if next_cover is Cover.SUPPORT:
+        return Routing(
+            True, None, None, "no cover: posted to the channel for support hours, which start next"
+        )
     return Routing(
         True, None, cover.until, "no cover: posted to the channel; the primary is paged when cover starts"
     )

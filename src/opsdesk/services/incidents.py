@@ -165,7 +165,8 @@ class IncidentService:
             support = None
             if cover.cover is Cover.SUPPORT:
                 support = holding(self.rota.rota, Role.SUPPORT, now, self.rota.engine.timezone).engineer
-            routing = route_alarm(service.mode, cover, support)
+            following = self.rota.engine.cover_at(cover.until).cover if cover.until else None
+            routing = route_alarm(service.mode, cover, support, following)
             tx.entry(
                 incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "routed", routing.reason, {})
             )

@@ -39,6 +39,8 @@ def read_notification(body: object) -> Notification | list[str]:
     alerts = body.get("alerts")
     if not isinstance(alerts, list) or not all(isinstance(a, dict) for a in alerts):
         errors.append("'alerts' must be a list of objects")
+    elif not alerts:
+        errors.append("'alerts' is empty: a notification carries at least one alert")
     for name in ("commonLabels", "commonAnnotations", "groupLabels"):
         if not isinstance(body.get(name, {}), dict):
             errors.append(f"'{name}' must be an object")
