@@ -40,8 +40,9 @@ from opsdesk.domain.jobs import Job
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.rota import Engineer, EngineerId, Role, holding
 from opsdesk.services.clock import Clock
-from opsdesk.services.incidents import OPSDESK, Actor
+from opsdesk.services.incidents import Actor, system
 from opsdesk.services.rota import RotaService
+from opsdesk.services.text import optional_text, required_text, slack_escape
 
 
 @dataclass
@@ -74,7 +75,6 @@ def _utc(value: datetime) -> str:
 
 REMINDER_JOB = "change-reminder"
 REMINDERS = (timedelta(hours=24), timedelta(hours=1))
-TEXT_LIMIT = 4000
 TITLE_LIMIT = 300
 
 
@@ -190,7 +190,7 @@ class ChangeWorkflow:
         issue: int | None,
     ) -> ChangeRequest:
         now = self.clock.now()
-        title = _required(title, "title", TITLE_LIMIT)
+        title = required_text(title, "title", TITLE_LIMIT, error=ChangeError)
         submitted = submitted_at or now
         result = check_request(body, submitted, self.policy, self.rota.rota, self.rota.engine, tx.booked())
         state = ChangeState.UNDER_REVIEW if result.ok else ChangeState.NEEDS_INFO
@@ -211,7 +211,7 @@ class ChangeWorkflow:
             change.id,
             TimelineEntry(now, actor.name, actor.source, "submitted", f"submitted: {title}", {}),
         )
-        tx.entry(change.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "checked", _checked(result), {}))
+        tx.entry(change.id, system(now, "checked", _checked(result), {}))
         self._announce(
             tx,
             change,
@@ -242,7 +242,7 @@ class ChangeWorkflow:
                 change,
                 ChangeAction.CANCEL,
                 actor,
-                extra={"reason": _optional(reason, "reason")},
+                extra={"reason": optional_text(reason, "reason", error=ChangeError)},
                 said="cancelled by the requester",
             )
 
@@ -346,7 +346,7 @@ class ChangeWorkflow:
         channel: str | None,
     ) -> ChangeRequest:
         now = self.clock.now()
-        instructions = _required(instructions, "instructions")
+        instructions = required_text(instructions, "instructions", error=ChangeError)
         self._not_requester(change, reviewer, "approve")
         person = self._engineer(engineer)
         if change.window is None:
@@ -392,7 +392,7 @@ class ChangeWorkflow:
 
     def _reject(self, tx: ChangeTx, change: ChangeRequest, reviewer: Actor, reason: str) -> ChangeRequest:
         self._not_requester(change, reviewer, "reject")
-        why = _required(reason, "reason")
+        why = required_text(reason, "reason", error=ChangeError)
         updated = self._move(
             tx,
             change,
@@ -456,7 +456,7 @@ class ChangeWorkflow:
         action = ChangeAction.ROLL_BACK if rolled_back else ChangeAction.COMPLETE
         with self.store.transaction() as tx:
             change = self._get(tx, change_id)
-            text = _required(note, "note")
+            text = required_text(note, "note", error=ChangeError)
             extra = {"note": text, "monitoring_until": now + self.policy.monitoring}
             said = "rolled back" if rolled_back else "completed"
             updated = self._move(
@@ -488,7 +488,7 @@ class ChangeWorkflow:
             key = f"change:{change.id}:reminder:{int(float(job.payload['before']))}"
             if "slack" in self.channels and person.slack:
                 tx.message(
-                    OutgoingMessage("slack", person.slack, {"text": _slack_escape(text)}, f"{key}:slack"), now
+                    OutgoingMessage("slack", person.slack, {"text": slack_escape(text)}, f"{key}:slack"), now
                 )
             elif "email" in self.channels:
                 subject = f"[opsdesk] Reminder: {change.reference}"
@@ -502,10 +502,8 @@ class ChangeWorkflow:
                 tx.message(OutgoingMessage("log", person.id, {"text": text}, f"{key}:log"), now)
             tx.entry(
                 change.id,
-                TimelineEntry(
+                system(
                     now,
-                    OPSDESK.name,
-                    Source.SYSTEM,
                     "reminded",
                     f"reminded {person.id} ({hours:g} h before)",
                     {},
@@ -546,13 +544,13 @@ class ChangeWorkflow:
             "problems": result.problems,
         }
         if title is not None:
-            values["title"] = _required(title, "title", TITLE_LIMIT)
+            values["title"] = required_text(title, "title", TITLE_LIMIT, error=ChangeError)
         updated = tx.update(change.id, values)
         said = "edited"
         if change.window != result.window:
             said += f"; the window moved: {_window_text(change.window, self.rota.engine.timezone)} -> {_window_text(result.window, self.rota.engine.timezone)}"
         tx.entry(change.id, TimelineEntry(now, actor.name, actor.source, "edited", said, {}))
-        tx.entry(change.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "checked", _checked(result), {}))
+        tx.entry(change.id, system(now, "checked", _checked(result), {}))
         self._status(tx, updated, now)
         return updated
 
@@ -606,7 +604,7 @@ class ChangeWorkflow:
 
     def _slack(self, tx: ChangeTx, channel: str, text: str, key: str, now: datetime) -> None:
         way = "slack" if "slack" in self.channels else "log"
-        tx.message(OutgoingMessage(way, channel, {"text": _slack_escape(text)}, key), now)
+        tx.message(OutgoingMessage(way, channel, {"text": slack_escape(text)}, key), now)
 
     def _status(self, tx: ChangeTx, change: ChangeRequest, now: datetime) -> None:
         """The one status comment on the issue, edited in place, and the state's label."""
@@ -684,23 +682,6 @@ def _checked(result: CheckResult) -> str:
         return "checked: no problems"
     listed = "; ".join(f"{p.code}: {p.message}" for p in result.problems)
     return f"checked: {'ok with warnings' if result.ok else 'needs information'}: {listed}"
-
-
-def _required(value: str | None, name: str, limit: int = TEXT_LIMIT) -> str:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        raise ChangeError(f"{name} is needed and must not be empty")
-    if len(cleaned) > limit:
-        raise ChangeError(f"{name} is {len(cleaned)} characters; at most {limit}")
-    return cleaned
-
-
-def _optional(value: str | None, name: str) -> str | None:
-    return _required(value, name) if value and value.strip() else None
-
-
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def change_dict(

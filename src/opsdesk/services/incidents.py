@@ -38,13 +38,18 @@ from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.rota import EngineerId, Role, holding
 from opsdesk.services.clock import Clock
 from opsdesk.services.rota import RotaService
+from opsdesk.services.text import optional_text, required_text, slack_escape
 
 PAGE_JOB = "incident-page"
 END_JOB = "incident-escalation-end"
 CONFIRM_JOB = "sns-confirm"
 HANDBACK_JOB = "incident-hand-back"
 HANDBACK_SEARCH = timedelta(days=21)  # how far ahead to look for the next support hours
-TEXT_LIMIT = 4000  # characters of a note, a plan, a reason
+
+
+def system(now: datetime, kind: str, message: str, data: dict[str, Any] | None = None) -> TimelineEntry:
+    """A timeline entry by opsdesk itself (routing, escalation, the hand-back)."""
+    return TimelineEntry(now, OPSDESK.name, Source.SYSTEM, kind, message, data or {})
 
 
 @dataclass(frozen=True)
@@ -167,9 +172,7 @@ class IncidentService:
                 support = holding(self.rota.rota, Role.SUPPORT, now, self.rota.engine.timezone).engineer
             following = self.rota.engine.cover_at(cover.until).cover if cover.until else None
             routing = route_alarm(service.mode, cover, support, following)
-            tx.entry(
-                incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "routed", routing.reason, {})
-            )
+            tx.entry(incident.id, system(now, "routed", routing.reason, {}))
             self._ask_for_roles(tx, incident, now)
             text = f"Incident #{incident.id} ({service.name}): {incident.summary}. {routing.reason}"
             self._post(
@@ -187,10 +190,8 @@ class IncidentService:
                 when = routing.page_at.astimezone(self.rota.engine.timezone)
                 tx.entry(
                     incident.id,
-                    TimelineEntry(
+                    system(
                         now,
-                        OPSDESK.name,
-                        Source.SYSTEM,
                         "held",
                         f"held for cover: the primary is paged at {when:%a %d %b %H:%M} unless it is resolved first",
                         {"page_at": routing.page_at.isoformat()},
@@ -274,19 +275,19 @@ class IncidentService:
 
     def resolve(self, incident_id: int, actor: Actor, note: str | None = None) -> Incident:
         return self._act_by_id(
-            incident_id, Action.RESOLVE, actor, {"note": _text(note, "note", required=False)}
+            incident_id, Action.RESOLVE, actor, {"note": optional_text(note, "note", error=IncidentError)}
         )
 
     def defer(self, incident_id: int, actor: Actor, informed: str, plan: str) -> Incident:
         """Cannot be resolved out of hours: the affected team was told, and a plan for working hours."""
         extra: dict[str, str | None] = {
-            "informed": _required(informed, "informed"),
-            "plan": _required(plan, "plan"),
+            "informed": required_text(informed, "informed", error=IncidentError),
+            "plan": required_text(plan, "plan", error=IncidentError),
         }
         return self._act_by_id(incident_id, Action.DEFER, actor, extra)
 
     def note(self, incident_id: int, actor: Actor, text: str) -> Incident:
-        body = _required(text, "note")
+        body = required_text(text, "note", error=IncidentError)
         with self.store.transaction() as tx:
             incident = self._get(tx, incident_id)
             tx.entry(incident.id, TimelineEntry(self.clock.now(), actor.name, actor.source, "note", body, {}))
@@ -307,7 +308,7 @@ class IncidentService:
             changes["priority"] = priority
         for name, value in (("lead", lead), ("scribe", scribe)):
             if value is not None:
-                changes[name] = _required(value, name, limit=100)
+                changes[name] = required_text(value, name, limit=100, error=IncidentError)
         if not changes:
             raise IncidentError("nothing to change: give a priority, a lead or a scribe")
         now = self.clock.now()
@@ -333,7 +334,7 @@ class IncidentService:
         if not missing:
             return
         text = f"{incident.priority} needs an incident lead and a scribe: name the {' and '.join(missing)}"
-        tx.entry(incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "asked", text, {}))
+        tx.entry(incident.id, system(now, "asked", text, {}))
         what = f"asked-{len(missing)}-{incident.priority}"
         self._post(
             tx, self.service(incident.service), incident, what, text=f"#{incident.id}: {text}", now=now
@@ -352,18 +353,14 @@ class IncidentService:
             if incident.state is not IncidentState.TRIGGERED:
                 if job.payload.get("held"):
                     text = f"cover started; nobody paged: the incident is {incident.state}"
-                    tx.entry(
-                        incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "not-paged", text, {})
-                    )
+                    tx.entry(incident.id, system(now, "not-paged", text, {}))
                 return
             if job.kind == END_JOB:
                 cycles = service.escalation.cycles
                 text = (
                     f"escalation ended: {cycles} cycles paged and nobody acknowledged; opsdesk pages no more"
                 )
-                tx.entry(
-                    incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "escalation-ended", text, {})
-                )
+                tx.entry(incident.id, system(now, "escalation-ended", text, {}))
                 self._post(tx, service, incident, "escalation-ended", text=f"#{incident.id}: {text}", now=now)
                 return
             at = (int(job.payload["cycle"]), int(job.payload["step"]))
@@ -391,10 +388,8 @@ class IncidentService:
                 break
             tx.entry(
                 incident.id,
-                TimelineEntry(
+                system(
                     now,
-                    OPSDESK.name,
-                    Source.SYSTEM,
                     "skipped",
                     f"cycle {cycle} step {step} skipped: nobody holds {role} now",
                     {"cycle": cycle, "step": step, "role": str(role)},
@@ -408,19 +403,15 @@ class IncidentService:
             cycle, step = following
         else:
             text = "nobody holds any role of the escalation now: nobody was paged; escalation stopped"
-            tx.entry(
-                incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "escalation-ended", text, {})
-            )
+            tx.entry(incident.id, system(now, "escalation-ended", text, {}))
             self._post(tx, service, incident, "nobody", text=f"#{incident.id}: {text}", now=now)
             return
         for message in self._page_messages(service, incident, engineer, role=role, cycle=cycle, step=step):
             tx.message(message, now)
         tx.entry(
             incident.id,
-            TimelineEntry(
+            system(
                 now,
-                OPSDESK.name,
-                Source.SYSTEM,
                 "paged",
                 f"paged {engineer} ({role}), cycle {cycle} step {step}",
                 {"engineer": engineer, "role": str(role), "cycle": cycle, "step": step},
@@ -460,7 +451,7 @@ class IncidentService:
         )
         when = start.astimezone(engine.timezone)
         text = f"in the hand-back at {when:%a %d %b %H:%M}, when support hours start"
-        tx.entry(incident.id, TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "hand-back-due", text, {}))
+        tx.entry(incident.id, system(now, "hand-back-due", text, {}))
 
     def run_hand_back(self, job: Job) -> None:
         """The morning hand-back of a deferred incident: posted to its channel, naming the support engineer."""
@@ -476,7 +467,7 @@ class IncidentService:
             )
             tx.entry(
                 incident.id,
-                TimelineEntry(now, OPSDESK.name, Source.SYSTEM, "handed-back", text, {"support": support}),
+                system(now, "handed-back", text, {"support": support}),
             )
             self._post(
                 tx,
@@ -512,7 +503,7 @@ class IncidentService:
             if way not in self.channels:
                 continue
             if way == "slack" and person is not None and person.slack:
-                yield OutgoingMessage("slack", person.slack, {"text": _slack_escape(text)}, f"{key}:slack")
+                yield OutgoingMessage("slack", person.slack, {"text": slack_escape(text)}, f"{key}:slack")
                 sent = True
             elif way == "email" and person is not None:
                 subject = f"[opsdesk] Page: #{incident.id} {incident.summary}"[:200]
@@ -544,7 +535,7 @@ class IncidentService:
                 )
                 sent = True
         if not sent:  # nothing set up reaches this engineer: the outbox (log) still shows the page
-            yield OutgoingMessage("log", engineer, {"text": _slack_escape(text)}, f"{key}:log")
+            yield OutgoingMessage("log", engineer, {"text": slack_escape(text)}, f"{key}:log")
 
     def _post(
         self,
@@ -564,7 +555,7 @@ class IncidentService:
         """
         channel = "slack" if "slack" in self.channels and service.channel else "log"
         destination = service.channel or service.id
-        body = _slack_escape(text) + (f" {mention}" if mention else "")
+        body = slack_escape(text) + (f" {mention}" if mention else "")
         tx.message(OutgoingMessage(channel, destination, {"text": body}, f"post:{incident.id}:{what}"), now)
 
     def _mention(self, name: EngineerId | None) -> str | None:
@@ -625,28 +616,6 @@ def _next_step(policy: EscalationPolicy, cycle: int, step: int) -> tuple[int, in
     if cycle < policy.cycles:
         return cycle + 1, 1
     return None
-
-
-def _required(value: str | None, name: str, limit: int = TEXT_LIMIT) -> str:
-    cleaned = _text(value, name, limit=limit)
-    assert cleaned is not None  # required: _text raised when empty
-    return cleaned
-
-
-def _text(value: str | None, name: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str | None:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        if required:
-            raise IncidentError(f"{name} is needed and must not be empty")
-        return None
-    if len(cleaned) > limit:
-        raise IncidentError(f"{name} is {len(cleaned)} characters; at most {limit}")
-    return cleaned
-
-
-def _slack_escape(text: str) -> str:
-    """Slack's three control characters escaped, so a hostile summary cannot ping @channel or link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def incident_dict(incident: Incident, tz: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -14,12 +13,12 @@ import typer
 from opsdesk.config.settings import Settings
 from opsdesk.domain.changes import CHECKLIST, Booked, ChangeState
 from opsdesk.domain.instants import parse_instant
+from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import printable
 
 if TYPE_CHECKING:
     from opsdesk.services.changes import ChangeWorkflow
-    from opsdesk.services.incidents import Actor
 
 change_app = typer.Typer(help="Out-of-hours change requests.", no_args_is_help=True, rich_markup_mode=None)
 github_app = typer.Typer(help="GitHub: the issue form.", no_args_is_help=True, rich_markup_mode=None)
@@ -87,19 +86,6 @@ def _workflow(settings: Settings) -> ChangeWorkflow:
         return change_workflow(settings, database(settings))
 
 
-def _actor(name: str | None) -> Actor:
-    from opsdesk.domain.incidents import Source  # noqa: PLC0415
-    from opsdesk.services.incidents import Actor  # noqa: PLC0415
-
-    return Actor((name or getpass.getuser() or "cli")[:100], Source.CLI)
-
-
-As = Annotated[
-    str | None,
-    typer.Option(
-        "--as", envvar="OPSDESK_USER", help="Who is acting (default: your login name).", show_default=False
-    ),
-]
 Number = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62, help="The request's number (CR-n).")]
 
 
@@ -151,7 +137,7 @@ def submit_command(
     """File a request (teams without GitHub): checked at once."""
     workflow = _workflow(ctx.obj)
     with reported_errors():
-        change = workflow.submit(title, _read(file), _actor(who))
+        change = workflow.submit(title, _read(file), actor(who))
         _show(workflow, change.id, as_json)
 
 
@@ -193,9 +179,7 @@ def approve_command(  # noqa: PLR0917  (one parameter per option)
     """Approve with an assigned engineer and instructions (you must not be the requester)."""
     workflow = _workflow(ctx.obj)
     with reported_errors():
-        change = workflow.approve(
-            change_id, _actor(who), engineer, instructions=instructions, channel=channel
-        )
+        change = workflow.approve(change_id, actor(who), engineer, instructions=instructions, channel=channel)
     typer.echo(f"{change.reference} approved: {change.assigned} assigned")
 
 
@@ -205,7 +189,7 @@ def reject_command(
     """Reject with a reason."""
     workflow = _workflow(ctx.obj)
     with reported_errors():
-        change = workflow.reject(change_id, _actor(who), reason)
+        change = workflow.reject(change_id, actor(who), reason)
     typer.echo(f"{change.reference} rejected")
 
 
@@ -218,7 +202,7 @@ def tick_command(
     """Tick a pre-change checklist item (both are needed before `start`)."""
     workflow = _workflow(ctx.obj)
     with reported_errors():
-        change = workflow.tick(change_id, _actor(who), item)
+        change = workflow.tick(change_id, actor(who), item)
     done = sum(1 for i, _ in CHECKLIST if i in change.checklist)
     typer.echo(f"{change.reference}: {done} of {len(CHECKLIST)} checklist items ticked")
 
@@ -227,7 +211,7 @@ def start_command(ctx: typer.Context, change_id: Number, who: As = None) -> None
     """The change begins (after the checklist)."""
     workflow = _workflow(ctx.obj)
     with reported_errors():
-        change = workflow.start(change_id, _actor(who))
+        change = workflow.start(change_id, actor(who))
     typer.echo(f"{change.reference} in progress")
 
 
@@ -241,7 +225,7 @@ def complete_command(
     """The change is done (or `--rolled-back`); it is then watched for the monitoring period."""
     workflow = _workflow(ctx.obj)
     with reported_errors():
-        change = workflow.finish(change_id, _actor(who), note, rolled_back=rolled_back)
+        change = workflow.finish(change_id, actor(who), note, rolled_back=rolled_back)
     typer.echo(
         f"{change.reference} {change.state}; monitored until {change.monitoring_until:%Y-%m-%d %H:%M} UTC"
     )
@@ -256,7 +240,7 @@ def cancel_command(
     """Withdraw your own request."""
     workflow = _workflow(ctx.obj)
     with reported_errors():
-        change = workflow.cancel(change_id, _actor(who), reason)
+        change = workflow.cancel(change_id, actor(who), reason)
     typer.echo(f"{change.reference} cancelled")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import getpass
 import json
 import secrets
 import sys
@@ -13,13 +12,14 @@ import typer
 
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import InvalidPeriodError
-from opsdesk.domain.incidents import Figures, IncidentState, Priority, Source, key_digest
+from opsdesk.domain.incidents import Figures, IncidentState, Priority, key_digest
 from opsdesk.domain.instants import parse_period_bound
+from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, plural, printable
 
 if TYPE_CHECKING:
-    from opsdesk.services.incidents import Actor, IncidentService
+    from opsdesk.services.incidents import IncidentService
 
 incident_app = typer.Typer(
     help="Incidents: open, list, show, acknowledge, defer, resolve, annotate.",
@@ -30,12 +30,6 @@ service_app = typer.Typer(
     help="Alarm services: integration keys.", no_args_is_help=True, rich_markup_mode=None
 )
 
-As = Annotated[
-    str | None,
-    typer.Option(
-        "--as", envvar="OPSDESK_USER", help="Who is acting (default: your login name).", show_default=False
-    ),
-]
 AsJson = Annotated[bool, typer.Option("--json", help="The incident as JSON, with its timeline.")]
 Number = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62, help="The incident's number.")]
 
@@ -47,12 +41,6 @@ def _service(settings: Settings) -> IncidentService:
 
     with reported_errors():
         return incident_service(settings, database(settings))
-
-
-def _actor(name: str | None) -> Actor:
-    from opsdesk.services.incidents import Actor  # noqa: PLC0415  (see _service)
-
-    return Actor((name or getpass.getuser() or "cli")[:100], Source.CLI)
 
 
 def _show(service: IncidentService, incident_id: int, as_json: bool) -> None:
@@ -96,7 +84,7 @@ def open_command(  # noqa: PLR0917  (one parameter per option)
     """Open an incident by hand; it is routed by the cover now, as an alarm would be."""
     service = _service(ctx.obj)
     with reported_errors():
-        incident = service.open(service_id, summary, _actor(who), priority)
+        incident = service.open(service_id, summary, actor(who), priority)
         _show(service, incident.id, as_json)
 
 
@@ -139,7 +127,7 @@ def ack_command(ctx: typer.Context, incident_id: Number, who: As = None) -> None
     """Acknowledge: you are on it; the escalation stops."""
     service = _service(ctx.obj)
     with reported_errors():
-        incident = service.acknowledge(incident_id, _actor(who))
+        incident = service.acknowledge(incident_id, actor(who))
     typer.echo(f"#{incident.id} acknowledged by {incident.acknowledged_by}")
 
 
@@ -152,7 +140,7 @@ def resolve_command(
     """Resolve: the problem is fixed. A new alarm with the same key opens a new incident."""
     service = _service(ctx.obj)
     with reported_errors():
-        incident = service.resolve(incident_id, _actor(who), note)
+        incident = service.resolve(incident_id, actor(who), note)
     typer.echo(f"#{incident.id} resolved by {incident.resolved_by}")
 
 
@@ -166,7 +154,7 @@ def defer_command(
     """Cannot be resolved out of hours: record who was told and the plan; it goes into the morning hand-back."""
     service = _service(ctx.obj)
     with reported_errors():
-        incident = service.defer(incident_id, _actor(who), informed, plan)
+        incident = service.defer(incident_id, actor(who), informed, plan)
     typer.echo(f"#{incident.id} deferred to working hours")
 
 
@@ -179,7 +167,7 @@ def note_command(
     """Add a note to the timeline."""
     service = _service(ctx.obj)
     with reported_errors():
-        service.note(incident_id, _actor(who), text)
+        service.note(incident_id, actor(who), text)
     typer.echo(f"#{incident_id}: note added")
 
 
@@ -194,7 +182,7 @@ def set_command(  # noqa: PLR0917  (one parameter per option)
     """Set the priority, the incident lead or the scribe (P1 and P2 need both)."""
     service = _service(ctx.obj)
     with reported_errors():
-        incident = service.update(incident_id, _actor(who), priority=priority, lead=lead, scribe=scribe)
+        incident = service.update(incident_id, actor(who), priority=priority, lead=lead, scribe=scribe)
     typer.echo(f"#{incident.id} updated")
     if incident.missing_roles:
         typer.echo(
