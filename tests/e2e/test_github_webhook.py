@@ -108,13 +108,13 @@ def test_an_issue_from_the_form_becomes_a_request_with_one_comment_and_a_label(h
     assert "out-of-hours change request team/platform#7: **under-review**" in status["body"]
     assert "- Window: Tue 02 Mar 2027 18:00 to Tue 02 Mar 2027 20:00 (Europe/London)" in status["body"]
     assert hook.github.labels[(REPO, 7)] == ["ooh: under-review"]
-    # The author edits the issue: the window moves to a time with too little notice; checked again.
-    moved = hook.send("issues", issue("edited", request_body("Saturday 20th February 2027 22:00-23:00")))
+    # The author edits the issue: the window moves into support hours; checked again.
+    moved = hook.send("issues", issue("edited", request_body("Monday 22nd February 2027 10:00-12:00")))
     assert moved.json() == {"status": "checked team/platform#7 again (needs-info)"}
     hook.deliver()
     (status,) = hook.github.on(REPO, 7)  # the same comment, edited in place
     assert "**needs-info**" in status["body"]
-    assert "`short-notice`" in status["body"]
+    assert "`in-hours`" in status["body"]
     assert hook.github.labels[(REPO, 7)] == ["ooh: needs-info"]
     history = hook.context.changes.history(1)
     assert history[-2].message.startswith("edited; the window moved: Tue 02 Mar 2027 18:00")
@@ -173,3 +173,28 @@ def test_refused_deliveries_store_nothing(hook: Hook) -> None:
     hook.deliver()
     (status,) = hook.github.on(REPO, 8)
     assert "<img" not in status["body"]
+
+
+def test_odd_deliveries_are_clear_errors(hook: Hook) -> None:
+    raw = json.dumps(issue("opened", request_body())).encode()
+    odd = hook.client.post(
+        "/api/v1/integrations/github",
+        content=raw,
+        headers={
+            "X-GitHub-Event": "issues",
+            "X-GitHub-Delivery": "d",
+            "X-Hub-Signature-256": ("sha256=" + "é" * 64).encode(),
+        },
+    )
+    assert odd.status_code == 401
+    huge = hook.send("issues", issue("opened", request_body(), number=10**23))
+    assert huge.status_code == 400
+    assert (
+        huge.json()["detail"]
+        == "not a GitHub issues event: issue number 100000000000000000000000 is out of range"
+    )
+    missing = hook.send(
+        "issue_comment", {"action": "created", "repository": {"full_name": REPO}, "issue": {"number": 7}}
+    )
+    assert missing.json()["detail"] == "not a GitHub issue_comment event: 'comment' is missing"
+    assert hook.context.changes.changes() == []

@@ -34,7 +34,7 @@ def test_a_request_from_submission_to_monitoring(db: Engine, cache_dir: Path) ->
         "#ask-platform",
         {"text": "New out-of-hours change request CR-1: Payments: database upgrade (under-review)"},
     )
-    with pytest.raises(ChangeError, match="payments-team asked for CR-1, so cannot approve it"):
+    with pytest.raises(ChangeError, match="payments-team is not one of the team's engineers"):
         w.changes.approve(change.id, REQUESTER, "alice", instructions="x")
     approved = w.changes.approve(change.id, REVIEWER, "alice", instructions="Take a snapshot first")
     assert (approved.state, approved.assigned, approved.channel) == (
@@ -171,4 +171,38 @@ def test_every_transition_is_allowed_or_refused_with_a_reason(
         return
     with pytest.raises(ChangeError) as refused:
         next_change_state("CR-1", state, action)
-    assert str(refused.value).startswith(f"change CR-1 is {state}: to {action} it, it must be ")
+    assert str(refused.value).startswith(
+        f"change CR-1 is {state}: to {str(action).replace('-', ' ')} it, it must be "
+    )
+
+
+def test_an_engineer_cannot_approve_their_own_request_under_another_name(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir)
+    mine = w.changes.submit("Mine", request_body(), Actor("alice-a", Source.GITHUB))  # alice's GitHub login
+    with pytest.raises(ChangeError, match="Alice asked for CR-1, so another engineer must approve it"):
+        w.changes.approve(mine.id, Actor("Alice", Source.CLI), "bilal", instructions="go")
+    with pytest.raises(ChangeError, match="stranger is not one of the team's engineers"):
+        w.changes.reject(mine.id, Actor("stranger", Source.CLI), "no")
+    with pytest.raises(ChangeError, match="is not a Slack channel"):
+        w.changes.approve(mine.id, REVIEWER, "bilal", instructions="go", channel="#chg <!here>")
+    approved = w.changes.approve(mine.id, REVIEWER, "bilal", instructions="go")
+    with pytest.raises(ChangeError, match="stranger is not one of the team's engineers"):
+        w.changes.tick(approved.id, Actor("stranger", Source.CLI), "stakeholders-informed")
+    cancelled = w.changes.cancel(mine.id, Actor("alice", Source.CLI), "not needed")  # the same person
+    assert cancelled.state is ChangeState.CANCELLED
+    assert w.messages("slack")[-1][1]["text"] == "Cancelled: CR-1 Mine: not needed"
+
+
+def test_an_edit_that_moves_an_approved_window_withdraws_the_approval(db: Engine, cache_dir: Path) -> None:
+    w = world(db, cache_dir)
+    change = w.changes.submit("One", request_body(), REQUESTER)
+    w.changes.approve(change.id, REVIEWER, "alice", instructions="go")
+    same = w.changes.edit(change.id, REQUESTER, request_body(**{"Impact Assesment": "None at all"}))
+    assert same.state is ChangeState.APPROVED
+    w.clock.instant = utc("2027-02-27 10:00")
+    moved = w.changes.edit(change.id, REQUESTER, request_body("Wednesday 3rd March 2027 18:00-20:00"))
+    assert moved.state is ChangeState.UNDER_REVIEW
+    assert w.kinds(change.id)[-1] == "approval-withdrawn"
+    late = w.changes.edit(change.id, REQUESTER, request_body("Sunday 28th February 2027 18:00-20:00"))
+    # Notice for a moved window counts from the edit: 32 hours is too little.
+    assert [str(p.code) for p in late.problems] == ["short-notice"]

@@ -77,14 +77,14 @@ def test_notice_of_exactly_48_hours_is_enough_and_a_second_less_is_not(cache_dir
     assert codes(short) == [("short-notice", "error")]
     assert (
         short.problems[0].message
-        == "48.0 hours' notice from submission to the window's start; at least 48 are needed"
+        == "47:59:59 (h:mm:ss) of notice; at least 48 hours are needed from submission to the window's start"
     )
 
 
 def test_notice_is_the_policys(cache_dir: Path) -> None:
     result = check(cache_dir, body(), submitted=utc("2027-02-27 10:00"), changes={"notice-hours": 120})
     assert codes(result) == [("short-notice", "error")]
-    assert "at least 120 are needed" in result.problems[0].message
+    assert "at least 120 hours are needed" in result.problems[0].message
 
 
 def test_a_window_wholly_in_support_hours_needs_no_out_of_hours_support(cache_dir: Path) -> None:
@@ -96,7 +96,7 @@ def test_a_window_partly_in_support_hours_is_a_warning(cache_dir: Path) -> None:
     result = check(cache_dir, body("Tuesday 2nd March 2027 15:00-18:00"))
     assert codes(result) == [("partly-in-hours", "warning")]
     assert result.ok
-    assert result.problems[0].message == "1 hours of the window are in support hours"
+    assert result.problems[0].message == "1 hour of the window is in support hours"
 
 
 def test_conflicts_with_an_approved_change_and_a_freeze(cache_dir: Path) -> None:

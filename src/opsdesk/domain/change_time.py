@@ -57,7 +57,7 @@ DAY_RANGE = re.compile(
 )
 DAY_MONTH = re.compile(
     _p(
-        r"\b(?:{wd}\s*,?\s*)?(?<![:.\d/])(?P<d>\d{{1,2}})\s+(?:of\s+)?{m}(?:\s*,?\s*(?P<y>\d{{4}}))?\b",
+        r"\b(?:{wd}\s*,?\s*)?(?<![:.\d/])(?P<d>\d{{1,2}})\s+(?:of\s+)?{m}(?:\s*,?\s*(?P<y>\d{{4}}|'\d{{2}}))?(?![\d:])",
         wd=_WEEKDAY,
         m=_MONTH,
     )
@@ -69,7 +69,7 @@ ISO_DATE = re.compile(
     _p(r"\b(?:{wd}\s*,?\s*)?(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}})(?=\b|t)", wd=_WEEKDAY)
 )
 NUMERIC_DATE = re.compile(
-    _p(r"\b(?:{wd}\s*,?\s*)?(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})/(?P<y>\d{{4}}|\d{{2}})\b", wd=_WEEKDAY)
+    _p(r"\b(?:{wd}\s*,?\s*)?(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?\b", wd=_WEEKDAY)
 )
 LONE_WEEKDAY = re.compile(_p(r"\b{wd}\b", wd=_WEEKDAY))
 
@@ -82,6 +82,18 @@ ZONE = re.compile(
 )
 OFFSET = re.compile(r"(?<![\d:])(?P<sign>[+-])(?P<oh>\d{2}):?(?P<om>\d{2})\b")
 BETWEEN = re.compile(r"\bbetween\b")
+SHARED_MERIDIEM = re.compile(
+    r"(?<![\d:./])(?P<h1>\d{1,2})(?:[:.](?P<m1>\d{2}))?\s*(?P<sep>-|to|until|till)\s*"
+    r"(?P<h2>\d{1,2})(?:[:.](?P<m2>\d{2}))?\s*(?P<ap>am|pm)\b"
+)
+WEEK = re.compile(r"\bw/c\b|\bweek (?:commencing|beginning|starting|of)\b")
+VAGUE = re.compile(
+    r"\b(?:evening|morning|afternoon|overnight|night|tonight|tbc|tbd|approx\w*|around|circa|o'clock|eod|cob"
+    r"|out of hours|after hours|sometime|some time|flexible)\b"
+)
+OTHER_ZONES = re.compile(
+    r"\b(?:cet|cest|eet|eest|wet|west|est|edt|cst|cdt|mst|mdt|pst|pdt|ist|aest|aedt|jst|hkt|sgt|pt|et)\b"
+)
 
 
 class TimeProblemCode(StrEnum):
@@ -122,7 +134,7 @@ class _Time:
     word: str
 
 
-def read_window(text: str, submitted: datetime, tz: ZoneInfo) -> ChangeWindow | TimeProblem:
+def read_window(text: str, submitted: datetime, tz: ZoneInfo) -> ChangeWindow | TimeProblem:  # noqa: PLR0911  (one answer per doubt)
     """The change window a person wrote, in UTC, or why it cannot be read for sure."""
     if len(text) > TEXT_LIMIT:
         return _unreadable(f"the scheduled time is {len(text)} characters; write the date and times only")
@@ -146,13 +158,58 @@ def read_window(text: str, submitted: datetime, tz: ZoneInfo) -> ChangeWindow | 
         return _unreadable(
             "no date found; write one such as 'Tuesday 2nd March 2027, 18:00-20:00' or '2027-03-02 18:00-20:00'"
         )
+    doubt = _doubts(cleaned, blanked, dates, times)
+    if doubt is not None:
+        return doubt
     return _window(dates, times, blanked, zone or tz)
+
+
+def _doubts(cleaned: str, blanked: str, dates: list[_Date], times: list[_Time]) -> TimeProblem | None:
+    """Anything in the text that the window would silently leave out: then it is not sure."""
+    hint = "write the window as e.g. 'Tuesday 2nd March 2027, 18:00-20:00'"
+    week = WEEK.search(cleaned)
+    if week:
+        return _ambiguous(f"{week.group(0)!r}: a week is not a window; {hint}")
+    other = OTHER_ZONES.search(blanked)
+    if other:
+        return _ambiguous(
+            f"{other.group(0).upper()!r} is not a zone opsdesk reads: give UK time, or UTC, GMT, BST or an offset such as +01:00"
+        )
+    vague = VAGUE.search(blanked)
+    if vague:
+        return _ambiguous(f"{vague.group(0)!r} is not a time; {hint}")
+    rest = blanked
+    for found in times:
+        rest = rest[: found.start] + " " * (found.end - found.start) + rest[found.end :]
+    stray = re.search(r"[+-]?\d[\d:.h/]*", rest)
+    if stray:
+        return _ambiguous(f"{stray.group(0)!r} is not read as part of the date or the time; {hint}")
+    days = {d.first + timedelta(days=i) for d in dates for i in range((d.last - d.first).days + 1)}
+    for named in LONE_WEEKDAY.finditer(cleaned):
+        weekday = _weekday(named.group("wd"))
+        if all(day.weekday() != weekday for day in days):
+            listed = ", ".join(f"{day:%A %d %B %Y}" for day in sorted(days))
+            return _ambiguous(f"the text names {WEEKDAYS[weekday or 0].title()}, but the date is {listed}")
+    return None
 
 
 def _clean(text: str) -> str:
     lowered = text.lower().replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-")
     lowered = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", lowered)
-    return re.sub(r"\s+", " ", lowered).strip()
+    lowered = re.sub(r"\s+", " ", lowered).strip()
+    return SHARED_MERIDIEM.sub(_share_meridiem, lowered)
+
+
+def _share_meridiem(match: re.Match[str]) -> str:
+    """ "5:30-7:30pm" and "6-8pm": the end's am/pm is the start's too, when that puts the start first."""
+    hour, minute, sep, meridiem = int(match["h1"]), int(match["m1"] or 0), match["sep"], match["ap"]
+    end = int(match["h2"]) % 12 + (12 if meridiem == "pm" else 0), int(match["m2"] or 0)
+    start = hour % 12 + (12 if meridiem == "pm" else 0), minute
+    if hour > 12 or start >= end:
+        return match.group(0)  # left as written: the start is then not a time, and says so
+    first = f"{match['h1']}:{match['m1']}" if match["m1"] else match["h1"]
+    second = f"{match['h2']}:{match['m2']}" if match["m2"] else match["h2"]
+    return f"{first}{meridiem} {sep} {second}{meridiem}"
 
 
 def _unreadable(message: str) -> TimeProblem:
@@ -211,7 +268,7 @@ def _dates(text: str, submitted: date) -> list[_Date] | TimeProblem:
                 continue
             g = match.groupdict()
             month = int(g["m"]) if pattern in (ISO_DATE, NUMERIC_DATE) else _month(g["m"])
-            year_text = g.get("y")
+            year_text = (g.get("y") or "").lstrip("'")
             year = None
             if year_text:
                 year = int(year_text) + (2000 if len(year_text) == 2 else 0)
@@ -325,7 +382,7 @@ def _ranges(times: list[_Time], text: str) -> list[tuple[_Time, _Time]]:
     return pairs
 
 
-def _window(  # noqa: PLR0911  (one answer per way the text can fall short)
+def _window(  # noqa: PLR0911, PLR0912  (one answer per way the text can fall short)
     dates: list[_Date], times: list[_Time], text: str, zone: tzinfo
 ) -> ChangeWindow | TimeProblem:
     ranges = _ranges(times, text)
@@ -362,6 +419,11 @@ def _window(  # noqa: PLR0911  (one answer per way the text can fall short)
             return _ambiguous(f"a start time ({times[0].word}) but no end time; write e.g. '18:00-20:00'")
         return _ambiguous("times without a range; write the window as start-end, e.g. '18:00-20:00'")
     start, end, end_next_day = spans.pop()
+    first = ranges[0][0]
+    if first.word == "midnight":
+        return _ambiguous("midnight at the start: write 00:00 with the date it falls on")
+    if first.next_day:  # "24:00 - 02:00" starts at the end of that day
+        return _build(day.first + timedelta(days=1), start, day.first + timedelta(days=1), end, zone)
     loose = [t for t in times if all(t is not a and t is not b for a, b in ranges)]
     if any(t.value != start for t in loose):
         return _ambiguous("a time outside the window's range is given as well; give only the window")

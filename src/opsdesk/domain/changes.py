@@ -28,6 +28,7 @@ FIELDS = (
     ("rollback", "Rollback Plan"),
 )
 TITLE_PREFIX = "Service name: "
+ALSO_READ = {"impact assessment": "impact"}  # the usual spelling, when someone writes the body by hand
 BODY_LIMIT = 65_536  # characters; a form's answers are far shorter
 NO_RESPONSE = "_No response_"
 HEADING = re.compile(r"^###[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
@@ -106,7 +107,7 @@ def read_form(body: str) -> dict[str, str | None] | Problem:
         )
     text = body.replace("\r\n", "\n")
     headings = list(HEADING.finditer(text))
-    labels = {label.casefold(): field_id for field_id, label in FIELDS}
+    labels = {label.casefold(): field_id for field_id, label in FIELDS} | ALSO_READ
     answers: dict[str, str | None] = {}
     for index, heading in enumerate(headings):
         field_id = labels.get(heading.group(1).strip().casefold())
@@ -145,6 +146,11 @@ def check_request(  # noqa: PLR0917  (everything a check looks at)
     time_text = answers["time"]
     if time_text is None:
         return CheckResult(None, problems)
+    if _times_given(body) > 1:
+        problems.append(
+            Problem(Code.AMBIGUOUS_TIME, Severity.ERROR, "Scheduled Time is given more than once: keep one")
+        )
+        return CheckResult(None, problems)
     window = read_window(time_text, submitted, engine.timezone)
     if isinstance(window, TimeProblem):
         code = Code.AMBIGUOUS_TIME if window.code is TimeProblemCode.AMBIGUOUS else Code.UNREADABLE_TIME
@@ -152,6 +158,14 @@ def check_request(  # noqa: PLR0917  (everything a check looks at)
         return CheckResult(None, problems)
     problems += check_window(window, submitted, policy, rota, engine, booked)
     return CheckResult(window, problems)
+
+
+def _times_given(body: str) -> int:
+    return sum(
+        1
+        for h in HEADING.finditer(body.replace("\r\n", "\n"))
+        if h.group(1).strip().casefold() == "scheduled time"
+    )
 
 
 def check_window(  # noqa: PLR0917  (everything a check looks at)
@@ -176,12 +190,16 @@ def check_window(  # noqa: PLR0917  (everything a check looks at)
     notice = window.start - submitted
     if notice < policy.notice:
         needed = policy.notice.total_seconds() / 3600
-        given = max(0.0, notice.total_seconds() / 3600)
+        if notice <= timedelta():
+            said = "the window starts before the request was made"
+        else:
+            seconds = int(notice.total_seconds())
+            said = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d} (h:mm:ss) of notice"
         problems.append(
             Problem(
                 Code.SHORT_NOTICE,
                 Severity.ERROR,
-                f"{given:.1f} hours' notice from submission to the window's start; at least {needed:g} are needed",
+                f"{said}; at least {needed:g} hours are needed from submission to the window's start",
             )
         )
     support = sum(
@@ -201,7 +219,8 @@ def check_window(  # noqa: PLR0917  (everything a check looks at)
             Problem(
                 Code.PARTLY_IN_HOURS,
                 Severity.WARNING,
-                f"{support.total_seconds() / 3600:g} hours of the window are in support hours",
+                f"{support.total_seconds() / 3600:g} hour{'' if support == timedelta(hours=1) else 's'} of the window "
+                f"{'is' if support == timedelta(hours=1) else 'are'} in support hours",
             )
         )
     for other in booked:
@@ -265,12 +284,12 @@ class ChangeAction(StrEnum):
 
 OPEN_CHANGE_STATES = (ChangeState.SUBMITTED, ChangeState.NEEDS_INFO, ChangeState.UNDER_REVIEW)
 CHANGE_MOVES: dict[ChangeAction, tuple[tuple[ChangeState, ...], ChangeState | None]] = {
-    ChangeAction.CHECK: (OPEN_CHANGE_STATES, None),  # the check decides which
+    ChangeAction.CHECK: ((*OPEN_CHANGE_STATES, ChangeState.APPROVED), None),  # the check decides which
     ChangeAction.APPROVE: ((ChangeState.UNDER_REVIEW,), ChangeState.APPROVED),
     ChangeAction.REJECT: ((*OPEN_CHANGE_STATES, ChangeState.APPROVED), ChangeState.REJECTED),
     ChangeAction.START: ((ChangeState.APPROVED,), ChangeState.IN_PROGRESS),
     ChangeAction.COMPLETE: ((ChangeState.IN_PROGRESS,), ChangeState.COMPLETED),
-    ChangeAction.ROLL_BACK: ((ChangeState.IN_PROGRESS,), ChangeState.ROLLED_BACK),
+    ChangeAction.ROLL_BACK: ((ChangeState.IN_PROGRESS,), ChangeState.ROLLED_BACK),  # "roll back"
     ChangeAction.CANCEL: ((*OPEN_CHANGE_STATES, ChangeState.APPROVED), ChangeState.CANCELLED),
 }
 CHECKLIST = (
@@ -293,7 +312,8 @@ def next_change_state(reference: str, state: ChangeState, action: ChangeAction) 
     if state not in allowed:
         names = [str(s) for s in allowed]
         listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-        raise ChangeError(f"change {reference} is {state}: to {action} it, it must be {listed}")
+        verb = str(action).replace("-", " ")
+        raise ChangeError(f"change {reference} is {state}: to {verb} it, it must be {listed}")
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -74,6 +75,7 @@ def _utc(value: datetime) -> str:
 
 
 REMINDER_JOB = "change-reminder"
+CHANNEL_NAME = re.compile(r"#?[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{2,20}")
 REMINDERS = (timedelta(hours=24), timedelta(hours=1))
 TITLE_LIMIT = 300
 
@@ -235,16 +237,25 @@ class ChangeWorkflow:
         """Withdrawn by the requester."""
         with self.store.transaction() as tx:
             change = self._get(tx, change_id)
-            if actor.name != change.requester:
+            if not self._same(actor.name, change.requester):
                 raise ChangeError(f"only the requester ({change.requester}) can cancel {change.reference}")
-            return self._move(
+            why = optional_text(reason, "reason", error=ChangeError)
+            updated = self._move(
                 tx,
                 change,
                 ChangeAction.CANCEL,
                 actor,
-                extra={"reason": optional_text(reason, "reason", error=ChangeError)},
+                extra={"reason": why},
                 said="cancelled by the requester",
             )
+            if change.state is ChangeState.APPROVED:
+                now = self.clock.now()
+                text = f"Cancelled: {change.reference} {change.title}" + (f": {why}" if why else "")
+                self._announce(tx, updated, "cancelled", text, now)
+                if change.channel:
+                    self._slack(tx, change.channel, text, f"change:{change.id}:cancelled:designated", now)
+                self._direct(tx, change, text, f"change:{change.id}:cancelled:engineer", now)
+            return updated
 
     # -- GitHub ---------------------------------------------------------------------------------
 
@@ -271,7 +282,7 @@ class ChangeWorkflow:
                     issue=event.number,
                 )
                 return f"opened {change.reference} ({change.state})"
-            if existing.state not in OPEN_CHANGE_STATES:
+            if existing.state not in (*OPEN_CHANGE_STATES, ChangeState.APPROVED):
                 said = f"edited on GitHub after it was {existing.state}: not checked again"
                 tx.entry(existing.id, TimelineEntry(now, actor.name, actor.source, "edited", said, {}))
                 return said
@@ -298,7 +309,7 @@ class ChangeWorkflow:
                     f"@{event.author}: only the team's engineers can approve or reject out-of-hours "
                     "changes; this command was not carried out."
                 )
-                tx.message(_github(change, "reply", html.escape(text), key), now)
+                tx.message(self._to_github(change, "reply", html.escape(text), key), now)
                 tx.entry(
                     change.id,
                     TimelineEntry(
@@ -321,7 +332,7 @@ class ChangeWorkflow:
                 else:
                     self._reject(tx, change, actor, rest)
             except ChangeError as exc:
-                tx.message(_github(change, "reply", html.escape(f"@{event.author}: {exc}"), key), now)
+                tx.message(self._to_github(change, "reply", html.escape(f"@{event.author}: {exc}"), key), now)
                 return f"refused: {exc}"
             return f"{'approved' if name == 'approve' else 'rejected'} {change.reference}"
 
@@ -359,7 +370,11 @@ class ChangeWorkflow:
                 raise ChangeError(
                     f"{change.reference} overlaps approved change {other.reference}: reject one"
                 )
-        designated = channel or self.policy.channel
+        if change.window.end <= now:
+            raise ChangeError(f"{change.reference}'s window has passed: it cannot be approved")
+        if channel is not None and not CHANNEL_NAME.fullmatch(channel.strip()):
+            raise ChangeError(f"{channel!r} is not a Slack channel: give e.g. #chg-payments or a channel id")
+        designated = channel.strip() if channel else self.policy.channel
         extra = {"assigned": person.id, "instructions": instructions, "channel": designated}
         updated = self._move(
             tx,
@@ -420,6 +435,7 @@ class ChangeWorkflow:
         now = self.clock.now()
         with self.store.transaction() as tx:
             change = self._get(tx, change_id)
+            self._engineer_acts(change, actor, "tick the checklist of")
             if change.state is not ChangeState.APPROVED:
                 raise ChangeError(
                     f"{change.reference} is {change.state}: the checklist is ticked once it is approved"
@@ -437,6 +453,7 @@ class ChangeWorkflow:
     def start(self, change_id: int, actor: Actor) -> ChangeRequest:
         with self.store.transaction() as tx:
             change = self._get(tx, change_id)
+            self._engineer_acts(change, actor, "start")
             if change.state is ChangeState.APPROVED and not change.checklist_done:
                 missing = [label for item, label in CHECKLIST if item not in change.checklist]
                 raise ChangeError(
@@ -456,6 +473,7 @@ class ChangeWorkflow:
         action = ChangeAction.ROLL_BACK if rolled_back else ChangeAction.COMPLETE
         with self.store.transaction() as tx:
             change = self._get(tx, change_id)
+            self._engineer_acts(change, actor, "finish")
             text = required_text(note, "note", error=ChangeError)
             extra = {"note": text, "monitoring_until": now + self.policy.monitoring}
             said = "rolled back" if rolled_back else "completed"
@@ -486,20 +504,7 @@ class ChangeWorkflow:
                 f"Instructions: {change.instructions}"
             )
             key = f"change:{change.id}:reminder:{int(float(job.payload['before']))}"
-            if "slack" in self.channels and person.slack:
-                tx.message(
-                    OutgoingMessage("slack", person.slack, {"text": slack_escape(text)}, f"{key}:slack"), now
-                )
-            elif "email" in self.channels:
-                subject = f"[opsdesk] Reminder: {change.reference}"
-                tx.message(
-                    OutgoingMessage(
-                        "email", person.email, {"subject": subject, "text": text}, f"{key}:email"
-                    ),
-                    now,
-                )
-            else:
-                tx.message(OutgoingMessage("log", person.id, {"text": text}, f"{key}:log"), now)
+            self._direct(tx, change, text, key, now)
             tx.entry(
                 change.id,
                 system(
@@ -523,20 +528,19 @@ class ChangeWorkflow:
         *,
         by_requester: bool,
     ) -> ChangeRequest:
-        if by_requester and actor.name != change.requester:
+        if by_requester and not self._same(actor.name, change.requester):
             raise ChangeError(f"only the requester ({change.requester}) can edit {change.reference}")
-        if change.state not in OPEN_CHANGE_STATES:
-            raise ChangeError(f"{change.reference} is {change.state}: it can no longer be edited")
         next_change_state(change.reference, change.state, ChangeAction.CHECK)
+        booked = tx.booked(other_than=change.id)
         result = check_request(
-            body,
-            change.submitted_at,
-            self.policy,
-            self.rota.rota,
-            self.rota.engine,
-            tx.booked(other_than=change.id),
+            body, change.submitted_at, self.policy, self.rota.rota, self.rota.engine, booked
         )
+        if result.window is not None and result.window != change.window:
+            # A window moved by an edit is asked for now: its notice counts from the edit.
+            result = check_request(body, now, self.policy, self.rota.rota, self.rota.engine, booked)
         state = ChangeState.UNDER_REVIEW if result.ok else ChangeState.NEEDS_INFO
+        if change.state is ChangeState.APPROVED and result.window == change.window and result.ok:
+            state = ChangeState.APPROVED  # the text changed, not the window: the approval stands
         values: dict[str, Any] = {
             "body": body[:BODY_LIMIT],
             "state": state,
@@ -551,6 +555,10 @@ class ChangeWorkflow:
             said += f"; the window moved: {_window_text(change.window, self.rota.engine.timezone)} -> {_window_text(result.window, self.rota.engine.timezone)}"
         tx.entry(change.id, TimelineEntry(now, actor.name, actor.source, "edited", said, {}))
         tx.entry(change.id, system(now, "checked", _checked(result), {}))
+        if change.state is ChangeState.APPROVED and state is not ChangeState.APPROVED:
+            text = f"{change.reference} changed after approval ({said}): the approval is withdrawn; review it again"
+            tx.entry(change.id, system(now, "approval-withdrawn", text, {}))
+            self._announce(tx, updated, f"reopened-{now.isoformat()}", text, now)
         self._status(tx, updated, now)
         return updated
 
@@ -578,9 +586,37 @@ class ChangeWorkflow:
         return found
 
     def _not_requester(self, change: ChangeRequest, reviewer: Actor, what: str) -> None:
-        if reviewer.name == change.requester:
+        """A reviewer is a team engineer and never the requester (by engineer id or GitHub login)."""
+        person = self._person(reviewer.name)
+        if person is None:
             raise ChangeError(
-                f"{reviewer.name} asked for {change.reference}, so cannot {what} it: another engineer must"
+                f"{reviewer.name} is not one of the team's engineers (by id or GitHub login), so cannot {what} "
+                f"{change.reference}"
+            )
+        if self._same(change.requester, reviewer.name):
+            raise ChangeError(
+                f"{reviewer.name} asked for {change.reference}, so another engineer must {what} it"
+            )
+
+    def _person(self, name: str) -> Engineer | None:
+        wanted = name.strip().lstrip("@").casefold()
+        return next(
+            (p for p in self.rota.rota.engineers if wanted in (p.id.casefold(), (p.github or "").casefold())),
+            None,
+        )
+
+    def _same(self, one: str, other: str) -> bool:
+        """The same person: the same name, or one engineer's id and GitHub login."""
+        if one.casefold() == other.casefold():
+            return True
+        first, second = self._person(one), self._person(other)
+        return first is not None and first == second
+
+    def _engineer_acts(self, change: ChangeRequest, actor: Actor, what: str) -> None:
+        if self._person(actor.name) is None:
+            raise ChangeError(
+                f"{actor.name} is not one of the team's engineers (by id or GitHub login), so cannot {what} "
+                f"{change.reference}"
             )
 
     def _engineer(self, name: str) -> Engineer:
@@ -600,7 +636,25 @@ class ChangeWorkflow:
             self._slack(tx, self.policy.ask_channel, text, f"change:{change.id}:{what}:ask", now)
         if change.repository and change.issue and what != "submitted":  # the status comment says it
             reply = f"**opsdesk**: {html.escape(text)}"
-            tx.message(_github(change, "reply", reply, f"change:{change.id}:{what}:github"), now)
+            tx.message(self._to_github(change, "reply", reply, f"change:{change.id}:{what}:github"), now)
+
+    def _direct(self, tx: ChangeTx, change: ChangeRequest, text: str, key: str, now: datetime) -> None:
+        """A message to the assigned engineer: Slack, else email, else the log (the outbox shows it)."""
+        person = self.rota.rota.engineer(EngineerId(change.assigned or ""))
+        if person is None:
+            return
+        if "slack" in self.channels and person.slack:
+            tx.message(
+                OutgoingMessage("slack", person.slack, {"text": slack_escape(text)}, f"{key}:slack"), now
+            )
+        elif "email" in self.channels:
+            subject = f"[opsdesk] {change.reference}: {change.title}"[:200]
+            tx.message(
+                OutgoingMessage("email", person.email, {"subject": subject, "text": text}, f"{key}:email"),
+                now,
+            )
+        else:
+            tx.message(OutgoingMessage("log", person.id, {"text": slack_escape(text)}, f"{key}:log"), now)
 
     def _slack(self, tx: ChangeTx, channel: str, text: str, key: str, now: datetime) -> None:
         way = "slack" if "slack" in self.channels else "log"
@@ -612,7 +666,18 @@ class ChangeWorkflow:
             return
         body = status_comment(change, self.suggest(change), self.rota.engine.timezone)
         key = f"change:{change.id}:status:{now.isoformat()}:{change.state}:{len(change.checklist)}"
-        tx.message(_github(change, "status", body, key, labels=[f"{LABEL_PREFIX}{change.state}"]), now)
+        tx.message(
+            self._to_github(change, "status", body, key, labels=[f"{LABEL_PREFIX}{change.state}"]), now
+        )
+
+    def _to_github(
+        self, change: ChangeRequest, kind: str, body: str, key: str, labels: list[str] | None = None
+    ) -> OutgoingMessage:
+        """For the issue; to the log channel when this deployment has no GitHub token (nothing goes dead)."""
+        message = _github(change, kind, body, key, labels)
+        if "github" in self.channels:
+            return message
+        return OutgoingMessage("log", message.destination, message.payload, message.idempotency_key)
 
 
 LABEL_PREFIX = "ooh: "
@@ -641,16 +706,17 @@ def status_comment(change: ChangeRequest, suggestion: Suggestion, tz: ZoneInfo) 
     if change.assigned:
         lines.append(f"- Assigned engineer: {html.escape(change.assigned)}")
     if change.instructions:
-        lines.append(f"- Instructions: {html.escape(change.instructions)}")
+        lines.append(f"- Instructions: {_one_line(change.instructions)}")
     if change.channel:
         lines.append(f"- Channel: {html.escape(change.channel)}")
     if change.state is ChangeState.APPROVED:
+        lines.append("- Before the change:")
         for item, label in CHECKLIST:
             lines.append(f"  - [{'x' if item in change.checklist else ' '}] {label}")
     if change.reason:
-        lines.append(f"- Reason: {html.escape(change.reason)}")
+        lines.append(f"- Reason: {_one_line(change.reason)}")
     if change.note:
-        lines.append(f"- Note: {html.escape(change.note)}")
+        lines.append(f"- Note: {_one_line(change.note)}")
     return "\n".join(lines) + "\n"
 
 
@@ -668,6 +734,11 @@ def _github(
         payload["label_prefix"] = LABEL_PREFIX
         payload["marker"] = STATUS_MARKER
     return OutgoingMessage("github", f"{change.repository}#{change.issue}", payload, key[:255])
+
+
+def _one_line(text: str) -> str:
+    """Outside text inside a Markdown list item: escaped, its line breaks kept as <br>."""
+    return "<br>".join(html.escape(line) for line in text.splitlines())
 
 
 def _window_text(window: ChangeWindow | None, tz: ZoneInfo) -> str:

@@ -13,15 +13,17 @@ from typing import Any
 
 from opsdesk.domain.changes import CommentEvent, IssueEvent
 
+ISSUE_LIMIT = 2**31 - 1
+
 
 def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
     if not header or not header.startswith("sha256="):
         return False
-    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(expected, header.removeprefix("sha256=").encode("utf-8", "replace"))
 
 
-def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:
+def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:  # noqa: PLR0911
     """The event, or what is wrong with it (a payload GitHub would not send)."""
     if not isinstance(payload, dict):
         return "the payload is not a JSON object"
@@ -30,6 +32,10 @@ def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:
         issue: dict[str, Any] = payload["issue"]
         number = int(issue["number"])
         action = str(payload["action"])
+        if not 1 <= number <= ISSUE_LIMIT:
+            return f"not a GitHub {kind} event: issue number {number} is out of range"
+        if len(repository) > 140 or "/" not in repository:
+            return f"not a GitHub {kind} event: {repository[:40]!r} is not an owner/name repository"
         if kind == "issues":
             return IssueEvent(
                 action,
@@ -49,5 +55,7 @@ def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:
             str(comment["user"]["login"]),
             str(comment.get("body") or ""),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        return f"not a GitHub {kind} event: {type(exc).__name__} {exc}"
+    except KeyError as exc:
+        return f"not a GitHub {kind} event: {exc.args[0]!r} is missing"
+    except (TypeError, ValueError):
+        return f"not a GitHub {kind} event: a field has the wrong type"

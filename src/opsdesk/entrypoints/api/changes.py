@@ -26,7 +26,7 @@ BODY = 65_536
 
 class CheckBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    body: str = Field(max_length=BODY, description="the issue body, as GitHub renders the form")
+    body: str = Field(max_length=1 << 20, description="the issue body, as GitHub renders the form")
     submitted_at: datetime | None = Field(default=None, description="default: now")
 
 
