@@ -48,6 +48,8 @@ WINDOWS = [
     ("Tues 2/3 6-8pm", NOV_2026, "2027-03-02 18:00", "2027-03-02 20:00"),
     ("2nd Mar '27 18:00-20:00", NOV_2026, "2027-03-02 18:00", "2027-03-02 20:00"),
     ("Friday 11 December 2026 24:00 - 02:00", NOV_2026, "2026-12-12 00:00", "2026-12-12 02:00"),
+    ("2 March 2027 17:00hrs - 19:00hrs", NOV_2026, "2027-03-02 17:00", "2027-03-02 19:00"),
+    ("2 March 2027 18:00:00-20:00:00", NOV_2026, "2027-03-02 18:00", "2027-03-02 20:00"),
     ("18 December 2025 22:00 to 19 December 2025 02:00", DEC_2025, "2025-12-18 22:00", "2025-12-19 02:00"),
     # Summer time and explicit zones.
     ("Tuesday 1 June 2027 18:00-20:00", NOV_2026, "2027-06-01 17:00", "2027-06-01 19:00"),
@@ -139,6 +141,12 @@ PROBLEMS = [
     ("2 March 2027, in the evening", NOV_2026, TimeProblemCode.AMBIGUOUS, "'evening' is not a time"),
     ("w/c 3rd March 2027", NOV_2026, TimeProblemCode.AMBIGUOUS, "a week is not a window"),
     ("6th or 7th March 2027", NOV_2026, TimeProblemCode.AMBIGUOUS, "'6' is not read"),
+    (
+        "29 February 18:00-20:00",
+        "2026-03-01 10:00",
+        TimeProblemCode.AMBIGUOUS,
+        "no 29 February in the coming year",
+    ),
     ("2 March 2027 " + "x" * 3000, NOV_2026, TimeProblemCode.UNREADABLE, "write the date and times only"),
 ]
 

@@ -197,6 +197,8 @@ def _clean(text: str) -> str:
     lowered = text.lower().replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-")
     lowered = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", lowered)
     lowered = re.sub(r"\s+", " ", lowered).strip()
+    lowered = re.sub(r"\b(\d{1,2}[:.]\d{2}):00\b", r"\1", lowered)  # 18:00:00: seconds say nothing here
+    lowered = re.sub(r"\b(\d{1,2}[:.]\d{2})\s*(?:hrs|hr|h)\b", r"\1", lowered)  # 17:00hrs
     return SHARED_MERIDIEM.sub(_share_meridiem, lowered)
 
 
@@ -285,7 +287,7 @@ def _dates(text: str, submitted: date) -> list[_Date] | TimeProblem:
     return found
 
 
-def _resolve(  # noqa: PLR0917  (the parts of one written date)
+def _resolve(  # noqa: PLR0911, PLR0917  (the parts of one written date, an answer for each doubt)
     year: int | None, month: int, day: int, weekday: int | None, submitted: date, said: str
 ) -> date | TimeProblem:
     """The date meant: as written, or without a year the next one on or after submission (whose weekday
@@ -312,6 +314,8 @@ def _resolve(  # noqa: PLR0917  (the parts of one written date)
         if weekday is None or found.weekday() == weekday:
             return found
     if not fits:
+        if (month, day) == (2, 29):
+            return _ambiguous(f"{said!r}: there is no 29 February in the coming year; add the year")
         return _unreadable(f"{said!r} is not a date")
     return _ambiguous(f"{said!r}: no such {WEEKDAYS[weekday or 0].title()} in the coming year; add the year")
 

@@ -238,7 +238,7 @@ def report_command(
                     for v in (f.acknowledge_median, f.acknowledge_p90, f.resolve_median, f.resolve_p90)
                 ),
             )
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
 
 
 def _row(by: str, name: str, figures: Figures) -> dict[str, Any]:

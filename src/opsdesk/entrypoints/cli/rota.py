@@ -314,7 +314,7 @@ def hours_command(
     for row in rows:
         values = [v for k, v in row.items() if k != "support_hours"]
         table.add_row(*[str(v) for v in values])
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
     Console().print(
         "P/S: hours on call as primary/secondary on working days (wd), weekends (we) and bank "
         "holidays (bh), counted from the real windows"
