@@ -16,10 +16,8 @@ import logging
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,23 +27,10 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from common import OPSDESK, free_port, percentile
 from opsdesk.adapters.db.engine import make_engine
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.domain.outbox import OutgoingMessage
-
-OPSDESK = [str(Path(sys.executable).with_name("opsdesk"))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def wrk(url: str, token: str, seconds: int) -> tuple[float, str, str]:

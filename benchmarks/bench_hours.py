@@ -11,17 +11,16 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from common import OPSDESK
 from opsdesk import bootstrap
 from opsdesk.config.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-OPSDESK = [str(Path(sys.executable).with_name("opsdesk"))]
 
 
 def every_five_minutes(count: int) -> list[str]:

@@ -18,9 +18,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -31,24 +29,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, literal, select, text
 
+from common import OPSDESK, free_port, percentile
 from opsdesk.adapters.db.engine import make_engine
 from opsdesk.adapters.db.tables import IncidentRecord, OutboxRecord
 
-OPSDESK = [str(Path(sys.executable).with_name("opsdesk"))]
 KEY = "benchmarkroutingkey0123456789abc"
 ALL_DAY = {"on-call": ["00:00-24:00"]}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def policy() -> dict[str, object]:
