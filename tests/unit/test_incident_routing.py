@@ -51,8 +51,9 @@ def test_the_default_escalation_pages_primary_then_secondary_nine_times() -> Non
     ]
     assert pages[-1].at - start == timedelta(minutes=8 * 30 + 20)
     assert len({p.dedup_key for p in pages}) == 18
-    assert EscalationPolicy().page_after(start, start) == pages[1]
-    assert EscalationPolicy().page_after(start, pages[-1].at) is None
+    assert EscalationPolicy().following(1, 1) == (1, 2)
+    assert EscalationPolicy().following(1, 2) == (2, 1)
+    assert EscalationPolicy().following(9, 2) is None
 
 
 def test_a_policy_needs_steps_and_cycles() -> None:

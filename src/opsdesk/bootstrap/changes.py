@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from opsdesk.adapters.clock import SystemClock
 from opsdesk.adapters.db.changes import SqlChanges
 from opsdesk.bootstrap import rota as rota_wiring
-from opsdesk.bootstrap.storage import channels, service
+from opsdesk.bootstrap.storage import channel_names, service
 from opsdesk.config.loading import load_policy
 from opsdesk.config.settings import Settings
 from opsdesk.services.changes import ChangeWorkflow
@@ -24,5 +24,5 @@ def change_workflow(
         rota or rota_wiring.rota_service(settings, clock),
         load_policy(settings).changes,
         clock,
-        frozenset(channels(service(settings))),
+        channel_names(service(settings)),
     )

@@ -13,7 +13,7 @@ from opsdesk.adapters.clock import SystemClock
 from opsdesk.adapters.db.incidents import SqlIncidents
 from opsdesk.adapters.intake.sns import SnsVerifier
 from opsdesk.bootstrap import rota as rota_wiring
-from opsdesk.bootstrap.storage import channels, service
+from opsdesk.bootstrap.storage import channel_names, service
 from opsdesk.config.loading import load_policy
 from opsdesk.config.service import ServiceSettings
 from opsdesk.config.settings import Settings
@@ -35,7 +35,7 @@ def incident_service(
         rota or rota_wiring.rota_service(settings, clock),
         load_policy(settings).services,
         clock,
-        frozenset(channels(service(settings))),
+        channel_names(service(settings)),
     )
 
 

@@ -41,14 +41,29 @@ def database(settings: Settings, *, migrate: bool = False) -> Engine:
     return engine
 
 
+def channel_names(config: ServiceSettings) -> frozenset[str]:
+    """The channels this deployment has set up, by name; the use cases choose among them. Nothing is built
+    or imported: a command that only writes to the outbox needs no vendor client."""
+    wanted = {
+        "log": True,
+        "slack": bool(config.slack_token),
+        "email": bool(config.smtp_host),
+        "webhook": bool(config.webhooks and config.webhook_secret),
+        "pagerduty": bool(config.pagerduty_routing_key),
+        "github": bool(config.github_token),
+    }
+    return frozenset(name for name, present in wanted.items() if present)
+
+
 def channels(config: ServiceSettings) -> dict[str, Channel]:
-    """The log channel always; Slack, email, webhooks and PagerDuty when configured (secrets never logged)."""
+    """The channels of `channel_names`, built to deliver (secrets are never logged)."""
+    names = channel_names(config)
     found: dict[str, Channel] = {"log": LogChannel()}
-    if config.slack_token:
+    if "slack" in names and config.slack_token:
         from opsdesk.adapters.channels.slack import SlackChannel  # noqa: PLC0415  (slack_sdk: only when used)
 
         found["slack"] = SlackChannel(config.slack_token.get_secret_value(), config.slack_api_url)
-    if config.smtp_host:
+    if "email" in names and config.smtp_host:
         from opsdesk.adapters.channels.email import EmailChannel  # noqa: PLC0415
 
         found["email"] = EmailChannel(
@@ -59,20 +74,20 @@ def channels(config: ServiceSettings) -> dict[str, Channel]:
             password=config.smtp_password.get_secret_value() if config.smtp_password else None,
             starttls=config.smtp_starttls,
         )
-    if config.webhooks and config.webhook_secret:
+    if "webhook" in names and config.webhook_secret:
         from opsdesk.adapters.channels.webhook import WebhookChannel  # noqa: PLC0415
 
         found["webhook"] = WebhookChannel(
             config.webhook_urls(), config.webhook_secret.get_secret_value().encode()
         )
-    if config.pagerduty_routing_key:
+    if "pagerduty" in names and config.pagerduty_routing_key:
         from opsdesk.adapters.channels.pagerduty import PagerDutyChannel  # noqa: PLC0415
         from opsdesk.bootstrap.incidents import tls_context  # noqa: PLC0415
 
         found["pagerduty"] = PagerDutyChannel(
             config.pagerduty_routing_key.get_secret_value(), config.pagerduty_events_url, tls_context(config)
         )
-    if config.github_token:
+    if "github" in names and config.github_token:
         from opsdesk.adapters.channels.github import GitHubChannel  # noqa: PLC0415
         from opsdesk.bootstrap.incidents import tls_context  # noqa: PLC0415
 

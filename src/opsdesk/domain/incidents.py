@@ -121,18 +121,29 @@ class EscalationPolicy:
         if not self.steps or self.cycles < 1:
             raise ValueError("an escalation policy needs at least one step and one cycle")
 
-    def pages(self, start: datetime) -> list[EscalationPage]:
-        """Every page of the whole escalation, if nobody ever acknowledges, in order."""
-        found, at = [], start
-        for cycle in range(1, self.cycles + 1):
-            for number, step in enumerate(self.steps, start=1):
-                found.append(EscalationPage(at, step.role, cycle, number))
-                at += step.wait
-        return found
+    def step(self, number: int) -> EscalationStep:
+        return self.steps[number - 1]
 
-    def page_after(self, start: datetime, now: datetime) -> EscalationPage | None:
-        """The next page falling due after `now`, or None when the escalation has run out."""
-        return next((page for page in self.pages(start) if page.at > now), None)
+    def following(self, cycle: int, step: int) -> tuple[int, int] | None:
+        """The (cycle, step) after this one, or None when the escalation has run out."""
+        if step < len(self.steps):
+            return cycle, step + 1
+        if cycle < self.cycles:
+            return cycle + 1, 1
+        return None
+
+    def pages(self, start: datetime) -> list[EscalationPage]:
+        """Every page of the whole escalation, if nobody ever acknowledges and every step is held."""
+        found: list[EscalationPage] = []
+        at, position = start, (1, 1)
+        while True:
+            cycle, number = position
+            found.append(EscalationPage(at, self.step(number).role, cycle, number))
+            at += self.step(number).wait
+            following = self.following(cycle, number)
+            if following is None:
+                return found
+            position = following
 
 
 @dataclass(frozen=True)
@@ -144,8 +155,12 @@ class EscalationPage:
 
     @property
     def dedup_key(self) -> str:
-        """Part of each page's key with the incident's, so a retried delivery never pages twice."""
-        return f"cycle-{self.cycle}-step-{self.step}"
+        return step_key(self.cycle, self.step)
+
+
+def step_key(cycle: int, step: int) -> str:
+    """Part of each page's key with the incident's, so a retried delivery never pages twice."""
+    return f"c{cycle}s{step}"
 
 
 @dataclass(frozen=True)

@@ -620,10 +620,9 @@ class ChangeWorkflow:
             )
 
     def _engineer(self, name: str) -> Engineer:
-        wanted = name.strip().lstrip("@").casefold()
-        for person in self.rota.rota.engineers:
-            if wanted in (person.id.casefold(), (person.github or "").casefold()):
-                return person
+        person = self._person(name)
+        if person is not None:
+            return person
         raise ChangeError(f"no engineer {name!r}: give an engineer's id or GitHub login from the policy")
 
     def engineer_for_login(self, login: str) -> Engineer | None:

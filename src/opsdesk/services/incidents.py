@@ -19,7 +19,6 @@ from opsdesk.domain.incidents import (
     Action,
     Alarm,
     AlarmService,
-    EscalationPolicy,
     Figures,
     Incident,
     IncidentError,
@@ -32,6 +31,7 @@ from opsdesk.domain.incidents import (
     incident_report,
     key_digest,
     route_alarm,
+    step_key,
 )
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.outbox import OutgoingMessage
@@ -183,7 +183,7 @@ class IncidentService:
             elif routing.page_at is not None:
                 tx.schedule(
                     PAGE_JOB,
-                    f"incident:{incident.id}:page:c1s1",
+                    f"incident:{incident.id}:page:{step_key(1, 1)}",
                     routing.page_at,
                     {"incident": incident.id, "cycle": 1, "step": 1, "held": True},
                 )
@@ -382,7 +382,7 @@ class IncidentService:
         tz = self.rota.engine.timezone
         skipped = 0
         while skipped < len(policy.steps):
-            role = policy.steps[step - 1].role
+            role = policy.step(step).role
             engineer = holding(self.rota.rota, role, due, tz).engineer
             if engineer is not None:
                 break
@@ -396,7 +396,7 @@ class IncidentService:
                 ),
             )
             skipped += 1
-            following = _next_step(policy, cycle, step)
+            following = policy.following(cycle, step)
             if following is None:
                 self._schedule_end(tx, incident, due)
                 return
@@ -417,15 +417,15 @@ class IncidentService:
                 {"engineer": engineer, "role": str(role), "cycle": cycle, "step": step},
             ),
         )
-        after = due + policy.steps[step - 1].wait
-        following = _next_step(policy, cycle, step)
+        after = due + policy.step(step).wait
+        following = policy.following(cycle, step)
         if following is None:
             self._schedule_end(tx, incident, after)
             return
         c, s = following
         tx.schedule(
             PAGE_JOB,
-            f"incident:{incident.id}:page:c{c}s{s}",
+            f"incident:{incident.id}:page:{step_key(c, s)}",
             after,
             {"incident": incident.id, "cycle": c, "step": s},
         )
@@ -493,7 +493,7 @@ class IncidentService:
         step: int,
     ) -> Iterator[OutgoingMessage]:
         person = self.rota.rota.engineer(engineer)
-        key = f"page:{incident.id}:c{cycle}s{step}"
+        key = f"page:{incident.id}:{step_key(cycle, step)}"
         text = (
             f"Page for {engineer} ({role}): incident #{incident.id} on {service.name}: {incident.summary}\n"
             f"Acknowledge: `opsdesk incident ack {incident.id}`"
@@ -514,7 +514,7 @@ class IncidentService:
             elif way == "pagerduty":
                 event = {
                     "event_action": "trigger",
-                    "dedup_key": f"opsdesk-{incident.id}-c{cycle}s{step}",
+                    "dedup_key": f"opsdesk-{incident.id}-{step_key(cycle, step)}",
                     "payload": {
                         "summary": f"#{incident.id} {incident.summary}"[:1024],
                         "source": f"opsdesk/{service.id}",
@@ -608,14 +608,6 @@ class IncidentService:
         if found is None:
             raise UnknownIncidentError(f"no incident #{incident_id}")
         return found
-
-
-def _next_step(policy: EscalationPolicy, cycle: int, step: int) -> tuple[int, int] | None:
-    if step < len(policy.steps):
-        return cycle, step + 1
-    if cycle < policy.cycles:
-        return cycle + 1, 1
-    return None
 
 
 def incident_dict(incident: Incident, tz: Any) -> dict[str, Any]:
