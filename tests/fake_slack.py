@@ -1,17 +1,38 @@
-"""A local fake of Slack's Web API `chat.postMessage`, as Slack documents it, with scripted failures."""
+"""A local fake of Slack's Web API as Slack documents it: `chat.postMessage` (with message metadata),
+`conversations.history` / `.replies` (`include_all_metadata`), `conversations.list` and `.open`, with
+scripted failures: rate limits with any Retry-After, 5xx, `{"ok": false}`, slow answers, and answers cut
+short after the post was taken.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+import time
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 TOKEN = "xoxb-test-token"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How the fake answers one chat.postMessage: after `delay` seconds, taking the post or not, with a
+    status and body of its own (None: Slack's usual success), or cut short after the first bytes."""
+
+    delay: float = 0.0
+    take: bool = True
+    status: int | None = None
+    payload: dict[str, object] | None = None
+    headers: dict[str, str] | None = None
+    cut_short: bool = False
+    hang: bool = False  # take the post, then never answer (until the fake is released)
 
 
 @dataclass
@@ -23,24 +44,39 @@ class FakeSlack:
     delivered: list[dict[str, object]] = field(default_factory=list)
     attempts: int = 0
     hold: Callable[[dict[str, object]], bool] | None = None  # True: keep this request waiting, then 503
+    plan: Callable[[dict[str, object], int], Answer] | None = None  # (body, try of this text) -> answer
+    scopes: set[str] = field(default_factory=lambda: {"history", "read", "im"})
+    channels: set[str] = field(default_factory=lambda: {"general", "alarms", "ask-platform"})  # by name
     _lock: threading.Lock = field(default_factory=threading.Lock)
     released: threading.Event = field(default_factory=threading.Event)
     holding: threading.Event = field(default_factory=threading.Event)
+    hanging: list[tuple[str, int]] = field(default_factory=list)  # client addresses of hung requests
+    tries: dict[str, int] = field(default_factory=dict)
+    looks: int = 0
 
     @property
     def url(self) -> str:
         return self.server.url_for("/api/")
 
     def install(self) -> None:
-        self.server.expect_request("/api/chat.postMessage", method="POST").respond_with_handler(self._handle)
+        self.server.expect_request("/api/chat.postMessage", method="POST").respond_with_handler(self._post)
+        for method in ("conversations.history", "conversations.replies", "conversations.list"):
+            self.server.expect_request(f"/api/{method}").respond_with_handler(self._read)
+        self.server.expect_request("/api/conversations.open").respond_with_handler(self._open)
 
-    def _handle(self, request: Request) -> Response:
+    def texts(self) -> list[str]:
+        return [str(body["text"]) for body in self.delivered]
+
+    def _post(self, request: Request) -> Response:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return _json(200, {"ok": False, "error": "not_authed"})
         body = _body(request)
         with self._lock:
             self.attempts += 1
             scripted = self.script.pop(0) if self.script else None
+            text = str(body.get("text"))
+            self.tries[text] = self.tries.get(text, 0) + 1
+            answer = self.plan(body, self.tries[text]) if self.plan else Answer()
         if self.hold is not None and self.hold(body):
             self.holding.set()
             self.released.wait(30)
@@ -48,17 +84,91 @@ class FakeSlack:
         if scripted is not None:
             status, payload, headers = scripted
             return _json(status, payload, headers)
+        if answer.delay:
+            time.sleep(answer.delay)
+        if not answer.take:
+            return _json(answer.status or 200, answer.payload or {"ok": False}, answer.headers)
         with self._lock:
+            body["_conversation"] = conversation(str(body.get("channel")))
+            body["ts"] = f"{time.time():.6f}"
             self.delivered.append(body)
-        return _json(200, {"ok": True, "channel": body.get("channel"), "ts": f"{len(self.delivered)}.000100"})
+            if answer.hang:
+                self.hanging.append(
+                    (str(request.environ.get("REMOTE_ADDR")), int(request.environ["REMOTE_PORT"]))
+                )
+        if answer.hang:
+            self.holding.set()
+            self.released.wait(60)
+        reply = json.dumps({"ok": True, "channel": body["_conversation"], "ts": body["ts"]}).encode()
+        if answer.cut_short:
+            return Response(
+                _cut(reply), headers={"Content-Length": str(len(reply)), "Content-Type": "application/json"}
+            )
+        return Response(reply, 200, content_type="application/json")
+
+    def _read(self, request: Request) -> Response:
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return _json(200, {"ok": False, "error": "not_authed"})
+        asked = {**_body(request), **dict(request.args.items())}
+        method = request.path.rsplit("/", 1)[1]
+        if method == "conversations.list":
+            if "read" not in self.scopes:
+                return _json(200, {"ok": False, "error": "missing_scope", "needed": "channels:read"})
+            with self._lock:
+                names = {str(b.get("_name")) for b in self.delivered if b.get("_name")}
+            channels = [{"id": conversation(f"#{n}"), "name": n} for n in sorted(names | self.channels)]
+            return _json(200, {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}})
+        if "history" not in self.scopes:
+            return _json(200, {"ok": False, "error": "missing_scope", "needed": "channels:history"})
+        with self._lock:
+            self.looks += 1
+            oldest = float(str(asked.get("oldest") or 0))
+            found = [
+                _stored(b, asked.get("include_all_metadata") in ("true", "1", True))
+                for b in self.delivered
+                if b["_conversation"] == asked.get("channel")
+                and float(str(b["ts"])) >= oldest
+                and (method == "conversations.history" or b.get("thread_ts") == asked.get("ts"))
+            ]
+        return _json(200, {"ok": True, "messages": found[::-1], "has_more": False})
+
+    def _open(self, request: Request) -> Response:
+        if "im" not in self.scopes:
+            return _json(200, {"ok": False, "error": "missing_scope", "needed": "im:write"})
+        users = str({**_body(request), **request.args}.get("users"))
+        return _json(200, {"ok": True, "channel": {"id": conversation(users)}})
+
+
+def conversation(destination: str) -> str:
+    """The conversation id Slack gives a destination: ids as they are, a user's DM, a channel by name."""
+    if destination[:1] in ("C", "G", "D") and destination.isupper():
+        return destination
+    prefix = "D" if destination[:1] in ("U", "W") else "C"
+    return f"{prefix}{zlib.crc32(destination.lstrip('#').encode()):010d}"
+
+
+def _stored(body: dict[str, object], with_metadata: bool) -> dict[str, object]:
+    message: dict[str, Any] = {"type": "message", "text": body.get("text"), "ts": body["ts"], "bot_id": "B1"}
+    if with_metadata and body.get("metadata"):
+        message["metadata"] = body["metadata"]
+    return message
+
+
+def _cut(reply: bytes) -> Iterator[bytes]:
+    yield reply[:9]
+    raise ConnectionAbortedError("the fake cuts this answer short")
 
 
 def _body(request: Request) -> dict[str, object]:
     raw = request.get_data(as_text=True)
     if request.mimetype == "application/json":
         loaded: dict[str, object] = json.loads(raw or "{}")
-        return loaded
-    return {k: v[0] for k, v in parse_qs(raw).items()}
+    else:
+        loaded = {k: v[0] for k, v in parse_qs(raw).items()}
+    channel = str(loaded.get("channel", ""))
+    if channel.startswith("#"):
+        loaded["_name"] = channel[1:]
+    return loaded
 
 
 def _json(status: int, payload: dict[str, object], headers: dict[str, str] | None = None) -> Response:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsdesk.adapters.channels.github import GitHubChannel
-from opsdesk.domain.outbox import DeliveryError, OutgoingMessage
+from opsdesk.adapters.channels.github import GitHubChannel, reply_marker
+from opsdesk.domain.outbox import Arrival, DeliveryError, OutgoingMessage
 from tests.fake_github import TOKEN, FakeGitHub
 
 MARKER = "<!-- opsdesk:change-status -->"
@@ -41,7 +41,23 @@ def test_one_status_comment_edited_in_place_and_the_state_label(fake_github: Fak
         "r1",
     )
     channel.send(reply)
-    assert [c["body"] for c in fake_github.on("team/platform", 7)][-1] == "@x: no"
+    shown, hidden = [c["body"] for c in fake_github.on("team/platform", 7)][-1].split("\n\n")
+    assert (shown, hidden) == ("@x: no", reply_marker("r1"))  # the marker is an HTML comment: not shown
+
+
+def reply(key: str) -> OutgoingMessage:
+    payload = {"repository": "team/platform", "issue": 7, "kind": "reply", "body": "Approved"}
+    return OutgoingMessage("github", "team/platform#7", payload, key)
+
+
+def test_a_reply_whose_answer_was_lost_is_found_not_posted_again(fake_github: FakeGitHub) -> None:
+    channel = GitHubChannel(TOKEN, fake_github.url)
+    channel.send(reply("change:1:approved:github"))
+    since = datetime.now(UTC)
+    assert channel.arrival(reply("change:1:approved:github"), since) is Arrival.ARRIVED
+    assert channel.arrival(reply("change:1:rejected:github"), since) is Arrival.SEND
+    assert channel.arrival(status("x", "approved"), since) is Arrival.SEND  # edited in place: safe
+    assert len(fake_github.on("team/platform", 7)) == 1
 
 
 @pytest.mark.parametrize(

@@ -127,3 +127,46 @@ def test_concurrent_claims_never_share_a_row(db: Engine) -> None:
     everything = [row_id for ids in claimed.values() for row_id in ids]
     assert len(everything) == 60
     assert len(set(everything)) == 60
+
+
+def test_a_row_is_taken_to_send_only_while_its_lease_is_held(db: Engine) -> None:
+    store = SqlOutbox(db)
+    add(store, "a")
+    (row,) = store.claim("w1", NOW, 1, LEASE)
+    assert not store.take(row.id, "w2", NOW, LEASE)  # not w2's
+    assert not store.take(row.id, "w1", NOW + LEASE, LEASE)  # w1's lease has run out
+    (again,) = store.claim("w2", NOW + LEASE + timedelta(seconds=1), 1, LEASE)
+    assert not store.take(again.id, "w1", NOW + LEASE + timedelta(seconds=1), LEASE)
+    assert store.take(again.id, "w2", NOW + LEASE + timedelta(seconds=2), LEASE)
+    assert store.claim("w3", NOW + LEASE * 2, 1, LEASE) == []  # taking renewed w2's lease
+    assert store.renew(again.id, "w2", NOW + LEASE * 2, LEASE)
+    assert store.claim("w3", NOW + LEASE * 2 + timedelta(seconds=29), 1, LEASE) == []
+    assert not store.renew(again.id, "w3", NOW, LEASE)
+
+
+def test_an_attempt_in_doubt_stays_marked_until_it_is_settled(db: Engine) -> None:
+    store = SqlOutbox(db)
+    add(store, "a")
+    (row,) = store.claim("w1", NOW, 1, LEASE)
+    assert row.sending_at is None and not row.in_doubt
+    assert store.take(row.id, "w1", NOW, LEASE)
+    assert store.failed(row.id, "w1", "IncompleteRead", NOW, in_doubt=True)
+    (row,) = store.claim("w2", NOW, 1, LEASE)
+    assert (row.sending_at, row.in_doubt) == (NOW, True)
+    assert store.take(row.id, "w2", NOW + timedelta(seconds=5), LEASE)
+    (kept,) = store.rows()
+    assert kept.sending_at == NOW  # the first attempt in doubt is the one to look back from
+    assert store.failed(row.id, "w2", "cannot look", None, in_doubt=True)
+    (dead,) = store.rows(OutboxState.DEAD)
+    assert dead.sending_at == NOW and not dead.in_doubt  # dead: a person decides
+    assert store.retry(dead.id, NOW)
+    assert store.rows()[0].sending_at is None
+    assert not store.failed(dead.id, "w2", "late", None)  # no longer w2's: nothing recorded
+
+
+def test_a_vendor_error_holding_nul_is_recorded_on_both_databases(db: Engine) -> None:
+    store = SqlOutbox(db)
+    add(store, "a")
+    (row,) = store.claim("w1", NOW, 1, LEASE)
+    assert store.failed(row.id, "w1", "HTTP 500: bad\x00byte", NOW)
+    assert store.rows()[0].last_error == "HTTP 500: bad\\0byte"

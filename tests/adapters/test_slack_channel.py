@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,9 +11,16 @@ from sqlalchemy import Engine
 
 from opsdesk.adapters.channels.slack import SlackChannel
 from opsdesk.adapters.db.outbox import SqlOutbox
-from opsdesk.domain.outbox import DeliveryError, OutboxState, OutgoingMessage, RetryPolicy
+from opsdesk.domain.outbox import (
+    RETRY_AFTER_CEILING,
+    Arrival,
+    DeliveryError,
+    OutboxState,
+    OutgoingMessage,
+    RetryPolicy,
+)
 from opsdesk.services.delivery import Deliverer
-from tests.fake_slack import TOKEN, FakeSlack
+from tests.fake_slack import TOKEN, Answer, FakeSlack
 from tests.fakes import SteppingClock
 
 MESSAGE = OutgoingMessage("slack", "C0123ALARMS", {"text": "Root account used"}, "alarm-1")
@@ -85,3 +93,87 @@ def test_429_then_500_then_200_backs_off_and_delivers_once(db: Engine, fake_slac
     assert (row.state, row.attempts) == (OutboxState.DELIVERED, 3)
     assert fake_slack.attempts == 3
     assert len(fake_slack.delivered) == 1
+
+
+# -- answers that fail oddly, and finding a post whose answer was lost -----------------------------------
+
+
+@pytest.mark.parametrize("header", ["31536000", "1000000000000", "9" * 5000])
+def test_an_absurd_retry_after_is_read_without_overflow(fake_slack: FakeSlack, header: str) -> None:
+    fake_slack.script.append((429, {"ok": False, "error": "ratelimited"}, {"Retry-After": header}))
+    with pytest.raises(DeliveryError) as caught:
+        SlackChannel(TOKEN, fake_slack.url).send(MESSAGE)
+    assert caught.value.retry_after == RETRY_AFTER_CEILING  # the policy then caps it at minutes
+    assert caught.value.reason == "HTTP 429 ratelimited (Retry-After 86400 s)"
+
+
+def test_a_reply_cut_short_is_in_doubt_and_the_post_is_found(fake_slack: FakeSlack) -> None:
+    fake_slack.plan = lambda body, tries: Answer(cut_short=True)
+    channel = SlackChannel(TOKEN, fake_slack.url)
+    since = datetime.now(UTC)
+    with pytest.raises(DeliveryError) as caught:
+        channel.send(MESSAGE)
+    assert caught.value.in_doubt
+    assert "IncompleteRead" in caught.value.reason
+    assert channel.arrival(MESSAGE, since) is Arrival.ARRIVED
+    other = OutgoingMessage("slack", "C0123ALARMS", {"text": "Another"}, "alarm-2")
+    assert channel.arrival(other, since) is Arrival.SEND
+    assert fake_slack.delivered[0]["metadata"] == {
+        "event_type": "opsdesk_outbox",
+        "event_payload": {"key": "alarm-1"},
+    }
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        OutgoingMessage("slack", "#alarms", {"text": "by name"}, "k-name"),
+        OutgoingMessage("slack", "U0DANA", {"text": "a direct message"}, "k-dm"),
+        OutgoingMessage("slack", "C0123ALARMS", {"text": "in a thread", "thread_ts": "1.0001"}, "k-thread"),
+    ],
+    ids=["channel-name", "direct-message", "thread"],
+)
+def test_a_post_is_found_wherever_it_went(fake_slack: FakeSlack, message: OutgoingMessage) -> None:
+    channel = SlackChannel(TOKEN, fake_slack.url)
+    since = datetime.now(UTC)
+    assert channel.arrival(message, since) is Arrival.SEND
+    channel.send(message)
+    assert channel.arrival(message, since) is Arrival.ARRIVED
+
+
+def test_without_read_scopes_the_outcome_is_unknown(fake_slack: FakeSlack) -> None:
+    fake_slack.scopes = set()
+    assert SlackChannel(TOKEN, fake_slack.url).arrival(MESSAGE, datetime.now(UTC)) is Arrival.UNKNOWN
+
+
+def test_a_slow_answer_past_the_timeout_is_in_doubt_and_a_refused_connection_is_not(
+    fake_slack: FakeSlack,
+) -> None:
+    fake_slack.plan = lambda body, tries: Answer(delay=2.5)
+    with pytest.raises(DeliveryError) as slow:
+        SlackChannel(TOKEN, fake_slack.url, timeout=1).send(MESSAGE)
+    assert slow.value.in_doubt
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with pytest.raises(DeliveryError) as refused:
+        SlackChannel(TOKEN, f"http://127.0.0.1:{port}/api/").send(MESSAGE)
+    assert not refused.value.in_doubt
+    assert refused.value.reason.startswith("Slack unreachable while posting")
+
+
+def test_a_cut_short_post_goes_out_once_through_the_outbox(db: Engine, fake_slack: FakeSlack) -> None:
+    fake_slack.plan = lambda body, tries: Answer(cut_short=tries == 1)
+    store = SqlOutbox(db)
+    start = datetime.now(UTC)
+    with db.begin() as connection:
+        store.add(connection, MESSAGE, start)
+    clock = SteppingClock(start)
+    deliverer = Deliverer(store, {"slack": SlackChannel(TOKEN, fake_slack.url)}, clock, "w1")
+    deliverer.run_once()
+    clock.advance(timedelta(minutes=1))
+    deliverer.run_once()
+    assert fake_slack.texts() == ["Root account used"]
+    assert fake_slack.looks == 1
+    (row,) = store.rows()
+    assert (row.state, row.attempts) == (OutboxState.DELIVERED, 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from opsdesk.bootstrap.api import ApiContext, api_context
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import AccessRole
+from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.entrypoints.api.app import create_app
 from tests.rota_builders import team
 
@@ -228,3 +229,26 @@ def test_the_fast_path_for_now_answers_as_the_route_does(
     assert client.get("/metrics").status_code == 401  # open reads open cover, on-call and calendars only
     text = client.get("/metrics", headers=viewer).text
     assert 'route="/api/v1/oncall",status="200"' in text
+
+
+def test_metrics_show_rows_held_back_and_in_doubt(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
+    client, context, tokens = api
+    now = context.clock.now()
+    with context.engine.begin() as connection:
+        for key in ("page", "post"):
+            context.outbox.add(connection, OutgoingMessage("slack", "C0123", {"text": key}, key), now)
+    held, doubtful = context.outbox.claim("w1", now, 2, timedelta(seconds=60))
+    assert context.outbox.failed(held.id, "w1", "HTTP 429 ratelimited", now + timedelta(minutes=5))
+    assert context.outbox.take(doubtful.id, "w1", now, timedelta(seconds=60))
+    assert context.outbox.failed(
+        doubtful.id, "w1", "IncompleteRead", now + timedelta(seconds=30), in_doubt=True
+    )
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {tokens['viewer']}"}).text
+    assert 'opsdesk_outbox_rows{state="held"} 2' in text
+    assert 'opsdesk_outbox_rows{state="in_doubt"} 1' in text
+    assert 'opsdesk_outbox_rows{state="due"} 0' in text
+    assert "opsdesk_outbox_lag_seconds 0.000" in text  # nothing due: lag alone would hide them
+    held_line = next(line for line in text.splitlines() if line.startswith("opsdesk_outbox_held_seconds "))
+    assert 299 <= float(held_line.split()[1]) <= 300
+    rows = client.get("/api/v1/outbox", headers={"Authorization": f"Bearer {tokens['engineer']}"}).json()
+    assert {r["idempotency_key"]: r["in_doubt"] for r in rows} == {"page": False, "post": True}

@@ -133,7 +133,8 @@ def test_commands_from_an_engineer_act_and_from_anyone_else_are_refused(hook: Ho
     chatter = hook.send("issue_comment", comment("Thanks all!", "pay-dev", comment_id=4))
     assert chatter.json() == {"status": "not a command: ignored"}
     hook.deliver()
-    bodies = [c["body"] for c in hook.github.on(REPO, 7)]
+    # What people see: each reply ends with a hidden marker (an HTML comment) that finds it again.
+    bodies = [c["body"].split("\n\n<!-- opsdesk:reply:")[0] for c in hook.github.on(REPO, 7)]
     assert (
         bodies[1]
         == "@pay-dev: only the team&#x27;s engineers can approve or reject out-of-hours changes; this command was not carried out."

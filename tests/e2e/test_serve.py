@@ -87,3 +87,41 @@ def test_serve_answers_delivers_and_stops(opsdesk: Run, workdir: Path) -> None:
     assert any(r["message"] == "serving" for r in records)
     assert token not in logs
     assert "key=" not in logs  # feed secrets stay out of the logs
+
+
+def test_metrics_add_up_every_api_process(opsdesk: Run, workdir: Path) -> None:
+    token = opsdesk("token", "create", "--name", "prometheus", "--role", "viewer").stdout.strip()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "opsdesk", "serve", "--port", str(port), "--workers", "2"],
+        cwd=workdir,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if get(f"{base}/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        counted = []
+        for asked in range(1, 31):  # new connections: the two processes share them
+            assert get(f"{base}/api/v1/cover?at=2026-12-01T17:00", token)[0] == 200
+            if asked % 3 == 0:
+                status, text = get(f"{base}/metrics", token)
+                assert status == 200
+                line = next(
+                    x
+                    for x in text.splitlines()
+                    if x.startswith('opsdesk_http_requests_total{method="GET",route="/api/v1/cover"')
+                )
+                counted.append((asked, float(line.rsplit(" ", 1)[1])))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    assert server.returncode == 0
+    assert counted == [(asked, float(asked)) for asked, _ in counted]  # every scrape: the whole count

@@ -17,6 +17,7 @@ from opsdesk.config.loading import load_policy
 from opsdesk.config.service import ServiceSettings, service_settings
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import IntegrationError
+from opsdesk.domain.outbox import RetryPolicy
 from opsdesk.services.clock import Clock
 from opsdesk.services.delivery import Channel, Deliverer
 from opsdesk.services.jobs import Handler, JobRunner
@@ -105,8 +106,14 @@ def deliverer(
     engine: Engine, config: ServiceSettings, clock: Clock | None = None, owner: str | None = None
 ) -> Deliverer:
     lease = timedelta(seconds=config.outbox_lease_seconds)
+    policy = RetryPolicy(max_retry_after=timedelta(seconds=config.outbox_max_retry_after_seconds))
     return Deliverer(
-        SqlOutbox(engine), channels(config), clock or SystemClock(), owner or worker_name(), lease=lease
+        SqlOutbox(engine),
+        channels(config),
+        clock or SystemClock(),
+        owner or worker_name(),
+        policy=policy,
+        lease=lease,
     )
 
 

@@ -23,6 +23,8 @@ class ServiceSettings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     open_reads: bool = False
     outbox_lease_seconds: float = Field(default=60, gt=0, le=3600)
+    # The longest a vendor's Retry-After may hold a message back (a page a year late helps nobody).
+    outbox_max_retry_after_seconds: float = Field(default=300, ge=1, le=86400)
     slack_token: SecretStr | None = None
     slack_api_url: str | None = None
     smtp_host: str | None = None

@@ -1,12 +1,23 @@
-"""The outbox: every outgoing message, stored with the change that caused it and delivered afterwards."""
+"""The outbox: every outgoing message, stored with the change that caused it and delivered afterwards.
+
+A row is delivered by one worker at a time, under a lease. The worker marks the row as being sent
+(`sending_at`) just before it hands the message to the vendor; if the worker dies, or the vendor's
+answer is lost, the row stays marked and the next worker knows the outcome is in doubt: it asks the
+channel whether the message arrived before it sends again, so a message is never posted twice.
+"""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
+
+# The longest wait a vendor's Retry-After may ask for before the policy caps it: anything larger (a
+# year, 10^12 seconds, a date far away) is read as this, so no arithmetic on it can overflow.
+RETRY_AFTER_CEILING = timedelta(days=1)
 
 
 class OutboxState(StrEnum):
@@ -19,7 +30,7 @@ class OutboxState(StrEnum):
 class OutgoingMessage:
     """What to send, where, and the key that makes sending it twice impossible."""
 
-    channel: str  # "log", "slack", "email", "webhook"
+    channel: str  # "log", "slack", "email", "webhook", "pagerduty", "github"
     destination: str  # a Slack channel, an address, a URL name
     payload: dict[str, Any]
     idempotency_key: str
@@ -35,15 +46,25 @@ class OutboxRow:
     next_attempt_at: datetime
     delivered_at: datetime | None = None
     last_error: str | None = None
+    # Set while a worker hands the message to its vendor; still set afterwards means the outcome of
+    # that attempt is unknown (the worker died, or the vendor's answer was lost).
+    sending_at: datetime | None = None
+
+    @property
+    def in_doubt(self) -> bool:
+        return self.state is OutboxState.PENDING and self.sending_at is not None
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter, a vendor's Retry-After honoured, dead after `max_attempts`."""
+    """Exponential backoff with full jitter, a vendor's Retry-After honoured up to `max_retry_after`,
+    dead after `max_attempts`."""
 
     max_attempts: int = 8
     base: timedelta = timedelta(seconds=2)
     cap: timedelta = timedelta(minutes=10)
+    # A vendor may ask for any wait; a page held back for hours is worse than a refused retry.
+    max_retry_after: timedelta = timedelta(minutes=5)
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def next_attempt(
@@ -52,18 +73,61 @@ class RetryPolicy:
         """When to try again after `attempts` failed tries; None when the row should be parked as dead."""
         if attempts >= self.max_attempts:
             return None
-        ceiling = min(self.cap, self.base * (2 ** (attempts - 1)))
+        ceiling = min(self.cap, self.base * (2 ** (min(attempts, 32) - 1)))
         delay = timedelta(seconds=self.rng.uniform(ceiling.total_seconds() / 2, ceiling.total_seconds()))
         if retry_after is not None:
-            delay = max(delay, retry_after)
+            delay = max(delay, min(retry_after, self.max_retry_after))
         return now + delay
 
 
-class DeliveryError(Exception):
-    """A channel could not deliver a message; `retry_after` is the vendor's wish, `permanent` means stop."""
+def retry_after(value: object, now: datetime) -> timedelta | None:
+    """A `Retry-After` header (RFC 9110: seconds, or an HTTP date) as a wait; None when absent or unreadable.
 
-    def __init__(self, reason: str, retry_after: timedelta | None = None, permanent: bool = False) -> None:
+    Whatever a vendor sends (negative, huge, a date in the past or far away), the answer is between zero
+    and RETRY_AFTER_CEILING, so nothing downstream can overflow.
+    """
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        digits = text.lstrip("0") or "0"
+        ceiling = int(RETRY_AFTER_CEILING.total_seconds())
+        return timedelta(seconds=ceiling if len(digits) > 9 else min(int(digits), ceiling))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return min(max(when - now, timedelta(0)), RETRY_AFTER_CEILING)
+
+
+class Arrival(StrEnum):
+    """What a channel can tell of an attempt whose outcome was lost."""
+
+    ARRIVED = "arrived"  # the vendor has the message: record it as delivered, send nothing
+    SEND = "send"  # it did not arrive, or the vendor folds a repeat (a dedup key): send it (again)
+    UNKNOWN = "unknown"  # the channel cannot tell: a person must look before it is sent again
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver a message.
+
+    `retry_after` is the vendor's wish, `permanent` means stop trying, and `in_doubt` means the vendor
+    may have acted on the message before the failure (a reply cut short, a timeout while waiting for
+    the answer): the next attempt asks the channel first whether it arrived.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        retry_after: timedelta | None = None,
+        permanent: bool = False,
+        *,
+        in_doubt: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
+        self.in_doubt = in_doubt

@@ -1,26 +1,48 @@
-"""Delivering the outbox: claim due rows, hand each to its channel, record the outcome; never lose one."""
+"""Delivering the outbox: claim due rows, hand each to its channel, record the outcome; never lose one,
+never send one twice.
+
+A worker claims a few rows under a lease, then, row by row, renews the lease and marks the attempt as
+in flight just before it sends (`take`); a row whose lease lapsed while it waited its turn is left for the
+next claim, unsent. While a slow vendor keeps a send waiting, a heartbeat renews the lease, so no other
+worker can take the row. Any failure, expected or not, is a counted attempt with its reason. An attempt
+whose outcome was lost (the worker died mid-send, the answer was cut short) is resolved by asking the
+channel whether the message arrived before anything is sent again.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from opsdesk.domain.outbox import DeliveryError, OutboxRow, OutgoingMessage, RetryPolicy
+from opsdesk.domain.outbox import Arrival, DeliveryError, OutboxRow, OutgoingMessage, RetryPolicy
 from opsdesk.services.clock import Clock
+
+logger = logging.getLogger("opsdesk.outbox")
 
 
 class Channel(Protocol):
-    """One way out (log, Slack, email, webhook). Raises DeliveryError when the message did not go."""
+    """One way out (log, Slack, email, webhook, PagerDuty, GitHub)."""
 
-    def send(self, message: OutgoingMessage) -> None: ...
+    def send(self, message: OutgoingMessage) -> None:
+        """Deliver, or raise DeliveryError saying why not (and whether the vendor may have acted)."""
+
+    def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
+        """After an attempt (begun at `since`) whose outcome was lost: did `message` arrive?"""
 
 
 class OutboxStore(Protocol):
     def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]: ...
+    def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool: ...
+    def renew(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool: ...
     def delivered(self, row_id: int, owner: str, now: datetime) -> bool: ...
-    def failed(self, row_id: int, owner: str, error: str, next_attempt: datetime | None) -> None: ...
+    def failed(
+        self, row_id: int, owner: str, error: str, next_attempt: datetime | None, *, in_doubt: bool = False
+    ) -> bool: ...
     def release(self, owner: str) -> None: ...
 
 
@@ -31,37 +53,131 @@ class Deliverer:
     clock: Clock
     owner: str
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    # Longer than any channel's own timeout, so a live worker never loses a row it is still sending.
+    # Each row's lease is renewed as its send starts and every third of it while the send lasts.
     lease: timedelta = timedelta(seconds=60)
     batch: int = 20
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    # Seconds a send has taken lately (a moving average): a claim takes only as many rows as the lease
+    # can cover at that pace, so with a slow vendor rows wait unclaimed, free for other workers.
+    pace: float = field(default=0.0, init=False)
 
     def run_once(self) -> int:
-        """Deliver what is due now; the number of rows tried."""
-        rows = self.store.claim(self.owner, self.clock.now(), self.batch, self.lease)
-        for row in rows:
-            self._deliver(row)
+        """Deliver what is due now; the number of rows claimed. Rows not reached are given back."""
+        rows = self.claim()
+        try:
+            for row in rows:
+                if self.stopping.is_set():
+                    break
+                started = self.clock.now()
+                if self.deliver(row):
+                    took = (self.clock.now() - started).total_seconds()
+                    self.pace = took if self.pace == 0 else 0.7 * self.pace + 0.3 * took
+        finally:
+            if rows:
+                self.store.release(self.owner)  # rows not reached (stopping, or their lease lapsed)
         return len(rows)
 
-    def _deliver(self, row: OutboxRow) -> None:
+    def claim(self) -> list[OutboxRow]:
+        """Due rows for this worker, as many as its lease covers at the vendors' recent pace."""
+        return self.store.claim(self.owner, self.clock.now(), self._claim_size(), self.lease)
+
+    def _claim_size(self) -> int:
+        if self.pace <= 0:
+            return self.batch
+        return max(1, min(self.batch, int(self.lease.total_seconds() / (2 * self.pace))))
+
+    def deliver(self, row: OutboxRow) -> bool:
+        """One row: True when its channel was called (the time it took says how fast the vendor is)."""
         channel = self.channels.get(row.message.channel)
         if channel is None:
-            self.store.failed(
-                row.id, self.owner, f"no channel named {row.message.channel!r} is configured", None
+            reason = f"no channel named {row.message.channel!r} is configured"
+            self.store.failed(row.id, self.owner, reason, None)
+            return False
+        if not self.store.take(row.id, self.owner, self.clock.now(), self.lease):
+            logger.info(
+                "outbox row #%s: lease lapsed before its turn; left unsent for the next claim", row.id
             )
-            return
+            return False
+        with self._heartbeat(row.id):
+            if row.sending_at is not None and not self._resolve_doubt(channel, row):
+                return True
+            try:
+                channel.send(row.message)
+            except DeliveryError as failure:
+                self._failed(row, failure)
+                return True
+            except Exception as exc:  # anything a vendor library lets escape: counted, never fatal
+                self._failed(row, unexpected(exc, "sending"))
+                return True
+        if not self.store.delivered(row.id, self.owner, self.clock.now()):
+            logger.warning("outbox row #%s was sent, but its lease was lost meanwhile", row.id)
+        return True
+
+    def _resolve_doubt(self, channel: Channel, row: OutboxRow) -> bool:
+        """An earlier attempt's outcome was lost: True to send now; False when settled (or to try later)."""
+        assert row.sending_at is not None
         try:
-            channel.send(row.message)
+            arrival = channel.arrival(row.message, row.sending_at)
         except DeliveryError as failure:
-            attempts = row.attempts + 1
-            retry_at = (
-                None
-                if failure.permanent
-                else self.policy.next_attempt(attempts, self.clock.now(), failure.retry_after)
+            self._failed(row, failure, in_doubt=True)
+            return False
+        except Exception as exc:
+            self._failed(row, unexpected(exc, "checking whether it arrived"), in_doubt=True)
+            return False
+        if arrival is Arrival.ARRIVED:
+            self.store.delivered(row.id, self.owner, self.clock.now())
+            logger.info("outbox row #%s: an earlier attempt had arrived; not sent again", row.id)
+            return False
+        if arrival is Arrival.UNKNOWN:
+            reason = (
+                f"not sent again: an attempt at {row.sending_at:%Y-%m-%d %H:%M:%S} UTC was cut short and "
+                f"{row.message.channel} cannot be asked whether it arrived; check {row.message.destination}, "
+                f"then `opsdesk outbox retry {row.id}` if it is missing"
             )
-            self.store.failed(row.id, self.owner, failure.reason, retry_at)
-            return
-        self.store.delivered(row.id, self.owner, self.clock.now())
+            self.store.failed(row.id, self.owner, reason, None, in_doubt=True)
+            return False
+        return True
+
+    def _failed(self, row: OutboxRow, failure: DeliveryError, *, in_doubt: bool = False) -> None:
+        attempts = row.attempts + 1
+        now = self.clock.now()
+        retry_at = None if failure.permanent else self.policy.next_attempt(attempts, now, failure.retry_after)
+        doubt = in_doubt or failure.in_doubt
+        logger.warning("outbox row #%s: attempt %s failed: %s", row.id, attempts, failure.reason[:300])
+        self.store.failed(row.id, self.owner, failure.reason, retry_at, in_doubt=doubt)
+
+    @contextmanager
+    def _heartbeat(self, row_id: int) -> Iterator[None]:
+        """Keep the row's lease while a send lasts: renewed every third of the lease."""
+        done = threading.Event()
+        interval = max(self.lease.total_seconds() / 3, 0.05)
+
+        def beat() -> None:
+            while not done.wait(interval):
+                try:
+                    if not self.store.renew(row_id, self.owner, self.clock.now(), self.lease):
+                        logger.warning("outbox row #%s: lease lost while sending", row_id)
+                        return
+                except Exception:  # the database away: the send goes on; the record step will tell
+                    logger.warning("outbox row #%s: could not renew the lease", row_id, exc_info=True)
+
+        thread = threading.Thread(target=beat, name=f"lease-{row_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def stop(self) -> None:
         """Give back rows claimed but not yet tried, so another worker takes them at once."""
+        self.stopping.set()
         self.store.release(self.owner)
+
+
+def unexpected(exc: BaseException, doing: str) -> DeliveryError:
+    """An exception a channel did not turn into a DeliveryError: its outcome is in doubt, so retried after
+    a check."""
+    text = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return DeliveryError(f"{type(exc).__name__} while {doing}: {text}".rstrip(": "), in_doubt=True)

@@ -20,6 +20,7 @@ def run_worker(
     A failed pass is logged and retried after a pause, so a database blip never ends the worker. On the
     way out, rows and jobs claimed but not finished are released for another worker at once.
     """
+    deliverer.stopping = stopping  # a stop ends the batch in hand after its current row
     try:
         while not stopping.is_set():
             try:

@@ -1,12 +1,34 @@
-"""Email over SMTP (smtplib): 4xx answers are retried, 5xx and refused recipients are not."""
+"""Email over SMTP (smtplib): 4xx answers are retried, 5xx and refused recipients are not.
+
+Each message's Message-ID is made from its outbox key, so a message sent again after an attempt whose
+outcome was lost carries the same Message-ID, and mail systems drop the repeat.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import smtplib
 import ssl
+from datetime import datetime
 from email.message import EmailMessage
 
-from opsdesk.domain.outbox import DeliveryError, OutgoingMessage
+from opsdesk.domain.outbox import Arrival, DeliveryError, OutgoingMessage
+
+DOMAIN = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+
+
+def message_id(key: str, sender: str) -> str:
+    """An RFC 5322 msg-id, `<id-left@id-right>`, unique per outbox key and the same for every attempt.
+
+    The key may hold any character (colons, spaces): it is hashed, so the left part is a plain dot-atom.
+    The right part is the sender's domain when that is a plain host name, else `opsdesk.invalid`.
+    """
+    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
+    domain = sender.rpartition("@")[2].strip().strip(">").lower()
+    return f"<{digest}.opsdesk@{domain if DOMAIN.fullmatch(domain) else 'opsdesk.invalid'}>"
 
 
 class EmailChannel:
@@ -30,7 +52,7 @@ class EmailChannel:
         email["From"] = self.sender
         email["To"] = message.destination
         email["Subject"] = str(message.payload.get("subject", "opsdesk"))[:250]
-        email["Message-ID"] = f"<{message.idempotency_key}@opsdesk>"  # lets mail clients drop a repeat
+        email["Message-ID"] = message_id(message.idempotency_key, self.sender)
         email.set_content(str(message.payload.get("text", "")))
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
@@ -52,6 +74,10 @@ class EmailChannel:
             raise DeliveryError(f"SMTP {exc.smtp_code} {text}", permanent=exc.smtp_code >= 500) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP server unreachable: {exc}") from None
+
+    def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
+        """Sent again: the same Message-ID lets mail systems drop a repeat."""
+        return Arrival.SEND
 
 
 def _codes(exc: smtplib.SMTPRecipientsRefused) -> str:

@@ -6,13 +6,13 @@ PagerDuty folds a retried delivery into the alert it already has.
 from __future__ import annotations
 
 import ssl
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pagerduty import EventsApiV2Client
 from pagerduty.errors import Error, HttpError, UrlError
 
-from opsdesk.domain.outbox import DeliveryError, OutgoingMessage
+from opsdesk.domain.outbox import Arrival, DeliveryError, OutgoingMessage, retry_after
 
 
 class PagerDutyChannel:
@@ -37,7 +37,14 @@ class PagerDutyChannel:
         except UrlError as exc:
             raise DeliveryError(f"PagerDuty's address is refused: {exc}", permanent=True) from None
         except Error as exc:
-            raise DeliveryError(f"PagerDuty unreachable: {str(exc)[:300]}") from None
+            raise DeliveryError(f"PagerDuty unreachable: {str(exc)[:300]}", in_doubt=True) from None
+        except Exception as exc:  # anything else the client lets escape (a cut-short answer)
+            raise DeliveryError(
+                f"PagerDuty did not answer in full: {type(exc).__name__}: {str(exc)[:200]}", in_doubt=True
+            ) from None
+
+    def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
+        return Arrival.SEND  # the same dedup key: PagerDuty folds a repeat into the alert it has
 
 
 def _failure(exc: HttpError) -> DeliveryError:
@@ -46,9 +53,8 @@ def _failure(exc: HttpError) -> DeliveryError:
         return DeliveryError(f"PagerDuty failed: {str(exc)[:300]}")
     status = response.status_code
     if status == 429:
-        retry_after = response.headers.get("retry-after", "")
-        seconds = int(retry_after) if retry_after.isdigit() else 60
-        return DeliveryError(f"HTTP 429 from PagerDuty (retry after {seconds} s)", timedelta(seconds=seconds))
+        wait = retry_after(response.headers.get("retry-after"), datetime.now(UTC)) or timedelta(seconds=60)
+        return DeliveryError(f"HTTP 429 from PagerDuty (retry after {int(wait.total_seconds())} s)", wait)
     if status >= 500:
         return DeliveryError(f"HTTP {status} from PagerDuty")
     return DeliveryError(f"HTTP {status} from PagerDuty: {response.text[:300]}", permanent=True)

@@ -1,7 +1,8 @@
 """A generic webhook: POST the payload as JSON, signed with HMAC-SHA256 so the receiver can trust it.
 
 Headers: `X-Opsdesk-Timestamp` (Unix seconds) and `X-Opsdesk-Signature: sha256=<hex>` over
-`<timestamp>.<body>`; `Idempotency-Key` carries the outbox key so a receiver can drop a repeat.
+`<timestamp>.<body>`; `Idempotency-Key` carries the outbox key so a receiver can drop a repeat (so a
+message whose first attempt's outcome was lost is simply sent again).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from opsdesk.domain.outbox import DeliveryError, OutgoingMessage
+from opsdesk.domain.outbox import Arrival, DeliveryError, OutgoingMessage, retry_after
 
 
 def signature(secret: bytes, timestamp: str, body: bytes) -> str:
@@ -44,18 +45,24 @@ class WebhookChannel:
         }
         try:
             response = self._client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
+        except httpx.ConnectError as exc:
             raise DeliveryError(f"webhook {message.destination} unreachable: {type(exc).__name__}") from None
+        except Exception as exc:  # a timeout or a cut-short answer: the receiver may have it
+            raise DeliveryError(
+                f"webhook {message.destination} did not answer in full: {type(exc).__name__}", in_doubt=True
+            ) from None
         if response.is_success:
             return
         status = response.status_code
         if status == 429:
-            after = response.headers.get("Retry-After", "")
-            seconds = int(after) if after.isdigit() else 30
+            wait = retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
             raise DeliveryError(
-                f"HTTP 429 from webhook {message.destination}", retry_after=timedelta(seconds=seconds)
+                f"HTTP 429 from webhook {message.destination}", retry_after=wait or timedelta(seconds=30)
             )
         raise DeliveryError(
             f"HTTP {status} from webhook {message.destination}",
             permanent=400 <= status < 500 and status not in (408, 409),
         )
+
+    def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
+        return Arrival.SEND  # the same Idempotency-Key: the receiver drops a repeat

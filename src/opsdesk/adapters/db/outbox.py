@@ -54,6 +54,42 @@ class SqlOutbox:
         )
         return [_row_from(row) for row in rows]
 
+    def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Just before a send: renew `owner`'s lease and mark the attempt as in flight.
+
+        False (send nothing) when the lease has lapsed or the row is no longer `owner`'s: another worker
+        may hold it by now. The first in-flight time is kept while an attempt's outcome stays unknown.
+        """
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(OutboxRecord)
+                .where(
+                    OutboxRecord.id == row_id,
+                    OutboxRecord.lease_owner == owner,
+                    OutboxRecord.state == OutboxState.PENDING.value,
+                    OutboxRecord.lease_until > now,
+                )
+                .values(
+                    lease_until=now + lease,
+                    sending_at=func.coalesce(OutboxRecord.sending_at, now),
+                )
+            )
+            return result.rowcount == 1
+
+    def renew(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Extend `owner`'s lease while a send is still in flight (a slow vendor); False if it was lost."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(OutboxRecord)
+                .where(
+                    OutboxRecord.id == row_id,
+                    OutboxRecord.lease_owner == owner,
+                    OutboxRecord.state == OutboxState.PENDING.value,
+                )
+                .values(lease_until=now + lease)
+            )
+            return result.rowcount == 1
+
     def delivered(self, row_id: int, owner: str, now: datetime) -> bool:
         """Mark delivered if `owner` still holds the row; False when the lease was lost meanwhile."""
         with self.engine.begin() as connection:
@@ -69,29 +105,43 @@ class SqlOutbox:
                     delivered_at=now,
                     lease_owner=None,
                     lease_until=None,
+                    sending_at=None,
                     attempts=OutboxRecord.attempts + 1,
                 )
             )
             return result.rowcount == 1
 
-    def failed(self, row_id: int, owner: str, error: str, next_attempt: datetime | None) -> None:
-        """Record a failed try: due again at `next_attempt`, or parked as dead when that is None."""
+    def failed(
+        self, row_id: int, owner: str, error: str, next_attempt: datetime | None, *, in_doubt: bool = False
+    ) -> bool:
+        """Record a failed try: due again at `next_attempt`, or parked as dead when that is None.
+
+        `in_doubt` keeps the row marked as possibly sent, so the next attempt asks the channel first.
+        False when `owner` no longer holds the row (nothing is recorded).
+        """
         values: dict[str, object] = {
             "attempts": OutboxRecord.attempts + 1,
-            "last_error": error[:ERROR_LIMIT],
+            "last_error": error.replace("\x00", "\\0")[:ERROR_LIMIT],  # PostgreSQL text holds no NUL
             "lease_owner": None,
             "lease_until": None,
         }
+        if not in_doubt:
+            values["sending_at"] = None
         if next_attempt is None:
             values["state"] = OutboxState.DEAD.value
         else:
             values["next_attempt_at"] = next_attempt
         with self.engine.begin() as connection:
-            connection.execute(
+            result = connection.execute(
                 update(OutboxRecord)
-                .where(OutboxRecord.id == row_id, OutboxRecord.lease_owner == owner)
+                .where(
+                    OutboxRecord.id == row_id,
+                    OutboxRecord.lease_owner == owner,
+                    OutboxRecord.state == OutboxState.PENDING.value,
+                )
                 .values(**values)
             )
+            return result.rowcount == 1
 
     def release(self, owner: str) -> None:
         """Give back every row `owner` holds (a graceful shutdown)."""
@@ -110,7 +160,13 @@ class SqlOutbox:
             result = connection.execute(
                 update(OutboxRecord)
                 .where(OutboxRecord.id == row_id, OutboxRecord.state == OutboxState.DEAD.value)
-                .values(state=OutboxState.PENDING.value, next_attempt_at=now, attempts=0, last_error=None)
+                .values(
+                    state=OutboxState.PENDING.value,
+                    next_attempt_at=now,
+                    attempts=0,
+                    last_error=None,
+                    sending_at=None,  # the person who retries it has checked it did not arrive
+                )
             )
             return result.rowcount == 1
 
@@ -129,25 +185,41 @@ class SqlOutbox:
         return max(0.0, (now - oldest).total_seconds())
 
     def counts(self, now: datetime) -> dict[str, int]:
-        """Rows per state, and how many pending rows are due now (for /metrics)."""
+        """Rows per state, and of the pending rows: due now, failed before, held back, in doubt."""
+        pending = OutboxRecord.state == OutboxState.PENDING.value
         with self.engine.connect() as connection:
             grouped = select(OutboxRecord.state, func.count()).group_by(OutboxRecord.state)
             found: dict[str, int] = {str(state): int(count) for state, count in connection.execute(grouped)}
-            failing = connection.scalar(
-                select(func.count()).where(
-                    OutboxRecord.state == OutboxState.PENDING.value, OutboxRecord.attempts > 0
-                )
-            )
-            due = connection.scalar(
-                select(func.count()).where(
-                    OutboxRecord.state == OutboxState.PENDING.value, OutboxRecord.next_attempt_at <= now
-                )
-            )
+            extra = connection.execute(
+                select(
+                    func.count().filter(OutboxRecord.next_attempt_at <= now),
+                    func.count().filter(OutboxRecord.attempts > 0),
+                    func.count().filter(OutboxRecord.next_attempt_at > now),
+                    func.count().filter(OutboxRecord.sending_at.is_not(None)),
+                ).where(pending)
+            ).one()
+        due, failing, held, doubtful = (int(value or 0) for value in extra)
         return {
             **{s.value: int(found.get(s.value, 0)) for s in OutboxState},
-            "due": int(due or 0),
-            "failed": int(failing or 0),  # pending again after a failed try
+            "due": due,
+            "failed": failing,  # pending again after a failed try
+            "held": held,  # pending, not due yet: backing off or asked by a vendor to wait
+            "in_doubt": doubtful,  # an attempt's outcome is unknown: checked before any resend
         }
+
+    def held_for(self, now: datetime) -> float:
+        """Seconds until the furthest held-back row is due again (0 when none is held)."""
+        with self.engine.connect() as connection:
+            latest = connection.scalar(
+                select(func.max(OutboxRecord.next_attempt_at)).where(
+                    OutboxRecord.state == OutboxState.PENDING.value, OutboxRecord.next_attempt_at > now
+                )
+            )
+        if latest is None:
+            return 0.0
+        if latest.tzinfo is None:  # aggregate results bypass the column type on SQLite
+            latest = latest.replace(tzinfo=now.tzinfo)
+        return max(0.0, (latest - now).total_seconds())
 
 
 def _row_from(record: Row[Any]) -> OutboxRow:
@@ -161,4 +233,5 @@ def _row_from(record: Row[Any]) -> OutboxRow:
         next_attempt_at=r["next_attempt_at"],
         delivered_at=r["delivered_at"],
         last_error=r["last_error"],
+        sending_at=r["sending_at"],
     )

@@ -33,6 +33,8 @@ class OutboxRecord(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When a worker handed the message to its vendor; left set when that attempt's outcome is unknown.
+    sending_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class JobRecord(Base):

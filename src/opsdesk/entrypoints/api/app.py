@@ -328,6 +328,7 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
                 "next_attempt_at": r.next_attempt_at.isoformat(),
                 "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None,
                 "last_error": r.last_error,
+                "in_doubt": r.in_doubt,
             }
             for r in context.outbox.rows(state, limit)
         ]

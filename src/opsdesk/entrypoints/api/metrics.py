@@ -1,20 +1,36 @@
-"""Prometheus metrics: requests by route and status, outbox counts, outbox lag."""
+"""Prometheus metrics: requests by route and status (summed over every API process), the outbox and jobs.
+
+Request counts are kept by prometheus_client. With `opsdesk serve --workers N` each process writes its
+counts to files in PROMETHEUS_MULTIPROC_DIR (serve makes that folder) and any process answering a scrape
+adds them all up, so a counter never jumps back when the scrape lands on another process. The outbox and
+job figures come from the database at each scrape, the same whichever process answers.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import os
 from typing import TYPE_CHECKING
 
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.api import ApiContext
 
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
+
 
 class Metrics:
     def __init__(self, context: ApiContext) -> None:
         self.context = context
-        self.requests: Counter[tuple[str, str, int]] = Counter()
+        self._registry = CollectorRegistry()
+        self.requests = Counter(
+            "opsdesk_http_requests",
+            "HTTP requests answered, by method, route and status.",
+            ["method", "route", "status"],
+            registry=self._registry,
+        )
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         """Counts every answer by method, route template and status (a plain ASGI wrapper: cheap)."""
@@ -35,33 +51,37 @@ class Metrics:
                 await app(scope, receive, watch)
             finally:
                 path = str(scope.get("opsdesk.route") or getattr(scope.get("route"), "path", "unmatched"))
-                self.requests[(scope["method"], path, status)] += 1
+                self.requests.labels(scope["method"], path, str(status)).inc()
 
         return counted
 
+    def _requests(self) -> str:
+        if os.environ.get(MULTIPROCESS):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return generate_latest(registry).decode()
+        return generate_latest(self._registry).decode()
+
     def render(self) -> str:
-        lines = [
-            "# HELP opsdesk_http_requests_total HTTP requests answered, by method, route and status.",
-            "# TYPE opsdesk_http_requests_total counter",
-        ]
-        for (method, path, status), count in sorted(self.requests.items()):
-            lines.append(
-                f'opsdesk_http_requests_total{{method="{method}",route="{path}",status="{status}"}} {count}'
-            )
+        lines = [self._requests().rstrip("\n")]
         now = self.context.clock.now()
-        counts = self.context.outbox.counts(now)
+        outbox = self.context.outbox
+        counts = outbox.counts(now)
         lines += [
-            "# HELP opsdesk_outbox_rows Outbox rows by state (due: pending and due now).",
+            "# HELP opsdesk_outbox_rows Outbox rows by state (due: pending and due now; held: pending, waiting "
+            "for a retry; in_doubt: an attempt's outcome is unknown and is checked before any resend).",
             "# TYPE opsdesk_outbox_rows gauge",
         ]
         lines += [
             f'opsdesk_outbox_rows{{state="{state}"}} {count}' for state, count in sorted(counts.items())
         ]
-        lag = self.context.outbox.lag(now)
         lines += [
             "# HELP opsdesk_outbox_lag_seconds Age of the oldest due, undelivered outbox row.",
             "# TYPE opsdesk_outbox_lag_seconds gauge",
-            f"opsdesk_outbox_lag_seconds {lag:.3f}",
+            f"opsdesk_outbox_lag_seconds {outbox.lag(now):.3f}",
+            "# HELP opsdesk_outbox_held_seconds How long until the furthest held-back row is tried again.",
+            "# TYPE opsdesk_outbox_held_seconds gauge",
+            f"opsdesk_outbox_held_seconds {outbox.held_for(now):.3f}",
         ]
         jobs = self.context.jobs.counts(now)
         lines += [

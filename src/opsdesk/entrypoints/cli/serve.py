@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import tempfile
 import threading
 from types import ModuleType
 from typing import Annotated
@@ -83,10 +84,15 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
         },
     )
     app: object = create_app(context)
+    counts = None
     if processes > 1:
         # Each API process builds its own context from the environment; delivery stays in this process.
-        os.environ["OPSDESK_CONFIG"] = str(settings.policy_path.resolve())
+        if settings.policy_path_explicit or settings.policy_path.exists():  # else the built-in policy
+            os.environ["OPSDESK_CONFIG"] = str(settings.policy_path.resolve())
         os.environ["OPSDESK_DATABASE_URL"] = service_config.database_url
+        # Request counts go to files in one folder, summed by whichever process answers /metrics.
+        counts = tempfile.TemporaryDirectory(prefix="opsdesk-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = counts.name
         app = "opsdesk.entrypoints.api.server:app_from_environment"
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]
@@ -112,6 +118,8 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
         stopping.set()
         for thread in threads:
             thread.join(timeout=30)
+        if counts is not None:
+            counts.cleanup()
         logger.info("stopped")
 
 

@@ -50,6 +50,7 @@ def _row_dict(row: OutboxRow) -> dict[str, object]:
         "next_attempt_at": row.next_attempt_at.isoformat(),
         "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
         "last_error": row.last_error,
+        "in_doubt": row.in_doubt,
         "payload": row.message.payload,
     }
 
@@ -71,6 +72,8 @@ def list_command(
             typer.echo(json.dumps(_row_dict(row), ensure_ascii=False))
         else:
             error = f"  last error: {row.last_error}" if row.last_error else ""
+            if row.in_doubt:
+                error += "  (in doubt: checked with the vendor before any resend)"
             typer.echo(
                 f"#{row.id} {row.state:<9} {row.message.channel} -> {row.message.destination} "
                 f"({plural(row.attempts, 'attempt')}, key {row.message.idempotency_key}){error}"
