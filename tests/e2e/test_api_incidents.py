@@ -275,6 +275,12 @@ def test_alertmanager_one_incident_per_group(api: Api) -> None:
     assert len(api.incidents()) == 2
 
 
+def sns_settings(server: HTTPServer, ca_file: Path | None, **more: str) -> dict[str, str]:
+    """SNS addresses on the local HTTPS server: its host, its port (not Amazon's 443), the test CA."""
+    found = {"sns-cert-hosts": "^localhost$", "sns-port": str(server.port), **more}
+    return found | ({"ca-file": str(ca_file)} if ca_file else {})
+
+
 @pytest.fixture
 def sns_api(
     db: Engine, tmp_path: Path, cache_dir: Path, tls: tuple[HTTPServer, trustme.CA, Path]
@@ -284,7 +290,7 @@ def sns_api(
     server.expect_request("/SimpleNotificationService-test.pem").respond_with_data(
         signing.cert_chain_pems[0].bytes(), content_type="application/x-pem-file"
     )
-    made = make_api(db, tmp_path, cache_dir, {"sns-cert-hosts": "^localhost$", "ca-file": str(ca_file)})
+    made = make_api(db, tmp_path, cache_dir, sns_settings(server, ca_file))
     signer = Signer(signing, server.url_for("/SimpleNotificationService-test.pem"))
     with made.client:
         yield made, signer, server

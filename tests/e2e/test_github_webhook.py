@@ -56,7 +56,12 @@ class Hook:
 
 
 def issue(
-    action: str, body: str, number: int = 7, title: str = "Service name: payments", author: str = "pay-dev"
+    action: str,
+    body: str,
+    number: int = 7,
+    title: str = "Service name: payments",
+    author: str = "pay-dev",
+    updated_at: str = "2027-02-20T10:00:00Z",
 ) -> dict[str, Any]:
     return {
         "action": action,
@@ -67,16 +72,25 @@ def issue(
             "body": body,
             "user": {"login": author},
             "created_at": "2027-02-20T10:00:00Z",
+            "updated_at": updated_at,
         },
     }
 
 
-def comment(body: str, author: str, comment_id: int = 99, number: int = 7) -> dict[str, Any]:
+def comment(
+    body: str, author: str, comment_id: int = 99, number: int = 7, at: str = "2027-02-20T11:00:00Z"
+) -> dict[str, Any]:
     return {
         "action": "created",
         "repository": {"full_name": REPO},
         "issue": {"number": number},
-        "comment": {"id": comment_id, "body": body, "user": {"login": author}},
+        "comment": {
+            "id": comment_id,
+            "body": body,
+            "user": {"login": author},
+            "created_at": at,
+            "updated_at": at,
+        },
     }
 
 
@@ -109,7 +123,12 @@ def test_an_issue_from_the_form_becomes_a_request_with_one_comment_and_a_label(h
     assert "- Window: Tue 02 Mar 2027 18:00 to Tue 02 Mar 2027 20:00 (Europe/London)" in status["body"]
     assert hook.github.labels[(REPO, 7)] == ["ooh: under-review"]
     # The author edits the issue: the window moves into support hours; checked again.
-    moved = hook.send("issues", issue("edited", request_body("Monday 22nd February 2027 10:00-12:00")))
+    moved = hook.send(
+        "issues",
+        issue(
+            "edited", request_body("Monday 22nd February 2027 10:00-12:00"), updated_at="2027-02-20T10:30:00Z"
+        ),
+    )
     assert moved.json() == {"status": "checked team/platform#7 again (needs-info)"}
     hook.deliver()
     (status,) = hook.github.on(REPO, 7)  # the same comment, edited in place
@@ -117,7 +136,9 @@ def test_an_issue_from_the_form_becomes_a_request_with_one_comment_and_a_label(h
     assert "`in-hours`" in status["body"]
     assert hook.github.labels[(REPO, 7)] == ["ooh: needs-info"]
     history = hook.context.changes.history(1)
-    assert history[-2].message.startswith("edited; the window moved: Tue 02 Mar 2027 18:00")
+    assert history[-2].message.startswith(
+        "edited: Scheduled Time changed; the window moved: Tue 02 Mar 2027 18:00"
+    )
 
 
 def test_commands_from_an_engineer_act_and_from_anyone_else_are_refused(hook: Hook) -> None:
@@ -198,4 +219,122 @@ def test_odd_deliveries_are_clear_errors(hook: Hook) -> None:
         "issue_comment", {"action": "created", "repository": {"full_name": REPO}, "issue": {"number": 7}}
     )
     assert missing.json()["detail"] == "not a GitHub issue_comment event: 'comment' is missing"
+    naive = hook.send("issues", issue("opened", request_body(), updated_at="2027-02-20T10:00:00"))
+    assert naive.status_code == 400
+    assert naive.json()["detail"] == (
+        "not a GitHub issues event: updated_at '2027-02-20T10:00:00' has no time zone"
+    )
+    undated = comment("/approve @alice-a\ngo", "chen-w")
+    del undated["comment"]["created_at"]
+    assert hook.send("issue_comment", undated).json()["detail"] == (
+        "not a GitHub issue_comment event: 'created_at' is missing"
+    )
     assert hook.context.changes.changes() == []
+
+
+def approved_request(hook: Hook) -> None:
+    """Issue 7 opened at 10:00 and approved by chen-w in comment 3 at 11:00."""
+    hook.send("issues", issue("opened", request_body()))
+    approve = comment("/approve @alice-a\nTake a snapshot first.", "chen-w", comment_id=3)
+    assert hook.send("issue_comment", approve, delivery="approve-1").json() == {
+        "status": "approved team/platform#7"
+    }
+
+
+def test_a_replayed_approval_does_not_approve_a_request_moved_since(hook: Hook) -> None:
+    approved_request(hook)
+    moved = issue(
+        "edited", request_body("Wednesday 3rd March 2027 18:00-20:00"), updated_at="2027-02-20T12:00:00Z"
+    )
+    assert hook.send("issues", moved).json() == {"status": "checked team/platform#7 again (under-review)"}
+    # The captured, correctly signed /approve sent again under a new delivery id.
+    approve = comment("/approve @alice-a\nTake a snapshot first.", "chen-w", comment_id=3)
+    replay = hook.send("issue_comment", approve, delivery="approve-2")
+    assert replay.status_code == 200
+    assert replay.json() == {"status": "replayed delivery: this comment was already taken in; ignored"}
+    assert hook.context.changes.change(1).state == "under-review"
+    assert hook.context.changes.history(1)[-1].kind != "approved"
+    # GitHub's own redelivery (the same delivery id) is a plain duplicate.
+    again = hook.send("issue_comment", approve, delivery="approve-1")
+    assert again.json() == {"status": "duplicate delivery: ignored"}
+    assert hook.context.changes.change(1).state == "under-review"
+
+
+def test_an_approval_written_before_the_request_changed_is_refused_with_a_reply(hook: Hook) -> None:
+    hook.send("issues", issue("opened", request_body()))
+    moved = issue(
+        "edited", request_body("Wednesday 3rd March 2027 18:00-20:00"), updated_at="2027-02-20T12:00:00Z"
+    )
+    hook.send("issues", moved)
+    # Written at 11:00 about the first window, delivered after the 12:00 edit.
+    late = comment("/approve @alice-a\nTake a snapshot first.", "chen-w", comment_id=4)
+    answer = hook.send("issue_comment", late)
+    assert answer.json() == {"status": "refused: written before team/platform#7 last changed"}
+    assert hook.context.changes.change(1).state == "under-review"
+    hook.deliver()
+    reply = hook.github.on(REPO, 7)[-1]["body"]
+    assert reply == (
+        "@chen-w: this /approve was written before team/platform#7 last changed (Sat 20 Feb 2027 12:00 "
+        "Europe/London), so it was not carried out: read the request as it is now and comment /approve again."
+    )
+    # A command written after the edit acts.
+    fresh = comment("/approve @alice-a\nSnapshot first.", "chen-w", comment_id=5, at="2027-02-20T12:01:00Z")
+    assert hook.send("issue_comment", fresh).json() == {"status": "approved team/platform#7"}
+
+
+def test_an_older_edit_delivered_late_is_ignored(hook: Hook) -> None:
+    hook.send("issues", issue("opened", request_body()))
+    first = issue(
+        "edited", request_body("Wednesday 3rd March 2027 18:00-20:00"), updated_at="2027-02-20T10:30:00Z"
+    )
+    second = issue(
+        "edited", request_body("Thursday 4th March 2027 18:00-20:00"), updated_at="2027-02-20T10:45:00Z"
+    )
+    assert hook.send("issues", second).json() == {"status": "checked team/platform#7 again (under-review)"}
+    stale = hook.send("issues", first)
+    assert stale.json() == {
+        "status": "stale: this version of the issue (2027-02-20 10:30:00 UTC) is older than one already "
+        "taken in (2027-02-20 10:45:00 UTC); ignored"
+    }
+    change = hook.context.changes.change(1)
+    assert change.window is not None
+    assert change.window.start.isoformat() == "2027-03-04T18:00:00+00:00"
+    assert "Thursday 4th March" in change.body
+    assert hook.context.changes.history(1)[-1].kind == "ignored"
+
+
+def test_an_edit_of_the_details_alone_withdraws_the_approval(hook: Hook) -> None:
+    approved_request(hook)
+    details = request_body(**{"Change Details": "Upgrade the payments database and drop two tables"})
+    edited = hook.send("issues", issue("edited", details, updated_at="2027-02-20T12:00:00Z"))
+    assert edited.json() == {"status": "checked team/platform#7 again (under-review)"}
+    change = hook.context.changes.change(1)
+    assert (change.state, change.window.start.isoformat() if change.window else None) == (
+        "under-review",
+        "2027-03-02T18:00:00+00:00",
+    )
+    withdrawn = hook.context.changes.history(1)[-1]
+    assert (withdrawn.kind, withdrawn.message) == (
+        "approval-withdrawn",
+        "team/platform#7 changed after approval (edited: Change Details changed): the approval is "
+        "withdrawn; review it again",
+    )
+    hook.deliver()
+    assert hook.github.labels[(REPO, 7)] == ["ooh: under-review"]
+    assert any("the approval is withdrawn" in c["body"] for c in hook.github.on(REPO, 7))
+
+
+def test_an_edit_of_whitespace_alone_keeps_the_approval(hook: Hook) -> None:
+    approved_request(hook)
+    spaced = request_body(**{"Change Details": "Upgrade  the payments\ndatabase  "}).replace("\n", "\r\n")
+    edited = hook.send("issues", issue("edited", spaced + "\n\n", updated_at="2027-02-20T12:00:00Z"))
+    assert edited.json() == {"status": "checked team/platform#7 again (approved)"}
+    assert hook.context.changes.change(1).state == "approved"
+    assert hook.context.changes.history(1)[-2].message == "edited: nothing of substance changed"
+    retitled = issue(
+        "edited", spaced, title="Service name: payments (new DB)", updated_at="2027-02-20T12:05:00Z"
+    )
+    assert hook.send("issues", retitled).json() == {"status": "checked team/platform#7 again (under-review)"}
+    assert hook.context.changes.history(1)[-1].message.startswith(
+        "team/platform#7 changed after approval (edited: the title changed)"
+    )

@@ -105,7 +105,8 @@ def test_a_request_with_problems_needs_info_until_an_edit_fixes_it(db: Engine, c
     assert moved.window is not None and moved.window.start == utc("2027-03-03 18:00")
     edited = w.changes.history(change.id)[-2]
     assert edited.message == (
-        "edited; the window moved: Tue 02 Mar 2027 18:00 to Tue 02 Mar 2027 20:00 (Europe/London) -> "
+        "edited: Scheduled Time, Rollback Plan changed; the window moved: Tue 02 Mar 2027 18:00 to "
+        "Tue 02 Mar 2027 20:00 (Europe/London) -> "
         "Wed 03 Mar 2027 18:00 to Wed 03 Mar 2027 20:00 (Europe/London)"
     )
     late = w.changes.edit(change.id, REQUESTER, request_body("Saturday 20th February 2027 22:00-23:00"))
@@ -193,12 +194,35 @@ def test_an_engineer_cannot_approve_their_own_request_under_another_name(db: Eng
     assert w.messages("slack")[-1][1]["text"] == "Cancelled: CR-1 Mine: not needed"
 
 
-def test_an_edit_that_moves_an_approved_window_withdraws_the_approval(db: Engine, cache_dir: Path) -> None:
+def test_an_edit_of_substance_withdraws_the_approval_and_whitespace_keeps_it(
+    db: Engine, cache_dir: Path
+) -> None:
     w = world(db, cache_dir)
     change = w.changes.submit("One", request_body(), REQUESTER)
     w.changes.approve(change.id, REVIEWER, "alice", instructions="go")
-    same = w.changes.edit(change.id, REQUESTER, request_body(**{"Impact Assesment": "None at all"}))
-    assert same.state is ChangeState.APPROVED
+    reflowed = request_body(**{"Impact Assesment": "Payments  read-only\nfor 10 minutes"})
+    assert w.changes.edit(change.id, REQUESTER, reflowed, " One ").state is ChangeState.APPROVED
+    assert w.changes.history(change.id)[-2].message == "edited: nothing of substance changed"
+    # The window stays, but what was approved does not: the impact, then the rollback plan.
+    impact = w.changes.edit(change.id, REQUESTER, request_body(**{"Impact Assesment": "None at all"}))
+    assert impact.state is ChangeState.UNDER_REVIEW
+    assert w.changes.history(change.id)[-1].message == (
+        "CR-1 changed after approval (edited: Impact Assesment changed): the approval is withdrawn; "
+        "review it again"
+    )
+    assert w.messages("slack")[-1] == (
+        "#ask-platform",
+        {
+            "text": "CR-1 changed after approval (edited: Impact Assesment changed): the approval is "
+            "withdrawn; review it again"
+        },
+    )
+    w.changes.approve(change.id, REVIEWER, "alice", instructions="go")
+    rollback = w.changes.edit(
+        change.id, REQUESTER, request_body(**{"Impact Assesment": "None at all", "Rollback Plan": "None"})
+    )
+    assert rollback.state is ChangeState.UNDER_REVIEW
+    w.changes.approve(change.id, REVIEWER, "alice", instructions="go")
     w.clock.instant = utc("2027-02-27 10:00")
     moved = w.changes.edit(change.id, REQUESTER, request_body("Wednesday 3rd March 2027 18:00-20:00"))
     assert moved.state is ChangeState.UNDER_REVIEW

@@ -6,6 +6,7 @@ import logging
 import re
 import ssl
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
@@ -17,6 +18,7 @@ from opsdesk.bootstrap.storage import channel_names, service
 from opsdesk.config.loading import load_policy
 from opsdesk.config.service import ServiceSettings
 from opsdesk.config.settings import Settings
+from opsdesk.domain.errors import IntegrationError, VendorUnavailableError
 from opsdesk.domain.jobs import Job
 from opsdesk.services.clock import Clock
 from opsdesk.services.incidents import IncidentService
@@ -50,31 +52,48 @@ def tls_context(config: ServiceSettings) -> ssl.SSLContext:
 
 
 def https_get(config: ServiceSettings, limit: int = 64 * 1024) -> Callable[[str], bytes]:
-    """GET over HTTPS only, no redirects, at most `limit` bytes: for SNS certificates and confirmations."""
+    """GET over HTTPS only, no redirects, at most `limit` bytes: for SNS certificates and confirmations.
+
+    Raises VendorUnavailableError when the host could not be reached, did not answer within
+    `sns-timeout-seconds`, failed the TLS handshake or answered 5xx or 429: worth trying
+    again. Any other answer but 2xx, or a body over `limit`, is an IntegrationError: it will not change.
+    """
     import httpx  # noqa: PLC0415
 
     context = tls_context(config)
+    seconds = config.sns_timeout_seconds
 
     def get(url: str) -> bytes:
         if not url.startswith("https://"):
-            raise ValueError("only https:// addresses are fetched")
-        with (
-            httpx.Client(verify=context, timeout=10, follow_redirects=False) as client,
-            client.stream("GET", url) as response,
-        ):
-            response.raise_for_status()
-            body = b""
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise ValueError(f"{url} answered more than {limit} bytes")
-            return body
+            raise IntegrationError("only https:// addresses are fetched")
+        host = urlsplit(url).netloc.rpartition("@")[2]
+        try:
+            with (
+                httpx.Client(verify=context, timeout=seconds, follow_redirects=False) as client,
+                client.stream("GET", url) as response,
+            ):
+                if response.status_code >= 500 or response.status_code == 429:
+                    raise VendorUnavailableError(f"{host} answered HTTP {response.status_code}")
+                if not response.is_success:
+                    raise IntegrationError(f"{host} answered HTTP {response.status_code}")
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise IntegrationError(f"{host} answered more than {limit} bytes")
+                return body
+        except httpx.TimeoutException:
+            raise VendorUnavailableError(f"{host} did not answer within {seconds:g} s") from None
+        except httpx.TransportError as exc:  # refused, DNS, TLS handshake, a dropped connection
+            raise VendorUnavailableError(f"{host} could not be reached ({type(exc).__name__})") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # an unusable address, an undecodable body
+            raise IntegrationError(f"{host} could not be read ({type(exc).__name__})") from None
 
     return get
 
 
 def sns_verifier(config: ServiceSettings) -> SnsVerifier:
-    return SnsVerifier(re.compile(config.sns_cert_hosts), https_get(config))
+    return SnsVerifier(re.compile(config.sns_cert_hosts), https_get(config), port=config.sns_port)
 
 
 def confirm_subscription(config: ServiceSettings, verifier: SnsVerifier) -> Callable[[Job], None]:

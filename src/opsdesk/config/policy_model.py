@@ -128,6 +128,16 @@ class ServiceSection(StrictModel):
         max_length=300,
         description="regex of hosts SNS certificates come from",
     )
+    sns_port: int | None = Field(
+        default=None, alias="sns-port", ge=1, le=65535, description="the port SNS addresses must use (443)"
+    )
+    sns_timeout_seconds: float | None = Field(
+        default=None,
+        alias="sns-timeout-seconds",
+        gt=0,
+        le=10,
+        description="how long a fetch of an SNS certificate may take (5)",
+    )
     ca_file: str | None = Field(
         default=None, alias="ca-file", max_length=500, description="extra CA certificates for outgoing HTTPS"
     )

@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
     webhook_secret: SecretStr | None = None
     # Hosts SNS signing certificates may come from (a regular expression); nothing else is fetched.
     sns_cert_hosts: str = r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$"
+    # The port SNS certificates and subscription confirmations are fetched on: Amazon's is 443.
+    sns_port: int = Field(default=443, ge=1, le=65535)
+    # SNS waits about 15 s for an answer: a certificate fetch gives up well before, and the 503 is retried.
+    sns_timeout_seconds: float = Field(default=5, gt=0, le=10)
     ca_file: str | None = None  # extra CA certificates for outgoing HTTPS (SNS certificates, PagerDuty)
     pagerduty_routing_key: SecretStr | None = None  # pages through PagerDuty when a service asks for it
     pagerduty_events_url: str = "https://events.pagerduty.com"

@@ -357,6 +357,7 @@ class IssueEvent:
     body: str
     author: str  # the issue's author (login)
     created_at: datetime
+    updated_at: datetime  # this version of the issue: orders edits delivered out of order
 
 
 @dataclass(frozen=True)
@@ -369,6 +370,8 @@ class CommentEvent:
     comment_id: int
     author: str
     body: str
+    created_at: datetime  # when it was written: a command older than the request's last change is refused
+    updated_at: datetime
 
 
 def read_command(text: str) -> tuple[str, str, str] | None:

@@ -5,6 +5,7 @@ DomainError                  anything opsdesk refuses, with a message for a pers
 ├── InvalidInstantError      a time given by a user cannot be read or does not exist
 ├── InvalidPeriodError       a period whose end is not after its start
 └── IntegrationError         an outside system (a file, a vendor API) failed us
+    └── VendorUnavailableError   it could not be reached or answered for now: try again later (HTTP 503)
 """
 
 from __future__ import annotations
@@ -56,6 +57,15 @@ class InvalidPeriodError(DomainError):
 
 class IntegrationError(DomainError):
     """An outside system failed: a file that cannot be read, a vendor API that refused."""
+
+
+class VendorUnavailableError(IntegrationError):
+    """An outside system could not be reached, timed out or failed on its side (5xx): the same request
+    may well succeed later, so whoever sent us the work should send it again (HTTP 503, Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds
 
 
 class RotaInfeasibleError(DomainError):

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from opsdesk.domain.change_edits import substance_changed
 from opsdesk.domain.change_time import ChangeWindow
 from opsdesk.domain.changes import (
     BODY_LIMIT,
@@ -40,6 +41,7 @@ from opsdesk.domain.incidents import Source, TimelineEntry
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.rota import Engineer, EngineerId, Role, holding
+from opsdesk.services.change_receipts import comment_receipt, issue_receipt, stale, substance_mark, taken
 from opsdesk.services.clock import Clock
 from opsdesk.services.incidents import Actor, system
 from opsdesk.services.rota import RotaService
@@ -90,6 +92,8 @@ class ChangeTx(Protocol):
     def message(self, message: OutgoingMessage, now: datetime) -> bool: ...
     def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool: ...
     def receipt(self, key: str, now: datetime) -> bool: ...
+    def marked(self, key: str) -> datetime | None: ...
+    def mark(self, key: str, at: datetime) -> None: ...
 
 
 class ChangeStore(Protocol):
@@ -260,70 +264,61 @@ class ChangeWorkflow:
     # -- GitHub ---------------------------------------------------------------------------------
 
     def github_issue(self, event: IssueEvent, delivery: str) -> str:
-        """An issue opened or edited: a request from the form is opened, or checked again. What happened."""
+        """An issue opened or edited: a request from the form is opened, or checked again. What happened.
+
+        Deliveries are taken in by their signed content, once; a version older than one already taken
+        in (delivered late) is ignored."""
         now = self.clock.now()
         with self.store.transaction() as tx:
-            if not tx.receipt(f"github:{delivery}", now):
-                return "duplicate delivery: ignored"
+            seen = taken(tx, issue_receipt(event), delivery, now)
+            if seen is not None:
+                return seen
             if event.action not in ("opened", "edited", "reopened"):
                 return f"{event.action}: nothing to do"
             actor = Actor(event.author, Source.GITHUB)
-            existing = tx.by_issue(event.repository, event.number)
+            existing = tx.by_issue(event.repository, event.number)  # held until commit: one at a time
+            older = stale(tx, event)
+            if older is not None:
+                if existing is not None:
+                    tx.entry(existing.id, TimelineEntry(now, actor.name, actor.source, "ignored", older, {}))
+                return older
             if existing is None:
-                if isinstance(read_form(event.body), Problem) and not event.title.startswith(TITLE_PREFIX):
-                    return "not an out-of-hours support request: ignored"
-                change = self._submit(
-                    tx,
-                    event.title,
-                    event.body,
-                    actor,
-                    submitted_at=event.created_at,
-                    repository=event.repository,
-                    issue=event.number,
-                )
-                return f"opened {change.reference} ({change.state})"
+                return self._github_open(tx, event, actor)
             if existing.state not in (*OPEN_CHANGE_STATES, ChangeState.APPROVED):
                 said = f"edited on GitHub after it was {existing.state}: not checked again"
                 tx.entry(existing.id, TimelineEntry(now, actor.name, actor.source, "edited", said, {}))
                 return said
-            updated = self._edit(tx, existing, actor, event.body, event.title, now, by_requester=False)
+            updated = self._edit(
+                tx,
+                existing,
+                actor,
+                event.body,
+                event.title,
+                now,
+                by_requester=False,
+                version=event.updated_at,
+            )
             return f"checked {updated.reference} again ({updated.state})"
 
     def github_comment(self, event: CommentEvent, delivery: str) -> str:
-        """`/approve @engineer` (instructions below) or `/reject reason` from a team engineer; anyone else
-        is refused with a reply. What happened."""
+        """`/approve @engineer` (instructions below) or `/reject reason` from a team engineer; anyone else,
+        or a command written before the request last changed, is refused with a reply. What happened."""
         now = self.clock.now()
         command = read_command(event.body)
         with self.store.transaction() as tx:
-            if not tx.receipt(f"github:{delivery}", now):
-                return "duplicate delivery: ignored"
+            seen = taken(tx, comment_receipt(event), delivery, now)
+            if seen is not None:
+                return seen
             if event.action != "created" or command is None:
                 return "not a command: ignored"
             change = tx.by_issue(event.repository, event.number)
             if change is None:
                 return "no change request on this issue: ignored"
-            reviewer = self.engineer_for_login(event.author)
-            key = f"change:{change.id}:github-reply:{event.comment_id}"
-            if reviewer is None:
-                text = (
-                    f"@{event.author}: only the team's engineers can approve or reject out-of-hours "
-                    "changes; this command was not carried out."
-                )
-                tx.message(self._to_github(change, "reply", html.escape(text), key), now)
-                tx.entry(
-                    change.id,
-                    TimelineEntry(
-                        now,
-                        event.author,
-                        Source.GITHUB,
-                        "refused",
-                        f"/{command[0]} refused: not a team engineer",
-                        {},
-                    ),
-                )
-                return "refused: not a team engineer"
-            actor = Actor(reviewer.id, Source.GITHUB)
             name, word, rest = command
+            reviewer = self._github_reviewer(tx, change, event, name)
+            if isinstance(reviewer, str):
+                return reviewer
+            actor = Actor(reviewer.id, Source.GITHUB)
             try:
                 if name == "approve":
                     if not word:
@@ -332,9 +327,65 @@ class ChangeWorkflow:
                 else:
                     self._reject(tx, change, actor, rest)
             except ChangeError as exc:
-                tx.message(self._to_github(change, "reply", html.escape(f"@{event.author}: {exc}"), key), now)
+                self._reply(tx, change, event, f"@{event.author}: {exc}", now)
                 return f"refused: {exc}"
             return f"{'approved' if name == 'approve' else 'rejected'} {change.reference}"
+
+    def _github_open(self, tx: ChangeTx, event: IssueEvent, actor: Actor) -> str:
+        if isinstance(read_form(event.body), Problem) and not event.title.startswith(TITLE_PREFIX):
+            return "not an out-of-hours support request: ignored"
+        change = self._submit(
+            tx,
+            event.title,
+            event.body,
+            actor,
+            submitted_at=event.created_at,
+            repository=event.repository,
+            issue=event.number,
+        )
+        tx.mark(substance_mark(event.repository, event.number), event.updated_at)
+        return f"opened {change.reference} ({change.state})"
+
+    def _github_reviewer(
+        self, tx: ChangeTx, change: ChangeRequest, event: CommentEvent, command: str
+    ) -> Engineer | str:
+        """The team engineer who wrote the command, or why it is refused (replied on the issue): not an
+        engineer, or written before the request last changed (about another version of it)."""
+        reviewer = self.engineer_for_login(event.author)
+        if reviewer is None:
+            text = (
+                f"@{event.author}: only the team's engineers can approve or reject out-of-hours "
+                "changes; this command was not carried out."
+            )
+            return self._refuse(tx, change, event, command, text, "not a team engineer")
+        changed = tx.marked(substance_mark(event.repository, event.number))
+        if changed is not None and event.created_at < changed:
+            tz = self.rota.engine.timezone
+            text = (
+                f"@{event.author}: this /{command} was written before {change.reference} last changed "
+                f"({changed.astimezone(tz):%a %d %b %Y %H:%M} {tz.key}), so it was not carried out: read "
+                f"the request as it is now and comment /{command} again."
+            )
+            return self._refuse(
+                tx, change, event, command, text, f"written before {change.reference} last changed"
+            )
+        return reviewer
+
+    def _refuse(  # noqa: PLR0917  (the command, where it was, and why not)
+        self, tx: ChangeTx, change: ChangeRequest, event: CommentEvent, command: str, text: str, why: str
+    ) -> str:
+        """A command not carried out: the reply on the issue says why, and the history records it."""
+        now = self.clock.now()
+        self._reply(tx, change, event, text, now)
+        said = f"/{command} refused: {why}"
+        tx.entry(change.id, TimelineEntry(now, event.author, Source.GITHUB, "refused", said, {}))
+        return f"refused: {why}"
+
+    def _reply(
+        self, tx: ChangeTx, change: ChangeRequest, event: CommentEvent, text: str, now: datetime
+    ) -> None:
+        key = f"change:{change.id}:github-reply:{event.comment_id}"
+        tx.message(self._to_github(change, "reply", html.escape(text), key), now)
 
     # -- reviewers --------------------------------------------------------------------------------
 
@@ -527,7 +578,9 @@ class ChangeWorkflow:
         now: datetime,
         *,
         by_requester: bool,
+        version: datetime | None = None,
     ) -> ChangeRequest:
+        """`version`: when the text was written (a GitHub edit's `updated_at`), else now."""
         if by_requester and not self._same(actor.name, change.requester):
             raise ChangeError(f"only the requester ({change.requester}) can edit {change.reference}")
         next_change_state(change.reference, change.state, ChangeAction.CHECK)
@@ -538,9 +591,15 @@ class ChangeWorkflow:
         if result.window is not None and result.window != change.window:
             # A window moved by an edit is asked for now: its notice counts from the edit.
             result = check_request(body, now, self.policy, self.rota.rota, self.rota.engine, booked)
+        changed = substance_changed(change.title, change.body, change.title if title is None else title, body)
         state = ChangeState.UNDER_REVIEW if result.ok else ChangeState.NEEDS_INFO
-        if change.state is ChangeState.APPROVED and result.window == change.window and result.ok:
-            state = ChangeState.APPROVED  # the text changed, not the window: the approval stands
+        if (
+            change.state is ChangeState.APPROVED
+            and not changed
+            and result.window == change.window
+            and result.ok
+        ):
+            state = ChangeState.APPROVED  # only whitespace changed: what was approved stands
         values: dict[str, Any] = {
             "body": body[:BODY_LIMIT],
             "state": state,
@@ -550,7 +609,10 @@ class ChangeWorkflow:
         if title is not None:
             values["title"] = required_text(title, "title", TITLE_LIMIT, error=ChangeError)
         updated = tx.update(change.id, values)
-        said = "edited"
+        if changed and change.repository and change.issue:
+            # A command written on the issue before this is about another request (github_comment).
+            tx.mark(substance_mark(change.repository, change.issue), version or now)
+        said = f"edited: {', '.join(changed)} changed" if changed else "edited: nothing of substance changed"
         if change.window != result.window:
             said += f"; the window moved: {_window_text(change.window, self.rota.engine.timezone)} -> {_window_text(result.window, self.rota.engine.timezone)}"
         tx.entry(change.id, TimelineEntry(now, actor.name, actor.source, "edited", said, {}))

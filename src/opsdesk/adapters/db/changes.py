@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, Row, insert, select, update
 from opsdesk.adapters.db.incidents import RECEIPT
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
-from opsdesk.adapters.db.tables import ChangeEntryRecord, ChangeRecord
+from opsdesk.adapters.db.tables import ChangeEntryRecord, ChangeRecord, ReceiptRecord
 from opsdesk.domain.change_time import ChangeWindow
 from opsdesk.domain.changes import Booked, ChangeRequest, ChangeState, Code, Problem, Severity
 from opsdesk.domain.incidents import Source, TimelineEntry
@@ -83,6 +83,21 @@ class SqlChangeTx:
     def receipt(self, key: str, now: datetime) -> bool:
         statement = RECEIPT[self.connection.dialect.name]
         return self.connection.execute(statement, {"key": key[:300], "received_at": now}).scalar() is not None
+
+    def marked(self, key: str) -> datetime | None:
+        """The time a mark holds (a receipt row whose time is the mark's), if it was ever set."""
+        query = select(ReceiptRecord.received_at).where(ReceiptRecord.key == key[:300])
+        return self.connection.execute(query).scalar()
+
+    def mark(self, key: str, at: datetime) -> None:
+        """Sets a mark to `at` unless it holds a later time (one statement each, so concurrent marks
+        keep the latest)."""
+        if not self.receipt(key, at):
+            self.connection.execute(
+                update(ReceiptRecord)
+                .where(ReceiptRecord.key == key[:300], ReceiptRecord.received_at < at)
+                .values(received_at=at)
+            )
 
 
 class SqlChanges:

@@ -1,14 +1,16 @@
 """GitHub webhooks (`issues`, `issue_comment`): the signature checked, then the payload read into events.
 
 https://docs.github.com/en/webhooks: `X-Hub-Signature-256` is `sha256=` and the HMAC-SHA256 of the raw
-body with the webhook's secret; `X-GitHub-Delivery` names the delivery (a redelivery repeats it).
+body with the webhook's secret; `X-GitHub-Delivery` names the delivery (a redelivery repeats it). The
+header is not signed, so what a delivery is (an issue's version, a comment) is read from the signed body:
+its `updated_at` and the comment's id and `created_at`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from opsdesk.domain.changes import CommentEvent, IssueEvent
@@ -44,7 +46,8 @@ def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:  
                 str(issue.get("title") or ""),
                 str(issue.get("body") or ""),
                 str(issue["user"]["login"]),
-                datetime.fromisoformat(str(issue["created_at"]).replace("Z", "+00:00")),
+                _time(issue, "created_at"),
+                _time(issue, "updated_at"),
             )
         comment: dict[str, Any] = payload["comment"]
         return CommentEvent(
@@ -54,8 +57,31 @@ def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:  
             int(comment["id"]),
             str(comment["user"]["login"]),
             str(comment.get("body") or ""),
+            _time(comment, "created_at"),
+            _time(comment, "updated_at"),
         )
     except KeyError as exc:
         return f"not a GitHub {kind} event: {exc.args[0]!r} is missing"
+    except _TimeError as exc:
+        return f"not a GitHub {kind} event: {exc}"
     except (TypeError, ValueError):
         return f"not a GitHub {kind} event: a field has the wrong type"
+
+
+class _TimeError(ValueError):
+    pass
+
+
+def _time(found: dict[str, Any], name: str) -> datetime:
+    """An ISO 8601 time with its offset, as GitHub writes them (`2027-02-20T10:00:00Z`)."""
+    text = str(found[name])
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _TimeError(f"{name} {text[:40]!r} is not an ISO 8601 time") from None
+    if value.tzinfo is None:
+        raise _TimeError(f"{name} {text[:40]!r} has no time zone")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset
+        raise _TimeError(f"{name} {text[:40]!r} is out of range") from None

@@ -3,7 +3,12 @@
 https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html: the string to sign is
 the message's fields in a fixed order, signed with SHA1withRSA (SignatureVersion 1) or SHA256withRSA (2)
 by the certificate at SigningCertURL. The certificate is fetched only over HTTPS from a host the settings
-allow (Amazon's SNS hosts by default), then cached.
+allow (Amazon's SNS hosts by default) on port 443, then cached.
+
+A message that cannot be verified *now* (the certificate host unreachable, slow or failing) raises
+VendorUnavailableError, answered 503 so that SNS delivers it again: SNS does not retry a 4xx, and an
+alarm refused in an egress blip would be lost. SignatureError (403) is kept for messages that are not
+provably from SNS.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from opsdesk.domain.errors import IntegrationError, VendorUnavailableError
 from opsdesk.domain.incidents import DEDUP_KEY_LIMIT, SUMMARY_LIMIT, Alarm
 
 NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
@@ -38,20 +44,31 @@ class SignatureError(Exception):
 
 @dataclass
 class SnsVerifier:
-    """Checks SNS signatures; `fetch(url)` returns a certificate's PEM bytes (HTTPS, trusted CAs)."""
+    """Checks SNS signatures; `fetch(url)` returns a certificate's PEM bytes (HTTPS, trusted CAs), and
+    raises VendorUnavailableError when it could not for now, IntegrationError when the host refused."""
 
     allowed_hosts: re.Pattern[str]
     fetch: Callable[[str], bytes]
+    port: int = 443
     _certificates: dict[str, x509.Certificate] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def check_url(self, url: object, what: str) -> str:
-        """`url` if it is HTTPS on an allowed SNS host; SignatureError otherwise."""
+        """`url` if it is HTTPS on an allowed SNS host and port, without a user; SignatureError otherwise."""
         if not isinstance(url, str):
             raise SignatureError(f"{what} is missing")
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", ...
+            bad = "has an invalid port" if "port" in str(exc).casefold() else "is not an address"
+            raise SignatureError(f"{what} {bad}") from None
         if parts.scheme != "https" or not parts.hostname or not self.allowed_hosts.match(parts.hostname):
             raise SignatureError(f"{what} is not an HTTPS address on an allowed SNS host")
+        if (port or 443) != self.port:
+            raise SignatureError(f"{what} is not on port {self.port}, as SNS's addresses are")
+        if parts.username is not None or parts.password is not None:
+            raise SignatureError(f"{what} must not carry a user name or password")
         return url
 
     def verify(self, message: dict[str, Any]) -> None:
@@ -87,13 +104,17 @@ class SnsVerifier:
         if cached is not None:
             return cached
         try:
-            certificate = x509.load_pem_x509_certificate(self.fetch(url))
+            pem = self.fetch(url)
+        except VendorUnavailableError as exc:  # not the sender's fault: SNS retries a 5xx
+            raise VendorUnavailableError(
+                f"the signing certificate could not be fetched: {exc}", exc.retry_after
+            ) from None
+        except IntegrationError as exc:
+            raise SignatureError(f"the signing certificate could not be fetched: {exc}") from None
+        try:
+            certificate = x509.load_pem_x509_certificate(pem)
         except ValueError:
             raise SignatureError("SigningCertURL does not hold a PEM certificate") from None
-        except Exception as exc:  # a network failure: the sender (SNS) retries
-            raise SignatureError(
-                f"the signing certificate could not be fetched ({type(exc).__name__})"
-            ) from None
         with self._lock:
             if len(self._certificates) >= CACHE_LIMIT:
                 self._certificates.clear()

@@ -20,7 +20,7 @@ from opsdesk.adapters.db.engine import migrations_current
 from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import AccessRole, TokenInfo
 from opsdesk.domain.changes import UnknownChangeError
-from opsdesk.domain.errors import DomainError, InvalidInstantError
+from opsdesk.domain.errors import DomainError, InvalidInstantError, VendorUnavailableError
 from opsdesk.domain.incidents import UnknownIncidentError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
@@ -164,6 +164,13 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(VendorUnavailableError)
+    async def unavailable(_request: Request, exc: VendorUnavailableError) -> JSONResponse:
+        # Whoever sent the work retries a 503; a 4xx would tell them not to.
+        return JSONResponse(
+            {"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)}
+        )
 
     @app.exception_handler(UnicodeEncodeError)
     async def not_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from opsdesk.adapters.intake import alertmanager, events_v2, sns
 from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import TokenInfo
+from opsdesk.domain.errors import VendorUnavailableError
 from opsdesk.domain.incidents import Action, AlarmService, Incident, IncidentState, Priority, Source
 from opsdesk.entrypoints.api import safe_json
 from opsdesk.entrypoints.api.batching import JoinBatcher
@@ -148,7 +149,13 @@ def intake_routes(context: ApiContext) -> APIRouter:
             )
         return {"status": "success", "incident": incident.id if incident else None}
 
-    @router.post("/api/v1/integrations/cloudwatch/{key}", responses={403: {"description": "a bad signature"}})
+    @router.post(
+        "/api/v1/integrations/cloudwatch/{key}",
+        responses={
+            403: {"description": "a bad signature"},
+            503: {"description": "the signature could not be checked now (SNS retries)"},
+        },
+    )
     async def cloudwatch(key: str, request: Request) -> dict[str, Any]:
         """CloudWatch alarms through an SNS HTTPS subscription; every message's signature is verified."""
         service = service_for(key)
@@ -166,6 +173,15 @@ async def _sns_message(context: ApiContext, service: AlarmService, message: obje
     except sns.SignatureError as exc:
         logger.warning("refused an SNS message", extra={"service": service.id, "reason": str(exc)})
         raise HTTPException(403, f"not a verified SNS message: {exc}") from None
+    except VendorUnavailableError as exc:  # 503, so SNS delivers it again: it does not retry a 4xx
+        logger.warning(
+            "could not verify an SNS message now", extra={"service": service.id, "reason": str(exc)}
+        )
+        raise VendorUnavailableError(
+            f"the SNS message could not be verified now ({exc}); nothing was stored, and SNS will deliver "
+            "it again",
+            exc.retry_after,
+        ) from None
     receipt = f"sns:{message.get('MessageId', '')}"
     kind = message["Type"]
     if kind == "SubscriptionConfirmation":
