@@ -52,6 +52,13 @@ class FakeGitHub:
     def on(self, repository: str, number: int) -> list[dict[str, Any]]:
         return [c for c in self.comments.values() if c["_issue"] == (repository, number)]
 
+    def shown(self, repository: str, number: int) -> list[str]:
+        """The comments' text as people see it: without the hidden HTML-comment markers opsdesk adds."""
+        return [
+            re.sub(r"\n*<!-- opsdesk:reply:[0-9a-f]+ -->$", "", c["body"])
+            for c in self.on(repository, number)
+        ]
+
     def handle(self, request: Request) -> Response:  # noqa: PLR0911  (one answer per endpoint)
         self.requests.append((request.method, request.path))
         if request.headers.get("Authorization") not in (f"Bearer {TOKEN}", f"token {TOKEN}"):

@@ -154,8 +154,7 @@ def test_commands_from_an_engineer_act_and_from_anyone_else_are_refused(hook: Ho
     chatter = hook.send("issue_comment", comment("Thanks all!", "pay-dev", comment_id=4))
     assert chatter.json() == {"status": "not a command: ignored"}
     hook.deliver()
-    # What people see: each reply ends with a hidden marker (an HTML comment) that finds it again.
-    bodies = [c["body"].split("\n\n<!-- opsdesk:reply:")[0] for c in hook.github.on(REPO, 7)]
+    bodies = hook.github.shown(REPO, 7)
     assert (
         bodies[1]
         == "@pay-dev: only the team&#x27;s engineers can approve or reject out-of-hours changes; this command was not carried out."
@@ -272,7 +271,7 @@ def test_an_approval_written_before_the_request_changed_is_refused_with_a_reply(
     assert answer.json() == {"status": "refused: written before team/platform#7 last changed"}
     assert hook.context.changes.change(1).state == "under-review"
     hook.deliver()
-    reply = hook.github.on(REPO, 7)[-1]["body"]
+    reply = hook.github.shown(REPO, 7)[-1]
     assert reply == (
         "@chen-w: this /approve was written before team/platform#7 last changed (Sat 20 Feb 2027 12:00 "
         "Europe/London), so it was not carried out: read the request as it is now and comment /approve again."
