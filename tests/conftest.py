@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from opsdesk import bootstrap
 from opsdesk.adapters.db.engine import make_engine, upgrade
+from opsdesk.adapters.db.tables import Base
 from opsdesk.config.policy import default_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import CoverEngine
@@ -93,23 +95,53 @@ def postgres_schema(url: str) -> Iterator[Engine]:
         admin.dispose()
 
 
+# Migrating costs far more than emptying: each database is migrated once per session, and every test
+# gets it empty (PostgreSQL: one schema, truncated with its ids restarted; SQLite: a copy of a migrated
+# file). A test that needs a schema of its own still has `postgres_schema`.
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "opsdesk.db"
+    template = make_engine(f"sqlite:///{path}")
+    upgrade(template)
+    template.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_session(postgres_url: str) -> Iterator[Engine]:
+    with postgres_schema(postgres_url) as database:
+        yield database
+
+
+def emptied(database: Engine) -> Engine:
+    """`database` with every table emptied and every id sequence restarted, as freshly migrated."""
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with database.begin() as connection:
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")  # a test left a transaction open
+        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    return database
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated database: a SQLite file, and a fresh schema on the local PostgreSQL (never skipped)."""
+    """A migrated, empty database: a SQLite file, and a schema on the local PostgreSQL (never skipped)."""
     if request.param == "sqlite":
-        database = make_engine(f"sqlite:///{tmp_path / 'opsdesk.db'}")
-        upgrade(database)
+        path = tmp_path / "opsdesk.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        database = make_engine(f"sqlite:///{path}")
         yield database
         database.dispose()
         return
-    with postgres_schema(request.getfixturevalue("postgres_url")) as database:
-        yield database
+    database = emptied(request.getfixturevalue("postgres_session"))
+    yield database
+    database.dispose()
 
 
 @pytest.fixture
-def pg_db(postgres_url: str) -> Iterator[Engine]:
-    with postgres_schema(postgres_url) as database:
-        yield database
+def pg_db(postgres_session: Engine) -> Iterator[Engine]:
+    database = emptied(postgres_session)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture
