@@ -10,7 +10,6 @@ from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,13 +18,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from opsdesk.adapters.db.engine import migrations_current
 from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import AccessRole, TokenInfo
-from opsdesk.domain.changes import UnknownChangeError
-from opsdesk.domain.errors import DomainError, InvalidInstantError
-from opsdesk.domain.incidents import UnknownIncidentError
+from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
 from opsdesk.domain.rota import EngineerId
 from opsdesk.entrypoints.api.changes import change_routes, github_routes
+from opsdesk.entrypoints.api.errors import error_answers
 from opsdesk.entrypoints.api.incidents import INTAKE_LIMIT, incident_routes, intake_routes
 from opsdesk.entrypoints.api.limits import BodySizeLimit
 from opsdesk.entrypoints.api.metrics import Metrics
@@ -161,38 +159,7 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
         except InvalidInstantError as exc:
             raise invalid("at", str(exc)) from None
 
-    @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
-
-    @app.exception_handler(UnicodeEncodeError)
-    async def not_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
-        return JSONResponse(
-            {
-                "detail": "the request holds text that is not valid Unicode (an unpaired surrogate): send UTF-8 text"
-            },
-            status_code=400,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's shape (`detail[].loc` names the field), without echoing large inputs back.
-        errors = []
-        for error in exc.errors():
-            shown = dict(error)
-            if "input" in shown:
-                text = repr(shown["input"])
-                shown["input"] = (
-                    shown["input"] if len(text) <= 200 else f"{text[:200]}... ({len(text)} characters)"
-                )
-            errors.append(shown)
-        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
-
-    @app.exception_handler(UnknownIncidentError)
-    @app.exception_handler(UnknownChangeError)
-    async def unknown(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
+    error_answers(app)
     app.include_router(intake_routes(context))
     app.include_router(incident_routes(context, viewer, engineer))
     app.include_router(change_routes(context, viewer, requester, engineer))
