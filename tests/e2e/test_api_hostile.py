@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.e2e.test_api_incidents import Api, make_api
+from tests.e2e.test_api_incidents import ALERTS_KEY, Api, make_api
 
 
 @pytest.fixture
@@ -58,3 +64,61 @@ def test_nan_or_infinity_in_any_body_is_422_naming_the_field(api: Api, literal: 
         "/api/v1/changes/check", content=b'{"body": [1, %s]}' % literal, headers=headers
     ).json()["detail"][0]
     assert (shown["loc"], shown["input"]) == (["body", "body"], f"[1, {float(literal)!r}]")
+
+
+@contextmanager
+def served(app: object) -> Iterator[str]:
+    """The app behind a real HTTP server (uvicorn) on a free local port: its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def chunks(total: int) -> Iterator[bytes]:
+    """A body sent chunked (no Content-Length), so only counting what arrives can refuse it."""
+    sent = 0
+    while sent < total:
+        piece = b" " * min(64 * 1024, total - sent)
+        sent += len(piece)
+        yield piece
+
+
+@pytest.mark.parametrize(
+    ("path", "limit"),
+    [
+        ("/api/v1/changes/check", 1 << 20),
+        ("/api/v1/incidents", 1 << 20),
+        ("/api/v1/tokens", 1 << 20),
+        ("/api/v1/events/v2/enqueue", 512 * 1024),
+        (f"/api/v1/integrations/alertmanager/{ALERTS_KEY}", 512 * 1024),
+    ],
+)
+def test_a_chunked_body_over_the_limit_is_413_on_every_route(api: Api, path: str, limit: int) -> None:
+    headers = {**api.auth("admin"), "Content-Type": "application/json"}
+    with served(api.client.app) as base:
+        answer = httpx.post(f"{base}{path}", content=chunks(limit + 1), headers=headers, timeout=30)
+        fits = httpx.post(f"{base}{path}", content=chunks(limit), headers=headers, timeout=30)
+    assert answer.status_code == 413, answer.text
+    said = f"the request body is over {limit} bytes"
+    if path.startswith("/api/v1/events/"):
+        assert answer.json() == {
+            "status": "invalid event",
+            "message": "Event object is too large",
+            "errors": [said],
+        }
+    else:
+        assert answer.json() == {"detail": said}
+    assert fits.status_code in (400, 422)  # read whole, then refused as no JSON object
+    assert api.incidents() == []
