@@ -12,12 +12,19 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsdesk.adapters.db.engine import migrations_current
 from opsdesk.bootstrap.api import ApiContext
-from opsdesk.domain.access import AccessRole, TokenInfo
+from opsdesk.domain.access import (
+    TOKEN_NAME_LIMIT,
+    TOKEN_NAME_PATTERN,
+    AccessRole,
+    TokenInfo,
+    token_name_problem,
+)
 from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
@@ -39,8 +46,19 @@ class Problem(BaseModel):
 
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
+    name: str = Field(
+        description="letters, digits, spaces, '.', '_' or '-'; never all digits",
+        json_schema_extra={"pattern": TOKEN_NAME_PATTERN, "minLength": 1, "maxLength": TOKEN_NAME_LIMIT},
+    )
     role: AccessRole
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        problem = token_name_problem(name)
+        if problem is not None:
+            raise PydanticCustomError("token_name", problem)
+        return name
 
 
 class TokenCreated(BaseModel):
@@ -311,7 +329,7 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
 
     @app.delete("/api/v1/tokens/{token_id}", tags=["tokens"], status_code=204)
     def revoke_token(token_id: int, _: TokenInfo = admin) -> Response:
-        if not context.tokens.revoke(str(token_id), context.clock.now()):
+        if context.tokens.revoke_id(token_id, context.clock.now()) is None:
             raise HTTPException(404, f"no live token #{token_id}")
         return Response(status_code=204)
 
