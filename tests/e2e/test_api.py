@@ -163,7 +163,7 @@ def test_bad_bodies(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
 
 
 def test_a_token_name_is_never_all_digits(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
-    client, context, tokens = api
+    client, _, tokens = api
     admin = {"Authorization": f"Bearer {tokens['admin']}"}
     for name, said in (
         (

@@ -198,3 +198,17 @@ def test_odd_deliveries_are_clear_errors(hook: Hook) -> None:
     )
     assert missing.json()["detail"] == "not a GitHub issue_comment event: 'comment' is missing"
     assert hook.context.changes.changes() == []
+
+
+def test_an_engineer_approving_their_own_request_is_answered_on_the_issue(hook: Hook) -> None:
+    hook.send("issues", issue("opened", request_body(), author="alice-a"))
+    own = hook.send("issue_comment", comment("/approve @dana\nGo ahead.", "alice-a", comment_id=1))
+    assert (own.status_code, own.json()) == (
+        200,
+        {"status": "refused: alice asked for team/platform#7, so another engineer must approve it"},
+    )
+    hook.deliver()
+    assert hook.github.on(REPO, 7)[-1]["body"] == (
+        "@alice-a: alice asked for team/platform#7, so another engineer must approve it"
+    )
+    assert hook.context.changes.change(1).state == "under-review"

@@ -1,5 +1,6 @@
-"""The one place where errors become HTTP answers: a refusal by a rule is 400, an unknown incident or
-change 404, a bad parameter or body 422 in FastAPI's shape (`detail[].loc` names the field)."""
+"""The one place where errors become HTTP answers: a refusal by a rule is 400, a step this person may not
+take 403, an unknown incident or change 404, a bad parameter or body 422 in FastAPI's shape
+(`detail[].loc` names the field)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from opsdesk.domain.changes import UnknownChangeError
-from opsdesk.domain.errors import DomainError
+from opsdesk.domain.errors import DomainError, NotAllowedError
 from opsdesk.domain.incidents import UnknownIncidentError
 
 ECHO_LIMIT = 200  # characters of a refused input shown back
@@ -21,6 +22,10 @@ def error_answers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(NotAllowedError)
+    async def not_allowed(_request: Request, exc: NotAllowedError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
 
     @app.exception_handler(UnicodeEncodeError)
     async def not_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
