@@ -16,7 +16,10 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.e2e.test_api_incidents import ALERTS_KEY, Api, make_api
+from opsdesk.bootstrap.storage import deliverer, service
+from tests.e2e.test_api_incidents import ALERTS_KEY, KEY, Api, make_api
+from tests.fake_slack import TOKEN as SLACK_TOKEN
+from tests.fake_slack import FakeSlack
 
 
 @pytest.fixture
@@ -122,3 +125,42 @@ def test_a_chunked_body_over_the_limit_is_413_on_every_route(api: Api, path: str
         assert answer.json() == {"detail": said}
     assert fits.status_code in (400, 422)  # read whole, then refused as no JSON object
     assert api.incidents() == []
+
+
+RLO, PDF = "\u202e", "\u202c"  # right-to-left override, pop directional formatting
+BIDI_CONTROLS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]  # embeddings, overrides, isolates
+
+
+@pytest.fixture
+def slack_api(
+    db: Engine, tmp_path: Path, cache_dir: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Api]:
+    monkeypatch.setenv("OPSDESK_SLACK_TOKEN", SLACK_TOKEN)
+    monkeypatch.setenv("OPSDESK_SLACK_API_URL", fake_slack.url)
+    made = make_api(db, tmp_path, cache_dir)
+    with made.client:
+        yield made
+    made.context.engine.dispose()
+
+
+def test_bidirectional_controls_never_reach_slack(slack_api: Api, fake_slack: FakeSlack) -> None:
+    event = {
+        "routing_key": KEY,
+        "event_action": "trigger",
+        "payload": {"summary": f"db-1 {RLO}txt.exe{PDF} ok", "source": "db-1", "severity": "critical"},
+    }
+    assert slack_api.client.post("/api/v1/events/v2/enqueue", json=event).status_code == 202
+    note = slack_api.client.post(
+        "/api/v1/incidents/1/resolve", headers=slack_api.auth(), json={"note": f"fixed \u2066{RLO}x\u2069"}
+    )
+    assert note.status_code == 200
+    worker = deliverer(slack_api.context.engine, service(slack_api.settings))
+    while worker.run_once():
+        pass
+    texts = [str(body["text"]) for body in fake_slack.delivered]
+    assert len(texts) == 2
+    assert texts[0].startswith("Incident #1 (Platform): db-1 \ufffdtxt.exe\ufffd ok.")
+    assert texts[1] == "#1 resolved by engineer-token: fixed \ufffd\ufffdx\ufffd"
+    assert not any(chr(c) in text for text in texts for c in BIDI_CONTROLS)
+    # Stored as sent: the API gives back what the monitor wrote.
+    assert slack_api.incident(1)["summary"] == f"db-1 {RLO}txt.exe{PDF} ok"

@@ -133,3 +133,20 @@ def test_a_request_through_the_command_line(opsdesk: Run, workdir: Path) -> None
         "rolled-back",
     ]
     assert opsdesk("change", "show", "9").stderr.strip() == "error: no change request CR-9"
+
+
+def test_bidirectional_controls_are_shown_as_question_marks(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    assert opsdesk("db", "upgrade").returncode == 0
+    title = "Payments: \u202etxt.exe\u202c upgrade \u2067x\u2069"
+    body = REQUEST.replace("_No response_", "Restore")
+    assert opsdesk("change", "submit", "-", "--title", title, "--as", "pay", stdin=body).returncode == 0
+    listed = opsdesk("change", "list").stdout
+    shown = opsdesk("change", "show", "1").stdout
+    assert "Payments: ?txt.exe? upgrade ?x?" in listed
+    assert shown.startswith("CR-1 needs-info: Payments: ?txt.exe? upgrade ?x? (from pay)")
+    assert "submitted: Payments: ?txt.exe? upgrade ?x?" in shown  # the history quotes the title
+    for output in (listed, shown):
+        assert not any(chr(c) in output for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+    kept = json.loads(opsdesk("change", "show", "1", "--json").stdout)
+    assert kept["title"] == title  # stored and given as JSON as written

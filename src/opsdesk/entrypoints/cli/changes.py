@@ -114,14 +114,16 @@ def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
         typer.echo(f"  suggested engineer: {workflow.suggest(change).reason}")
     if change.assigned:
         typer.echo(
-            f"  assigned: {change.assigned}; instructions: {change.instructions}; channel: {change.channel or '-'}"
+            f"  assigned: {change.assigned}; instructions: {printable(change.instructions or '')}; "
+            f"channel: {change.channel or '-'}"
         )
     if change.state is ChangeState.APPROVED:
         for item, label in CHECKLIST:
             typer.echo(f"  [{'x' if item in change.checklist else ' '}] {label} ({item})")
-    for entry in history:
+    for entry in history:  # entries quote titles, reasons and notes as written
         typer.echo(
-            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.actor} ({entry.source})  {entry.message}"
+            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {printable(entry.actor)} ({entry.source})  "
+            f"{printable(entry.message)}"
         )
 
 
