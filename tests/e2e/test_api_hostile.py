@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from opsdesk.bootstrap.storage import deliverer, service
-from tests.e2e.test_api_incidents import ALERTS_KEY, KEY, Api, make_api
+from tests.e2e.test_api_incidents import ALERTMANAGER, ALERTS_KEY, ENQUEUE, KEY, Api, make_api
 from tests.fake_slack import TOKEN as SLACK_TOKEN
 from tests.fake_slack import FakeSlack
 
@@ -164,3 +164,80 @@ def test_bidirectional_controls_never_reach_slack(slack_api: Api, fake_slack: Fa
     assert not any(chr(c) in text for text in texts for c in BIDI_CONTROLS)
     # Stored as sent: the API gives back what the monitor wrote.
     assert slack_api.incident(1)["summary"] == f"db-1 {RLO}txt.exe{PDF} ok"
+
+
+NUL = "\x00"
+FFFD = "\ufffd"
+
+
+def test_a_nul_from_a_monitor_is_replaced_and_the_alarm_kept(api: Api) -> None:
+    event = {
+        "routing_key": KEY,
+        "event_action": "trigger",
+        "dedup_key": f"disk{NUL}1",
+        "payload": {
+            "summary": f"Disk full{NUL} on db-1",
+            "source": f"db{NUL}-1",
+            "severity": "critical",
+            "custom_details": {f"pa{NUL}th": [f"/var{NUL}", 1]},
+        },
+    }
+    answer = api.client.post(ENQUEUE, json=event)
+    assert (answer.status_code, answer.json()["dedup_key"]) == (202, f"disk{FFFD}1")
+    assert api.client.post(ENQUEUE, json=event).status_code == 202  # the same key: joins
+    (incident,) = api.incidents()
+    assert (incident["summary"], incident["dedup_key"], incident["source"], incident["alerts"]) == (
+        f"Disk full{FFFD} on db-1",
+        f"disk{FFFD}1",
+        f"db{FFFD}-1",
+        2,
+    )
+    assert incident["details"]["custom_details"] == {f"pa{FFFD}th": [f"/var{FFFD}", 1]}
+    resolve = {"routing_key": KEY, "event_action": "resolve", "dedup_key": f"disk{NUL}1"}
+    assert api.client.post(ENQUEUE, json=resolve).status_code == 202
+    assert api.incident(incident["id"])["state"] == "resolved"
+    notification = {
+        **ALERTMANAGER,
+        "groupKey": f"{{}}:{{alertname={NUL}}}",
+        "commonLabels": {"alertname": "DiskFull", f"team{NUL}": f"db{NUL}"},
+        "commonAnnotations": {"summary": f"Disk{NUL} full"},
+    }
+    path = f"/api/v1/integrations/alertmanager/{ALERTS_KEY}"
+    grouped = api.client.post(path, json=notification)
+    assert grouped.status_code == 200, grouped.text
+    shown = api.incident(grouped.json()["incident"])
+    assert shown["summary"] == f"Disk{FFFD} full (1 of 1 firing)"
+    assert shown["details"]["commonLabels"] == {"alertname": "DiskFull", f"team{FFFD}": f"db{FFFD}"}
+    assert shown["timeline"][0]["message"] == f"triggered: Disk{FFFD} full (1 of 1 firing)"
+
+
+def test_a_nul_from_a_person_is_422_naming_the_field_and_stores_nothing(api: Api) -> None:
+    engineer, requester = api.auth("engineer"), api.auth("requester")
+    opened = api.client.post(
+        "/api/v1/incidents", headers=engineer, json={"service": "platform", "summary": "Router down"}
+    ).json()
+    base = f"/api/v1/incidents/{opened['id']}"
+    before = api.incident(opened["id"])
+    attempts = [
+        ("POST", f"{base}/notes", engineer, {"text": f"fail{NUL}over"}, "text"),
+        ("POST", "/api/v1/incidents", engineer, {"service": "platform", "summary": f"x{NUL}"}, "summary"),
+        ("PATCH", base, engineer, {"lead": f"al{NUL}ice"}, "lead"),
+        ("POST", f"{base}/defer", engineer, {"informed": "payments", "plan": f"{NUL}"}, "plan"),
+        ("POST", "/api/v1/changes", requester, {"title": f"Pay{NUL}ments", "body": "x"}, "title"),
+        ("POST", "/api/v1/changes", requester, {"title": "Payments", "body": f"### Details{NUL}"}, "body"),
+        ("POST", "/api/v1/tokens", api.auth("admin"), {"name": f"ci{NUL}", "role": "viewer"}, "name"),
+    ]
+    for method, path, auth, body, field in attempts:
+        answer = api.client.request(method, path, headers=auth, json=body)
+        assert answer.status_code == 422, (path, answer.text)
+        (error,) = answer.json()["detail"]
+        assert (error["loc"], error["msg"]) == (
+            ["body", field],
+            f"{field} holds a NUL character (U+0000), which opsdesk cannot store: remove it",
+        )
+    assert api.incident(opened["id"]) == before
+    assert len(api.incidents()) == 1
+    assert api.client.get("/api/v1/changes", headers=requester).json() == []
+    listed = api.client.get("/api/v1/incidents?service=%00", headers=engineer)
+    assert listed.status_code == 422
+    assert listed.json()["detail"][0]["loc"] == ["query", "service"]

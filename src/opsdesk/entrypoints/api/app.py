@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -29,6 +29,7 @@ from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
 from opsdesk.domain.rota import EngineerId
+from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.entrypoints.api.changes import change_routes, github_routes
 from opsdesk.entrypoints.api.errors import error_answers
 from opsdesk.entrypoints.api.incidents import INTAKE_LIMIT, incident_routes, intake_routes
@@ -44,8 +45,7 @@ class Problem(BaseModel):
     detail: str
 
 
-class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TokenRequest(RequestBody):
     name: str = Field(
         description="letters, digits, spaces, '.', '_' or '-'; never all digits",
         json_schema_extra={"pattern": TOKEN_NAME_PATTERN, "minLength": 1, "maxLength": TOKEN_NAME_LIMIT},
