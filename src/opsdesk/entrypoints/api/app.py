@@ -12,29 +12,25 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsdesk.adapters.db.engine import migrations_current
 from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import (
-    TOKEN_NAME_LIMIT,
-    TOKEN_NAME_PATTERN,
     AccessRole,
     TokenInfo,
-    token_name_problem,
 )
 from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
 from opsdesk.domain.rota import EngineerId
-from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.entrypoints.api.changes import change_routes, github_routes
 from opsdesk.entrypoints.api.errors import error_answers
 from opsdesk.entrypoints.api.incidents import INTAKE_LIMIT, incident_routes, intake_routes
 from opsdesk.entrypoints.api.limits import BodySizeLimit
 from opsdesk.entrypoints.api.metrics import Metrics
+from opsdesk.entrypoints.api.tokens import token_routes
 from opsdesk.services.hours import cover_at_dict
 from opsdesk.services.rota import on_duty_dict
 
@@ -43,38 +39,6 @@ ANONYMOUS = TokenInfo(0, "anonymous", AccessRole.VIEWER, datetime.min.replace(tz
 
 class Problem(BaseModel):
     detail: str
-
-
-class TokenRequest(RequestBody):
-    name: str = Field(
-        description="letters, digits, spaces, '.', '_' or '-'; never all digits",
-        json_schema_extra={"pattern": TOKEN_NAME_PATTERN, "minLength": 1, "maxLength": TOKEN_NAME_LIMIT},
-    )
-    role: AccessRole
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name: str) -> str:
-        problem = token_name_problem(name)
-        if problem is not None:
-            raise PydanticCustomError("token_name", problem)
-        return name
-
-
-class TokenCreated(BaseModel):
-    id: int
-    name: str
-    role: AccessRole
-    token: str = Field(description="shown once: store it now")
-
-
-class TokenView(BaseModel):
-    id: int
-    name: str
-    role: AccessRole
-    created_at: datetime
-    revoked_at: datetime | None
-    hint: str
 
 
 class OpsdeskApi:
@@ -182,6 +146,7 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
     app.include_router(incident_routes(context, viewer, engineer))
     app.include_router(change_routes(context, viewer, requester, engineer))
     app.include_router(github_routes(context))
+    app.include_router(token_routes(context, admin))
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -316,22 +281,6 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
             }
             for r in context.outbox.rows(state, limit)
         ]
-
-    @app.get("/api/v1/tokens", tags=["tokens"])
-    def tokens(_: TokenInfo = admin) -> list[TokenView]:
-        return [TokenView(**t.__dict__) for t in context.tokens.all()]
-
-    @app.post("/api/v1/tokens", tags=["tokens"], status_code=201)
-    def create_token(body: TokenRequest, _: TokenInfo = admin) -> TokenCreated:
-        """A new token with a role; the token is in this answer only."""
-        info, token = context.tokens.create(body.name, body.role, context.clock.now())
-        return TokenCreated(id=info.id, name=info.name, role=info.role, token=token)
-
-    @app.delete("/api/v1/tokens/{token_id}", tags=["tokens"], status_code=204)
-    def revoke_token(token_id: int, _: TokenInfo = admin) -> Response:
-        if context.tokens.revoke_id(token_id, context.clock.now()) is None:
-            raise HTTPException(404, f"no live token #{token_id}")
-        return Response(status_code=204)
 
     return app
 
