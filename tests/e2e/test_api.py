@@ -35,7 +35,7 @@ def api(
     for role in ROLES:
         _, tokens[role.value] = context.tokens.create(f"{role}-token", role, datetime.now(UTC))
     _, revoked = context.tokens.create("old", AccessRole.ADMIN, datetime.now(UTC))
-    context.tokens.revoke("old", datetime.now(UTC))
+    context.tokens.revoke_name("old", datetime.now(UTC))
     tokens["revoked"] = revoked
     with TestClient(create_app(context)) as client:
         yield client, context, tokens
@@ -161,6 +161,36 @@ def test_bad_bodies(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
     assert wrong.json()["detail"][0]["loc"] == ["body", "role"]
     huge = client.post("/api/v1/tokens", content=b"x" * ((1 << 20) + 1), headers=auth)
     assert huge.status_code == 413
+
+
+def test_a_token_name_is_never_all_digits(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
+    client, _, tokens = api
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    for name, said in (
+        (
+            "2",
+            "a token name is never all digits (it could be taken for a token's number): add a letter, e.g. ci-2",
+        ),
+        (
+            " x",
+            "a token name is 1 to 100 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit, e.g. grafana",
+        ),
+    ):
+        refused = client.post("/api/v1/tokens", json={"name": name, "role": "viewer"}, headers=admin)
+        assert refused.status_code == 422
+        (error,) = refused.json()["detail"]
+        assert (error["loc"], error["msg"]) == (["body", "name"], said)
+    assert [t["name"] for t in client.get("/api/v1/tokens", headers=admin).json()] == [
+        "viewer-token",
+        "requester-token",
+        "engineer-token",
+        "admin-token",
+        "old",
+    ]
+    made = client.post("/api/v1/tokens", json={"name": "ci 2", "role": "viewer"}, headers=admin).json()
+    assert client.delete(f"/api/v1/tokens/{made['id']}", headers=admin).status_code == 204
+    revoked = {t["name"]: t["revoked_at"] for t in client.get("/api/v1/tokens", headers=admin).json()}
+    assert revoked["ci 2"] is not None and revoked["engineer-token"] is None
 
 
 def test_a_created_token_works_and_a_revoked_one_stops(

@@ -133,3 +133,41 @@ def test_bad_input_stores_nothing_half(api: Api) -> None:
     ).json()
     assert (not_form["state"], [p["code"] for p in not_form["problems"]]) == ("needs-info", ["not-form"])
     assert len(api.client.get("/api/v1/changes", headers=api.auth("chen")).json()) == 2
+
+
+def test_who_may_act_is_403_naming_who_may(api: Api) -> None:
+    for name, role in (("billing", AccessRole.REQUESTER), ("ops-bot", AccessRole.ENGINEER)):
+        _, api.tokens[name] = api.context.tokens.create(name, role, datetime.now(UTC))
+    api.post("/api/v1/changes", "payments", {"title": "Payments: db upgrade", "body": request_body()})
+    _, api.tokens["alice-as-requester"] = api.context.tokens.create(
+        "alice-a", AccessRole.ENGINEER, datetime.now(UTC)
+    )
+    api.post(
+        "/api/v1/changes",
+        "alice-as-requester",
+        {"title": "Router swap", "body": request_body("Wednesday 3rd March 2027 18:00-20:00")},
+    )
+    refusals = [
+        (api.post("/api/v1/changes/1/cancel", "billing"), "only the requester (payments) can cancel CR-1"),
+        (
+            api.client.put("/api/v1/changes/1", headers=api.auth("billing"), json={"body": request_body()}),
+            "only the requester (payments) can edit CR-1",
+        ),
+        (
+            api.post("/api/v1/changes/1/approve", "ops-bot", {"engineer": "alice", "instructions": "go"}),
+            "ops-bot is not one of the team's engineers (by id or GitHub login), so cannot approve CR-1",
+        ),
+        (
+            api.post("/api/v1/changes/2/approve", "alice", {"engineer": "dana", "instructions": "go"}),
+            "alice asked for CR-2, so another engineer must approve it",
+        ),
+        (
+            api.post("/api/v1/changes/1/checklist", "ops-bot", {"item": "stakeholders-informed"}),
+            "ops-bot is not one of the team's engineers (by id or GitHub login), so cannot tick the checklist of CR-1",
+        ),
+    ]
+    assert [(answer.status_code, answer.json()) for answer, _ in refusals] == [
+        (403, {"detail": said}) for _, said in refusals
+    ]
+    states = [c["state"] for c in api.client.get("/api/v1/changes", headers=api.auth("chen")).json()]
+    assert states == ["under-review", "under-review"]

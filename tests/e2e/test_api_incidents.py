@@ -509,3 +509,37 @@ def test_a_confirmation_for_a_host_not_allowed_is_403(sns_api: tuple[Api, Signer
     assert answer.status_code == 403
     assert "SubscribeURL is not an HTTPS address on an allowed SNS host" in answer.json()["detail"]
     assert not [r for r, _ in server.log if "confirm" in r.path]
+
+
+def test_a_cloudwatch_alarm_with_nul_is_kept_and_one_that_is_not_plain_json_is_400(
+    sns_api: tuple[Api, Signer, HTTPServer],
+) -> None:
+    api, signer, _ = sns_api
+    path = f"/api/v1/integrations/cloudwatch/{KEY}"
+    # The signature covers the text as sent (a NUL in the Subject and MessageId); it is checked first.
+    alarm = signer.alarm("ALARM", name="db-1\x00CPU", message_id="m\x001")
+    first = api.client.post(path, content=json.dumps(alarm))
+    assert first.status_code == 200, first.text
+    shown = api.incident(first.json()["incident"])
+    assert shown["summary"].startswith("db-1\ufffdCPU: Threshold Crossed")
+    assert shown["details"]["AlarmName"] == "db-1\ufffdCPU"
+    assert api.client.post(path, content=json.dumps(alarm)).json() == {"status": "success", "incident": None}
+
+    def signed(text: str) -> dict[str, Any]:
+        unsigned = {k: v for k, v in signer.alarm("ALARM", name="odd").items() if not k.startswith("Sign")}
+        return signer.sign({**unsigned, "Message": text})
+
+    for text, said in (
+        (
+            '{"AlarmName": "odd", "NewStateValue": "ALARM", "Trigger": {"Threshold": NaN}}',
+            "NaN is not a JSON value",
+        ),
+        (
+            '{"AlarmName": "odd", "NewStateValue": "ALARM", "Trigger": ' + "[" * 99 + "]" * 99 + "}",
+            "the JSON is nested deeper than 32 levels",
+        ),
+        ("ALARM odd", "the SNS Message is not JSON"),
+    ):
+        answer = api.client.post(path, content=json.dumps(signed(text)))
+        assert (answer.status_code, answer.json()) == (400, {"detail": f"not a CloudWatch alarm: {said}"})
+    assert len(api.incidents()) == 1

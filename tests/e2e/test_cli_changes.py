@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ruamel.yaml import YAML
+from sqlalchemy import Engine
 
 from tests.e2e.conftest import Run
 from tests.rota_builders import team
@@ -99,7 +100,7 @@ def test_a_request_through_the_command_line(opsdesk: Run, workdir: Path) -> None
         "  suggested engineer: dana is the primary on call then",
     ]
     own = opsdesk("change", "approve", "1", "--engineer", "dana", "--instructions", "go", "--as", "payments")
-    assert own.returncode == 1
+    assert own.returncode == 3  # not allowed: someone else must
     assert own.stderr.strip() == (
         "error: payments is not one of the team's engineers (by id or GitHub login), so cannot approve CR-1"
     )
@@ -133,3 +134,39 @@ def test_a_request_through_the_command_line(opsdesk: Run, workdir: Path) -> None
         "rolled-back",
     ]
     assert opsdesk("change", "show", "9").stderr.strip() == "error: no change request CR-9"
+
+
+def test_bidirectional_controls_are_shown_as_question_marks(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    assert opsdesk("db", "upgrade").returncode == 0
+    title = "Payments: \u202etxt.exe\u202c upgrade \u2067x\u2069"
+    body = REQUEST.replace("_No response_", "Restore")
+    assert opsdesk("change", "submit", "-", "--title", title, "--as", "pay", stdin=body).returncode == 0
+    listed = opsdesk("change", "list").stdout
+    shown = opsdesk("change", "show", "1").stdout
+    assert "Payments: ?txt.exe? upgrade ?x?" in listed
+    assert shown.startswith("CR-1 needs-info: Payments: ?txt.exe? upgrade ?x? (from pay)")
+    assert "submitted: Payments: ?txt.exe? upgrade ?x?" in shown  # the history quotes the title
+    for output in (listed, shown):
+        assert not any(chr(c) in output for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+    kept = json.loads(opsdesk("change", "show", "1", "--json").stdout)
+    assert kept["title"] == title  # stored and given as JSON as written
+
+
+def test_a_file_with_a_nul_is_refused_and_nothing_stored(opsdesk: Run, workdir: Path, db: Engine) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    env = {"OPSDESK_DATABASE_URL": db.url.render_as_string(hide_password=False)}
+    (workdir / "request.md").write_bytes(REQUEST.replace("Read-only", "Read\x00only").encode())
+    filed = opsdesk("change", "submit", "request.md", "--title", "Payments: upgrade", env=env)
+    assert (filed.returncode, filed.stderr) == (
+        1,
+        "error: request.md holds a NUL character (U+0000) on line 12: give a text file\n",
+    )
+    checked = opsdesk(
+        "change", "check", "-", "--submitted-at", "2025-12-15T09:00", stdin="### Change\x00", env=env
+    )
+    assert (checked.returncode, checked.stderr) == (
+        1,
+        "error: standard input holds a NUL character (U+0000) on line 1: give a text file\n",
+    )
+    assert opsdesk("change", "list", env=env).stdout == "no change requests\n"

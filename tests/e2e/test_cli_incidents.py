@@ -112,3 +112,12 @@ def test_a_bad_sns_host_pattern_is_found_by_check(opsdesk: Run, workdir: Path) -
     assert checked.returncode == 1
     assert "line 2: service.sns-cert-hosts" in checked.stderr + checked.stdout
     assert "not a regular expression" in checked.stderr + checked.stdout
+
+
+def test_bidirectional_controls_in_a_summary_are_shown_as_question_marks(opsdesk: Run, workdir: Path) -> None:
+    setup(opsdesk, workdir)
+    summary = "db-1 \u202etxt.exe\u202c full"
+    assert opsdesk("incident", "open", "--service", "platform", "--summary", summary).returncode == 0
+    listed = opsdesk("incident", "list").stdout
+    assert "db-1 ?txt.exe? full (1 alert)" in listed
+    assert "\u202e" not in listed and "\u202c" not in listed

@@ -337,3 +337,33 @@ def test_an_edit_of_whitespace_alone_keeps_the_approval(hook: Hook) -> None:
     assert hook.context.changes.history(1)[-1].message.startswith(
         "team/platform#7 changed after approval (edited: the title changed)"
     )
+
+
+def test_an_engineer_approving_their_own_request_is_answered_on_the_issue(hook: Hook) -> None:
+    hook.send("issues", issue("opened", request_body(), author="alice-a"))
+    own = hook.send("issue_comment", comment("/approve @dana\nGo ahead.", "alice-a", comment_id=1))
+    assert (own.status_code, own.json()) == (
+        200,
+        {"status": "refused: alice asked for team/platform#7, so another engineer must approve it"},
+    )
+    hook.deliver()
+    assert hook.github.shown(REPO, 7)[-1] == (
+        "@alice-a: alice asked for team/platform#7, so another engineer must approve it"
+    )
+    assert hook.context.changes.change(1).state == "under-review"
+
+
+def test_an_issue_with_a_nul_becomes_a_request_with_the_nul_replaced(hook: Hook) -> None:
+    body = request_body(**{"Change Details": "Upgrade\x00 the payments database"})
+    opened = hook.send(
+        "issues", issue("opened", body, title="Service name: pay\x00ments", author="pay\x00dev")
+    )
+    assert opened.json() == {"status": "opened team/platform#7 (under-review)"}
+    change = hook.context.changes.change(1)
+    assert (change.title, change.requester) == ("Service name: pay\ufffdments", "pay\ufffddev")
+    assert "Upgrade\ufffd the payments database" in change.body
+    edited = hook.send("issues", issue("edited", body.replace("Upgrade", "Upgrade\x00 again")))
+    assert edited.json() == {"status": "checked team/platform#7 again (under-review)"}
+    reply = hook.send("issue_comment", comment("/reject not\x00 now", "chen-w"))
+    assert reply.json() == {"status": "rejected team/platform#7"}
+    assert hook.context.changes.change(1).reason == "not\ufffd now"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -29,3 +30,21 @@ class TokenInfo:
     created_at: datetime
     revoked_at: datetime | None = None
     hint: str = ""  # the last characters of the token, to tell tokens apart in a list
+
+
+# Letters, digits, spaces, '.', '_' and '-', starting with a letter or digit, and never all digits: a name
+# of digits could be read as a token's number, and `opsdesk token revoke` must never revoke another token.
+TOKEN_NAME_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9 ._-]*|[0-9][A-Za-z0-9 ._-]*[A-Za-z ._-][A-Za-z0-9 ._-]*)$"  # noqa: S105
+TOKEN_NAME_LIMIT = 100
+
+
+def token_name_problem(name: str) -> str | None:
+    """What is wrong with `name` as a new token's name, or None."""
+    if name.isascii() and name.isdigit():
+        return "a token name is never all digits (it could be taken for a token's number): add a letter, e.g. ci-2"
+    if not name or len(name) > TOKEN_NAME_LIMIT or not re.fullmatch(TOKEN_NAME_PATTERN, name):
+        return (
+            f"a token name is 1 to {TOKEN_NAME_LIMIT} letters, digits, spaces, '.', '_' or '-', starting "
+            "with a letter or digit, e.g. grafana"
+        )
+    return None

@@ -15,7 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from opsdesk.domain.change_time import ChangeWindow, TimeProblem, TimeProblemCode, read_window
-from opsdesk.domain.errors import DomainError
+from opsdesk.domain.errors import DomainError, NotAllowedError
 from opsdesk.domain.hours import Cover, CoverEngine
 from opsdesk.domain.rota import Engineer, Rota
 
@@ -304,6 +304,12 @@ class ChangeError(DomainError):
 
 class UnknownChangeError(ChangeError):
     pass
+
+
+class ChangeNotAllowedError(NotAllowedError, ChangeError):
+    """Not this person's step on a change request (not the requester, not a team engineer, their own
+    request): refused as NotAllowedError everywhere, and still a ChangeError, so a refused GitHub command
+    is answered on the issue like any other refusal."""
 
 
 def next_change_state(reference: str, state: ChangeState, action: ChangeAction) -> ChangeState | None:

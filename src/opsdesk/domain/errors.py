@@ -4,8 +4,13 @@ DomainError                  anything opsdesk refuses, with a message for a pers
 ├── PolicyError              the policy (file or built from it) is invalid; lists every problem
 ├── InvalidInstantError      a time given by a user cannot be read or does not exist
 ├── InvalidPeriodError       a period whose end is not after its start
+├── NotAllowedError          this person may not take this step (not the requester, not a team engineer,
+│                            reviewing their own request); HTTP 403, CLI exit 3
 └── IntegrationError         an outside system (a file, a vendor API) failed us
     └── VendorUnavailableError   it could not be reached or answered for now: try again later (HTTP 503)
+
+A noun's own errors (ChangeError, IncidentError, ...) live with the noun and derive from DomainError; a
+who-may-act refusal about a noun derives from both (e.g. ChangeNotAllowedError).
 """
 
 from __future__ import annotations
@@ -53,6 +58,10 @@ class InvalidInstantError(DomainError):
 
 class InvalidPeriodError(DomainError):
     """A period that does not run forwards."""
+
+
+class NotAllowedError(DomainError):
+    """The step is allowed, but not to this person: says who may take it."""
 
 
 class IntegrationError(DomainError):

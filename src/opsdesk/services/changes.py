@@ -21,6 +21,7 @@ from opsdesk.domain.changes import (
     Booked,
     ChangeAction,
     ChangeError,
+    ChangeNotAllowedError,
     ChangePolicy,
     ChangeRequest,
     ChangeState,
@@ -242,7 +243,9 @@ class ChangeWorkflow:
         with self.store.transaction() as tx:
             change = self._get(tx, change_id)
             if not self._same(actor.name, change.requester):
-                raise ChangeError(f"only the requester ({change.requester}) can cancel {change.reference}")
+                raise ChangeNotAllowedError(
+                    f"only the requester ({change.requester}) can cancel {change.reference}"
+                )
             why = optional_text(reason, "reason", error=ChangeError)
             updated = self._move(
                 tx,
@@ -582,7 +585,9 @@ class ChangeWorkflow:
     ) -> ChangeRequest:
         """`version`: when the text was written (a GitHub edit's `updated_at`), else now."""
         if by_requester and not self._same(actor.name, change.requester):
-            raise ChangeError(f"only the requester ({change.requester}) can edit {change.reference}")
+            raise ChangeNotAllowedError(
+                f"only the requester ({change.requester}) can edit {change.reference}"
+            )
         next_change_state(change.reference, change.state, ChangeAction.CHECK)
         booked = tx.booked(other_than=change.id)
         result = check_request(
@@ -651,12 +656,12 @@ class ChangeWorkflow:
         """A reviewer is a team engineer and never the requester (by engineer id or GitHub login)."""
         person = self._person(reviewer.name)
         if person is None:
-            raise ChangeError(
+            raise ChangeNotAllowedError(
                 f"{reviewer.name} is not one of the team's engineers (by id or GitHub login), so cannot {what} "
                 f"{change.reference}"
             )
         if self._same(change.requester, reviewer.name):
-            raise ChangeError(
+            raise ChangeNotAllowedError(
                 f"{reviewer.name} asked for {change.reference}, so another engineer must {what} it"
             )
 
@@ -676,7 +681,7 @@ class ChangeWorkflow:
 
     def _engineer_acts(self, change: ChangeRequest, actor: Actor, what: str) -> None:
         if self._person(actor.name) is None:
-            raise ChangeError(
+            raise ChangeNotAllowedError(
                 f"{actor.name} is not one of the team's engineers (by id or GitHub login), so cannot {what} "
                 f"{change.reference}"
             )

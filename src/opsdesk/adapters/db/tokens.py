@@ -6,12 +6,12 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Engine, Row, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from opsdesk.adapters.db.tables import SecretRecord, TokenRecord
-from opsdesk.domain.access import AccessRole, TokenInfo
+from opsdesk.domain.access import AccessRole, TokenInfo, token_name_problem
 from opsdesk.domain.errors import DomainError
 
 PREFIX = "odk_"
@@ -25,12 +25,19 @@ class TokenNameTakenError(DomainError):
     """A token with that name exists already."""
 
 
+class TokenNameError(DomainError):
+    """A name that cannot name a new token, or that names more than one live token."""
+
+
 class SqlTokens:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def create(self, name: str, role: AccessRole, now: datetime) -> tuple[TokenInfo, str]:
         """A new token; the plain token is returned here once and never stored."""
+        problem = token_name_problem(name)
+        if problem is not None:
+            raise TokenNameError(f"{name!r}: {problem}")
         token = PREFIX + secrets.token_urlsafe(32)
         try:
             with self.engine.begin() as connection:
@@ -64,13 +71,40 @@ class SqlTokens:
             rows = connection.execute(select(*TokenRecord.__table__.columns).order_by(TokenRecord.id))
             return [_info(row) for row in rows]
 
-    def revoke(self, name_or_id: str, now: datetime) -> bool:
-        key = TokenRecord.id == int(name_or_id) if name_or_id.isdigit() else TokenRecord.name == name_or_id
+    def revoke_id(self, token_id: int, now: datetime) -> TokenInfo | None:
+        """Revoke the live token with this number; the token revoked, or None when there is none."""
         with self.engine.begin() as connection:
-            result = connection.execute(
-                update(TokenRecord).where(key, TokenRecord.revoked_at.is_(None)).values(revoked_at=now)
+            return self._revoke(connection, TokenRecord.id == token_id, now)
+
+    def revoke_name(self, name: str, now: datetime) -> TokenInfo | None:
+        """Revoke the live token with this exact name; None when there is none. TokenNameError when more
+        than one live token has it: the caller must say which, by number."""
+        with self.engine.begin() as connection:
+            ids = (
+                connection.execute(
+                    select(TokenRecord.id)
+                    .where(TokenRecord.name == name, TokenRecord.revoked_at.is_(None))
+                    .order_by(TokenRecord.id)
+                )
+                .scalars()
+                .all()
             )
-            return result.rowcount == 1
+            if len(ids) > 1:
+                numbers = ", ".join(f"#{i}" for i in ids)
+                options = " or ".join(f"`--id {i}`" for i in ids)
+                raise TokenNameError(
+                    f"{len(ids)} live tokens are named {name!r} ({numbers}): revoke the one you mean with {options}"
+                )
+            return self._revoke(connection, TokenRecord.id == ids[0], now) if ids else None
+
+    def _revoke(self, connection: Connection, which: ColumnElement[bool], now: datetime) -> TokenInfo | None:
+        row = connection.execute(
+            update(TokenRecord)
+            .where(which, TokenRecord.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .returning(*TokenRecord.__table__.columns)
+        ).first()
+        return _info(row) if row else None
 
     def secret(self, name: str) -> str:
         """A server secret shared by every replica, made on first use."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import re
 import threading
 from collections.abc import Callable
@@ -135,12 +134,8 @@ class AlarmChange:
         return Alarm(service, self.dedup_key, self.summary, "cloudwatch", "critical", self.details)
 
 
-def read_alarm(message: str) -> AlarmChange | str:
-    """The CloudWatch alarm in an SNS Message, or what is wrong with it."""
-    try:
-        body = json.loads(message)
-    except ValueError:
-        return "the SNS Message is not a CloudWatch alarm (not JSON)"
+def read_alarm(body: object) -> AlarmChange | str:
+    """The CloudWatch alarm in an SNS Message (its JSON, read by the caller), or what is wrong with it."""
     if not isinstance(body, dict):
         return "the SNS Message is not a CloudWatch alarm (not an object)"
     name, state = body.get("AlarmName"), body.get("NewStateValue")

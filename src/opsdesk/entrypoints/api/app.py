@@ -10,25 +10,27 @@ from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsdesk.adapters.db.engine import migrations_current
 from opsdesk.bootstrap.api import ApiContext
-from opsdesk.domain.access import AccessRole, TokenInfo
-from opsdesk.domain.changes import UnknownChangeError
-from opsdesk.domain.errors import DomainError, InvalidInstantError, VendorUnavailableError
-from opsdesk.domain.incidents import UnknownIncidentError
+from opsdesk.domain.access import (
+    AccessRole,
+    TokenInfo,
+)
+from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
 from opsdesk.domain.rota import EngineerId
 from opsdesk.entrypoints.api.changes import change_routes, github_routes
+from opsdesk.entrypoints.api.errors import error_answers
 from opsdesk.entrypoints.api.incidents import INTAKE_LIMIT, incident_routes, intake_routes
 from opsdesk.entrypoints.api.limits import BodySizeLimit
 from opsdesk.entrypoints.api.metrics import Metrics
+from opsdesk.entrypoints.api.tokens import token_routes
 from opsdesk.services.hours import cover_at_dict
 from opsdesk.services.rota import on_duty_dict
 
@@ -37,28 +39,6 @@ ANONYMOUS = TokenInfo(0, "anonymous", AccessRole.VIEWER, datetime.min.replace(tz
 
 class Problem(BaseModel):
     detail: str
-
-
-class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
-    role: AccessRole
-
-
-class TokenCreated(BaseModel):
-    id: int
-    name: str
-    role: AccessRole
-    token: str = Field(description="shown once: store it now")
-
-
-class TokenView(BaseModel):
-    id: int
-    name: str
-    role: AccessRole
-    created_at: datetime
-    revoked_at: datetime | None
-    hint: str
 
 
 class OpsdeskApi:
@@ -161,49 +141,12 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
         except InvalidInstantError as exc:
             raise invalid("at", str(exc)) from None
 
-    @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
-
-    @app.exception_handler(VendorUnavailableError)
-    async def unavailable(_request: Request, exc: VendorUnavailableError) -> JSONResponse:
-        # Whoever sent the work retries a 503; a 4xx would tell them not to.
-        return JSONResponse(
-            {"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)}
-        )
-
-    @app.exception_handler(UnicodeEncodeError)
-    async def not_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
-        return JSONResponse(
-            {
-                "detail": "the request holds text that is not valid Unicode (an unpaired surrogate): send UTF-8 text"
-            },
-            status_code=400,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's shape (`detail[].loc` names the field), without echoing large inputs back.
-        errors = []
-        for error in exc.errors():
-            shown = dict(error)
-            if "input" in shown:
-                text = repr(shown["input"])
-                shown["input"] = (
-                    shown["input"] if len(text) <= 200 else f"{text[:200]}... ({len(text)} characters)"
-                )
-            errors.append(shown)
-        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
-
-    @app.exception_handler(UnknownIncidentError)
-    @app.exception_handler(UnknownChangeError)
-    async def unknown(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
+    error_answers(app)
     app.include_router(intake_routes(context))
     app.include_router(incident_routes(context, viewer, engineer))
     app.include_router(change_routes(context, viewer, requester, engineer))
     app.include_router(github_routes(context))
+    app.include_router(token_routes(context, admin))
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -339,22 +282,6 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
             }
             for r in context.outbox.rows(state, limit)
         ]
-
-    @app.get("/api/v1/tokens", tags=["tokens"])
-    def tokens(_: TokenInfo = admin) -> list[TokenView]:
-        return [TokenView(**t.__dict__) for t in context.tokens.all()]
-
-    @app.post("/api/v1/tokens", tags=["tokens"], status_code=201)
-    def create_token(body: TokenRequest, _: TokenInfo = admin) -> TokenCreated:
-        """A new token with a role; the token is in this answer only."""
-        info, token = context.tokens.create(body.name, body.role, context.clock.now())
-        return TokenCreated(id=info.id, name=info.name, role=info.role, token=token)
-
-    @app.delete("/api/v1/tokens/{token_id}", tags=["tokens"], status_code=204)
-    def revoke_token(token_id: int, _: TokenInfo = admin) -> Response:
-        if not context.tokens.revoke(str(token_id), context.clock.now()):
-            raise HTTPException(404, f"no live token #{token_id}")
-        return Response(status_code=204)
 
     return app
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from opsdesk.adapters.intake.github import read_event as read_github_event
 from opsdesk.adapters.intake.github import signature_ok
@@ -17,55 +17,49 @@ from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.changes import CHECKLIST, ChangeState, IssueEvent
 from opsdesk.domain.incidents import Source
 from opsdesk.entrypoints.api import safe_json
+from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.services.changes import change_dict, check_dict
 from opsdesk.services.incidents import Actor
+from opsdesk.services.text import without_nul
 
 ChangeId = Annotated[int, Path(ge=1, le=2**62, description="the request's number (CR-n)")]
 BODY = 65_536
 
 
-class CheckBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CheckBody(RequestBody):
     body: str = Field(max_length=1 << 20, description="the issue body, as GitHub renders the form")
     submitted_at: datetime | None = Field(default=None, description="default: now")
 
 
-class Submit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Submit(RequestBody):
     title: str = Field(min_length=1, max_length=300, examples=["Payments: database upgrade"])
     body: str = Field(max_length=BODY, description="the form's four sections in Markdown")
 
 
-class Edit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Edit(RequestBody):
     body: str = Field(max_length=BODY)
     title: str | None = Field(default=None, min_length=1, max_length=300)
 
 
-class Approve(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Approve(RequestBody):
     engineer: str = Field(min_length=1, max_length=100, description="an engineer's id or GitHub login")
     instructions: str = Field(min_length=1, max_length=4000)
     channel: str | None = Field(default=None, max_length=100, description="the designated Slack channel")
 
 
-class Reason(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Reason(RequestBody):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class MaybeReason(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MaybeReason(RequestBody):
     reason: str | None = Field(default=None, max_length=4000)
 
 
-class Tick(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Tick(RequestBody):
     item: str = Field(description=" or ".join(item for item, _ in CHECKLIST))
 
 
-class Note(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Note(RequestBody):
     note: str = Field(min_length=1, max_length=4000)
 
 
@@ -193,7 +187,8 @@ def github_routes(context: ApiContext) -> APIRouter:
             payload = safe_json.load(raw)
         except safe_json.UnsafeJsonError as exc:
             raise HTTPException(400, str(exc)) from None
-        event = read_github_event(x_github_event, payload)
+        # A person wrote the issue, but GitHub delivers it: a NUL is replaced, so the request still comes in.
+        event = read_github_event(x_github_event, without_nul(payload))
         if isinstance(event, str):
             raise HTTPException(400, event)
         if isinstance(event, IssueEvent):

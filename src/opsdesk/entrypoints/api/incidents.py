@@ -2,7 +2,8 @@
 
 Intake is authenticated by the service's integration key (in the body for Events API v2, in the path for
 the others), never by a bearer token: monitors cannot send one. Nothing is stored for an unknown key, an
-invalid event or a forged signature.
+invalid event or a forged signature. What monitors send is read as they send it, with each NUL character
+replaced (`without_nul`, here, where their JSON is read), so an alarm is never lost over one.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from opsdesk.adapters.intake import alertmanager, events_v2, sns
 from opsdesk.bootstrap.api import ApiContext
+from opsdesk.config.rota_model import ID_PATTERN
 from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.errors import VendorUnavailableError
 from opsdesk.domain.incidents import Action, AlarmService, Incident, IncidentState, Priority, Source
 from opsdesk.entrypoints.api import safe_json
 from opsdesk.entrypoints.api.batching import JoinBatcher
+from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.services.incidents import Actor, entry_dict, incident_dict
+from opsdesk.services.text import without_nul
 
 logger = logging.getLogger("opsdesk.intake")
 INTAKE_LIMIT = 512 * 1024  # bytes, as PagerDuty's Events API
@@ -44,33 +48,28 @@ class EventRefused(BaseModel):
     errors: list[str]
 
 
-class OpenIncident(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OpenIncident(RequestBody):
     service: str = Field(min_length=1, max_length=64)
     summary: str = Field(min_length=1, max_length=1024)
     priority: Priority | None = None
 
 
-class Resolve(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Resolve(RequestBody):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class Defer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Defer(RequestBody):
     informed: str = Field(min_length=1, max_length=4000, description="who in the affected team was told")
     plan: str = Field(min_length=1, max_length=4000, description="the plan for working hours")
 
 
-class Change(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Change(RequestBody):
     priority: Priority | None = None
     lead: str | None = Field(default=None, min_length=1, max_length=100)
     scribe: str | None = Field(default=None, min_length=1, max_length=100)
 
 
-class Note(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Note(RequestBody):
     text: str = Field(min_length=1, max_length=4000)
 
 
@@ -112,7 +111,7 @@ def intake_routes(context: ApiContext) -> APIRouter:
             body = await _json_body(request)
         except safe_json.UnsafeJsonError as exc:
             return JSONResponse(events_v2.invalid([str(exc)]), status_code=400)
-        event = events_v2.read_event(body)
+        event = events_v2.read_event(without_nul(body))
         if isinstance(event, list):
             return JSONResponse(events_v2.invalid(event), status_code=400)
         service = incidents.service_for_key(event.routing_key)
@@ -136,7 +135,7 @@ def intake_routes(context: ApiContext) -> APIRouter:
     async def alertmanager_webhook(key: str, request: Request) -> dict[str, Any]:
         """Alertmanager's webhook (version 4): one incident per alert group."""
         service = service_for(key)
-        notification = alertmanager.read_notification(await _unsafe_is_400(request))
+        notification = alertmanager.read_notification(without_nul(await _unsafe_is_400(request)))
         if isinstance(notification, list):
             raise HTTPException(400, "; ".join(notification))
         if notification.firing:
@@ -182,6 +181,7 @@ async def _sns_message(context: ApiContext, service: AlarmService, message: obje
             "it again",
             exc.retry_after,
         ) from None
+    message = without_nul(message)  # only now: the signature covers the text as sent
     receipt = f"sns:{message.get('MessageId', '')}"
     kind = message["Type"]
     if kind == "SubscriptionConfirmation":
@@ -194,7 +194,11 @@ async def _sns_message(context: ApiContext, service: AlarmService, message: obje
     if kind == "UnsubscribeConfirmation":
         logger.warning("SNS unsubscribed", extra={"service": service.id, "topic": message.get("TopicArn")})
         return {"status": "noted"}
-    change = sns.read_alarm(str(message.get("Message", "")))
+    try:
+        alarm = safe_json.load(str(message.get("Message", "")).encode(), what="the SNS Message")
+    except safe_json.UnsafeJsonError as exc:
+        raise HTTPException(400, f"not a CloudWatch alarm: {exc}") from None
+    change = sns.read_alarm(without_nul(alarm))
     if isinstance(change, str):
         raise HTTPException(400, change)
     if change.state == "ALARM":
@@ -228,7 +232,7 @@ def incident_routes(context: ApiContext, viewer: Any, engineer: Any) -> APIRoute
     @router.get("/api/v1/incidents")
     def list_incidents(
         state: IncidentState | None = None,
-        service: Annotated[str | None, Query(max_length=64)] = None,
+        service: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         _: TokenInfo = viewer,
     ) -> list[dict[str, Any]]:

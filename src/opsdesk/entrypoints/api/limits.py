@@ -12,7 +12,8 @@ class BodyTooLargeError(Exception):
 
 
 class BodySizeLimit:
-    """Refuses bodies over `limit` bytes: by Content-Length at once, or while a chunked body streams in."""
+    """Refuses bodies over `limit` bytes: by Content-Length at once, or while a chunked body streams in (the
+    413 is sent the moment the count passes the limit, whoever was reading the body)."""
 
     def __init__(self, app: ASGIApp, limit: int, tighter: dict[str, int] | None = None) -> None:
         self.app = app
@@ -35,20 +36,34 @@ class BodySizeLimit:
                     await self._refuse(send, limit, path)
                     return
         seen = 0
+        started = refused = False
+
+        async def guarded(message: Message) -> None:
+            # Once the 413 is out, what the app answers after its read failed goes nowhere: FastAPI
+            # turns a failed read of a body it validates into its own 400.
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    if not (started or refused):
+                        refused = True
+                        await self._refuse(send, limit, path)
                     raise BodyTooLargeError
             return message
 
         try:
-            await self.app(scope, counted, send)
+            await self.app(scope, counted, guarded)
         except BodyTooLargeError:
-            await self._refuse(send, limit, path)
+            if not refused:
+                raise
 
     async def _refuse(self, send: Send, limit: int, path: str = "") -> None:
         message = f"the request body is over {limit} bytes"

@@ -18,8 +18,8 @@ def _no_constant(name: str) -> Any:
     raise UnsafeJsonError(f"{name} is not a JSON value")
 
 
-def load(raw: bytes) -> object:
-    """The document, or UnsafeJsonError saying why it is refused."""
+def load(raw: bytes, what: str = "the body") -> object:
+    """The document, or UnsafeJsonError saying why it is refused (`what` names the text read)."""
     try:
         document = json.loads(raw, parse_constant=_no_constant)
     except UnsafeJsonError:
@@ -27,7 +27,7 @@ def load(raw: bytes) -> object:
     except RecursionError:
         raise UnsafeJsonError(f"the JSON is nested deeper than {DEPTH_LIMIT} levels") from None
     except (ValueError, UnicodeDecodeError):
-        raise UnsafeJsonError("the body is not JSON") from None
+        raise UnsafeJsonError(f"{what} is not JSON") from None
     check(document)
     return document
 

@@ -16,6 +16,7 @@ from opsdesk.domain.instants import parse_instant
 from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import printable
+from opsdesk.services.text import NUL
 
 if TYPE_CHECKING:
     from opsdesk.services.changes import ChangeWorkflow
@@ -114,14 +115,16 @@ def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
         typer.echo(f"  suggested engineer: {workflow.suggest(change).reason}")
     if change.assigned:
         typer.echo(
-            f"  assigned: {change.assigned}; instructions: {change.instructions}; channel: {change.channel or '-'}"
+            f"  assigned: {change.assigned}; instructions: {printable(change.instructions or '')}; "
+            f"channel: {change.channel or '-'}"
         )
     if change.state is ChangeState.APPROVED:
         for item, label in CHECKLIST:
             typer.echo(f"  [{'x' if item in change.checklist else ' '}] {label} ({item})")
-    for entry in history:
+    for entry in history:  # entries quote titles, reasons and notes as written
         typer.echo(
-            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.actor} ({entry.source})  {entry.message}"
+            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {printable(entry.actor)} ({entry.source})  "
+            f"{printable(entry.message)}"
         )
 
 
@@ -253,7 +256,12 @@ def _read(file: str) -> str:
         )
     except OSError as exc:
         raise fail(f"{file}: cannot read it ({exc.strerror or exc})", ExitCode.FAILED) from None
-    return raw.decode("utf-8", errors="replace")
+    text = raw.decode("utf-8", errors="replace")
+    if NUL in text:  # a binary file, most likely; a NUL cannot be stored either way
+        line = text.count("\n", 0, text.index(NUL)) + 1
+        name = "standard input" if file == "-" else file
+        raise fail(f"{name} holds a NUL character (U+0000) on line {line}: give a text file", ExitCode.FAILED)
+    return text
 
 
 def template_command() -> None:

@@ -14,6 +14,7 @@ from opsdesk.domain.errors import (
     IntegrationError,
     InvalidInstantError,
     InvalidPeriodError,
+    NotAllowedError,
     PolicyError,
 )
 
@@ -22,11 +23,14 @@ class ExitCode(IntEnum):
     OK = 0
     FAILED = 1  # a check found problems, some input lines were bad, or the policy is invalid
     USAGE = 2  # a bad option value on the command line (as for Typer's own usage errors)
+    NOT_ALLOWED = 3  # the person acting (`--as`) may not take this step: someone else must
 
 
 def exit_code_for(error: DomainError) -> ExitCode:
     if isinstance(error, InvalidInstantError | InvalidPeriodError):
         return ExitCode.USAGE
+    if isinstance(error, NotAllowedError):
+        return ExitCode.NOT_ALLOWED
     if isinstance(error, PolicyError | IntegrationError):
         return ExitCode.FAILED
     return ExitCode.FAILED

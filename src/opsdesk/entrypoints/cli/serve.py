@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.access import AccessRole
+from opsdesk.domain.access import AccessRole, token_name_problem
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.logs import configure
 from opsdesk.services.worker import run_worker
@@ -125,10 +125,15 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
 
 def create_command(
     ctx: typer.Context,
-    name: Annotated[str, typer.Option("--name", help="What the token is for, e.g. grafana.")],
+    name: Annotated[
+        str, typer.Option("--name", help="What the token is for, e.g. grafana (not all digits).")
+    ],
     role: Annotated[AccessRole, typer.Option("--role", help="viewer, requester, engineer or admin.")],
 ) -> None:
     """Create a token: it is shown once, here, and stored only as a hash."""
+    problem = token_name_problem(name)
+    if problem is not None:
+        raise fail(f"--name {name!r}: {problem}", ExitCode.USAGE)
     settings: Settings = ctx.obj
     api = _api()
     with reported_errors():
@@ -150,14 +155,36 @@ def list_command(ctx: typer.Context) -> None:
         )
 
 
-def revoke_command(ctx: typer.Context, token: Annotated[str, typer.Argument(metavar="NAME|ID")]) -> None:
-    """Revoke a token; it stops working within a few seconds on every replica."""
+def revoke_command(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(metavar="[NAME]", help="The token's name.")] = None,
+    token_id: Annotated[
+        int | None, typer.Option("--id", min=1, help="The token's number (`opsdesk token list`).")
+    ] = None,
+) -> None:
+    """Revoke a token by its name or `--id N`; it stops working within a few seconds on every replica."""
+    if (name is None) == (token_id is None):
+        raise fail("give a token's NAME or `--id N`, not both and not neither", ExitCode.USAGE)
+    if name is not None and name.isascii() and name.isdigit():
+        # Before names were checked this meant a number; now it could mean either: say which.
+        raise fail(
+            f"{name!r} is all digits, and a token name never is: to revoke token #{name}, give `--id {name}` "
+            "(`opsdesk token list` shows each token's number and name)",
+            ExitCode.USAGE,
+        )
     settings: Settings = ctx.obj
     with reported_errors():
         context = _api().api_context(settings, migrate=True)
-    if not context.tokens.revoke(token, context.clock.now()):
-        raise fail(f"no live token {token!r}: `opsdesk token list` shows them", ExitCode.FAILED)
-    typer.echo(f"revoked {token}")
+        now = context.clock.now()
+        revoked = (
+            context.tokens.revoke_name(name, now)
+            if name is not None
+            else context.tokens.revoke_id(token_id, now)
+        )
+    if revoked is None:
+        which = f"named {name!r}" if name is not None else f"#{token_id}"
+        raise fail(f"no live token {which}: `opsdesk token list` shows them", ExitCode.FAILED)
+    typer.echo(f"revoked token #{revoked.id} {revoked.name!r}")
 
 
 def feed_url_command(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from opsdesk.domain.hours import Cover, DayKind
+from opsdesk.services.text import BIDI_CONTROLS
 
 COVER_PHRASES = {Cover.SUPPORT: "support hours", Cover.ON_CALL: "on-call hours", Cover.NONE: "no cover"}
 
@@ -22,13 +23,14 @@ def day_phrase(day: DayKind, holiday: str | None) -> str:
     return str(day).replace("-", " ")
 
 
-_CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], "?")
+_CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), *BIDI_CONTROLS], "?")
 del _CONTROL[0x0A], _CONTROL[0x09]  # keep newlines and tabs
 
 
 def printable(text: str) -> str:
     """Text from outside (alarms, issues) made safe for a terminal: control characters shown as `?`, so an
-    escape sequence cannot retitle a window, move the cursor or hide what follows."""
+    escape sequence cannot retitle a window, move the cursor or hide what follows, and bidirectional
+    controls too, so the line reads in the order it was written."""
     return text.translate(_CONTROL)
 
 
