@@ -50,7 +50,7 @@ def test_23_30_is_held_and_paged_at_07_00(db: Engine, cache_dir: Path) -> None:
     assert incident.cover is Cover.NONE
     assert w.paged(incident.id) == []
     assert [d for d, _ in w.posts()] == ["#platform-alerts"]
-    assert "paged at Wed 02 Dec 07:00" in w.incidents.timeline(incident.id)[-1].message
+    assert "paged at Wed 02 Dec 07:00" in w.timeline(incident.id)[-1].message
     w.run_until(utc("2026-12-02 06:59"))
     assert w.paged(incident.id) == []
     w.run_until(utc("2026-12-02 07:00"))
@@ -108,7 +108,7 @@ def test_a_primary_who_never_acknowledges(db: Engine, cache_dir: Path) -> None:
         expected.append(("alice", "primary", start + cycle * 30 * MINUTE))
         expected.append(("bilal", "secondary", start + (cycle * 30 + 20) * MINUTE))
     assert paged == expected
-    timeline = w.incidents.timeline(incident.id)
+    timeline = w.timeline(incident.id)
     assert timeline[-1].kind == "escalation-ended"
     assert timeline[-1].at == start + 270 * MINUTE
     assert "9 cycles" in timeline[-1].message
@@ -135,7 +135,7 @@ def test_a_step_with_nobody_on_call_is_skipped_at_once(db: Engine, cache_dir: Pa
         ("alice", "primary", start + 20 * MINUTE),
         ("alice", "primary", start + 40 * MINUTE),
     ]
-    skipped = [e for e in w.incidents.timeline(incident.id) if e.kind == "skipped"]
+    skipped = [e for e in w.timeline(incident.id) if e.kind == "skipped"]
     assert [e.at for e in skipped] == [start + 20 * MINUTE, start + 40 * MINUTE]
     assert skipped[0].message == "cycle 1 step 2 skipped: nobody holds secondary now"
 
@@ -205,7 +205,7 @@ def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path)
     )
     assert deferred.state is IncidentState.DEFERRED
     assert (deferred.informed, deferred.plan) == ("the payments team (#payments)", "rebuild db-1 at 10:00")
-    assert [e.message for e in w.incidents.timeline(incident.id)][-2:] == [
+    assert [e.message for e in w.timeline(incident.id)][-2:] == [
         "deferred to working hours by alice: informed the payments team (#payments); plan: rebuild db-1 at "
         "10:00; it goes into the morning hand-back",
         "in the hand-back at Wed 02 Dec 09:00, when support hours start",
@@ -217,7 +217,7 @@ def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path)
     assert text.startswith(f"Hand-back: incident #{incident.id} (platform) was deferred out of hours")
     assert "Plan: rebuild db-1 at 10:00." in text
     assert w.kinds(incident.id)[-1] == "handed-back"
-    assert w.incidents.timeline(incident.id)[-1].data == {"support": "chen"}
+    assert w.timeline(incident.id)[-1].data == {"support": "chen"}
     w.incidents.resolve(incident.id, ENGINEER, "rebuilt")
     with pytest.raises(IncidentError, match="is resolved"):
         w.incidents.defer(incident.id, ENGINEER, "x", "y")

@@ -275,6 +275,7 @@ class TimelineEntry:
     kind: str  # what: triggered, alert, routed, paged, skipped, acknowledged, ...
     message: str
     data: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None  # its place in the store, once stored: the cursor of a timeline page
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from opsdesk.domain.incidents import (
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.rota import EngineerId, Role, holding
+from opsdesk.domain.timeline import ALERT, ALERT_JOINED, PAGE_LIMIT, TimelinePage, check_page
 from opsdesk.services.clock import Clock
 from opsdesk.services.rota import RotaService
 from opsdesk.services.text import optional_text, required_text, slack_escape
@@ -45,6 +46,7 @@ END_JOB = "incident-escalation-end"
 CONFIRM_JOB = "sns-confirm"
 HANDBACK_JOB = "incident-hand-back"
 HANDBACK_SEARCH = timedelta(days=21)  # how far ahead to look for the next support hours
+TIMELINE_PAGE = 50  # timeline entries shown with an incident
 
 
 def system(now: datetime, kind: str, message: str, data: dict[str, Any] | None = None) -> TimelineEntry:
@@ -80,7 +82,12 @@ class IncidentStore(Protocol):
     def transaction(self) -> AbstractContextManager[IncidentTx]: ...
     def join_open(self, joins: Sequence[tuple[Alarm, TimelineEntry]]) -> list[Incident | None]: ...
     def incident(self, incident_id: int) -> Incident | None: ...
-    def timeline(self, incident_id: int) -> list[TimelineEntry]: ...
+    def timeline(
+        self, incident_id: int, *, limit: int, before: int | None = None, alerts: bool = True
+    ) -> TimelinePage: ...
+    def entries_after(
+        self, incident_id: int, after: int | None, limit: int, *, alerts: bool = True
+    ) -> list[TimelineEntry]: ...
     def incidents(
         self, state: IncidentState | None = None, service: str | None = None, limit: int = 100
     ) -> list[Incident]: ...
@@ -127,9 +134,25 @@ class IncidentService:
             raise UnknownIncidentError(f"no incident #{incident_id}")
         return found
 
-    def timeline(self, incident_id: int) -> list[TimelineEntry]:
+    def timeline(
+        self, incident_id: int, *, limit: int = TIMELINE_PAGE, before: int | None = None, alerts: bool = False
+    ) -> TimelinePage:
+        """The newest entries (older than the entry `before`), newest first; a storm's alerts are summed
+        up, and listed as well only with `alerts`."""
+        check_page(limit, before)
         self.incident(incident_id)
-        return self.store.timeline(incident_id)
+        return self.store.timeline(incident_id, limit=limit, before=before, alerts=alerts)
+
+    def walk_timeline(self, incident_id: int, *, alerts: bool = True) -> Iterator[TimelineEntry]:
+        """Every entry, oldest first, read a page at a time so that memory stays flat however long it is."""
+        self.incident(incident_id)
+        after: int | None = None
+        while True:
+            found = self.store.entries_after(incident_id, after, PAGE_LIMIT, alerts=alerts)
+            yield from found
+            if len(found) < PAGE_LIMIT:
+                return
+            after = found[-1].id
 
     def incidents(
         self, state: IncidentState | None = None, service: str | None = None, limit: int = 100
@@ -215,8 +238,8 @@ class IncidentService:
             now,
             actor.name,
             actor.source,
-            "alert",
-            f"another alert joined: {alarm.summary}",
+            ALERT,
+            f"{ALERT_JOINED}{alarm.summary}",
             {"source": alarm.source, "severity": alarm.severity},
         )
 
@@ -639,15 +662,4 @@ def incident_dict(incident: Incident, tz: Any) -> dict[str, Any]:
         "informed": incident.informed,
         "plan": incident.plan,
         "details": incident.details,
-    }
-
-
-def entry_dict(entry: TimelineEntry, tz: Any) -> dict[str, Any]:
-    return {
-        "at": entry.at.astimezone(tz).isoformat(),
-        "who": entry.actor,
-        "from": str(entry.source),
-        "what": entry.kind,
-        "message": entry.message,
-        "data": entry.data,
     }
