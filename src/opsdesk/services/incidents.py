@@ -20,6 +20,7 @@ from opsdesk.domain.incidents import (
     Alarm,
     AlarmService,
     Figures,
+    Holders,
     Incident,
     IncidentError,
     IncidentState,
@@ -194,10 +195,11 @@ class IncidentService:
             if cover.cover is Cover.SUPPORT:
                 support = holding(self.rota.rota, Role.SUPPORT, now, self.rota.engine.timezone).engineer
             following = self.rota.engine.cover_at(cover.until).cover if cover.until else None
-            routing = route_alarm(service.mode, cover, support, following)
+            routing = route_alarm(service.mode, cover, support, following, holders=self._holders(service))
             tx.entry(incident.id, system(now, "routed", routing.reason, {}))
             self._ask_for_roles(tx, incident, now)
-            text = f"Incident #{incident.id} ({service.name}): {incident.summary}. {routing.reason}"
+            text = f"Incident #{incident.id} ({service.name}): {_ended(incident.summary)} "
+            text += _ended(routing.reason[:1].upper() + routing.reason[1:])
             self._post(
                 tx, service, incident, "opened", text=text, now=now, mention=self._mention(routing.name)
             )
@@ -210,17 +212,21 @@ class IncidentService:
                     routing.page_at,
                     {"incident": incident.id, "cycle": 1, "step": 1, "held": True},
                 )
-                when = routing.page_at.astimezone(self.rota.engine.timezone)
-                tx.entry(
-                    incident.id,
-                    system(
-                        now,
-                        "held",
-                        f"held for cover: the primary is paged at {when:%a %d %b %H:%M} unless it is resolved first",
-                        {"page_at": routing.page_at.isoformat()},
-                    ),
+                when = f"{routing.page_at.astimezone(self.rota.engine.timezone):%a %d %b %H:%M}"
+                held = (
+                    f"held for cover: {routing.paged.engineer} ({routing.paged.role}) is paged at {when} "
+                    "unless it is resolved first"
+                    if routing.paged
+                    else f"held for cover: the escalation starts at {when}, but nobody holds a step of it "
+                    "then; add an override to the rota before then"
                 )
+                tx.entry(incident.id, system(now, "held", held, {"page_at": routing.page_at.isoformat()}))
             return Outcome(incident, opened=True)
+
+    def _holders(self, service: AlarmService) -> Holders:
+        """Who holds each step of the service's escalation at an instant: whom routing says is paged."""
+        rota, tz = self.rota.rota, self.rota.engine.timezone
+        return lambda at: [holding(rota, step.role, at, tz) for step in service.escalation.steps]
 
     def join(self, alarms: Sequence[tuple[Alarm, Actor]]) -> list[Outcome | None]:
         """Alarms that join open incidents, in one transaction; None for each that would open one (give
@@ -631,6 +637,12 @@ class IncidentService:
         if found is None:
             raise UnknownIncidentError(f"no incident #{incident_id}")
         return found
+
+
+def _ended(text: str) -> str:
+    """Text as a sentence that ends with a full stop (unless it has its own), to put another after it."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def incident_dict(incident: Incident, tz: Any) -> dict[str, Any]:
