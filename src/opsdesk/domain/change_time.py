@@ -9,6 +9,7 @@ guessing.
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import re
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ MONTHS = (
     "december",
 )
 TEXT_LIMIT = 2000  # characters of Scheduled Time read; longer text is not a time
+UK = ZoneInfo("Europe/London")  # where GMT and BST are kept
+UK_ZONES = ("GMT", "BST")
 
 _WEEKDAY = r"(?P<{name}>mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
 _MONTH = r"(?P<{name}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -302,22 +305,36 @@ def _resolve(  # noqa: PLR0911, PLR0917  (the parts of one written date, an answ
                 f"{said!r}: {found:%d %B %Y} is a {WEEKDAYS[found.weekday()].title()}, not a {WEEKDAYS[weekday].title()}"
             )
         return found
-    fits = False
+    if (month, day) == (2, 29):
+        return _leap_day(weekday, submitted, said)
     for candidate_year in (submitted.year, submitted.year + 1):
         try:
             found = date(candidate_year, month, day)
         except ValueError:
-            continue
-        fits = True
+            return _unreadable(f"{said!r} is not a date")
         if not submitted <= found <= submitted + timedelta(days=366):
             continue
         if weekday is None or found.weekday() == weekday:
             return found
-    if not fits:
-        if (month, day) == (2, 29):
-            return _ambiguous(f"{said!r}: there is no 29 February in the coming year; add the year")
-        return _unreadable(f"{said!r} is not a date")
     return _ambiguous(f"{said!r}: no such {WEEKDAYS[weekday or 0].title()} in the coming year; add the year")
+
+
+def _leap_day(weekday: int | None, submitted: date, said: str) -> date | TimeProblem:
+    """29 February without a year: the next one, when it falls in the coming year; else ask for the year."""
+    year = next(y for y in range(submitted.year, submitted.year + 9) if calendar.isleap(y))
+    if date(year, 2, 29) < submitted:
+        year = next(y for y in range(year + 1, year + 9) if calendar.isleap(y))
+    found = date(year, 2, 29)
+    if found > submitted + timedelta(days=366):
+        return _ambiguous(
+            f"{said!r}: 29 February is only in leap years, and the next is in {year}; give the year"
+        )
+    if weekday is not None and found.weekday() != weekday:
+        return _ambiguous(
+            f"{said!r}: 29 February {year} is a {WEEKDAYS[found.weekday()].title()}, not a "
+            f"{WEEKDAYS[weekday].title()}; give the year if you mean another"
+        )
+    return found
 
 
 def _zone(text: str) -> tzinfo | TimeProblem | None:
@@ -328,7 +345,7 @@ def _zone(text: str) -> tzinfo | TimeProblem | None:
         if match.group("sign"):
             sign = 1 if match.group("sign") == "+" else -1
             minutes += sign * (int(match.group("oh")) * 60 + int(match.group("om") or 0))
-        zones.add((name, minutes))
+        zones.add((name if not match.group("sign") else f"{name}+", minutes))
     for match in OFFSET.finditer(text):
         sign = 1 if match.group("sign") == "+" else -1
         zones.add(("offset", sign * (int(match.group("oh")) * 60 + int(match.group("om")))))
@@ -342,6 +359,10 @@ def _zone(text: str) -> tzinfo | TimeProblem | None:
     minutes = offsets.pop()
     if abs(minutes) >= 24 * 60:
         return _unreadable("the time zone offset is not a real one")
+    names = {name for name, _ in zones}
+    if len(names) == 1 and names <= {"gmt", "bst"}:
+        # People write GMT or BST for UK time: honoured only where the UK keeps it (checked per instant).
+        return timezone(timedelta(minutes=minutes), names.pop().upper())
     return timezone(timedelta(minutes=minutes))
 
 
@@ -431,8 +452,10 @@ def _window(  # noqa: PLR0911, PLR0912  (one answer per way the text can fall sh
     loose = [t for t in times if all(t is not a and t is not b for a, b in ranges)]
     if any(t.value != start for t in loose):
         return _ambiguous("a time outside the window's range is given as well; give only the window")
+    if end == start and not end_next_day:
+        return _empty(start)
     end_day = day.first
-    if end_next_day or end <= start:
+    if end_next_day or end < start:
         end_day = day.first + timedelta(days=1)  # "17:30 - 00:00" ends the next morning
     return _build(day.first, start, end_day, end, zone)
 
@@ -444,14 +467,35 @@ def _build(first: date, start: time, last: date, end: time, zone: tzinfo) -> Cha
     finish = _instant(last, end, zone)
     if isinstance(finish, TimeProblem):
         return finish
-    if finish <= begin:
+    if finish == begin:
+        return _empty(start)
+    if finish < begin:
         return _unreadable("the window ends before it starts")
     return ChangeWindow(begin, finish)
+
+
+def _empty(start: time) -> TimeProblem:
+    """ "18:00-18:00": an empty window, or a day written without the end's date; ask, never guess."""
+    example = f"{start:%H:%M}-{(datetime.combine(date.min, start) + timedelta(hours=2)).time():%H:%M}"
+    return _ambiguous(
+        f"the window starts and ends at {start:%H:%M}: write when it ends, e.g. '{example}', or for a whole "
+        "day give the end's date as well"
+    )
 
 
 def _instant(day: date, at: time, zone: tzinfo) -> datetime | TimeProblem:
     """A wall-clock time in `zone` as UTC; skipped or repeated by a clock change: say so."""
     naive = datetime.combine(day, at)
+    named = zone.tzname(None) if isinstance(zone, timezone) else None
+    if named in UK_ZONES:
+        instant = naive.replace(tzinfo=zone).astimezone(UTC)
+        kept = "BST" if instant.astimezone(UK).dst() else "GMT"
+        if kept != named:
+            return _ambiguous(
+                f"{day:%d %B %Y} {at:%H:%M} {named}: the UK is on {kept} then, not {named}; write the time "
+                "as UK time without a zone, or in UTC"
+            )
+        return instant
     early, late = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
     if early.utcoffset() != late.utcoffset():
         if early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
