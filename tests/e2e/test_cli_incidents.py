@@ -156,6 +156,10 @@ def test_a_storm_incident_shows_its_newest_entries_and_sums_up_its_alerts(
     assert [line.rsplit("  ", 1)[1] for line in lines[4:]] == ["note 1", "note 2"]
     older = opsdesk("incident", "show", "1", "--limit", "2", "--before", str(others[1]), env=env).stdout
     assert older.splitlines()[-1].endswith("  note 0")
+    start = opsdesk("incident", "show", "1", "--before", str(others[-1]), env=env).stdout
+    assert start.splitlines()[-1] == (
+        f"  no entries before {others[-1]}: `opsdesk incident show 1` shows the newest"
+    )
     every = opsdesk("incident", "show", "1", "--all", env=env).stdout.splitlines()
     assert len(every) == 3 + len(others)  # the heading, the summary, every entry but the alerts
     assert "triggered: Disk full" in every[3]

@@ -94,6 +94,10 @@ def _show(service: IncidentService, incident_id: int, as_json: bool, reading: Re
             f"`opsdesk incident show {incident.id} --before {page.next}` shows the {reading.limit} before "
             "these, `--all` every one"
         )
+    if not page.entries and reading.before is not None:
+        typer.echo(
+            f"  no entries before {reading.before}: `opsdesk incident show {incident.id}` shows the newest"
+        )
     for entry in reversed(page.entries):
         typer.echo(_line(entry, tz))
 
