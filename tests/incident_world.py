@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from opsdesk.adapters.db.incidents import SqlIncidents
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
-from opsdesk.domain.incidents import Alarm, Incident, Source
+from opsdesk.domain.incidents import Alarm, Incident, Source, TimelineEntry
 from opsdesk.domain.jobs import JobState
 from opsdesk.domain.outbox import OutboxRow
+from opsdesk.domain.timeline import ALERT, ALERT_JOINED
 from opsdesk.services.incidents import END_JOB, HANDBACK_JOB, PAGE_JOB, Actor, IncidentService
 from opsdesk.services.jobs import JobRunner
 from opsdesk.services.rota import RotaService
@@ -62,6 +63,26 @@ def policy_document(
     }
     document.update(extra)
     return document
+
+
+def storm(
+    store: SqlIncidents, key: str, count: int, at: datetime, *, batch: int = 1000, service: str = "platform"
+) -> None:
+    """`count` alerts joining the open incident with `key` through the store's batch join (as the
+    intake does under load), `batch` to a transaction, each batch a minute after the one before."""
+    for first in range(0, count, batch):
+        when = at + timedelta(minutes=first // batch)
+        store.join_open(
+            [
+                (
+                    Alarm(service, key, f"Disk full on db-1 ({n})"),
+                    TimelineEntry(
+                        when, ALARM.name, ALARM.source, ALERT, f"{ALERT_JOINED}Disk full on db-1 ({n})"
+                    ),
+                )
+                for n in range(first, min(count, first + batch))
+            ]
+        )
 
 
 @dataclass
@@ -132,9 +153,13 @@ class World:
         """(engineer, role, when) of every page of the incident, from its timeline."""
         return [
             (e.data["engineer"], e.data["role"], e.at)
-            for e in self.incidents.timeline(incident_id)
+            for e in self.timeline(incident_id)
             if e.kind == "paged"
         ]
 
     def kinds(self, incident_id: int) -> list[str]:
-        return [e.kind for e in self.incidents.timeline(incident_id)]
+        return [e.kind for e in self.timeline(incident_id)]
+
+    def timeline(self, incident_id: int) -> list[TimelineEntry]:
+        """The whole timeline, oldest first (read page by page, as `incident show --all` does)."""
+        return list(self.incidents.walk_timeline(incident_id))

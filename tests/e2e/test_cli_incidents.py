@@ -5,10 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
-from opsdesk.domain.incidents import key_digest
+from sqlalchemy import Engine, select
+
+from opsdesk.adapters.db.incidents import SqlIncidents
+from opsdesk.adapters.db.tables import IncidentEntryRecord
+from opsdesk.domain.incidents import Source, TimelineEntry, key_digest
 from tests.e2e.conftest import Run
+from tests.incident_world import storm
 from tests.rota_builders import team
 
 SERVICES = [{"id": "platform", "name": "Platform", "channel": "#platform-alerts"}]
@@ -121,3 +127,60 @@ def test_bidirectional_controls_in_a_summary_are_shown_as_question_marks(opsdesk
     listed = opsdesk("incident", "list").stdout
     assert "db-1 ?txt.exe? full (1 alert)" in listed
     assert "\u202e" not in listed and "\u202c" not in listed
+
+
+def test_a_storm_incident_shows_its_newest_entries_and_sums_up_its_alerts(
+    opsdesk: Run, workdir: Path, db: Engine
+) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team(services=SERVICES)), encoding="utf-8")
+    env = {"OPSDESK_DATABASE_URL": db.url.render_as_string(hide_password=False)}
+    assert (
+        opsdesk("incident", "open", "--service", "platform", "--summary", "Disk full", env=env).returncode
+        == 0
+    )
+    store = SqlIncidents(db)
+    incident = store.incident(1)
+    assert incident is not None
+    storm(store, incident.dedup_key, 5000, datetime(2026, 12, 1, 21, 5, tzinfo=UTC))
+    with store.transaction() as tx:  # as `opsdesk incident note` leaves them
+        for n in range(3):
+            tx.entry(1, TimelineEntry(datetime.now(UTC), "alice", Source.CLI, "note", f"note {n}"))
+    with db.connect() as connection:
+        others = connection.scalars(
+            select(IncidentEntryRecord.id)
+            .where(IncidentEntryRecord.kind != "alert")
+            .order_by(IncidentEntryRecord.id.desc())
+        ).all()
+    shown = opsdesk("incident", "show", "1", "--limit", "2", env=env)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[2] == (
+        "  5,000 more alerts joined between 21:05 and 21:09 (first: Disk full on db-1 (0) (alert 2), "
+        "last: Disk full on db-1 (4999) (alert 5001)); `--alerts` lists each"
+    )
+    assert lines[3] == (
+        f"  {len(others) - 2} older entries not shown: `opsdesk incident show 1 --before {others[1]}` shows "
+        "the 2 before these, `--all` every one"
+    )
+    assert [line.rsplit("  ", 1)[1] for line in lines[4:]] == ["note 1", "note 2"]
+    older = opsdesk("incident", "show", "1", "--limit", "2", "--before", str(others[1]), env=env).stdout
+    assert older.splitlines()[-1].endswith("  note 0")
+    start = opsdesk("incident", "show", "1", "--before", str(others[-1]), env=env).stdout
+    assert start.splitlines()[-1] == (
+        f"  no entries before {others[-1]}: `opsdesk incident show 1` shows the newest"
+    )
+    every = opsdesk("incident", "show", "1", "--all", env=env).stdout.splitlines()
+    assert len(every) == 3 + len(others)  # the heading, the summary, every entry but the alerts
+    assert "triggered: Disk full" in every[3]
+    assert every[-1].endswith("note 2")
+    whole = opsdesk("incident", "show", "1", "--all", "--alerts", "--json", env=env)
+    document = json.loads(whole.stdout)
+    assert len(document["timeline"]) == 5000 + len(others)
+    assert [e["id"] for e in document["timeline"]] == sorted(e["id"] for e in document["timeline"])
+    assert document["alert_summary"]["count"] == 5000
+    small = opsdesk("incident", "show", "1", "--json", env=env).stdout
+    assert len(small) < 30_000
+    assert json.loads(small)["timeline"][-1]["message"] == "note 2"
+    both = opsdesk("incident", "show", "1", "--all", "--before", "3", env=env)
+    assert both.returncode == 2
+    assert "--all shows every entry: leave out --before" in both.stderr

@@ -32,7 +32,7 @@ def test_a_batch_joins_open_incidents_and_leaves_the_rest(db: Engine, cache_dir:
     found = w.incidents.join(batch)
     assert [o.incident.id if o else None for o in found] == [b.id, a.id, None, None, a.id]
     assert w.incidents.incident(a.id).alert_count == 3
-    alerts = [e.message for e in w.incidents.timeline(a.id) if e.kind == "alert"]
+    alerts = [e.message for e in w.timeline(a.id) if e.kind == "alert"]
     assert alerts == [
         "another alert joined: A again (alert 2)",
         "another alert joined: A a third time (alert 3)",
@@ -56,7 +56,7 @@ def test_a_storm_through_the_batcher_counts_every_event_once(db: Engine, cache_d
     for incident in incidents:
         numbers = [
             e.message.rsplit("(alert ", 1)[1].rstrip(")")
-            for e in w.incidents.timeline(incident.id)
+            for e in w.timeline(incident.id)
             if e.kind == "alert"
         ]
         assert numbers == [str(n) for n in range(2, 31)]

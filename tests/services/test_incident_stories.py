@@ -50,7 +50,7 @@ def test_23_30_is_held_and_paged_at_07_00(db: Engine, cache_dir: Path) -> None:
     assert incident.cover is Cover.NONE
     assert w.paged(incident.id) == []
     assert [d for d, _ in w.posts()] == ["#platform-alerts"]
-    assert "paged at Wed 02 Dec 07:00" in w.incidents.timeline(incident.id)[-1].message
+    assert "paged at Wed 02 Dec 07:00" in w.timeline(incident.id)[-1].message
     w.run_until(utc("2026-12-02 06:59"))
     assert w.paged(incident.id) == []
     w.run_until(utc("2026-12-02 07:00"))
@@ -108,7 +108,7 @@ def test_a_primary_who_never_acknowledges(db: Engine, cache_dir: Path) -> None:
         expected.append(("alice", "primary", start + cycle * 30 * MINUTE))
         expected.append(("bilal", "secondary", start + (cycle * 30 + 20) * MINUTE))
     assert paged == expected
-    timeline = w.incidents.timeline(incident.id)
+    timeline = w.timeline(incident.id)
     assert timeline[-1].kind == "escalation-ended"
     assert timeline[-1].at == start + 270 * MINUTE
     assert "9 cycles" in timeline[-1].message
@@ -135,7 +135,7 @@ def test_a_step_with_nobody_on_call_is_skipped_at_once(db: Engine, cache_dir: Pa
         ("alice", "primary", start + 20 * MINUTE),
         ("alice", "primary", start + 40 * MINUTE),
     ]
-    skipped = [e for e in w.incidents.timeline(incident.id) if e.kind == "skipped"]
+    skipped = [e for e in w.timeline(incident.id) if e.kind == "skipped"]
     assert [e.at for e in skipped] == [start + 20 * MINUTE, start + 40 * MINUTE]
     assert skipped[0].message == "cycle 1 step 2 skipped: nobody holds secondary now"
 
@@ -151,6 +151,22 @@ def test_nobody_at_any_step_stops_and_says_so(db: Engine, cache_dir: Path) -> No
     assert w.paged(incident.id) == []
     assert w.kinds(incident.id)[-3:] == ["skipped", "skipped", "escalation-ended"]
     assert "nobody was paged" in w.posts()[-1][1]
+    assert w.posts()[0][1].endswith(
+        "Nobody is paged: it is on-call hours, but alice (primary) is on leave and bilal (secondary) is on "
+        "leave; call someone on the team and add an override to the rota."
+    )
+
+
+def test_held_overnight_with_nobody_to_page_at_07_00_says_so(db: Engine, cache_dir: Path) -> None:
+    leave = [{"engineer": name, "from": "2026-12-02", "to": "2026-12-02"} for name in ("alice", "bilal")]
+    w = world(db, cache_dir, "2026-12-01 23:30", date(2026, 11, 30), leave=leave)
+    incident = w.alarm()
+    assert [e.message for e in w.timeline(incident.id)][1:] == [
+        "no cover now, and nobody to page when cover starts: alice (primary) is on leave and bilal "
+        "(secondary) is on leave then; add an override to the rota, or pick this up from the channel",
+        "held for cover: the escalation starts at Wed 02 Dec 07:00, but nobody holds a step of it then; add "
+        "an override to the rota before then",
+    ]
 
 
 def test_1000_triggers_with_one_key_make_one_incident_and_one_page(db: Engine, cache_dir: Path) -> None:
@@ -188,9 +204,38 @@ def test_a_notify_service_never_pages(db: Engine, cache_dir: Path) -> None:
     assert w.posts() == [
         (
             "#alerts",
-            f"Incident #{incident.id} (High-priority alerts): High CPU. on-call and a notify-only service: posted to the channel",
+            f"Incident #{incident.id} (High-priority alerts): High CPU. Nobody is paged: the service is "
+            "notify-only, so whoever watches its channel picks this up.",
         )
     ]
+    w.clock.instant = utc("2026-12-01 23:00")  # no cover: the same words, one full stop after the summary
+    later = w.alarm("y", "TLS certificate expires in 7 days.", service="alerts")
+    assert w.posts()[-1][1] == (
+        f"Incident #{later.id} (High-priority alerts): TLS certificate expires in 7 days. Nobody is paged: "
+        "the service is notify-only, so whoever watches its channel picks this up."
+    )
+
+
+def test_with_the_primary_on_leave_the_post_names_the_secondary_it_pages(db: Engine, cache_dir: Path) -> None:
+    leave = [{"engineer": "alice", "from": "2026-12-01", "to": "2026-12-02", "note": "holiday"}]
+    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30), leave=leave)
+    incident = w.alarm()
+    assert w.paged(incident.id) == [("bilal", "secondary", utc("2026-12-01 16:00"))]
+    assert w.posts() == [
+        (
+            "#platform-alerts",
+            f"Incident #{incident.id} (Platform): Disk full on db-1. On-call hours: bilal (secondary) is paged "
+            "now, as alice (primary) is on leave.",
+        )
+    ]
+    # Held overnight: the timeline names who will be paged when cover starts, not "the primary".
+    w.clock.instant = utc("2026-12-01 23:30")
+    night = w.alarm("night", "Backups late")
+    assert w.timeline(night.id)[-1].message == (
+        "held for cover: bilal (secondary) is paged at Wed 02 Dec 07:00 unless it is resolved first"
+    )
+    w.run_until(utc("2026-12-02 07:00"))
+    assert w.paged(night.id) == [("bilal", "secondary", utc("2026-12-02 07:00"))]
 
 
 def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path) -> None:
@@ -205,7 +250,7 @@ def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path)
     )
     assert deferred.state is IncidentState.DEFERRED
     assert (deferred.informed, deferred.plan) == ("the payments team (#payments)", "rebuild db-1 at 10:00")
-    assert [e.message for e in w.incidents.timeline(incident.id)][-2:] == [
+    assert [e.message for e in w.timeline(incident.id)][-2:] == [
         "deferred to working hours by alice: informed the payments team (#payments); plan: rebuild db-1 at "
         "10:00; it goes into the morning hand-back",
         "in the hand-back at Wed 02 Dec 09:00, when support hours start",
@@ -217,7 +262,7 @@ def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path)
     assert text.startswith(f"Hand-back: incident #{incident.id} (platform) was deferred out of hours")
     assert "Plan: rebuild db-1 at 10:00." in text
     assert w.kinds(incident.id)[-1] == "handed-back"
-    assert w.incidents.timeline(incident.id)[-1].data == {"support": "chen"}
+    assert w.timeline(incident.id)[-1].data == {"support": "chen"}
     w.incidents.resolve(incident.id, ENGINEER, "rebuilt")
     with pytest.raises(IncidentError, match="is resolved"):
         w.incidents.defer(incident.id, ENGINEER, "x", "y")

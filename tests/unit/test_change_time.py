@@ -55,7 +55,9 @@ WINDOWS = [
     ("Tuesday 1 June 2027 18:00-20:00", NOV_2026, "2027-06-01 17:00", "2027-06-01 19:00"),
     ("Tuesday 1 June 2027 18:00-20:00 BST", NOV_2026, "2027-06-01 17:00", "2027-06-01 19:00"),
     ("Tuesday 1 June 2027 18:00-20:00 UTC", NOV_2026, "2027-06-01 18:00", "2027-06-01 20:00"),
-    ("Tuesday 1 June 2027 18:00-20:00 GMT", NOV_2026, "2027-06-01 18:00", "2027-06-01 20:00"),
+    ("16 January 2027 18:00-20:00 GMT", NOV_2026, "2027-01-16 18:00", "2027-01-16 20:00"),
+    ("3 April 2027 18:00-20:00 BST", NOV_2026, "2027-04-03 17:00", "2027-04-03 19:00"),
+    ("31 October 2027 00:30-01:30 BST", NOV_2026, "2027-10-30 23:30", "2027-10-31 00:30"),
     ("1 June 2027 18:00-20:00 +02:00", NOV_2026, "2027-06-01 16:00", "2027-06-01 18:00"),
     ("1 June 2027 18:00-20:00 (UTC+1)", NOV_2026, "2027-06-01 17:00", "2027-06-01 19:00"),
     # Both clock changes: the window has its true length.
@@ -75,6 +77,9 @@ WINDOWS = [
     ("6 March 10:00-12:00", NOV_2026, "2027-03-06 10:00", "2027-03-06 12:00"),
     ("Friday 4 December 19:00 - 21:00", NOV_2026, "2026-12-04 19:00", "2026-12-04 21:00"),
     ("Sat 5th Dec", NOV_2026, "2026-12-05 00:00", "2026-12-06 00:00"),
+    ("29 February 18:00-20:00", "2027-06-01 10:00", "2028-02-29 18:00", "2028-02-29 20:00"),
+    ("Tuesday 29 February 10:00-12:00", "2028-02-10 10:00", "2028-02-29 10:00", "2028-02-29 12:00"),
+    ("2 March 2027 00:00-24:00", NOV_2026, "2027-03-02 00:00", "2027-03-03 00:00"),
 ]
 
 PROBLEMS = [
@@ -145,7 +150,48 @@ PROBLEMS = [
         "29 February 18:00-20:00",
         "2026-03-01 10:00",
         TimeProblemCode.AMBIGUOUS,
-        "no 29 February in the coming year",
+        "'29 february': 29 February is only in leap years, and the next is in 2028; give the year",
+    ),
+    (  # the day after a leap day: once read as "no such Monday"
+        "29 February 18:00-20:00",
+        "2028-03-01 10:00",
+        TimeProblemCode.AMBIGUOUS,
+        "'29 february': 29 February is only in leap years, and the next is in 2032; give the year",
+    ),
+    (
+        "Monday 29 February 18:00-20:00",
+        "2027-06-01 10:00",
+        TimeProblemCode.AMBIGUOUS,
+        "29 February 2028 is a Tuesday, not a Monday; give the year if you mean another",
+    ),
+    (  # BST in January is a mistake somewhere: ask rather than guess
+        "16 January 2027 18:00-20:00 BST",
+        NOV_2026,
+        TimeProblemCode.AMBIGUOUS,
+        "16 January 2027 18:00 BST: the UK is on GMT then, not BST; write the time as UK time without a "
+        "zone, or in UTC",
+    ),
+    (  # people write GMT for UK time: in April that is BST
+        "3 April 18:00-20:00 GMT",
+        NOV_2026,
+        TimeProblemCode.AMBIGUOUS,
+        "03 April 2027 18:00 GMT: the UK is on BST then, not GMT",
+    ),
+    ("Tuesday 1 June 2027 18:00-20:00 GMT", NOV_2026, TimeProblemCode.AMBIGUOUS, "the UK is on BST then"),
+    ("28 March 2027 01:30-03:00 GMT", NOV_2026, TimeProblemCode.AMBIGUOUS, "01:30 GMT: the UK is on BST"),
+    (
+        "2 March 2027 18:00-18:00",
+        NOV_2026,
+        TimeProblemCode.AMBIGUOUS,
+        "the window starts and ends at 18:00: write when it ends, e.g. '18:00-20:00', or for a whole day "
+        "give the end's date as well",
+    ),
+    ("2 March 2027 6pm to 6pm", NOV_2026, TimeProblemCode.AMBIGUOUS, "starts and ends at 18:00"),
+    (
+        "2 March 2027 22:00 to 2 March 2027 22:00",
+        NOV_2026,
+        TimeProblemCode.AMBIGUOUS,
+        "starts and ends at 22:00",
     ),
     ("2 March 2027 " + "x" * 3000, NOV_2026, TimeProblemCode.UNREADABLE, "write the date and times only"),
 ]

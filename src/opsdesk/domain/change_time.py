@@ -13,65 +13,25 @@ import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
+from opsdesk.domain.change_dates import (
+    LONE_WEEKDAY,
+    WEEKDAYS,
+    TimeProblem,
+    TimeProblemCode,
+    WrittenDate,
+    ambiguous,
+    find_dates,
+    unreadable,
+    weekday_number,
 )
+
+__all__ = ["ChangeWindow", "TimeProblem", "TimeProblemCode", "read_window"]
+
 TEXT_LIMIT = 2000  # characters of Scheduled Time read; longer text is not a time
-
-_WEEKDAY = r"(?P<{name}>mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
-_MONTH = r"(?P<{name}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_SEP = r"\s*(?:-|to|until|till|through)\s*"
-
-
-def _p(pattern: str, **names: str) -> str:
-    return pattern.format(**{k: v.format(name=k) for k, v in names.items()})
-
-
-# Date forms, most specific first. Every match is removed from the text before times are looked for.
-DAY_RANGE = re.compile(
-    _p(
-        r"\b(?:{wd1}\s*,?\s*)?(?<![:.\d/])(?P<d1>\d{{1,2}})(?:\s+{m1})?"
-        + _SEP
-        + r"(?:{wd2}\s*,?\s*)?(?P<d2>\d{{1,2}})\s+{m2}"
-        r"(?:\s*,?\s*(?P<y>\d{{4}}))?\b",
-        wd1=_WEEKDAY,
-        m1=_MONTH,
-        wd2=_WEEKDAY,
-        m2=_MONTH,
-    )
-)
-DAY_MONTH = re.compile(
-    _p(
-        r"\b(?:{wd}\s*,?\s*)?(?<![:.\d/])(?P<d>\d{{1,2}})\s+(?:of\s+)?{m}(?:\s*,?\s*(?P<y>\d{{4}}|'\d{{2}}))?(?![\d:])",
-        wd=_WEEKDAY,
-        m=_MONTH,
-    )
-)
-MONTH_DAY = re.compile(
-    _p(r"\b(?:{wd}\s*,?\s*)?{m}\s+(?P<d>\d{{1,2}})(?:\s*,\s*|\s+)?(?P<y>\d{{4}})?\b", wd=_WEEKDAY, m=_MONTH)
-)
-ISO_DATE = re.compile(
-    _p(r"\b(?:{wd}\s*,?\s*)?(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}})(?=\b|t)", wd=_WEEKDAY)
-)
-NUMERIC_DATE = re.compile(
-    _p(r"\b(?:{wd}\s*,?\s*)?(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?\b", wd=_WEEKDAY)
-)
-LONE_WEEKDAY = re.compile(_p(r"\b{wd}\b", wd=_WEEKDAY))
+UK = ZoneInfo("Europe/London")  # where GMT and BST are kept
+UK_ZONES = ("GMT", "BST")
 
 TIME = re.compile(
     r"(?<![\d:.])(?:(?P<h>\d{1,2})[:.](?P<mi>\d{2})\s*(?P<ap>am|pm|a\.m\.|p\.m\.)?|(?P<h2>\d{1,2})\s*(?P<ap2>am|pm|a\.m\.|p\.m\.)"
@@ -96,11 +56,6 @@ OTHER_ZONES = re.compile(
 )
 
 
-class TimeProblemCode(StrEnum):
-    UNREADABLE = "unreadable-time"
-    AMBIGUOUS = "ambiguous-time"
-
-
 @dataclass(frozen=True)
 class ChangeWindow:
     start: datetime  # UTC
@@ -109,20 +64,6 @@ class ChangeWindow:
     @property
     def length(self) -> timedelta:
         return self.end - self.start
-
-
-@dataclass(frozen=True)
-class TimeProblem:
-    code: TimeProblemCode
-    message: str
-
-
-@dataclass(frozen=True)
-class _Date:
-    first: date
-    last: date  # the same day unless the text gives a range of days
-    start: int  # where it was found in the text
-    end: int
 
 
 @dataclass(frozen=True)
@@ -137,10 +78,10 @@ class _Time:
 def read_window(text: str, submitted: datetime, tz: ZoneInfo) -> ChangeWindow | TimeProblem:  # noqa: PLR0911  (one answer per doubt)
     """The change window a person wrote, in UTC, or why it cannot be read for sure."""
     if len(text) > TEXT_LIMIT:
-        return _unreadable(f"the scheduled time is {len(text)} characters; write the date and times only")
+        return unreadable(f"the scheduled time is {len(text)} characters; write the date and times only")
     cleaned = _clean(text)
     local_submitted = submitted.astimezone(tz).date()
-    dates = _dates(cleaned, local_submitted)
+    dates = find_dates(cleaned, local_submitted)
     if isinstance(dates, TimeProblem):
         return dates
     blanked = cleaned
@@ -155,7 +96,7 @@ def read_window(text: str, submitted: datetime, tz: ZoneInfo) -> ChangeWindow | 
     if isinstance(times, TimeProblem):
         return times
     if not dates:
-        return _unreadable(
+        return unreadable(
             "no date found; write one such as 'Tuesday 2nd March 2027, 18:00-20:00' or '2027-03-02 18:00-20:00'"
         )
     doubt = _doubts(cleaned, blanked, dates, times)
@@ -164,32 +105,32 @@ def read_window(text: str, submitted: datetime, tz: ZoneInfo) -> ChangeWindow | 
     return _window(dates, times, blanked, zone or tz)
 
 
-def _doubts(cleaned: str, blanked: str, dates: list[_Date], times: list[_Time]) -> TimeProblem | None:
+def _doubts(cleaned: str, blanked: str, dates: list[WrittenDate], times: list[_Time]) -> TimeProblem | None:
     """Anything in the text that the window would silently leave out: then it is not sure."""
     hint = "write the window as e.g. 'Tuesday 2nd March 2027, 18:00-20:00'"
     week = WEEK.search(cleaned)
     if week:
-        return _ambiguous(f"{week.group(0)!r}: a week is not a window; {hint}")
+        return ambiguous(f"{week.group(0)!r}: a week is not a window; {hint}")
     other = OTHER_ZONES.search(blanked)
     if other:
-        return _ambiguous(
+        return ambiguous(
             f"{other.group(0).upper()!r} is not a zone opsdesk reads: give UK time, or UTC, GMT, BST or an offset such as +01:00"
         )
     vague = VAGUE.search(blanked)
     if vague:
-        return _ambiguous(f"{vague.group(0)!r} is not a time; {hint}")
+        return ambiguous(f"{vague.group(0)!r} is not a time; {hint}")
     rest = blanked
     for found in times:
         rest = rest[: found.start] + " " * (found.end - found.start) + rest[found.end :]
     stray = re.search(r"[+-]?\d[\d:.h/]*", rest)
     if stray:
-        return _ambiguous(f"{stray.group(0)!r} is not read as part of the date or the time; {hint}")
+        return ambiguous(f"{stray.group(0)!r} is not read as part of the date or the time; {hint}")
     days = {d.first + timedelta(days=i) for d in dates for i in range((d.last - d.first).days + 1)}
     for named in LONE_WEEKDAY.finditer(cleaned):
-        weekday = _weekday(named.group("wd"))
+        weekday = weekday_number(named.group("wd"))
         if all(day.weekday() != weekday for day in days):
             listed = ", ".join(f"{day:%A %d %B %Y}" for day in sorted(days))
-            return _ambiguous(f"the text names {WEEKDAYS[weekday or 0].title()}, but the date is {listed}")
+            return ambiguous(f"the text names {WEEKDAYS[weekday or 0].title()}, but the date is {listed}")
     return None
 
 
@@ -214,112 +155,6 @@ def _share_meridiem(match: re.Match[str]) -> str:
     return f"{first}{meridiem} {sep} {second}{meridiem}"
 
 
-def _unreadable(message: str) -> TimeProblem:
-    return TimeProblem(TimeProblemCode.UNREADABLE, message)
-
-
-def _ambiguous(message: str) -> TimeProblem:
-    return TimeProblem(TimeProblemCode.AMBIGUOUS, message)
-
-
-def _month(name: str) -> int:
-    return next(i for i, m in enumerate(MONTHS, start=1) if m.startswith(name[:3]))
-
-
-def _weekday(name: str | None) -> int | None:
-    if not name:
-        return None
-    return next(i for i, w in enumerate(WEEKDAYS) if w.startswith(name[:3]))
-
-
-def _dates(text: str, submitted: date) -> list[_Date] | TimeProblem:
-    found: list[_Date] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(match: re.Match[str]) -> bool:
-        return all(match.end() <= a or match.start() >= b for a, b in taken)
-
-    for match in DAY_RANGE.finditer(text):
-        if not free(match):
-            continue
-        g = match.groupdict()
-        year = int(g["y"]) if g["y"] else None
-        last_month = _month(g["m2"])
-        first_month = _month(g["m1"]) if g["m1"] else last_month
-        first = _resolve(year, first_month, int(g["d1"]), _weekday(g["wd1"]), submitted, match.group(0))
-        if isinstance(first, TimeProblem):
-            return first
-        last_year = first.year + (1 if (last_month, int(g["d2"])) < (first_month, int(g["d1"])) else 0)
-        last = _resolve(
-            year if year and last_month >= first_month else last_year,
-            last_month,
-            int(g["d2"]),
-            _weekday(g["wd2"]),
-            submitted,
-            match.group(0),
-        )
-        if isinstance(last, TimeProblem):
-            return last
-        if last < first:
-            return _unreadable(f"{match.group(0)!r} ends before it starts")
-        found.append(_Date(first, last, match.start(), match.end()))
-        taken.append((match.start(), match.end()))
-    for pattern in (ISO_DATE, NUMERIC_DATE, DAY_MONTH, MONTH_DAY):
-        for match in pattern.finditer(text):
-            if not free(match):
-                continue
-            g = match.groupdict()
-            month = int(g["m"]) if pattern in (ISO_DATE, NUMERIC_DATE) else _month(g["m"])
-            year_text = (g.get("y") or "").lstrip("'")
-            year = None
-            if year_text:
-                year = int(year_text) + (2000 if len(year_text) == 2 else 0)
-            day = _resolve(year, month, int(g["d"]), _weekday(g.get("wd")), submitted, match.group(0))
-            if isinstance(day, TimeProblem):
-                return day
-            found.append(_Date(day, day, match.start(), match.end()))
-            taken.append((match.start(), match.end()))
-    found.sort(key=lambda d: d.start)
-    if not found:
-        lone = LONE_WEEKDAY.search(text)
-        if lone:
-            return _ambiguous(f"{lone.group(0)!r} names a weekday but no date; write the date as well")
-    return found
-
-
-def _resolve(  # noqa: PLR0911, PLR0917  (the parts of one written date, an answer for each doubt)
-    year: int | None, month: int, day: int, weekday: int | None, submitted: date, said: str
-) -> date | TimeProblem:
-    """The date meant: as written, or without a year the next one on or after submission (whose weekday
-    matches, when one is given)."""
-    if year is not None:
-        try:
-            found = date(year, month, day)
-        except ValueError:
-            return _unreadable(f"{said!r} is not a date")
-        if weekday is not None and found.weekday() != weekday:
-            return _ambiguous(
-                f"{said!r}: {found:%d %B %Y} is a {WEEKDAYS[found.weekday()].title()}, not a {WEEKDAYS[weekday].title()}"
-            )
-        return found
-    fits = False
-    for candidate_year in (submitted.year, submitted.year + 1):
-        try:
-            found = date(candidate_year, month, day)
-        except ValueError:
-            continue
-        fits = True
-        if not submitted <= found <= submitted + timedelta(days=366):
-            continue
-        if weekday is None or found.weekday() == weekday:
-            return found
-    if not fits:
-        if (month, day) == (2, 29):
-            return _ambiguous(f"{said!r}: there is no 29 February in the coming year; add the year")
-        return _unreadable(f"{said!r} is not a date")
-    return _ambiguous(f"{said!r}: no such {WEEKDAYS[weekday or 0].title()} in the coming year; add the year")
-
-
 def _zone(text: str) -> tzinfo | TimeProblem | None:
     zones: set[tuple[str, int]] = set()
     for match in ZONE.finditer(text):
@@ -328,20 +163,24 @@ def _zone(text: str) -> tzinfo | TimeProblem | None:
         if match.group("sign"):
             sign = 1 if match.group("sign") == "+" else -1
             minutes += sign * (int(match.group("oh")) * 60 + int(match.group("om") or 0))
-        zones.add((name, minutes))
+        zones.add((name if not match.group("sign") else f"{name}+", minutes))
     for match in OFFSET.finditer(text):
         sign = 1 if match.group("sign") == "+" else -1
         zones.add(("offset", sign * (int(match.group("oh")) * 60 + int(match.group("om")))))
     offsets = {minutes for _, minutes in zones}
     if len(offsets) > 1:
-        return _ambiguous(
+        return ambiguous(
             "more than one time zone is given; give one (UTC, GMT, BST or an offset) or none for UK time"
         )
     if not offsets:
         return None
     minutes = offsets.pop()
     if abs(minutes) >= 24 * 60:
-        return _unreadable("the time zone offset is not a real one")
+        return unreadable("the time zone offset is not a real one")
+    names = {name for name, _ in zones}
+    if len(names) == 1 and names <= {"gmt", "bst"}:
+        # People write GMT or BST for UK time: honoured only where the UK keeps it (checked per instant).
+        return timezone(timedelta(minutes=minutes), names.pop().upper())
     return timezone(timedelta(minutes=minutes))
 
 
@@ -362,12 +201,12 @@ def _times(text: str) -> list[_Time] | TimeProblem:
             meridiem = (g["ap"] or g["ap2"] or "").replace(".", "")
             if meridiem:
                 if not 1 <= hour <= 12:
-                    return _unreadable(f"{match.group(0).strip()!r} is not a time")
+                    return unreadable(f"{match.group(0).strip()!r} is not a time")
                 hour = hour % 12 + (12 if meridiem == "pm" else 0)
             if hour == 24 and minute == 0:
                 value, next_day = time(0), True
             elif hour > 23 or minute > 59:
-                return _unreadable(f"{match.group(0).strip()!r} is not a time")
+                return unreadable(f"{match.group(0).strip()!r} is not a time")
             else:
                 value = time(hour, minute)
         found.append(_Time(value, next_day, match.start(), match.end(), match.group(0).strip()))
@@ -387,7 +226,7 @@ def _ranges(times: list[_Time], text: str) -> list[tuple[_Time, _Time]]:
 
 
 def _window(  # noqa: PLR0911, PLR0912  (one answer per way the text can fall short)
-    dates: list[_Date], times: list[_Time], text: str, zone: tzinfo
+    dates: list[WrittenDate], times: list[_Time], text: str, zone: tzinfo
 ) -> ChangeWindow | TimeProblem:
     ranges = _ranges(times, text)
     distinct_days = {(d.first, d.last) for d in dates}
@@ -397,7 +236,7 @@ def _window(  # noqa: PLR0911, PLR0912  (one answer per way the text can fall sh
             return _build(only.first, time(0), only.last + timedelta(days=1), time(0), zone)
         if len(dates) == 2 and dates[0].last < dates[1].first:  # "from 30 August to 1 September"
             return _build(dates[0].first, time(0), dates[1].last + timedelta(days=1), time(0), zone)
-        return _ambiguous(
+        return ambiguous(
             "more than one date and no times; write the window as a date and a start and end time"
         )
     if (
@@ -409,30 +248,32 @@ def _window(  # noqa: PLR0911, PLR0912  (one answer per way the text can fall sh
         end_day = second_day + timedelta(days=1) if times[1].next_day else second_day
         return _build(first_day, times[0].value, end_day, times[1].value, zone)
     if len(distinct_days) > 1:
-        return _ambiguous("more than one date is given; say which day the window is on")
+        return ambiguous("more than one date is given; say which day the window is on")
     day = dates[0]
     if day.first != day.last:
-        return _ambiguous(
+        return ambiguous(
             f"a range of days ({day.first:%d %B} to {day.last:%d %B}) and a time; write the start and end as date and time"
         )
     spans = {(a.value, b.value, b.next_day) for a, b in ranges}
     if len(spans) > 1:
-        return _ambiguous("more than one time range is given; give one window")
+        return ambiguous("more than one time range is given; give one window")
     if not spans:
         if len({t.value for t in times}) == 1:
-            return _ambiguous(f"a start time ({times[0].word}) but no end time; write e.g. '18:00-20:00'")
-        return _ambiguous("times without a range; write the window as start-end, e.g. '18:00-20:00'")
+            return ambiguous(f"a start time ({times[0].word}) but no end time; write e.g. '18:00-20:00'")
+        return ambiguous("times without a range; write the window as start-end, e.g. '18:00-20:00'")
     start, end, end_next_day = spans.pop()
     first = ranges[0][0]
     if first.word == "midnight":
-        return _ambiguous("midnight at the start: write 00:00 with the date it falls on")
+        return ambiguous("midnight at the start: write 00:00 with the date it falls on")
     if first.next_day:  # "24:00 - 02:00" starts at the end of that day
         return _build(day.first + timedelta(days=1), start, day.first + timedelta(days=1), end, zone)
     loose = [t for t in times if all(t is not a and t is not b for a, b in ranges)]
     if any(t.value != start for t in loose):
-        return _ambiguous("a time outside the window's range is given as well; give only the window")
+        return ambiguous("a time outside the window's range is given as well; give only the window")
+    if end == start and not end_next_day:
+        return _empty(start)
     end_day = day.first
-    if end_next_day or end <= start:
+    if end_next_day or end < start:
         end_day = day.first + timedelta(days=1)  # "17:30 - 00:00" ends the next morning
     return _build(day.first, start, end_day, end, zone)
 
@@ -444,21 +285,42 @@ def _build(first: date, start: time, last: date, end: time, zone: tzinfo) -> Cha
     finish = _instant(last, end, zone)
     if isinstance(finish, TimeProblem):
         return finish
-    if finish <= begin:
-        return _unreadable("the window ends before it starts")
+    if finish == begin:
+        return _empty(start)
+    if finish < begin:
+        return unreadable("the window ends before it starts")
     return ChangeWindow(begin, finish)
+
+
+def _empty(start: time) -> TimeProblem:
+    """ "18:00-18:00": an empty window, or a day written without the end's date; ask, never guess."""
+    example = f"{start:%H:%M}-{(datetime.combine(date.min, start) + timedelta(hours=2)).time():%H:%M}"
+    return ambiguous(
+        f"the window starts and ends at {start:%H:%M}: write when it ends, e.g. '{example}', or for a whole "
+        "day give the end's date as well"
+    )
 
 
 def _instant(day: date, at: time, zone: tzinfo) -> datetime | TimeProblem:
     """A wall-clock time in `zone` as UTC; skipped or repeated by a clock change: say so."""
     naive = datetime.combine(day, at)
+    named = zone.tzname(None) if isinstance(zone, timezone) else None
+    if named in UK_ZONES:
+        instant = naive.replace(tzinfo=zone).astimezone(UTC)
+        kept = "BST" if instant.astimezone(UK).dst() else "GMT"
+        if kept != named:
+            return ambiguous(
+                f"{day:%d %B %Y} {at:%H:%M} {named}: the UK is on {kept} then, not {named}; write the time "
+                "as UK time without a zone, or in UTC"
+            )
+        return instant
     early, late = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
     if early.utcoffset() != late.utcoffset():
         if early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-            return _ambiguous(
+            return ambiguous(
                 f"{day:%d %B %Y} {at:%H:%M} does not exist in {zone}: the clocks go forward then"
             )
-        return _ambiguous(
+        return ambiguous(
             f"{day:%d %B %Y} {at:%H:%M} happens twice in {zone} (the clocks go back); add BST or GMT"
         )
     return early.astimezone(UTC)

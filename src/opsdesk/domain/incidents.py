@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -12,7 +12,7 @@ from typing import Any
 
 from opsdesk.domain.errors import DomainError
 from opsdesk.domain.hours import Cover, CoverAt
-from opsdesk.domain.rota import EngineerId, Role
+from opsdesk.domain.rota import EngineerId, Holding, Role
 
 DEDUP_KEY_LIMIT = 255  # as PagerDuty's Events API v2
 SUMMARY_LIMIT = 1024
@@ -170,32 +170,111 @@ class Routing:
     post_to_channel: bool
     name: EngineerId | None  # the engineer the channel post names (in support hours, the support engineer)
     page_at: datetime | None  # when the escalation starts; None: it never pages
-    reason: str
+    reason: str  # who acts, and what to do next: for the timeline and, as a sentence, the channel post
+    paged: Holding | None = None  # who the first page goes to at `page_at`, as the rota stands
 
 
-def route_alarm(
-    mode: RoutingMode, cover: CoverAt, support_engineer: EngineerId | None, next_cover: Cover | None = None
+# Who holds each step of the escalation at an instant, in step order (the service asks the rota).
+Holders = Callable[[datetime], Sequence[Holding]]
+
+
+def route_alarm(  # noqa: PLR0911  (one answer per case of the team's process)
+    mode: RoutingMode,
+    cover: CoverAt,
+    support_engineer: EngineerId | None,
+    next_cover: Cover | None = None,
+    *,
+    holders: Holders,
 ) -> Routing:
-    """Routing by the cover at the moment of the alarm, as the team's process says.
+    """Routing by the cover at the moment of the alarm, as the team's process says, naming who is really
+    paged: a step nobody holds (leave, an empty rota) is passed over, as the escalation will.
 
     `next_cover` is the cover that starts at `cover.until` (with hours where the night ends straight in
     support hours, nobody is paged: the support engineer sees the channel then)."""
     if cover.cover is Cover.SUPPORT:
-        who = f"the support engineer ({support_engineer})" if support_engineer else "nobody holds support"
-        return Routing(True, support_engineer, None, f"support hours: posted to the channel for {who}")
+        if support_engineer is None:
+            return Routing(
+                True,
+                None,
+                None,
+                "support hours, but nobody holds support now: whoever sees this should pick it up, and add "
+                "a support override to the rota; nobody is paged",
+            )
+        return Routing(
+            True,
+            support_engineer,
+            None,
+            f"support hours: for the support engineer ({support_engineer}) to pick up; nobody is paged",
+        )
     if mode is RoutingMode.NOTIFY:
-        return Routing(True, None, None, f"{cover.cover} and a notify-only service: posted to the channel")
+        return Routing(
+            True,
+            None,
+            None,
+            "nobody is paged: the service is notify-only, so whoever watches its channel picks this up",
+        )
     if cover.cover is Cover.ON_CALL:
-        return Routing(True, None, cover.at, "on-call hours: the primary is paged now")
+        paged, passed = _first_held(holders(cover.at))
+        if paged is None:
+            return Routing(
+                True,
+                None,
+                cover.at,
+                f"nobody is paged: it is on-call hours, but {passed}; call someone on the team and add an "
+                "override to the rota",
+            )
+        return Routing(True, None, cover.at, f"on-call hours: {_named(paged)} is paged now{passed}", paged)
     if cover.until is None:
-        return Routing(True, None, None, "no cover, and none ahead: posted to the channel only")
+        return Routing(
+            True,
+            None,
+            None,
+            "nobody is paged: there is no cover now and none ahead; whoever sees this should pick it up",
+        )
     if next_cover is Cover.SUPPORT:
         return Routing(
-            True, None, None, "no cover: posted to the channel for support hours, which start next"
+            True,
+            None,
+            None,
+            "nobody is paged: there is no cover now; the support engineer picks this up from the channel "
+            "when support hours start",
+        )
+    paged, passed = _first_held(holders(cover.until))
+    if paged is None:
+        return Routing(
+            True,
+            None,
+            cover.until,
+            f"no cover now, and nobody to page when cover starts: {passed} then; add an override to the "
+            "rota, or pick this up from the channel",
         )
     return Routing(
-        True, None, cover.until, "no cover: posted to the channel; the primary is paged when cover starts"
+        True,
+        None,
+        cover.until,
+        f"no cover now: {_named(paged)} is paged when cover starts{passed}, unless it is resolved first",
+        paged,
     )
+
+
+def _first_held(holdings: Sequence[Holding]) -> tuple[Holding | None, str]:
+    """The first step someone holds, and why the steps before it were passed over (", as alice (primary) is
+    on leave"); with nobody at all, why for every step ("alice (primary) is on leave and nobody holds
+    secondary")."""
+    passed: list[str] = []
+    for held in holdings:
+        if held.engineer is not None:
+            return held, f", as {' and '.join(passed)}" if passed else ""
+        why = (
+            f"{held.leave.engineer} ({held.role}) is on leave" if held.leave else f"nobody holds {held.role}"
+        )
+        if why not in passed:
+            passed.append(why)
+    return None, " and ".join(passed) or "the escalation has no steps"
+
+
+def _named(held: Holding) -> str:
+    return f"{held.engineer} ({held.role})"
 
 
 def key_digest(key: str) -> str:
@@ -275,6 +354,7 @@ class TimelineEntry:
     kind: str  # what: triggered, alert, routed, paged, skipped, acknowledged, ...
     message: str
     data: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None  # its place in the store, once stored: the cursor of a timeline page
 
 
 @dataclass(frozen=True)

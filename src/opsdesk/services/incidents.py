@@ -20,6 +20,7 @@ from opsdesk.domain.incidents import (
     Alarm,
     AlarmService,
     Figures,
+    Holders,
     Incident,
     IncidentError,
     IncidentState,
@@ -36,6 +37,7 @@ from opsdesk.domain.incidents import (
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.rota import EngineerId, Role, holding
+from opsdesk.domain.timeline import ALERT, ALERT_JOINED, PAGE_LIMIT, TimelinePage, check_page
 from opsdesk.services.clock import Clock
 from opsdesk.services.rota import RotaService
 from opsdesk.services.text import optional_text, required_text, slack_escape
@@ -45,6 +47,7 @@ END_JOB = "incident-escalation-end"
 CONFIRM_JOB = "sns-confirm"
 HANDBACK_JOB = "incident-hand-back"
 HANDBACK_SEARCH = timedelta(days=21)  # how far ahead to look for the next support hours
+TIMELINE_PAGE = 50  # timeline entries shown with an incident
 
 
 def system(now: datetime, kind: str, message: str, data: dict[str, Any] | None = None) -> TimelineEntry:
@@ -80,7 +83,12 @@ class IncidentStore(Protocol):
     def transaction(self) -> AbstractContextManager[IncidentTx]: ...
     def join_open(self, joins: Sequence[tuple[Alarm, TimelineEntry]]) -> list[Incident | None]: ...
     def incident(self, incident_id: int) -> Incident | None: ...
-    def timeline(self, incident_id: int) -> list[TimelineEntry]: ...
+    def timeline(
+        self, incident_id: int, *, limit: int, before: int | None = None, alerts: bool = True
+    ) -> TimelinePage: ...
+    def entries_after(
+        self, incident_id: int, after: int | None, limit: int, *, alerts: bool = True
+    ) -> list[TimelineEntry]: ...
     def incidents(
         self, state: IncidentState | None = None, service: str | None = None, limit: int = 100
     ) -> list[Incident]: ...
@@ -127,9 +135,25 @@ class IncidentService:
             raise UnknownIncidentError(f"no incident #{incident_id}")
         return found
 
-    def timeline(self, incident_id: int) -> list[TimelineEntry]:
+    def timeline(
+        self, incident_id: int, *, limit: int = TIMELINE_PAGE, before: int | None = None, alerts: bool = False
+    ) -> TimelinePage:
+        """The newest entries (older than the entry `before`), newest first; a storm's alerts are summed
+        up, and listed as well only with `alerts`."""
+        check_page(limit, before)
         self.incident(incident_id)
-        return self.store.timeline(incident_id)
+        return self.store.timeline(incident_id, limit=limit, before=before, alerts=alerts)
+
+    def walk_timeline(self, incident_id: int, *, alerts: bool = True) -> Iterator[TimelineEntry]:
+        """Every entry, oldest first, read a page at a time so that memory stays flat however long it is."""
+        self.incident(incident_id)
+        after: int | None = None
+        while True:
+            found = self.store.entries_after(incident_id, after, PAGE_LIMIT, alerts=alerts)
+            yield from found
+            if len(found) < PAGE_LIMIT:
+                return
+            after = found[-1].id
 
     def incidents(
         self, state: IncidentState | None = None, service: str | None = None, limit: int = 100
@@ -171,10 +195,11 @@ class IncidentService:
             if cover.cover is Cover.SUPPORT:
                 support = holding(self.rota.rota, Role.SUPPORT, now, self.rota.engine.timezone).engineer
             following = self.rota.engine.cover_at(cover.until).cover if cover.until else None
-            routing = route_alarm(service.mode, cover, support, following)
+            routing = route_alarm(service.mode, cover, support, following, holders=self._holders(service))
             tx.entry(incident.id, system(now, "routed", routing.reason, {}))
             self._ask_for_roles(tx, incident, now)
-            text = f"Incident #{incident.id} ({service.name}): {incident.summary}. {routing.reason}"
+            text = f"Incident #{incident.id} ({service.name}): {_ended(incident.summary)} "
+            text += _ended(routing.reason[:1].upper() + routing.reason[1:])
             self._post(
                 tx, service, incident, "opened", text=text, now=now, mention=self._mention(routing.name)
             )
@@ -187,17 +212,21 @@ class IncidentService:
                     routing.page_at,
                     {"incident": incident.id, "cycle": 1, "step": 1, "held": True},
                 )
-                when = routing.page_at.astimezone(self.rota.engine.timezone)
-                tx.entry(
-                    incident.id,
-                    system(
-                        now,
-                        "held",
-                        f"held for cover: the primary is paged at {when:%a %d %b %H:%M} unless it is resolved first",
-                        {"page_at": routing.page_at.isoformat()},
-                    ),
+                when = f"{routing.page_at.astimezone(self.rota.engine.timezone):%a %d %b %H:%M}"
+                held = (
+                    f"held for cover: {routing.paged.engineer} ({routing.paged.role}) is paged at {when} "
+                    "unless it is resolved first"
+                    if routing.paged
+                    else f"held for cover: the escalation starts at {when}, but nobody holds a step of it "
+                    "then; add an override to the rota before then"
                 )
+                tx.entry(incident.id, system(now, "held", held, {"page_at": routing.page_at.isoformat()}))
             return Outcome(incident, opened=True)
+
+    def _holders(self, service: AlarmService) -> Holders:
+        """Who holds each step of the service's escalation at an instant: whom routing says is paged."""
+        rota, tz = self.rota.rota, self.rota.engine.timezone
+        return lambda at: [holding(rota, step.role, at, tz) for step in service.escalation.steps]
 
     def join(self, alarms: Sequence[tuple[Alarm, Actor]]) -> list[Outcome | None]:
         """Alarms that join open incidents, in one transaction; None for each that would open one (give
@@ -215,8 +244,8 @@ class IncidentService:
             now,
             actor.name,
             actor.source,
-            "alert",
-            f"another alert joined: {alarm.summary}",
+            ALERT,
+            f"{ALERT_JOINED}{alarm.summary}",
             {"source": alarm.source, "severity": alarm.severity},
         )
 
@@ -610,6 +639,12 @@ class IncidentService:
         return found
 
 
+def _ended(text: str) -> str:
+    """Text as a sentence that ends with a full stop (unless it has its own), to put another after it."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def incident_dict(incident: Incident, tz: Any) -> dict[str, Any]:
     """The public shape of an incident (API, `--json`), times in the policy's zone."""
 
@@ -639,15 +674,4 @@ def incident_dict(incident: Incident, tz: Any) -> dict[str, Any]:
         "informed": incident.informed,
         "plan": incident.plan,
         "details": incident.details,
-    }
-
-
-def entry_dict(entry: TimelineEntry, tz: Any) -> dict[str, Any]:
-    return {
-        "at": entry.at.astimezone(tz).isoformat(),
-        "who": entry.actor,
-        "from": str(entry.source),
-        "what": entry.kind,
-        "message": entry.message,
-        "data": entry.data,
     }

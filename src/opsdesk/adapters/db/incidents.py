@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Row, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from opsdesk.adapters.db.jobs import SqlJobs
@@ -21,6 +21,7 @@ from opsdesk.adapters.db.tables import IncidentEntryRecord, IncidentRecord, Rece
 from opsdesk.domain.hours import Cover
 from opsdesk.domain.incidents import Alarm, Incident, IncidentState, Priority, Source, TimelineEntry
 from opsdesk.domain.outbox import OutgoingMessage
+from opsdesk.domain.timeline import ALERT, AlertSummary, TimelinePage
 
 COLUMNS = tuple(IncidentRecord.__table__.columns)
 ENTRY_COLUMNS = tuple(IncidentEntryRecord.__table__.columns)
@@ -193,19 +194,40 @@ class SqlIncidents:
             row = connection.execute(select(*COLUMNS).where(IncidentRecord.id == incident_id)).first()
         return _incident(row) if row else None
 
-    def timeline(self, incident_id: int) -> list[TimelineEntry]:
-        query = (
-            select(*ENTRY_COLUMNS)
-            .where(IncidentEntryRecord.incident_id == incident_id)
-            .order_by(IncidentEntryRecord.id)
-        )
+    def timeline(
+        self, incident_id: int, *, limit: int, before: int | None = None, alerts: bool = True
+    ) -> TimelinePage:
+        """The newest `limit` entries (below `before`), newest first, and the alerts summed up.
+
+        A page walks the index on (incident_id, id) down from its cursor; the older entries are counted
+        in SQL (an index-only count when alerts are listed) and the alerts' summary costs three look-ups
+        whatever their number: nothing is loaded beyond the page.
+        """
+        query = select(*ENTRY_COLUMNS).where(ENTRIES.c.incident_id == incident_id)
+        if before is not None:
+            query = query.where(ENTRIES.c.id < before)
+        if not alerts:
+            query = query.where(ENTRIES.c.kind != ALERT)
         with self.engine.connect() as connection:
-            return [
-                TimelineEntry(
-                    r.at, r.actor, Source(r.source), r.kind, r.message, dict(r.data) if r.data else {}
-                )
-                for r in connection.execute(query)
+            page = [
+                _entry(r) for r in connection.execute(query.order_by(ENTRIES.c.id.desc()).limit(limit)).all()
             ]
+            oldest = page[-1].id if len(page) == limit else None  # a short page reaches the start
+            older = _older(connection, incident_id, oldest, alerts)
+            summary = _alert_summary(connection, incident_id)
+        return TimelinePage(tuple(page), older, summary, alerts)
+
+    def entries_after(
+        self, incident_id: int, after: int | None, limit: int, *, alerts: bool = True
+    ) -> list[TimelineEntry]:
+        """Up to `limit` entries after the entry `after` (from the start when None), oldest first."""
+        query = select(*ENTRY_COLUMNS).where(ENTRIES.c.incident_id == incident_id)
+        if after is not None:
+            query = query.where(ENTRIES.c.id > after)
+        if not alerts:
+            query = query.where(ENTRIES.c.kind != ALERT)
+        with self.engine.connect() as connection:
+            return [_entry(r) for r in connection.execute(query.order_by(ENTRIES.c.id).limit(limit)).all()]
 
     def incidents(
         self, state: IncidentState | None = None, service: str | None = None, limit: int = 100
@@ -226,6 +248,49 @@ class SqlIncidents:
         )
         with self.engine.connect() as connection:
             return [_incident(r) for r in connection.execute(query)]
+
+
+def _older(connection: Connection, incident_id: int, oldest: int | None, alerts: bool) -> int:
+    """How many entries (of the kinds listed) come before the entry `oldest`; 0 when the page is short."""
+    if oldest is None:
+        return 0
+    query = (
+        select(func.count())
+        .select_from(ENTRIES)
+        .where(ENTRIES.c.incident_id == incident_id, ENTRIES.c.id < oldest)
+    )
+    if not alerts:
+        query = query.where(ENTRIES.c.kind != ALERT)
+    return int(connection.scalar(query) or 0)
+
+
+def _alert_summary(connection: Connection, incident_id: int) -> AlertSummary | None:
+    """The alerts that joined the incident: how many (its alert count, kept by the same statement that
+    writes each alert's entry, less the alert that opened it) and the first and last of them, found from
+    each end of the index; no pass over the alerts themselves."""
+    joined = connection.scalar(select(INCIDENTS.c.alert_count).where(INCIDENTS.c.id == incident_id))
+    if not joined or joined < 2:
+        return None
+    ends = []
+    for order in (ENTRIES.c.id, ENTRIES.c.id.desc()):
+        ends.append(
+            connection.execute(
+                select(ENTRIES.c.at, ENTRIES.c.message)
+                .where(ENTRIES.c.incident_id == incident_id, ENTRIES.c.kind == ALERT)
+                .order_by(order)
+                .limit(1)
+            ).first()
+        )
+    first, last = ends
+    if first is None or last is None:
+        return None
+    return AlertSummary(joined - 1, first.at, last.at, first.message, last.message)
+
+
+def _entry(r: Row[Any]) -> TimelineEntry:
+    return TimelineEntry(
+        r.at, r.actor, Source(r.source), r.kind, r.message, dict(r.data) if r.data else {}, r.id
+    )
 
 
 def _join_values(alarm: Alarm, entry: TimelineEntry) -> dict[str, Any]:

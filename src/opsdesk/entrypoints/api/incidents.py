@@ -22,11 +22,14 @@ from opsdesk.config.rota_model import ID_PATTERN
 from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.errors import VendorUnavailableError
 from opsdesk.domain.incidents import Action, AlarmService, Incident, IncidentState, Priority, Source
+from opsdesk.domain.timeline import PAGE_LIMIT
 from opsdesk.entrypoints.api import safe_json
 from opsdesk.entrypoints.api.batching import JoinBatcher
 from opsdesk.entrypoints.api.bodies import RequestBody
-from opsdesk.services.incidents import Actor, entry_dict, incident_dict
+from opsdesk.entrypoints.api.incident_models import IncidentOut, IncidentView, TimelinePageOut
+from opsdesk.services.incidents import Actor, incident_dict
 from opsdesk.services.text import without_nul
+from opsdesk.services.timeline import incident_view, page_dict
 
 logger = logging.getLogger("opsdesk.intake")
 INTAKE_LIMIT = 512 * 1024  # bytes, as PagerDuty's Events API
@@ -223,13 +226,11 @@ def incident_routes(context: ApiContext, viewer: Any, engineer: Any) -> APIRoute
         return Actor(token.name, Source.API)
 
     def view(incident_id: int) -> dict[str, Any]:
+        """The incident and its newest entries: bounded however many alerts a storm joined to it."""
         found = incidents.incident(incident_id)
-        return {
-            **incident_dict(found, tz),
-            "timeline": [entry_dict(e, tz) for e in incidents.timeline(incident_id)],
-        }
+        return incident_view(found, incidents.timeline(incident_id), tz)
 
-    @router.get("/api/v1/incidents")
+    @router.get("/api/v1/incidents", response_model=list[IncidentOut])
     def list_incidents(
         state: IncidentState | None = None,
         service: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
@@ -239,36 +240,53 @@ def incident_routes(context: ApiContext, viewer: Any, engineer: Any) -> APIRoute
         """The newest incidents, optionally in one state or of one service."""
         return [incident_dict(i, tz) for i in incidents.incidents(state, service, limit)]
 
-    @router.post("/api/v1/incidents", status_code=201)
+    @router.post("/api/v1/incidents", status_code=201, response_model=IncidentView)
     def open_incident(body: OpenIncident, token: TokenInfo = engineer) -> dict[str, Any]:
         """Open an incident by hand: routed by the cover now, like an alarm."""
         found = incidents.open(body.service, body.summary, actor(token), body.priority)
         return view(found.id)
 
-    @router.get("/api/v1/incidents/{incident_id}")
+    @router.get("/api/v1/incidents/{incident_id}", response_model=IncidentView)
     def show_incident(incident_id: IncidentId, _: TokenInfo = viewer) -> dict[str, Any]:
-        """An incident with its timeline: who did what, when, from where."""
+        """An incident with its newest timeline entries (who did what, when, from where) and its joined
+        alerts summed up; `timeline_next` leads to the older entries."""
         return view(incident_id)
 
-    @router.post("/api/v1/incidents/{incident_id}/acknowledge")
+    @router.get("/api/v1/incidents/{incident_id}/timeline", response_model=TimelinePageOut)
+    def timeline(
+        incident_id: IncidentId,
+        limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT, description="entries in the page")] = 100,
+        before: Annotated[
+            int | None, Query(ge=1, le=2**62, description="only entries older than this one (`next`)")
+        ] = None,
+        alerts: Annotated[
+            bool, Query(description="list each joined alert too (they are summed up either way)")
+        ] = False,
+        _: TokenInfo = viewer,
+    ) -> dict[str, Any]:
+        """An incident's timeline a page at a time, newest first; `next` is the cursor to the older entries."""
+        page = incidents.timeline(incident_id, limit=limit, before=before, alerts=alerts)
+        return page_dict(incident_id, page, tz)
+
+    @router.post("/api/v1/incidents/{incident_id}/acknowledge", response_model=IncidentView)
     def acknowledge(incident_id: IncidentId, token: TokenInfo = engineer) -> dict[str, Any]:
         incidents.acknowledge(incident_id, actor(token))
         return view(incident_id)
 
-    @router.post("/api/v1/incidents/{incident_id}/resolve")
+    @router.post("/api/v1/incidents/{incident_id}/resolve", response_model=IncidentView)
     def resolve(
         incident_id: IncidentId, body: Resolve | None = None, token: TokenInfo = engineer
     ) -> dict[str, Any]:
         incidents.resolve(incident_id, actor(token), body.note if body else None)
         return view(incident_id)
 
-    @router.post("/api/v1/incidents/{incident_id}/defer")
+    @router.post("/api/v1/incidents/{incident_id}/defer", response_model=IncidentView)
     def defer(incident_id: IncidentId, body: Defer, token: TokenInfo = engineer) -> dict[str, Any]:
         """Cannot be resolved out of hours: who was told and the plan; it goes into the morning hand-back."""
         incidents.defer(incident_id, actor(token), body.informed, body.plan)
         return view(incident_id)
 
-    @router.patch("/api/v1/incidents/{incident_id}")
+    @router.patch("/api/v1/incidents/{incident_id}", response_model=IncidentView)
     def change(incident_id: IncidentId, body: Change, token: TokenInfo = engineer) -> dict[str, Any]:
         """Set the priority (P1-P3), the incident lead or the scribe; P1 and P2 list what is `missing`."""
         incidents.update(
@@ -276,7 +294,7 @@ def incident_routes(context: ApiContext, viewer: Any, engineer: Any) -> APIRoute
         )
         return view(incident_id)
 
-    @router.post("/api/v1/incidents/{incident_id}/notes", status_code=201)
+    @router.post("/api/v1/incidents/{incident_id}/notes", status_code=201, response_model=IncidentView)
     def note(incident_id: IncidentId, body: Note, token: TokenInfo = engineer) -> dict[str, Any]:
         incidents.note(incident_id, actor(token), body.text)
         return view(incident_id)

@@ -6,14 +6,19 @@ import csv
 import json
 import secrets
 import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import InvalidPeriodError
-from opsdesk.domain.incidents import Figures, IncidentState, Priority, key_digest
+from opsdesk.domain.incidents import Figures, Incident, IncidentState, Priority, TimelineEntry, key_digest
 from opsdesk.domain.instants import parse_period_bound
+from opsdesk.domain.timeline import PAGE_LIMIT
 from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, plural, printable
@@ -30,7 +35,9 @@ service_app = typer.Typer(
     help="Alarm services: integration keys.", no_args_is_help=True, rich_markup_mode=None
 )
 
-AsJson = Annotated[bool, typer.Option("--json", help="The incident as JSON, with its timeline.")]
+AsJson = Annotated[bool, typer.Option("--json", help="The incident as JSON, with its newest entries.")]
+SHOWN = 20  # timeline entries `incident show` prints unless told
+PAGE = 1000  # lines written at a time by `--all`
 Number = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62, help="The incident's number.")]
 
 
@@ -43,21 +50,65 @@ def _service(settings: Settings) -> IncidentService:
         return incident_service(settings, database(settings))
 
 
-def _show(service: IncidentService, incident_id: int, as_json: bool) -> None:
-    from opsdesk.services.incidents import entry_dict, incident_dict  # noqa: PLC0415  (see _service)
+@dataclass(frozen=True)
+class Reading:
+    """Which of the timeline `incident show` prints: the newest `limit` (before `before`), or every entry."""
+
+    limit: int = SHOWN
+    before: int | None = None
+    every: bool = False
+    alerts: bool = False
+
+
+def _show(service: IncidentService, incident_id: int, as_json: bool, reading: Reading = Reading()) -> None:
+    from opsdesk.services.timeline import incident_view  # noqa: PLC0415  (see _service)
 
     tz = service.rota.engine.timezone
     incident = service.incident(incident_id)
-    timeline = service.timeline(incident_id)
+    limit = 1 if reading.every else reading.limit  # --all: only the summary from the page
+    page = service.timeline(incident_id, limit=limit, before=reading.before, alerts=reading.alerts)
     if as_json:
-        body = {**incident_dict(incident, tz), "timeline": [entry_dict(e, tz) for e in timeline]}
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        view = incident_view(incident, page, tz)
+        if reading.every:
+            _stream_json(view, service.walk_timeline(incident_id, alerts=reading.alerts), tz)
+        else:
+            typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
+    _heading(incident, tz)
+    if page.alerts:
+        hint = "" if reading.alerts else "; `--alerts` lists each"
+        typer.echo(f"  {printable(page.alerts.text(tz))}{hint}")
+    if reading.every:
+        lines: list[str] = []
+        for entry in service.walk_timeline(incident_id, alerts=reading.alerts):
+            lines.append(_line(entry, tz))
+            if len(lines) == PAGE:  # printed a page at a time: memory stays flat
+                typer.echo("\n".join(lines))
+                lines.clear()
+        if lines:
+            typer.echo("\n".join(lines))
+        return
+    if page.older:
+        typer.echo(
+            f"  {page.older:,} older {'entry' if page.older == 1 else 'entries'} not shown: "
+            f"`opsdesk incident show {incident.id} --before {page.next}` shows the {reading.limit} before "
+            "these, `--all` every one"
+        )
+    if not page.entries and reading.before is not None:
+        typer.echo(
+            f"  no entries before {reading.before}: `opsdesk incident show {incident.id}` shows the newest"
+        )
+    for entry in reversed(page.entries):
+        typer.echo(_line(entry, tz))
+
+
+def _heading(incident: Incident, tz: ZoneInfo) -> None:
     priority = f" {incident.priority}" if incident.priority else ""
     typer.echo(f"#{incident.id}{priority} {incident.state} {incident.service}: {printable(incident.summary)}")
     typer.echo(
         f"  opened {incident.opened_at.astimezone(tz):%Y-%m-%d %H:%M} ({COVER_PHRASES[incident.cover]}), "
-        f"{plural(incident.alert_count, 'alert')}, key {printable(incident.dedup_key)}"
+        f"{incident.alert_count:,} alert{'' if incident.alert_count == 1 else 's'}, "
+        f"key {printable(incident.dedup_key)}"
     )
     if incident.lead or incident.scribe:
         typer.echo(f"  lead {printable(incident.lead or '-')}, scribe {printable(incident.scribe or '-')}")
@@ -66,11 +117,38 @@ def _show(service: IncidentService, incident_id: int, as_json: bool) -> None:
         needs = " and ".join(incident.missing_roles)
         typer.echo(f"  needs: {needs} (`opsdesk incident set {incident.id} {options}`)")
     if incident.state is IncidentState.DEFERRED:
-        typer.echo(f"  informed: {incident.informed}\n  plan: {incident.plan}")
-    for entry in timeline:
         typer.echo(
-            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {entry.actor} ({entry.source})  {entry.message}"
+            f"  informed: {printable(incident.informed or '')}\n  plan: {printable(incident.plan or '')}"
         )
+
+
+def _line(entry: TimelineEntry, tz: ZoneInfo) -> str:
+    return (
+        f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {printable(entry.actor)} ({entry.source})  "
+        f"{printable(entry.message)}"
+    )
+
+
+def _stream_json(view: dict[str, Any], entries: Iterator[TimelineEntry], tz: ZoneInfo) -> None:
+    """The incident as one JSON document with every timeline entry, oldest first, written as they are
+    read (the shape of `--json`, with the whole timeline)."""
+    from opsdesk.services.timeline import entry_dict  # noqa: PLC0415  (see _service)
+
+    head = {k: v for k, v in view.items() if k != "timeline"} | {"timeline_older": 0, "timeline_next": None}
+    opening = json.dumps(head, ensure_ascii=False, indent=2).removesuffix("\n}")
+    typer.echo(f'{opening},\n  "timeline": [', nl=False)
+    chunk: list[str] = []
+    written = 0
+    for entry in entries:
+        chunk.append(textwrap.indent(json.dumps(entry_dict(entry, tz), ensure_ascii=False, indent=2), "    "))
+        if len(chunk) == PAGE:
+            typer.echo(("," if written else "") + "\n" + ",\n".join(chunk), nl=False)
+            written += len(chunk)
+            chunk.clear()
+    if chunk:
+        typer.echo(("," if written else "") + "\n" + ",\n".join(chunk), nl=False)
+        written += len(chunk)
+    typer.echo("\n  ]\n}" if written else "]\n}")
 
 
 def open_command(  # noqa: PLR0917  (one parameter per option)
@@ -116,11 +194,36 @@ def list_command(
         typer.echo("no incidents")
 
 
-def show_command(ctx: typer.Context, incident_id: Number, as_json: AsJson = False) -> None:
-    """An incident and its timeline: who did what, when, from where."""
+def show_command(  # noqa: PLR0917  (one parameter per option)
+    ctx: typer.Context,
+    incident_id: Number,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", metavar="N", min=1, max=PAGE_LIMIT, help="How many of the newest entries to show."
+        ),
+    ] = SHOWN,
+    before: Annotated[
+        int | None,
+        typer.Option(
+            "--before", metavar="ENTRY", min=1, max=2**62, help="Show the entries older than this one."
+        ),
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every entry, oldest first (read page by page, however many).")
+    ] = False,
+    alerts: Annotated[
+        bool, typer.Option("--alerts", help="List each joined alert, not only how many joined and when.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """An incident and its newest timeline entries (who did what, when, from where); a storm's alerts are
+    summed up in one line."""
+    if every and before is not None:
+        raise typer.BadParameter("--all shows every entry: leave out --before", param_hint="--before")
     service = _service(ctx.obj)
     with reported_errors():
-        _show(service, incident_id, as_json)
+        _show(service, incident_id, as_json, Reading(limit, before, every, alerts))
 
 
 def ack_command(ctx: typer.Context, incident_id: Number, who: As = None) -> None:

@@ -1,0 +1,58 @@
+"""The public shape of a timeline (API, `--json`): an entry, a page of entries, an incident with its newest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.domain.incidents import Incident, TimelineEntry
+from opsdesk.domain.timeline import AlertSummary, TimelinePage
+from opsdesk.services.incidents import incident_dict
+
+
+def entry_dict(entry: TimelineEntry, tz: Any) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": entry.at.astimezone(tz).isoformat(),
+        "who": entry.actor,
+        "from": str(entry.source),
+        "what": entry.kind,
+        "message": entry.message,
+        "data": entry.data,
+    }
+
+
+def summary_dict(summary: AlertSummary | None, tz: Any) -> dict[str, Any] | None:
+    if summary is None:
+        return None
+    return {
+        "text": summary.text(tz),
+        "count": summary.count,
+        "first_at": summary.first_at.astimezone(tz).isoformat(),
+        "last_at": summary.last_at.astimezone(tz).isoformat(),
+        "first": summary.first,
+        "last": summary.last,
+    }
+
+
+def page_dict(incident_id: int, page: TimelinePage, tz: Any) -> dict[str, Any]:
+    """A page as `GET /api/v1/incidents/{id}/timeline` answers it: entries newest first, then a cursor."""
+    return {
+        "incident": incident_id,
+        "entries": [entry_dict(e, tz) for e in page.entries],
+        "older": page.older,
+        "next": page.next,
+        "alerts_listed": page.listed_alerts,
+        "alert_summary": summary_dict(page.alerts, tz),
+    }
+
+
+def incident_view(incident: Incident, page: TimelinePage, tz: Any) -> dict[str, Any]:
+    """An incident with its newest entries, oldest of them first (as the whole timeline used to be), how
+    many older entries there are and the cursor to read them, and its alerts summed up."""
+    return {
+        **incident_dict(incident, tz),
+        "timeline": [entry_dict(e, tz) for e in reversed(page.entries)],
+        "timeline_older": page.older,
+        "timeline_next": page.next,
+        "alert_summary": summary_dict(page.alerts, tz),
+    }
