@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from opsdesk.adapters.db.jobs import SqlJobs
@@ -24,6 +24,9 @@ from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.timeline import ALERT, AlertSummary, TimelinePage
 
 COLUMNS = tuple(IncidentRecord.__table__.columns)
+# A literal, not a bound parameter: only then may PostgreSQL's planner use the partial index on it, in
+# prepared (generic) plans too.
+NOT_ALERT = text(f"incident_entries.kind <> '{ALERT}'")
 ENTRY_COLUMNS = tuple(IncidentEntryRecord.__table__.columns)
 INCIDENTS = cast("Table", IncidentRecord.__table__)
 # Built once: the alarm path runs these for every event, and building a statement costs more than
@@ -207,7 +210,7 @@ class SqlIncidents:
         if before is not None:
             query = query.where(ENTRIES.c.id < before)
         if not alerts:
-            query = query.where(ENTRIES.c.kind != ALERT)
+            query = query.where(NOT_ALERT)
         with self.engine.connect() as connection:
             page = [
                 _entry(r) for r in connection.execute(query.order_by(ENTRIES.c.id.desc()).limit(limit)).all()
@@ -225,7 +228,7 @@ class SqlIncidents:
         if after is not None:
             query = query.where(ENTRIES.c.id > after)
         if not alerts:
-            query = query.where(ENTRIES.c.kind != ALERT)
+            query = query.where(NOT_ALERT)
         with self.engine.connect() as connection:
             return [_entry(r) for r in connection.execute(query.order_by(ENTRIES.c.id).limit(limit)).all()]
 
@@ -260,7 +263,7 @@ def _older(connection: Connection, incident_id: int, oldest: int | None, alerts:
         .where(ENTRIES.c.incident_id == incident_id, ENTRIES.c.id < oldest)
     )
     if not alerts:
-        query = query.where(ENTRIES.c.kind != ALERT)
+        query = query.where(NOT_ALERT)
     return int(connection.scalar(query) or 0)
 
 
