@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 from opsdesk.adapters.db.changes import SqlChanges
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
-from opsdesk.domain.incidents import Source
+from opsdesk.adapters.github.form import read_request
 from opsdesk.domain.jobs import JobState
 from opsdesk.domain.outbox import OutboxRow
-from opsdesk.services.changes import REMINDER_JOB, ChangeWorkflow
-from opsdesk.services.incidents import Actor
+from opsdesk.domain.timeline import Actor, Source
+from opsdesk.services.changes.workflow import REMINDER_JOB, ChangeWorkflow
 from opsdesk.services.jobs import JobRunner
 from opsdesk.services.rota import RotaService
 from tests.builders import engine_for, policy_from_yaml
@@ -61,7 +61,9 @@ class ChangeWorld:
         document.setdefault("changes", {"ask-channel": "#ask-platform", "channel": "#platform-changes"})
         policy = policy_from_yaml(json.dumps(document))
         rota = RotaService(engine_for(policy, self.cache_dir), policy.rota, self.clock)
-        self.changes = ChangeWorkflow(SqlChanges(self.db), rota, policy.changes, self.clock, self.channels)
+        self.changes = ChangeWorkflow(
+            SqlChanges(self.db), rota, policy.changes, self.clock, self.channels, read=read_request
+        )
 
     def outbox(self) -> list[OutboxRow]:
         return sorted(SqlOutbox(self.db).rows(limit=10_000), key=lambda r: r.id)

@@ -13,11 +13,12 @@ from sqlalchemy import Engine
 from opsdesk.adapters.db.incidents import SqlIncidents
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
-from opsdesk.domain.incidents import Alarm, Incident, Source, TimelineEntry
+from opsdesk.domain.incidents.model import Alarm, Incident
+from opsdesk.domain.incidents.timeline import ALERT, ALERT_JOINED
 from opsdesk.domain.jobs import JobState
 from opsdesk.domain.outbox import OutboxRow
-from opsdesk.domain.timeline import ALERT, ALERT_JOINED
-from opsdesk.services.incidents import END_JOB, HANDBACK_JOB, PAGE_JOB, Actor, IncidentService
+from opsdesk.domain.timeline import Actor, Source, TimelineEntry
+from opsdesk.services.incidents.service import END_JOB, HANDBACK_JOB, PAGE_JOB, IncidentService
 from opsdesk.services.jobs import JobRunner
 from opsdesk.services.rota import RotaService
 from tests.builders import engine_for, policy_from_yaml

@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from opsdesk.adapters.channels.email import EmailChannel
-from opsdesk.adapters.channels.webhook import WebhookChannel
+from opsdesk.adapters.email.channel import EmailChannel
+from opsdesk.adapters.webhook_channel import WebhookChannel
 from opsdesk.domain.outbox import DeliveryError, OutgoingMessage
 
 PAGE = OutgoingMessage(

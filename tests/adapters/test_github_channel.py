@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsdesk.adapters.channels.github import GitHubChannel, reply_marker
+from opsdesk.adapters.github.channel import GitHubChannel, reply_marker
 from opsdesk.domain.outbox import Arrival, DeliveryError, OutgoingMessage
 from tests.fake_github import TOKEN, FakeGitHub
 

@@ -12,8 +12,8 @@ import trustme
 from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
 
-from opsdesk.adapters.channels.pagerduty import PagerDutyChannel
 from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.adapters.pagerduty.channel import PagerDutyChannel
 from opsdesk.domain.outbox import DeliveryError, OutboxState, OutgoingMessage, RetryPolicy
 from opsdesk.services.delivery import Deliverer
 from tests.builders import utc

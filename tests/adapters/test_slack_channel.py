@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from opsdesk.adapters.channels.slack import SlackChannel
 from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.adapters.slack.channel import SlackChannel
 from opsdesk.domain.outbox import (
     RETRY_AFTER_CEILING,
     Arrival,

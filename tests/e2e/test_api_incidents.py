@@ -19,7 +19,7 @@ from opsdesk.bootstrap.api import ApiContext, api_context
 from opsdesk.bootstrap.storage import job_runner
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import AccessRole
-from opsdesk.domain.incidents import IncidentState
+from opsdesk.domain.incidents.model import IncidentState
 from opsdesk.entrypoints.api.app import create_app
 from tests.rota_builders import team
 from tests.sns_signing import Signer

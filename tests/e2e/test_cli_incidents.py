@@ -12,7 +12,8 @@ from sqlalchemy import Engine, select
 
 from opsdesk.adapters.db.incidents import SqlIncidents
 from opsdesk.adapters.db.tables import IncidentEntryRecord
-from opsdesk.domain.incidents import Source, TimelineEntry, key_digest
+from opsdesk.domain.incidents.model import key_digest
+from opsdesk.domain.timeline import Source, TimelineEntry
 from tests.e2e.conftest import Run
 from tests.incident_world import storm
 from tests.rota_builders import team

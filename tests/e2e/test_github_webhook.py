@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from opsdesk.bootstrap.api import ApiContext, api_context
-from opsdesk.bootstrap.storage import deliverer, service
+from opsdesk.bootstrap.storage import deliverer, deployment
 from opsdesk.config.settings import Settings
 from opsdesk.entrypoints.api.app import create_app
 from tests.change_world import ENGINEERS, request_body
@@ -50,7 +50,7 @@ class Hook:
         return self.client.post("/api/v1/integrations/github", content=raw, headers=headers)
 
     def deliver(self) -> None:
-        worker = deliverer(self.context.engine, service(self.settings))
+        worker = deliverer(self.context.engine, deployment(self.settings))
         while worker.run_once():
             pass
 

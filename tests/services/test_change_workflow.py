@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from opsdesk.domain.changes import CHANGE_MOVES, ChangeAction, ChangeError, ChangeState, next_change_state
-from opsdesk.domain.incidents import Source
-from opsdesk.services.incidents import Actor
+from opsdesk.domain.changes.model import ChangeAction, ChangeState
+from opsdesk.domain.changes.workflow import CHANGE_MOVES, next_change_state
+from opsdesk.domain.errors import ChangeError
+from opsdesk.domain.timeline import Actor, Source
 from tests.builders import utc
 from tests.change_world import REQUESTER, REVIEWER, ChangeWorld, request_body
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from opsdesk.domain.incidents import Alarm
+from opsdesk.domain.incidents.model import Alarm
 from opsdesk.entrypoints.api.batching import JoinBatcher
 from tests.builders import utc
 from tests.incident_world import ALARM, World, policy_document

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from opsdesk.domain.errors import IncidentError
 from opsdesk.domain.hours import Cover
-from opsdesk.domain.incidents import IncidentError, IncidentState
+from opsdesk.domain.incidents.model import IncidentState
 from tests.builders import utc
 from tests.incident_world import ENGINEER, World, policy_document
 

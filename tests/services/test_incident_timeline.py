@@ -10,8 +10,8 @@ from sqlalchemy import Engine, select
 
 from opsdesk.adapters.db.incidents import SqlIncidents
 from opsdesk.adapters.db.tables import IncidentEntryRecord
-from opsdesk.domain.incidents import IncidentError, UnknownIncidentError
-from opsdesk.domain.timeline import TimelinePage
+from opsdesk.domain.errors import IncidentError, UnknownIncidentError
+from opsdesk.domain.incidents.timeline import TimelinePage
 from tests.builders import utc
 from tests.incident_world import ENGINEER, World, policy_document, storm
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from opsdesk.domain.incidents import IncidentError
+from opsdesk.domain.errors import IncidentError
 from opsdesk.services.text import optional_text, required_text, slack_escape, without_nul
 
 

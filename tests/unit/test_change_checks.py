@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from opsdesk.domain.change_time import ChangeWindow
-from opsdesk.domain.changes import Booked, CheckResult, Code, Severity, read_form
-from opsdesk.services.changes import ChangeService, check_dict
+from opsdesk.adapters.github.form import read_form, read_request
+from opsdesk.domain.changes.model import Booked, CheckResult, Code, Severity
+from opsdesk.domain.changes.window import ChangeWindow
+from opsdesk.services.changes.workflow import ChangeService, check_dict
 from tests.builders import policy_from_yaml, utc
 from tests.rota_builders import rota_service, team
 
@@ -34,7 +35,7 @@ def check(
     document = team(**policy)
     rota = rota_service(document, cache_dir)
     changes = policy_from_yaml(json.dumps(document)).changes
-    return ChangeService(rota, changes, lambda: booked).check(text, submitted)
+    return ChangeService(rota, changes, lambda: booked, read=read_request).check(text, submitted)
 
 
 def codes(result: CheckResult) -> list[tuple[str, str]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from opsdesk.domain.change_edits import substance_changed
+from opsdesk.adapters.github.form import read_request
+from opsdesk.domain.changes.edits import substance_changed
 from tests.change_world import request_body
 
 TITLE = "Payments: database upgrade"
@@ -35,9 +36,9 @@ BODY = request_body()
     ],
 )
 def test_what_an_edit_changed(title: str, body: str, changed: list[str]) -> None:
-    assert substance_changed(TITLE, BODY, title, body) == changed
+    assert substance_changed(TITLE, BODY, title, body, read_request) == changed
 
 
 def test_text_that_is_not_the_form_is_compared_whole() -> None:
-    assert substance_changed("T", "Our app  is slow", "T", "Our app is\nslow") == []
-    assert substance_changed("T", "Our app is slow", "T", "Our app is fast") == ["the text"]
+    assert substance_changed("T", "Our app  is slow", "T", "Our app is\nslow", read_request) == []
+    assert substance_changed("T", "Our app is slow", "T", "Our app is fast", read_request) == ["the text"]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from opsdesk.domain.change_time import ChangeWindow, TimeProblem, TimeProblemCode, read_window
+from opsdesk.domain.changes.window import ChangeWindow, TimeProblem, TimeProblemCode, read_window
 from tests.builders import utc
 
 LONDON = ZoneInfo("Europe/London")

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from opsdesk.domain.hours import Cover, CoverAt, CoverEngine, DayKind
-from opsdesk.domain.incidents import EscalationPolicy, EscalationStep, Priority, RoutingMode, route_alarm
+from opsdesk.domain.incidents.escalation import EscalationPolicy, EscalationStep
+from opsdesk.domain.incidents.model import Priority, RoutingMode
+from opsdesk.domain.incidents.routing import route_alarm
 from opsdesk.domain.instants import parse_instant
 from opsdesk.domain.rota import EngineerId, Holding, Leave, Role
 

@@ -11,7 +11,8 @@ import pytest
 from opsdesk.config.policy import Policy
 from opsdesk.config.policy_cache import decode, encode
 from opsdesk.domain.errors import PolicyError
-from opsdesk.domain.incidents import EscalationPolicy, RoutingMode, key_digest
+from opsdesk.domain.incidents.escalation import EscalationPolicy
+from opsdesk.domain.incidents.model import RoutingMode, key_digest
 from opsdesk.domain.rota import Role
 from tests.builders import policy_from_yaml
 

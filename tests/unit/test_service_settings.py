@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from opsdesk.config.service import service_settings
+from opsdesk.config.deployment import deployment_settings
 from opsdesk.domain.errors import PolicyError
 from tests.builders import policy_from_yaml
 
@@ -25,7 +25,7 @@ def test_the_file_sets_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
         "OPSDESK_SMTP_HOST",
     ):
         monkeypatch.delenv(name, raising=False)
-    config = service_settings(policy_from_yaml(FILE).service)
+    config = deployment_settings(policy_from_yaml(FILE).service)
     assert (config.open_reads, config.outbox_lease_seconds, config.smtp_host) == (
         True,
         90,
@@ -41,12 +41,12 @@ def test_the_file_sets_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_environment_wins_and_holds_the_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPSDESK_OPEN_READS", "false")
     monkeypatch.setenv("OPSDESK_SLACK_TOKEN", "xoxb-from-the-environment")
-    config = service_settings(policy_from_yaml(FILE).service)
+    config = deployment_settings(policy_from_yaml(FILE).service)
     assert config.open_reads is False
     assert config.slack_token is not None
     assert config.slack_token.get_secret_value() == "xoxb-from-the-environment"
     assert "xoxb" not in repr(config)  # secrets never print
-    assert service_settings({}, "sqlite:///other.db").database_url == "sqlite:///other.db"
+    assert deployment_settings({}, "sqlite:///other.db").database_url == "sqlite:///other.db"
 
 
 def test_a_secret_in_the_file_is_refused() -> None:

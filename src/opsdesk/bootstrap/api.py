@@ -9,20 +9,20 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from opsdesk.adapters.aws.sns import SnsVerifier
 from opsdesk.adapters.clock import SystemClock
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.adapters.db.tokens import SqlTokens, token_hash
-from opsdesk.adapters.intake.sns import SnsVerifier
 from opsdesk.bootstrap import rota as rota_wiring
 from opsdesk.bootstrap.changes import change_workflow
 from opsdesk.bootstrap.incidents import incident_service, sns_verifier
-from opsdesk.bootstrap.storage import database, service
+from opsdesk.bootstrap.storage import database, deployment
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import TokenInfo
-from opsdesk.services.changes import ChangeWorkflow
+from opsdesk.services.changes.workflow import ChangeWorkflow
 from opsdesk.services.clock import Clock
-from opsdesk.services.incidents import IncidentService
+from opsdesk.services.incidents.service import IncidentService
 from opsdesk.services.rota import RotaService
 
 TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this long on every replica
@@ -84,7 +84,7 @@ def api_context(
     tokens = SqlTokens(engine)
     clock = clock or SystemClock()
     rota = rota_wiring.rota_service(settings, clock)
-    config = service(settings)
+    config = deployment(settings)
     return ApiContext(
         settings=settings,
         engine=engine,

@@ -6,11 +6,12 @@ from sqlalchemy import Engine
 
 from opsdesk.adapters.clock import SystemClock
 from opsdesk.adapters.db.changes import SqlChanges
+from opsdesk.adapters.github.form import read_request
 from opsdesk.bootstrap import rota as rota_wiring
-from opsdesk.bootstrap.storage import channel_names, service
+from opsdesk.bootstrap.storage import channel_names, deployment
 from opsdesk.config.loading import load_policy
 from opsdesk.config.settings import Settings
-from opsdesk.services.changes import ChangeWorkflow
+from opsdesk.services.changes.workflow import ChangeWorkflow
 from opsdesk.services.clock import Clock
 from opsdesk.services.rota import RotaService
 
@@ -24,5 +25,6 @@ def change_workflow(
         rota or rota_wiring.rota_service(settings, clock),
         load_policy(settings).changes,
         clock,
-        channel_names(service(settings)),
+        channel_names(deployment(settings)),
+        read=read_request,
     )

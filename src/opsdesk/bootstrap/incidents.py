@@ -10,18 +10,18 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
+from opsdesk.adapters.aws.sns import SnsVerifier
 from opsdesk.adapters.clock import SystemClock
 from opsdesk.adapters.db.incidents import SqlIncidents
-from opsdesk.adapters.intake.sns import SnsVerifier
 from opsdesk.bootstrap import rota as rota_wiring
-from opsdesk.bootstrap.storage import channel_names, service
+from opsdesk.bootstrap.storage import channel_names, deployment
+from opsdesk.config.deployment import DeploymentSettings
 from opsdesk.config.loading import load_policy
-from opsdesk.config.service import ServiceSettings
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import IntegrationError, VendorUnavailableError
 from opsdesk.domain.jobs import Job
 from opsdesk.services.clock import Clock
-from opsdesk.services.incidents import IncidentService
+from opsdesk.services.incidents.service import IncidentService
 from opsdesk.services.rota import RotaService
 
 logger = logging.getLogger("opsdesk.intake")
@@ -37,11 +37,11 @@ def incident_service(
         rota or rota_wiring.rota_service(settings, clock),
         load_policy(settings).services,
         clock,
-        channel_names(service(settings)),
+        channel_names(deployment(settings)),
     )
 
 
-def tls_context(config: ServiceSettings) -> ssl.SSLContext:
+def tls_context(config: DeploymentSettings) -> ssl.SSLContext:
     """Outgoing HTTPS trusts the usual CAs (certifi) plus `ca-file` when set (a private CA, or tests')."""
     import certifi  # noqa: PLC0415
 
@@ -51,7 +51,7 @@ def tls_context(config: ServiceSettings) -> ssl.SSLContext:
     return context
 
 
-def https_get(config: ServiceSettings, limit: int = 64 * 1024) -> Callable[[str], bytes]:
+def https_get(config: DeploymentSettings, limit: int = 64 * 1024) -> Callable[[str], bytes]:
     """GET over HTTPS only, no redirects, at most `limit` bytes: for SNS certificates and confirmations.
 
     Raises VendorUnavailableError when the host could not be reached, did not answer within
@@ -92,11 +92,11 @@ def https_get(config: ServiceSettings, limit: int = 64 * 1024) -> Callable[[str]
     return get
 
 
-def sns_verifier(config: ServiceSettings) -> SnsVerifier:
+def sns_verifier(config: DeploymentSettings) -> SnsVerifier:
     return SnsVerifier(re.compile(config.sns_cert_hosts), https_get(config), port=config.sns_port)
 
 
-def confirm_subscription(config: ServiceSettings, verifier: SnsVerifier) -> Callable[[Job], None]:
+def confirm_subscription(config: DeploymentSettings, verifier: SnsVerifier) -> Callable[[Job], None]:
     """The job handler that confirms an SNS subscription by fetching its SubscribeURL (checked again)."""
     get = https_get(config)
 

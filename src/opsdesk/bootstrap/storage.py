@@ -8,13 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from opsdesk.adapters.channels.log import LogChannel
 from opsdesk.adapters.clock import SystemClock
 from opsdesk.adapters.db.engine import check_reachable, make_engine, migrations_current, upgrade
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.adapters.log_channel import LogChannel
+from opsdesk.config.deployment import DeploymentSettings, deployment_settings
 from opsdesk.config.loading import load_policy
-from opsdesk.config.service import ServiceSettings, service_settings
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import IntegrationError
 from opsdesk.domain.outbox import RetryPolicy
@@ -23,14 +23,14 @@ from opsdesk.services.delivery import Channel, Deliverer
 from opsdesk.services.jobs import Handler, JobRunner
 
 
-def service(settings: Settings) -> ServiceSettings:
+def deployment(settings: Settings) -> DeploymentSettings:
     """OPSDESK_* variables over the policy file's `service:` section (pydantic-settings)."""
-    return service_settings(load_policy(settings).service, settings.database_url)
+    return deployment_settings(load_policy(settings).service, settings.database_url)
 
 
 def database(settings: Settings, *, migrate: bool = False) -> Engine:
     """The engine, checked reachable; with `migrate`, brought up to the newest schema."""
-    engine = make_engine(service(settings).database_url)
+    engine = make_engine(deployment(settings).database_url)
     check_reachable(engine)
     if migrate:
         upgrade(engine)
@@ -42,7 +42,7 @@ def database(settings: Settings, *, migrate: bool = False) -> Engine:
     return engine
 
 
-def channel_names(config: ServiceSettings) -> frozenset[str]:
+def channel_names(config: DeploymentSettings) -> frozenset[str]:
     """The channels this deployment has set up, by name; the use cases choose among them. Nothing is built
     or imported: a command that only writes to the outbox needs no vendor client."""
     wanted = {
@@ -56,16 +56,16 @@ def channel_names(config: ServiceSettings) -> frozenset[str]:
     return frozenset(name for name, present in wanted.items() if present)
 
 
-def channels(config: ServiceSettings) -> dict[str, Channel]:
+def channels(config: DeploymentSettings) -> dict[str, Channel]:
     """The channels of `channel_names`, built to deliver (secrets are never logged)."""
     names = channel_names(config)
     found: dict[str, Channel] = {"log": LogChannel()}
     if "slack" in names and config.slack_token:
-        from opsdesk.adapters.channels.slack import SlackChannel  # noqa: PLC0415  (slack_sdk: only when used)
+        from opsdesk.adapters.slack.channel import SlackChannel  # noqa: PLC0415  (slack_sdk: only when used)
 
         found["slack"] = SlackChannel(config.slack_token.get_secret_value(), config.slack_api_url)
     if "email" in names and config.smtp_host:
-        from opsdesk.adapters.channels.email import EmailChannel  # noqa: PLC0415
+        from opsdesk.adapters.email.channel import EmailChannel  # noqa: PLC0415
 
         found["email"] = EmailChannel(
             config.smtp_host,
@@ -76,20 +76,20 @@ def channels(config: ServiceSettings) -> dict[str, Channel]:
             starttls=config.smtp_starttls,
         )
     if "webhook" in names and config.webhook_secret:
-        from opsdesk.adapters.channels.webhook import WebhookChannel  # noqa: PLC0415
+        from opsdesk.adapters.webhook_channel import WebhookChannel  # noqa: PLC0415
 
         found["webhook"] = WebhookChannel(
             config.webhook_urls(), config.webhook_secret.get_secret_value().encode()
         )
     if "pagerduty" in names and config.pagerduty_routing_key:
-        from opsdesk.adapters.channels.pagerduty import PagerDutyChannel  # noqa: PLC0415
+        from opsdesk.adapters.pagerduty.channel import PagerDutyChannel  # noqa: PLC0415
         from opsdesk.bootstrap.incidents import tls_context  # noqa: PLC0415
 
         found["pagerduty"] = PagerDutyChannel(
             config.pagerduty_routing_key.get_secret_value(), config.pagerduty_events_url, tls_context(config)
         )
     if "github" in names and config.github_token:
-        from opsdesk.adapters.channels.github import GitHubChannel  # noqa: PLC0415
+        from opsdesk.adapters.github.channel import GitHubChannel  # noqa: PLC0415
         from opsdesk.bootstrap.incidents import tls_context  # noqa: PLC0415
 
         found["github"] = GitHubChannel(
@@ -103,7 +103,7 @@ def worker_name() -> str:
 
 
 def deliverer(
-    engine: Engine, config: ServiceSettings, clock: Clock | None = None, owner: str | None = None
+    engine: Engine, config: DeploymentSettings, clock: Clock | None = None, owner: str | None = None
 ) -> Deliverer:
     lease = timedelta(seconds=config.outbox_lease_seconds)
     policy = RetryPolicy(max_retry_after=timedelta(seconds=config.outbox_max_retry_after_seconds))
@@ -131,12 +131,12 @@ def job_runner(
     """Due jobs, by kind: incident pages and escalations."""
     from opsdesk.bootstrap import incidents as wiring  # noqa: PLC0415  (it imports this module)
     from opsdesk.bootstrap.changes import change_workflow  # noqa: PLC0415
-    from opsdesk.services.changes import REMINDER_JOB  # noqa: PLC0415
-    from opsdesk.services.incidents import CONFIRM_JOB, END_JOB, HANDBACK_JOB, PAGE_JOB  # noqa: PLC0415
+    from opsdesk.services.changes.workflow import REMINDER_JOB  # noqa: PLC0415
+    from opsdesk.services.incidents.service import CONFIRM_JOB, END_JOB, HANDBACK_JOB, PAGE_JOB  # noqa: PLC0415
 
     clock = clock or SystemClock()
     incidents = wiring.incident_service(settings, engine, clock)
-    config = service(settings)
+    config = deployment(settings)
     handlers: dict[str, Handler] = {
         PAGE_JOB: incidents.run_job,
         END_JOB: incidents.run_job,

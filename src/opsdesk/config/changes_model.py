@@ -10,7 +10,7 @@ from pydantic import BeforeValidator, Field
 
 from opsdesk.config.field_types import StrictModel
 from opsdesk.config.rota_model import Problem
-from opsdesk.domain.changes import ChangePolicy, Freeze
+from opsdesk.domain.changes.model import ChangePolicy, Freeze
 from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.instants import parse_period_bound
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from opsdesk.config.defaults import DEFAULT_DIVISION, default_hours_policy
 from opsdesk.domain.bank_holidays import Division
-from opsdesk.domain.changes import ChangePolicy
+from opsdesk.domain.changes.model import ChangePolicy
 from opsdesk.domain.hours import HoursPolicy
-from opsdesk.domain.incidents import AlarmService
+from opsdesk.domain.incidents.model import MonitoredService
 from opsdesk.domain.rota import Rota
 
 BUILT_IN = "built-in defaults"
@@ -33,7 +33,7 @@ class Policy:
     rota: Rota = field(default_factory=Rota)
     # The `service:` section, as text by key (pydantic-settings reads it under OPSDESK_* variables).
     service: dict[str, str] = field(default_factory=dict)
-    services: tuple[AlarmService, ...] = ()  # alarm sources (incidents)
+    services: tuple[MonitoredService, ...] = ()  # alarm sources (incidents)
     changes: ChangePolicy = field(default_factory=ChangePolicy)  # out-of-hours change requests
 
 

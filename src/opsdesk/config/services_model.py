@@ -10,13 +10,8 @@ from pydantic import AfterValidator, Field, field_validator
 
 from opsdesk.config.field_types import StrictModel
 from opsdesk.config.rota_model import ID_PATTERN, Problem
-from opsdesk.domain.incidents import (
-    AlarmService,
-    EscalationPolicy,
-    EscalationStep,
-    RoutingMode,
-    key_digest,
-)
+from opsdesk.domain.incidents.escalation import EscalationPolicy, EscalationStep
+from opsdesk.domain.incidents.model import MonitoredService, RoutingMode, key_digest
 from opsdesk.domain.rota import Role
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -90,12 +85,12 @@ class ServiceModel(StrictModel):
             k.removeprefix("sha256:") if DIGEST.match(k) else key_digest(k) for k in self.integration_keys
         )
 
-    def to_service(self) -> AlarmService:
+    def to_service(self) -> MonitoredService:
         steps = tuple(
             EscalationStep(Role(step.role), timedelta(minutes=step.wait_minutes))
             for step in self.escalation.steps
         )
-        return AlarmService(
+        return MonitoredService(
             id=self.id,
             name=self.name,
             mode=self.mode,
@@ -106,7 +101,7 @@ class ServiceModel(StrictModel):
         )
 
 
-def build_services(models: list[ServiceModel]) -> tuple[tuple[AlarmService, ...], list[Problem]]:
+def build_services(models: list[ServiceModel]) -> tuple[tuple[MonitoredService, ...], list[Problem]]:
     """The services, and problems only the whole list shows: a repeated id, a key given to two services."""
     problems: list[Problem] = []
     ids: dict[str, int] = {}

@@ -1,16 +1,27 @@
 """The one error tree: every failure a user can cause, with what was wrong and how to fix it.
 
-DomainError                  anything opsdesk refuses, with a message for a person
-├── PolicyError              the policy (file or built from it) is invalid; lists every problem
-├── InvalidInstantError      a time given by a user cannot be read or does not exist
-├── InvalidPeriodError       a period whose end is not after its start
-├── NotAllowedError          this person may not take this step (not the requester, not a team engineer,
-│                            reviewing their own request); HTTP 403, CLI exit 3
-└── IntegrationError         an outside system (a file, a vendor API) failed us
-    └── VendorUnavailableError   it could not be reached or answered for now: try again later (HTTP 503)
+Each interface maps errors to answers in one place by their base class (the HTTP API in
+entrypoints/api/errors.py, the CLI in entrypoints/cli/exit_codes.py):
 
-A noun's own errors (ChangeError, IncidentError, ...) live with the noun and derive from DomainError; a
-who-may-act refusal about a noun derives from both (e.g. ChangeNotAllowedError).
+DomainError                        anything opsdesk refuses, with a message for a person    HTTP 400, exit 1
+├── PolicyError                    the policy (file or built from it) is invalid; every problem listed
+├── InvalidInstantError            a time given by a user cannot be read or does not exist
+├── InvalidPeriodError             a period whose end is not after its start
+├── RotaInfeasibleError            no rota keeps every rule: which rule, which week or day
+├── IncidentError                  an incident step refused (an illegal transition, a bad field)
+│   └── UnknownIncidentError       no such incident (also a NotFoundError)                  404
+├── ChangeError                    a change-request step refused (an illegal transition, a bad field)
+│   ├── UnknownChangeError         no such change request (also a NotFoundError)            404
+│   └── ChangeNotAllowedError      not this person's step (also a NotAllowedError)          403, exit 3
+├── TokenNameError                 a token name that cannot be told from an id, or is ambiguous
+│   └── TokenNameTakenError        a live token already has that name
+├── NotFoundError                  the thing asked for does not exist                       HTTP 404
+├── NotAllowedError                this person may not take this step: says who may         HTTP 403, exit 3
+└── IntegrationError               an outside system (a file, a vendor API) failed us      HTTP 502
+    └── VendorUnavailableError     it could not be reached or answered for now: try again   HTTP 503
+
+Not in the tree, because no person sees them as such: DeliveryError (domain/outbox.py), which a channel
+raises for the outbox to count and retry.
 """
 
 from __future__ import annotations
@@ -64,6 +75,10 @@ class NotAllowedError(DomainError):
     """The step is allowed, but not to this person: says who may take it."""
 
 
+class NotFoundError(DomainError):
+    """The incident, change request or other thing asked for does not exist."""
+
+
 class IntegrationError(DomainError):
     """An outside system failed: a file that cannot be read, a vendor API that refused."""
 
@@ -79,3 +94,33 @@ class VendorUnavailableError(IntegrationError):
 
 class RotaInfeasibleError(DomainError):
     """No rota keeps every rule: says which rule and which week or day."""
+
+
+class IncidentError(DomainError):
+    """An incident action refused: an illegal transition, an unknown service, a field out of bounds."""
+
+
+class UnknownIncidentError(IncidentError, NotFoundError):
+    """No incident with that number."""
+
+
+class ChangeError(DomainError):
+    """A change-request action refused: an illegal transition, the wrong person, something missing."""
+
+
+class UnknownChangeError(ChangeError, NotFoundError):
+    """No change request with that number."""
+
+
+class ChangeNotAllowedError(NotAllowedError, ChangeError):
+    """Not this person's step on a change request (not the requester, not a team engineer, their own
+    request): refused as NotAllowedError everywhere, and still a ChangeError, so a refused GitHub command
+    is answered on the issue like any other refusal."""
+
+
+class TokenNameError(DomainError):
+    """A token name that cannot be told from an id (all digits), or that names more than one token."""
+
+
+class TokenNameTakenError(TokenNameError):
+    """A live token already has this name."""

@@ -14,10 +14,10 @@ from opsdesk.adapters.db.incidents import RECEIPT
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.adapters.db.tables import ChangeEntryRecord, ChangeRecord, ReceiptRecord
-from opsdesk.domain.change_time import ChangeWindow
-from opsdesk.domain.changes import Booked, ChangeRequest, ChangeState, Code, Problem, Severity
-from opsdesk.domain.incidents import Source, TimelineEntry
+from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState, Code, Problem, Severity
+from opsdesk.domain.changes.window import ChangeWindow
 from opsdesk.domain.outbox import OutgoingMessage
+from opsdesk.domain.timeline import Source, TimelineEntry
 
 COLUMNS = tuple(ChangeRecord.__table__.columns)
 ENTRY_COLUMNS = tuple(ChangeEntryRecord.__table__.columns)

@@ -19,9 +19,10 @@ from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.adapters.db.tables import IncidentEntryRecord, IncidentRecord, ReceiptRecord
 from opsdesk.domain.hours import Cover
-from opsdesk.domain.incidents import Alarm, Incident, IncidentState, Priority, Source, TimelineEntry
+from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState, Priority
+from opsdesk.domain.incidents.timeline import ALERT, AlertSummary, TimelinePage
 from opsdesk.domain.outbox import OutgoingMessage
-from opsdesk.domain.timeline import ALERT, AlertSummary, TimelinePage
+from opsdesk.domain.timeline import Source, TimelineEntry
 
 COLUMNS = tuple(IncidentRecord.__table__.columns)
 # A literal, not a bound parameter: only then may PostgreSQL's planner use the partial index on it, in

@@ -12,21 +12,13 @@ from sqlalchemy.exc import IntegrityError
 
 from opsdesk.adapters.db.tables import SecretRecord, TokenRecord
 from opsdesk.domain.access import AccessRole, TokenInfo, token_name_problem
-from opsdesk.domain.errors import DomainError
+from opsdesk.domain.errors import TokenNameError, TokenNameTakenError
 
 PREFIX = "odk_"
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", errors="replace")).hexdigest()
-
-
-class TokenNameTakenError(DomainError):
-    """A token with that name exists already."""
-
-
-class TokenNameError(DomainError):
-    """A name that cannot name a new token, or that names more than one live token."""
 
 
 class SqlTokens:

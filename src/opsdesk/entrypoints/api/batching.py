@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from fastapi.concurrency import run_in_threadpool
 
-from opsdesk.domain.incidents import Alarm
-from opsdesk.services.incidents import Actor, IncidentService, Outcome
+from opsdesk.domain.incidents.model import Alarm
+from opsdesk.domain.timeline import Actor
+from opsdesk.services.incidents.service import IncidentService, Outcome
 
 BATCH_LIMIT = 256
 

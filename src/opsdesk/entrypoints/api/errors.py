@@ -11,9 +11,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from opsdesk.domain.changes import UnknownChangeError
-from opsdesk.domain.errors import DomainError, NotAllowedError, VendorUnavailableError
-from opsdesk.domain.incidents import UnknownIncidentError
+from opsdesk.domain.errors import (
+    DomainError,
+    NotAllowedError,
+    UnknownChangeError,
+    UnknownIncidentError,
+    VendorUnavailableError,
+)
 
 ECHO_LIMIT = 200  # characters of a refused input shown back
 

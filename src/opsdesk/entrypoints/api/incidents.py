@@ -16,20 +16,23 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from opsdesk.adapters.intake import alertmanager, events_v2, sns
+from opsdesk.adapters.alertmanager import webhook as alertmanager
+from opsdesk.adapters.aws import sns
+from opsdesk.adapters.pagerduty import events_v2
 from opsdesk.bootstrap.api import ApiContext
 from opsdesk.config.rota_model import ID_PATTERN
 from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.errors import VendorUnavailableError
-from opsdesk.domain.incidents import Action, AlarmService, Incident, IncidentState, Priority, Source
-from opsdesk.domain.timeline import PAGE_LIMIT
+from opsdesk.domain.incidents.model import Action, Incident, IncidentState, MonitoredService, Priority
+from opsdesk.domain.incidents.timeline import PAGE_LIMIT
+from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.api import safe_json
 from opsdesk.entrypoints.api.batching import JoinBatcher
 from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.entrypoints.api.incident_models import IncidentOut, IncidentView, TimelinePageOut
-from opsdesk.services.incidents import Actor, incident_dict
+from opsdesk.services.incidents.service import incident_dict
+from opsdesk.services.incidents.views import incident_view, page_dict
 from opsdesk.services.text import without_nul
-from opsdesk.services.timeline import incident_view, page_dict
 
 logger = logging.getLogger("opsdesk.intake")
 INTAKE_LIMIT = 512 * 1024  # bytes, as PagerDuty's Events API
@@ -93,7 +96,7 @@ def intake_routes(context: ApiContext) -> APIRouter:
     incidents = context.incidents
     batcher = JoinBatcher(incidents)
 
-    def service_for(key: str) -> AlarmService:
+    def service_for(key: str) -> MonitoredService:
         found = incidents.service_for_key(key)
         if found is None:
             raise HTTPException(404, "no service has this integration key")
@@ -166,7 +169,7 @@ def intake_routes(context: ApiContext) -> APIRouter:
     return router
 
 
-async def _sns_message(context: ApiContext, service: AlarmService, message: object) -> dict[str, Any]:
+async def _sns_message(context: ApiContext, service: MonitoredService, message: object) -> dict[str, Any]:
     incidents = context.incidents
     if not isinstance(message, dict):
         raise HTTPException(400, "the body is not an SNS message (a JSON object)")

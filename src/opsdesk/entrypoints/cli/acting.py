@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import getpass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from opsdesk.services.incidents import Actor
+from opsdesk.domain.timeline import Actor, Source
 
 As = Annotated[
     str | None,
@@ -19,7 +18,4 @@ As = Annotated[
 
 
 def actor(name: str | None) -> Actor:
-    from opsdesk.domain.incidents import Source  # noqa: PLC0415  (the use cases load with their commands)
-    from opsdesk.services.incidents import Actor  # noqa: PLC0415
-
     return Actor((name or getpass.getuser() or "cli")[:100], Source.CLI)

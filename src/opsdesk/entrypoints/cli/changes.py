@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.changes import CHECKLIST, Booked, ChangeState
+from opsdesk.domain.changes.model import CHECKLIST, Booked, ChangeState
 from opsdesk.domain.instants import parse_instant
 from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
@@ -19,7 +19,7 @@ from opsdesk.entrypoints.cli.text import printable
 from opsdesk.services.text import NUL
 
 if TYPE_CHECKING:
-    from opsdesk.services.changes import ChangeWorkflow
+    from opsdesk.services.changes.workflow import ChangeWorkflow
 
 change_app = typer.Typer(help="Out-of-hours change requests.", no_args_is_help=True, rich_markup_mode=None)
 github_app = typer.Typer(help="GitHub: the issue form.", no_args_is_help=True, rich_markup_mode=None)
@@ -39,9 +39,10 @@ def check_command(
     """Check a request as written: the form's fields, the Scheduled Time, notice, hours, conflicts, staff.
 
     Exit 0 when it can go ahead (warnings allowed), 1 when any problem is an error."""
+    from opsdesk.adapters.github.form import read_request  # noqa: PLC0415
     from opsdesk.bootstrap.rota import rota_service  # noqa: PLC0415  (the rota: only for this command)
     from opsdesk.config.loading import load_policy  # noqa: PLC0415
-    from opsdesk.services.changes import ChangeService, check_dict  # noqa: PLC0415
+    from opsdesk.services.changes.workflow import ChangeService, check_dict  # noqa: PLC0415
 
     settings: Settings = ctx.obj
     body = _read(file)
@@ -50,7 +51,7 @@ def check_command(
         policy = load_policy(settings).changes
     with reported_errors("--submitted-at"):
         submitted = parse_instant(submitted_at, rota.engine.timezone)
-    result = ChangeService(rota, policy, _booked(settings)).check(body, submitted)
+    result = ChangeService(rota, policy, _booked(settings), read=read_request).check(body, submitted)
     if as_json:
         typer.echo(json.dumps(check_dict(result), ensure_ascii=False))
     else:
@@ -91,7 +92,7 @@ Number = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62, help="The
 
 
 def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
-    from opsdesk.services.changes import change_dict  # noqa: PLC0415
+    from opsdesk.services.changes.workflow import change_dict  # noqa: PLC0415
 
     change = workflow.change(change_id)
     tz = workflow.rota.engine.timezone
@@ -266,7 +267,7 @@ def _read(file: str) -> str:
 
 def template_command() -> None:
     """Print the issue form for a repository to adopt (save it at the path shown on standard error)."""
-    from opsdesk.config.change_form import FORM_PATH, FORM_YAML  # noqa: PLC0415
+    from opsdesk.adapters.github.template import FORM_PATH, FORM_YAML  # noqa: PLC0415
 
     sys.stdout.write(FORM_YAML)
     typer.echo(f"save it as {FORM_PATH} in the repository", err=True)

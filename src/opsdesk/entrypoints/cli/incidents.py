@@ -16,15 +16,17 @@ import typer
 
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import InvalidPeriodError
-from opsdesk.domain.incidents import Figures, Incident, IncidentState, Priority, TimelineEntry, key_digest
+from opsdesk.domain.incidents.model import Incident, IncidentState, Priority, key_digest
+from opsdesk.domain.incidents.report import Figures
+from opsdesk.domain.incidents.timeline import PAGE_LIMIT
 from opsdesk.domain.instants import parse_period_bound
-from opsdesk.domain.timeline import PAGE_LIMIT
+from opsdesk.domain.timeline import TimelineEntry
 from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, plural, printable
 
 if TYPE_CHECKING:
-    from opsdesk.services.incidents import IncidentService
+    from opsdesk.services.incidents.service import IncidentService
 
 incident_app = typer.Typer(
     help="Incidents: open, list, show, acknowledge, defer, resolve, annotate.",
@@ -61,7 +63,7 @@ class Reading:
 
 
 def _show(service: IncidentService, incident_id: int, as_json: bool, reading: Reading = Reading()) -> None:
-    from opsdesk.services.timeline import incident_view  # noqa: PLC0415  (see _service)
+    from opsdesk.services.incidents.views import incident_view  # noqa: PLC0415  (see _service)
 
     tz = service.rota.engine.timezone
     incident = service.incident(incident_id)
@@ -132,7 +134,7 @@ def _line(entry: TimelineEntry, tz: ZoneInfo) -> str:
 def _stream_json(view: dict[str, Any], entries: Iterator[TimelineEntry], tz: ZoneInfo) -> None:
     """The incident as one JSON document with every timeline entry, oldest first, written as they are
     read (the shape of `--json`, with the whole timeline)."""
-    from opsdesk.services.timeline import entry_dict  # noqa: PLC0415  (see _service)
+    from opsdesk.services.incidents.views import entry_dict  # noqa: PLC0415  (see _service)
 
     head = {k: v for k, v in view.items() if k != "timeline"} | {"timeline_older": 0, "timeline_next": None}
     opening = json.dumps(head, ensure_ascii=False, indent=2).removesuffix("\n}")
@@ -176,7 +178,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per incident.")] = False,
 ) -> None:
     """The newest incidents (`--state deferred` lists what goes into the morning hand-back)."""
-    from opsdesk.services.incidents import incident_dict  # noqa: PLC0415  (see _service)
+    from opsdesk.services.incidents.service import incident_dict  # noqa: PLC0415  (see _service)
 
     service = _service(ctx.obj)
     tz = service.rota.engine.timezone

@@ -48,7 +48,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     import uvicorn  # noqa: PLC0415
     from uvicorn.supervisors.multiprocess import Multiprocess  # noqa: PLC0415
 
-    from opsdesk.bootstrap.storage import deliverer, job_runner, service, worker_name  # noqa: PLC0415
+    from opsdesk.bootstrap.storage import deliverer, deployment, job_runner, worker_name  # noqa: PLC0415
     from opsdesk.entrypoints.api.app import create_app  # noqa: PLC0415
 
     if log_format not in {"text", "json"}:
@@ -57,7 +57,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     settings: Settings = ctx.obj
     with reported_errors():
         context = _api().api_context(settings, migrate=True)
-        service_config = service(settings)
+        service_config = deployment(settings)
     stopping = threading.Event()
     threads = [
         threading.Thread(

@@ -109,7 +109,7 @@ def worker_command(
     storage = _storage()
     with reported_errors():
         engine = storage.database(settings)
-    deliverer = storage.deliverer(engine, storage.service(settings))
+    deliverer = storage.deliverer(engine, storage.deployment(settings))
     jobs = storage.job_runner(engine, settings)
     stopping = threading.Event()
 

@@ -17,7 +17,7 @@ from opsdesk.config.settings import DEFAULT_DATABASE_URL
 from opsdesk.domain.errors import PolicyError, PolicyProblem
 
 
-class ServiceSettings(BaseSettings):
+class DeploymentSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPSDESK_", extra="ignore", case_sensitive=False)
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -69,11 +69,11 @@ class ServiceSettings(BaseSettings):
         return {name.strip(): url.strip() for name, url in pairs}
 
 
-def service_settings(from_file: Mapping[str, str], database_url: str | None = None) -> ServiceSettings:
+def deployment_settings(from_file: Mapping[str, str], database_url: str | None = None) -> DeploymentSettings:
     """Settings from the policy file's `service:` section and the environment; `database_url` overrides."""
     values: dict[str, Any] = {key.replace("-", "_"): value for key, value in from_file.items()}
     try:
-        found = ServiceSettings(**values)
+        found = DeploymentSettings(**values)
     except ValidationError as exc:
         problems = [
             PolicyProblem(

@@ -6,45 +6,37 @@ import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from opsdesk.domain.change_edits import substance_changed
-from opsdesk.domain.change_time import ChangeWindow
-from opsdesk.domain.changes import (
+from opsdesk.domain.changes.checks import available_engineers, check_request, days_of
+from opsdesk.domain.changes.edits import substance_changed
+from opsdesk.domain.changes.model import (
     BODY_LIMIT,
     CHECKLIST,
     OPEN_CHANGE_STATES,
-    TITLE_PREFIX,
     Booked,
     ChangeAction,
-    ChangeError,
-    ChangeNotAllowedError,
     ChangePolicy,
     ChangeRequest,
     ChangeState,
     CheckResult,
-    CommentEvent,
-    IssueEvent,
     Problem,
-    UnknownChangeError,
-    available_engineers,
-    check_request,
-    days_of,
-    next_change_state,
-    read_command,
-    read_form,
+    RequestText,
 )
+from opsdesk.domain.changes.window import ChangeWindow
+from opsdesk.domain.changes.workflow import next_change_state
+from opsdesk.domain.errors import ChangeError, ChangeNotAllowedError, UnknownChangeError
 from opsdesk.domain.hours import Cover
-from opsdesk.domain.incidents import Source, TimelineEntry
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.rota import Engineer, EngineerId, Role, holding
-from opsdesk.services.change_receipts import comment_receipt, issue_receipt, stale, substance_mark, taken
+from opsdesk.domain.timeline import Actor, Source, TimelineEntry, system_entry
+from opsdesk.services.changes.events import CommentEvent, IssueEvent
+from opsdesk.services.changes.receipts import comment_receipt, issue_receipt, stale, substance_mark, taken
 from opsdesk.services.clock import Clock
-from opsdesk.services.incidents import Actor, system
 from opsdesk.services.rota import RotaService
 from opsdesk.services.text import optional_text, required_text, slack_escape
 
@@ -54,9 +46,13 @@ class ChangeService:
     rota: RotaService
     policy: ChangePolicy
     booked: Callable[[], Sequence[Booked]] = tuple  # approved changes holding windows
+    # How a request's text is read into its sections (the team's form: adapters.github.form).
+    read: Callable[[str], RequestText | Problem] = field(kw_only=True)
 
     def check(self, body: str, submitted: datetime) -> CheckResult:
-        return check_request(body, submitted, self.policy, self.rota.rota, self.rota.engine, self.booked())
+        return check_request(
+            self.read(body), submitted, self.policy, self.rota.rota, self.rota.engine, self.booked()
+        )
 
 
 def check_dict(result: CheckResult) -> dict[str, Any]:
@@ -124,13 +120,15 @@ class ChangeWorkflow:
     policy: ChangePolicy
     clock: Clock
     channels: frozenset[str] = frozenset({"log"})
+    # How a request's text is read into its sections (the team's form: adapters.github.form).
+    read: Callable[[str], RequestText | Problem] = field(kw_only=True)
 
     # -- reading ----------------------------------------------------------------------------------
 
     def check(self, body: str, submitted: datetime) -> CheckResult:
         """A request as written, checked against approved changes too; nothing stored."""
         return check_request(
-            body, submitted, self.policy, self.rota.rota, self.rota.engine, self.store.booked()
+            self.read(body), submitted, self.policy, self.rota.rota, self.rota.engine, self.store.booked()
         )
 
     def change(self, change_id: int) -> ChangeRequest:
@@ -199,7 +197,9 @@ class ChangeWorkflow:
         now = self.clock.now()
         title = required_text(title, "title", TITLE_LIMIT, error=ChangeError)
         submitted = submitted_at or now
-        result = check_request(body, submitted, self.policy, self.rota.rota, self.rota.engine, tx.booked())
+        result = check_request(
+            self.read(body), submitted, self.policy, self.rota.rota, self.rota.engine, tx.booked()
+        )
         state = ChangeState.UNDER_REVIEW if result.ok else ChangeState.NEEDS_INFO
         change = tx.create(
             {
@@ -218,7 +218,7 @@ class ChangeWorkflow:
             change.id,
             TimelineEntry(now, actor.name, actor.source, "submitted", f"submitted: {title}", {}),
         )
-        tx.entry(change.id, system(now, "checked", _checked(result), {}))
+        tx.entry(change.id, system_entry(now, "checked", _checked(result), {}))
         self._announce(
             tx,
             change,
@@ -307,7 +307,7 @@ class ChangeWorkflow:
         """`/approve @engineer` (instructions below) or `/reject reason` from a team engineer; anyone else,
         or a command written before the request last changed, is refused with a reply. What happened."""
         now = self.clock.now()
-        command = read_command(event.body)
+        command = event.command
         with self.store.transaction() as tx:
             seen = taken(tx, comment_receipt(event), delivery, now)
             if seen is not None:
@@ -317,7 +317,7 @@ class ChangeWorkflow:
             change = tx.by_issue(event.repository, event.number)
             if change is None:
                 return "no change request on this issue: ignored"
-            name, word, rest = command
+            name, word, rest = command.verb, command.engineer, command.text
             reviewer = self._github_reviewer(tx, change, event, name)
             if isinstance(reviewer, str):
                 return reviewer
@@ -335,7 +335,7 @@ class ChangeWorkflow:
             return f"{'approved' if name == 'approve' else 'rejected'} {change.reference}"
 
     def _github_open(self, tx: ChangeTx, event: IssueEvent, actor: Actor) -> str:
-        if isinstance(read_form(event.body), Problem) and not event.title.startswith(TITLE_PREFIX):
+        if isinstance(self.read(event.body), Problem) and not event.from_form:
             return "not an out-of-hours support request: ignored"
         change = self._submit(
             tx,
@@ -561,7 +561,7 @@ class ChangeWorkflow:
             self._direct(tx, change, text, key, now)
             tx.entry(
                 change.id,
-                system(
+                system_entry(
                     now,
                     "reminded",
                     f"reminded {person.id} ({hours:g} h before)",
@@ -590,13 +590,16 @@ class ChangeWorkflow:
             )
         next_change_state(change.reference, change.state, ChangeAction.CHECK)
         booked = tx.booked(other_than=change.id)
+        request = self.read(body)
         result = check_request(
-            body, change.submitted_at, self.policy, self.rota.rota, self.rota.engine, booked
+            request, change.submitted_at, self.policy, self.rota.rota, self.rota.engine, booked
         )
         if result.window is not None and result.window != change.window:
             # A window moved by an edit is asked for now: its notice counts from the edit.
-            result = check_request(body, now, self.policy, self.rota.rota, self.rota.engine, booked)
-        changed = substance_changed(change.title, change.body, change.title if title is None else title, body)
+            result = check_request(request, now, self.policy, self.rota.rota, self.rota.engine, booked)
+        changed = substance_changed(
+            change.title, change.body, change.title if title is None else title, body, self.read
+        )
         state = ChangeState.UNDER_REVIEW if result.ok else ChangeState.NEEDS_INFO
         if (
             change.state is ChangeState.APPROVED
@@ -621,10 +624,10 @@ class ChangeWorkflow:
         if change.window != result.window:
             said += f"; the window moved: {_window_text(change.window, self.rota.engine.timezone)} -> {_window_text(result.window, self.rota.engine.timezone)}"
         tx.entry(change.id, TimelineEntry(now, actor.name, actor.source, "edited", said, {}))
-        tx.entry(change.id, system(now, "checked", _checked(result), {}))
+        tx.entry(change.id, system_entry(now, "checked", _checked(result), {}))
         if change.state is ChangeState.APPROVED and state is not ChangeState.APPROVED:
             text = f"{change.reference} changed after approval ({said}): the approval is withdrawn; review it again"
-            tx.entry(change.id, system(now, "approval-withdrawn", text, {}))
+            tx.entry(change.id, system_entry(now, "approval-withdrawn", text, {}))
             self._announce(tx, updated, f"reopened-{now.isoformat()}", text, now)
         self._status(tx, updated, now)
         return updated

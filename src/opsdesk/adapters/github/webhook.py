@@ -13,7 +13,9 @@ import hmac
 from datetime import UTC, datetime
 from typing import Any
 
-from opsdesk.domain.changes import CommentEvent, IssueEvent
+from opsdesk.adapters.github.commands import read_command
+from opsdesk.adapters.github.form import TITLE_PREFIX
+from opsdesk.services.changes.events import CommentEvent, IssueEvent
 
 ISSUE_LIMIT = 2**31 - 1
 
@@ -39,26 +41,30 @@ def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:  
         if len(repository) > 140 or "/" not in repository:
             return f"not a GitHub {kind} event: {repository[:40]!r} is not an owner/name repository"
         if kind == "issues":
+            title = str(issue.get("title") or "")
             return IssueEvent(
                 action,
                 repository,
                 number,
-                str(issue.get("title") or ""),
+                title,
                 str(issue.get("body") or ""),
                 str(issue["user"]["login"]),
                 _time(issue, "created_at"),
                 _time(issue, "updated_at"),
+                from_form=title.startswith(TITLE_PREFIX),
             )
         comment: dict[str, Any] = payload["comment"]
+        body = str(comment.get("body") or "")
         return CommentEvent(
             action,
             repository,
             number,
             int(comment["id"]),
             str(comment["user"]["login"]),
-            str(comment.get("body") or ""),
+            body,
             _time(comment, "created_at"),
             _time(comment, "updated_at"),
+            command=read_command(body),
         )
     except KeyError as exc:
         return f"not a GitHub {kind} event: {exc.args[0]!r} is missing"

@@ -16,7 +16,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Protocol
 
-from opsdesk.domain.changes import CommentEvent, IssueEvent
+from opsdesk.services.changes.events import CommentEvent, IssueEvent
 
 logger = logging.getLogger("opsdesk.github")
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.domain.incidents import Incident, TimelineEntry
-from opsdesk.domain.timeline import AlertSummary, TimelinePage
-from opsdesk.services.incidents import incident_dict
+from opsdesk.domain.incidents.model import Incident
+from opsdesk.domain.incidents.timeline import AlertSummary, TimelinePage
+from opsdesk.domain.timeline import TimelineEntry
+from opsdesk.services.incidents.service import incident_dict
 
 
 def entry_dict(entry: TimelineEntry, tz: Any) -> dict[str, Any]:

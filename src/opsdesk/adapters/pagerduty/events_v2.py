@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from opsdesk.domain.incidents import DEDUP_KEY_LIMIT, SUMMARY_LIMIT, Action, Alarm
+from opsdesk.domain.incidents.model import DEDUP_KEY_LIMIT, SUMMARY_LIMIT, Action, Alarm
 
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = ("critical", "error", "warning", "info")

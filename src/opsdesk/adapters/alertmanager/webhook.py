@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from opsdesk.domain.incidents import DEDUP_KEY_LIMIT, SUMMARY_LIMIT, Alarm
+from opsdesk.domain.incidents.model import DEDUP_KEY_LIMIT, SUMMARY_LIMIT, Alarm
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,29 @@ title or a section withdraws it.
 
 from __future__ import annotations
 
-from opsdesk.domain.changes import FIELDS, Problem, read_form
+from collections.abc import Callable
+
+from opsdesk.domain.changes.model import FIELDS, Problem, RequestText
 
 TITLE = "the title"
 TEXT = "the text"  # a body that is not the form's: compared whole
 
 
-def substance_changed(before_title: str, before_body: str, after_title: str, after_body: str) -> list[str]:
+def substance_changed(
+    before_title: str,
+    before_body: str,
+    after_title: str,
+    after_body: str,
+    read: Callable[[str], RequestText | Problem],
+) -> list[str]:
     """What changed in substance, in the form's order (`the title`, then section labels); empty when
-    only whitespace did."""
+    only whitespace did. `read` reads a request's text into its sections."""
     changed = [TITLE] if _words(before_title) != _words(after_title) else []
-    before, after = read_form(before_body), read_form(after_body)
+    before, after = read(before_body), read(after_body)
     if isinstance(before, Problem) and isinstance(after, Problem):
         return changed + ([TEXT] if _words(before_body) != _words(after_body) else [])
-    old = {} if isinstance(before, Problem) else before
-    new = {} if isinstance(after, Problem) else after
+    old = {} if isinstance(before, Problem) else before.answers
+    new = {} if isinstance(after, Problem) else after.answers
     return changed + [
         label for field_id, label in FIELDS if _words(old.get(field_id)) != _words(new.get(field_id))
     ]

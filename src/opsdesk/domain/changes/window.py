@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
-from opsdesk.domain.change_dates import (
+from opsdesk.domain.changes.dates import (
     LONE_WEEKDAY,
     WEEKDAYS,
     TimeProblem,

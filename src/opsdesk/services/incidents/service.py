@@ -14,30 +14,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from opsdesk.domain.errors import IncidentError, UnknownIncidentError
 from opsdesk.domain.hours import Cover
-from opsdesk.domain.incidents import (
+from opsdesk.domain.incidents.escalation import step_key
+from opsdesk.domain.incidents.model import (
     Action,
     Alarm,
-    AlarmService,
-    Figures,
-    Holders,
     Incident,
-    IncidentError,
     IncidentState,
+    MonitoredService,
     Priority,
-    Source,
-    TimelineEntry,
-    UnknownIncidentError,
     check_transition,
-    incident_report,
     key_digest,
-    route_alarm,
-    step_key,
 )
+from opsdesk.domain.incidents.report import Figures, incident_report
+from opsdesk.domain.incidents.routing import Holders, route_alarm
+from opsdesk.domain.incidents.timeline import ALERT, ALERT_JOINED, PAGE_LIMIT, TimelinePage, check_page
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.rota import EngineerId, Role, holding
-from opsdesk.domain.timeline import ALERT, ALERT_JOINED, PAGE_LIMIT, TimelinePage, check_page
+from opsdesk.domain.timeline import Actor, TimelineEntry, system_entry
 from opsdesk.services.clock import Clock
 from opsdesk.services.rota import RotaService
 from opsdesk.services.text import optional_text, required_text, slack_escape
@@ -48,22 +44,6 @@ CONFIRM_JOB = "sns-confirm"
 HANDBACK_JOB = "incident-hand-back"
 HANDBACK_SEARCH = timedelta(days=21)  # how far ahead to look for the next support hours
 TIMELINE_PAGE = 50  # timeline entries shown with an incident
-
-
-def system(now: datetime, kind: str, message: str, data: dict[str, Any] | None = None) -> TimelineEntry:
-    """A timeline entry by opsdesk itself (routing, escalation, the hand-back)."""
-    return TimelineEntry(now, OPSDESK.name, Source.SYSTEM, kind, message, data or {})
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who made a change and from where: an engineer at the CLI, a token over the API, an integration."""
-
-    name: str
-    source: Source
-
-
-OPSDESK = Actor("opsdesk", Source.SYSTEM)
 
 
 class IncidentTx(Protocol):
@@ -105,12 +85,12 @@ class Outcome:
 class IncidentService:
     store: IncidentStore
     rota: RotaService
-    services: Sequence[AlarmService]
+    services: Sequence[MonitoredService]
     clock: Clock
     # The channels this deployment has set up; pages fall back to the log channel when none fits.
     channels: frozenset[str] = frozenset({"log"})
-    _by_key: dict[str, AlarmService] = field(init=False, repr=False)
-    _by_id: dict[str, AlarmService] = field(init=False, repr=False)
+    _by_key: dict[str, MonitoredService] = field(init=False, repr=False)
+    _by_id: dict[str, MonitoredService] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id = {s.id: s for s in self.services}
@@ -118,11 +98,11 @@ class IncidentService:
 
     # -- look-ups ---------------------------------------------------------------------------------
 
-    def service_for_key(self, key: str) -> AlarmService | None:
+    def service_for_key(self, key: str) -> MonitoredService | None:
         """The service an integration key sends to (compared by digest), or None."""
         return self._by_key.get(key_digest(key))
 
-    def service(self, service_id: str) -> AlarmService:
+    def service(self, service_id: str) -> MonitoredService:
         found = self._by_id.get(service_id)
         if found is None:
             known = ", ".join(sorted(self._by_id)) or "none: add one under `services:` in the policy"
@@ -196,7 +176,7 @@ class IncidentService:
                 support = holding(self.rota.rota, Role.SUPPORT, now, self.rota.engine.timezone).engineer
             following = self.rota.engine.cover_at(cover.until).cover if cover.until else None
             routing = route_alarm(service.mode, cover, support, following, holders=self._holders(service))
-            tx.entry(incident.id, system(now, "routed", routing.reason, {}))
+            tx.entry(incident.id, system_entry(now, "routed", routing.reason, {}))
             self._ask_for_roles(tx, incident, now)
             text = f"Incident #{incident.id} ({service.name}): {_ended(incident.summary)} "
             text += _ended(routing.reason[:1].upper() + routing.reason[1:])
@@ -220,10 +200,12 @@ class IncidentService:
                     else f"held for cover: the escalation starts at {when}, but nobody holds a step of it "
                     "then; add an override to the rota before then"
                 )
-                tx.entry(incident.id, system(now, "held", held, {"page_at": routing.page_at.isoformat()}))
+                tx.entry(
+                    incident.id, system_entry(now, "held", held, {"page_at": routing.page_at.isoformat()})
+                )
             return Outcome(incident, opened=True)
 
-    def _holders(self, service: AlarmService) -> Holders:
+    def _holders(self, service: MonitoredService) -> Holders:
         """Who holds each step of the service's escalation at an instant: whom routing says is paged."""
         rota, tz = self.rota.rota, self.rota.engine.timezone
         return lambda at: [holding(rota, step.role, at, tz) for step in service.escalation.steps]
@@ -363,7 +345,7 @@ class IncidentService:
         if not missing:
             return
         text = f"{incident.priority} needs an incident lead and a scribe: name the {' and '.join(missing)}"
-        tx.entry(incident.id, system(now, "asked", text, {}))
+        tx.entry(incident.id, system_entry(now, "asked", text, {}))
         what = f"asked-{len(missing)}-{incident.priority}"
         self._post(
             tx, self.service(incident.service), incident, what, text=f"#{incident.id}: {text}", now=now
@@ -382,14 +364,14 @@ class IncidentService:
             if incident.state is not IncidentState.TRIGGERED:
                 if job.payload.get("held"):
                     text = f"cover started; nobody paged: the incident is {incident.state}"
-                    tx.entry(incident.id, system(now, "not-paged", text, {}))
+                    tx.entry(incident.id, system_entry(now, "not-paged", text, {}))
                 return
             if job.kind == END_JOB:
                 cycles = service.escalation.cycles
                 text = (
                     f"escalation ended: {cycles} cycles paged and nobody acknowledged; opsdesk pages no more"
                 )
-                tx.entry(incident.id, system(now, "escalation-ended", text, {}))
+                tx.entry(incident.id, system_entry(now, "escalation-ended", text, {}))
                 self._post(tx, service, incident, "escalation-ended", text=f"#{incident.id}: {text}", now=now)
                 return
             at = (int(job.payload["cycle"]), int(job.payload["step"]))
@@ -398,7 +380,7 @@ class IncidentService:
     def _page(
         self,
         tx: IncidentTx,
-        service: AlarmService,
+        service: MonitoredService,
         incident: Incident,
         position: tuple[int, int],
         *,
@@ -417,7 +399,7 @@ class IncidentService:
                 break
             tx.entry(
                 incident.id,
-                system(
+                system_entry(
                     now,
                     "skipped",
                     f"cycle {cycle} step {step} skipped: nobody holds {role} now",
@@ -432,14 +414,14 @@ class IncidentService:
             cycle, step = following
         else:
             text = "nobody holds any role of the escalation now: nobody was paged; escalation stopped"
-            tx.entry(incident.id, system(now, "escalation-ended", text, {}))
+            tx.entry(incident.id, system_entry(now, "escalation-ended", text, {}))
             self._post(tx, service, incident, "nobody", text=f"#{incident.id}: {text}", now=now)
             return
         for message in self._page_messages(service, incident, engineer, role=role, cycle=cycle, step=step):
             tx.message(message, now)
         tx.entry(
             incident.id,
-            system(
+            system_entry(
                 now,
                 "paged",
                 f"paged {engineer} ({role}), cycle {cycle} step {step}",
@@ -480,7 +462,7 @@ class IncidentService:
         )
         when = start.astimezone(engine.timezone)
         text = f"in the hand-back at {when:%a %d %b %H:%M}, when support hours start"
-        tx.entry(incident.id, system(now, "hand-back-due", text, {}))
+        tx.entry(incident.id, system_entry(now, "hand-back-due", text, {}))
 
     def run_hand_back(self, job: Job) -> None:
         """The morning hand-back of a deferred incident: posted to its channel, naming the support engineer."""
@@ -496,7 +478,7 @@ class IncidentService:
             )
             tx.entry(
                 incident.id,
-                system(now, "handed-back", text, {"support": support}),
+                system_entry(now, "handed-back", text, {"support": support}),
             )
             self._post(
                 tx,
@@ -513,7 +495,7 @@ class IncidentService:
 
     def _page_messages(
         self,
-        service: AlarmService,
+        service: MonitoredService,
         incident: Incident,
         engineer: EngineerId,
         *,
@@ -569,7 +551,7 @@ class IncidentService:
     def _post(
         self,
         tx: IncidentTx,
-        service: AlarmService,
+        service: MonitoredService,
         incident: Incident,
         what: str,
         *,

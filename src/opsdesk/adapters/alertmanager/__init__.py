@@ -1,0 +1,1 @@
+"""Alertmanager: alert groups arriving by its webhook."""

@@ -1,0 +1,1 @@
+"""AWS: CloudWatch alarms arriving through SNS, their signatures verified."""

@@ -1,0 +1,70 @@
+"""Escalation: who is paged at each step, how long each waits, and what comes after a step (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from opsdesk.domain.rota import Role
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    role: Role
+    wait: timedelta  # before the next step, if this one is not acknowledged
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """Page the primary; 20 minutes later the secondary; 10 more, start again; up to 9 cycles (the default)."""
+
+    steps: tuple[EscalationStep, ...] = (
+        EscalationStep(Role.PRIMARY, timedelta(minutes=20)),
+        EscalationStep(Role.SECONDARY, timedelta(minutes=10)),
+    )
+    cycles: int = 9
+
+    def __post_init__(self) -> None:
+        if not self.steps or self.cycles < 1:
+            raise ValueError("an escalation policy needs at least one step and one cycle")
+
+    def step(self, number: int) -> EscalationStep:
+        return self.steps[number - 1]
+
+    def following(self, cycle: int, step: int) -> tuple[int, int] | None:
+        """The (cycle, step) after this one, or None when the escalation has run out."""
+        if step < len(self.steps):
+            return cycle, step + 1
+        if cycle < self.cycles:
+            return cycle + 1, 1
+        return None
+
+    def pages(self, start: datetime) -> list[EscalationPage]:
+        """Every page of the whole escalation, if nobody ever acknowledges and every step is held."""
+        found: list[EscalationPage] = []
+        at, position = start, (1, 1)
+        while True:
+            cycle, number = position
+            found.append(EscalationPage(at, self.step(number).role, cycle, number))
+            at += self.step(number).wait
+            following = self.following(cycle, number)
+            if following is None:
+                return found
+            position = following
+
+
+@dataclass(frozen=True)
+class EscalationPage:
+    at: datetime
+    role: Role
+    cycle: int
+    step: int
+
+    @property
+    def dedup_key(self) -> str:
+        return step_key(self.cycle, self.step)
+
+
+def step_key(cycle: int, step: int) -> str:
+    """Part of each page's key with the incident's, so a retried delivery never pages twice."""
+    return f"c{cycle}s{step}"

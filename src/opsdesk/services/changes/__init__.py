@@ -1,0 +1,1 @@
+"""Change-request use cases: requests in (API, CLI, GitHub), checked, reviewed, approved and carried out."""
