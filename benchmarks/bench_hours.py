@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from common import OPSDESK
-from opsdesk import bootstrap
+from opsdesk.bootstrap import bootstrap
 from opsdesk.config.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ def instants(count: int, seed: int = 7) -> list[str]:
 
 def in_process(lines: list[str], repeat: int) -> tuple[float, float]:
     """Instants per second: classification only, and parse + classify + JSON (the stream path)."""
-    service = bootstrap.hours_service(Settings.from_environment())
+    service = bootstrap(Settings.from_environment()).hours
     engine = service.engine
     tz = service.timezone
     parsed = [datetime.fromisoformat(x.replace("Z", "+00:00")).replace(tzinfo=tz) for x in lines]

@@ -10,17 +10,17 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from opsdesk.adapters.db.changes import SqlChanges
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.adapters.github.form import read_request
 from opsdesk.domain.jobs import JobState
 from opsdesk.domain.outbox import OutboxRow
 from opsdesk.domain.timeline import Actor, Source
-from opsdesk.services.changes.workflow import REMINDER_JOB, ChangeWorkflow
+from opsdesk.services.changes.context import REMINDER_JOB
+from opsdesk.services.changes.workflow import ChangeWorkflow
 from opsdesk.services.jobs import JobRunner
 from opsdesk.services.rota import RotaService
-from tests.builders import engine_for, policy_from_yaml
+from tests.builders import engine_for, notifier_for, policy_from_yaml, sql_units
 from tests.fakes import SteppingClock
 from tests.rota_builders import team
 
@@ -61,8 +61,9 @@ class ChangeWorld:
         document.setdefault("changes", {"ask-channel": "#ask-platform", "channel": "#platform-changes"})
         policy = policy_from_yaml(json.dumps(document))
         rota = RotaService(engine_for(policy, self.cache_dir), policy.rota, self.clock)
+        notifier = notifier_for(policy, self.channels)
         self.changes = ChangeWorkflow(
-            SqlChanges(self.db), rota, policy.changes, self.clock, self.channels, read=read_request
+            sql_units(self.db), rota, policy.changes, self.clock, notifier, read=read_request
         )
 
     def outbox(self) -> list[OutboxRow]:

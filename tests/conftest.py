@@ -18,9 +18,9 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from opsdesk import bootstrap
 from opsdesk.adapters.db.engine import make_engine, upgrade
 from opsdesk.adapters.db.tables import Base
+from opsdesk.bootstrap.cover import cover_engine
 from opsdesk.config.policy import default_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import CoverEngine
@@ -42,7 +42,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def engine(cache_dir: Path) -> CoverEngine:
     """The built-in policy: the written hours, Europe/London, England and Wales bank holidays."""
     settings = Settings(policy_path=Path("absent.yaml"), policy_path_explicit=False, cache_dir=cache_dir)
-    return bootstrap.cover_engine(default_policy(), settings)
+    return cover_engine(default_policy(), settings)
 
 
 @pytest.fixture

@@ -10,18 +10,18 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from opsdesk.adapters.db.incidents import SqlIncidents
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.adapters.db.unit_of_work import SqlUnitOfWork
 from opsdesk.domain.incidents.model import Alarm, Incident
 from opsdesk.domain.incidents.timeline import ALERT, ALERT_JOINED
 from opsdesk.domain.jobs import JobState
 from opsdesk.domain.outbox import OutboxRow
 from opsdesk.domain.timeline import Actor, Source, TimelineEntry
-from opsdesk.services.incidents.service import END_JOB, HANDBACK_JOB, PAGE_JOB, IncidentService
+from opsdesk.services.incidents.service import IncidentService
 from opsdesk.services.jobs import JobRunner
 from opsdesk.services.rota import RotaService
-from tests.builders import engine_for, policy_from_yaml
+from tests.builders import engine_for, notifier_for, policy_from_yaml, sql_units
 from tests.fakes import SteppingClock
 
 PAIRS = [("alice", "bilal"), ("chen", "dana"), ("bilal", "alice"), ("dana", "chen")]
@@ -67,23 +67,25 @@ def policy_document(
 
 
 def storm(
-    store: SqlIncidents, key: str, count: int, at: datetime, *, batch: int = 1000, service: str = "platform"
+    db: Engine, key: str, count: int, at: datetime, *, batch: int = 1000, service: str = "platform"
 ) -> None:
     """`count` alerts joining the open incident with `key` through the store's batch join (as the
     intake does under load), `batch` to a transaction, each batch a minute after the one before."""
     for first in range(0, count, batch):
         when = at + timedelta(minutes=first // batch)
-        store.join_open(
-            [
-                (
-                    Alarm(service, key, f"Disk full on db-1 ({n})"),
-                    TimelineEntry(
-                        when, ALARM.name, ALARM.source, ALERT, f"{ALERT_JOINED}Disk full on db-1 ({n})"
-                    ),
-                )
-                for n in range(first, min(count, first + batch))
-            ]
-        )
+        with SqlUnitOfWork(db) as uow:
+            uow.incidents.join_open(
+                [
+                    (
+                        Alarm(service, key, f"Disk full on db-1 ({n})"),
+                        TimelineEntry(
+                            when, ALARM.name, ALARM.source, ALERT, f"{ALERT_JOINED}Disk full on db-1 ({n})"
+                        ),
+                    )
+                    for n in range(first, min(count, first + batch))
+                ]
+            )
+            uow.commit()
 
 
 @dataclass
@@ -101,15 +103,9 @@ class World:
         self.clock = SteppingClock(self.start)
         policy = policy_from_yaml(json.dumps(self.document))
         rota = RotaService(engine_for(policy, self.cache_dir), policy.rota, self.clock)
-        self.incidents = IncidentService(
-            SqlIncidents(self.db), rota, policy.services, self.clock, self.channels
-        )
-        handlers = {
-            PAGE_JOB: self.incidents.run_job,
-            END_JOB: self.incidents.run_job,
-            HANDBACK_JOB: self.incidents.run_hand_back,
-        }
-        self.runner = JobRunner(SqlJobs(self.db), handlers, self.clock, "story")
+        notifier = notifier_for(policy, self.channels)
+        self.incidents = IncidentService(sql_units(self.db), rota, policy.services, self.clock, notifier)
+        self.runner = JobRunner(SqlJobs(self.db), self.incidents.jobs(), self.clock, "story")
 
     def alarm(
         self, key: str = "disk-full", summary: str = "Disk full on db-1", service: str = "platform"

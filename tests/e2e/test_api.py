@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from opsdesk.bootstrap.api import ApiContext, api_context
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import AccessRole
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.entrypoints.api.app import create_app
+from opsdesk.entrypoints.api.context import ApiContext, api_context
 from tests.rota_builders import team
 
 ROLES = list(AccessRole)

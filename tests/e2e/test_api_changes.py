@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from opsdesk.bootstrap.api import ApiContext, api_context
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import AccessRole
 from opsdesk.entrypoints.api.app import create_app
+from opsdesk.entrypoints.api.context import ApiContext, api_context
 from tests.change_world import ENGINEERS, request_body
 from tests.rota_builders import team
 

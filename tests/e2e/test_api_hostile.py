@@ -16,7 +16,6 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from opsdesk.bootstrap.storage import deliverer, deployment
 from tests.e2e.test_api_incidents import ALERTMANAGER, ALERTS_KEY, ENQUEUE, KEY, Api, make_api
 from tests.fake_slack import TOKEN as SLACK_TOKEN
 from tests.fake_slack import FakeSlack
@@ -154,7 +153,7 @@ def test_bidirectional_controls_never_reach_slack(slack_api: Api, fake_slack: Fa
         "/api/v1/incidents/1/resolve", headers=slack_api.auth(), json={"note": f"fixed \u2066{RLO}x\u2069"}
     )
     assert note.status_code == 200
-    worker = deliverer(slack_api.context.engine, deployment(slack_api.settings))
+    worker = slack_api.context.app.deliverer()
     while worker.run_once():
         pass
     texts = [str(body["text"]) for body in fake_slack.delivered]

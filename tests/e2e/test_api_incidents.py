@@ -15,12 +15,11 @@ from fastapi.testclient import TestClient
 from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
 
-from opsdesk.bootstrap.api import ApiContext, api_context
-from opsdesk.bootstrap.storage import job_runner
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import AccessRole
 from opsdesk.domain.incidents.model import IncidentState
 from opsdesk.entrypoints.api.app import create_app
+from opsdesk.entrypoints.api.context import ApiContext, api_context
 from tests.rota_builders import team
 from tests.sns_signing import Signer
 
@@ -368,7 +367,7 @@ def test_an_sns_subscription_is_confirmed_by_the_worker(sns_api: tuple[Api, Sign
     )
     answer = api.client.post(f"/api/v1/integrations/cloudwatch/{KEY}", content=json.dumps(confirmation))
     assert answer.json() == {"status": "confirming"}
-    runner = job_runner(api.context.engine, api.settings)
+    runner = api.context.app.job_runner()
     assert runner.run_once() == 1
     assert [r.args.get("Token") for r, _ in server.log if r.path == "/confirm"] == ["2336412f37"]
 

@@ -13,10 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from opsdesk.bootstrap.api import api_context
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import AccessRole
 from opsdesk.entrypoints.api.app import create_app
+from opsdesk.entrypoints.api.context import api_context
 from tests.rota_builders import team
 
 TOKEN: dict[str, str] = {}

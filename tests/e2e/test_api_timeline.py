@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from opsdesk.adapters.db.incidents import SqlIncidents
 from opsdesk.adapters.db.tables import IncidentEntryRecord
 from tests.e2e.test_api_incidents import Api, make_api
 from tests.incident_world import storm
@@ -32,7 +31,7 @@ def stormy(api: Api) -> int:
         "/api/v1/incidents", json={"service": "platform", "summary": "Disk full on db-1"}, headers=api.auth()
     ).json()
     incident = api.context.incidents.incident(opened["id"])
-    storm(SqlIncidents(api.context.engine), incident.dedup_key, ALERTS, datetime.now(UTC))
+    storm(api.context.engine, incident.dedup_key, ALERTS, datetime.now(UTC))
     for n in range(60):
         api.client.post(
             f"/api/v1/incidents/{incident.id}/notes", json={"text": f"note {n}"}, headers=api.auth()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from opsdesk.adapters.db.incidents import SqlIncidents
 from opsdesk.adapters.db.tables import IncidentEntryRecord
+from opsdesk.adapters.db.unit_of_work import SqlUnitOfWork
 from opsdesk.domain.incidents.model import key_digest
 from opsdesk.domain.timeline import Source, TimelineEntry
 from tests.e2e.conftest import Run
@@ -139,13 +139,14 @@ def test_a_storm_incident_shows_its_newest_entries_and_sums_up_its_alerts(
         opsdesk("incident", "open", "--service", "platform", "--summary", "Disk full", env=env).returncode
         == 0
     )
-    store = SqlIncidents(db)
-    incident = store.incident(1)
+    with SqlUnitOfWork(db) as uow:
+        incident = uow.incidents.get(1)
     assert incident is not None
-    storm(store, incident.dedup_key, 5000, datetime(2026, 12, 1, 21, 5, tzinfo=UTC))
-    with store.transaction() as tx:  # as `opsdesk incident note` leaves them
+    storm(db, incident.dedup_key, 5000, datetime(2026, 12, 1, 21, 5, tzinfo=UTC))
+    with SqlUnitOfWork(db) as uow:  # as `opsdesk incident note` leaves them
         for n in range(3):
-            tx.entry(1, TimelineEntry(datetime.now(UTC), "alice", Source.CLI, "note", f"note {n}"))
+            uow.incidents.entry(1, TimelineEntry(datetime.now(UTC), "alice", Source.CLI, "note", f"note {n}"))
+        uow.commit()
     with db.connect() as connection:
         others = connection.scalars(
             select(IncidentEntryRecord.id)

@@ -15,10 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from opsdesk.bootstrap.api import ApiContext, api_context
-from opsdesk.bootstrap.storage import deliverer, deployment
 from opsdesk.config.settings import Settings
 from opsdesk.entrypoints.api.app import create_app
+from opsdesk.entrypoints.api.context import ApiContext, api_context
 from tests.change_world import ENGINEERS, request_body
 from tests.fake_github import TOKEN, FakeGitHub
 from tests.rota_builders import team
@@ -50,7 +49,7 @@ class Hook:
         return self.client.post("/api/v1/integrations/github", content=raw, headers=headers)
 
     def deliver(self) -> None:
-        worker = deliverer(self.context.engine, deployment(self.settings))
+        worker = self.context.app.deliverer()
         while worker.run_once():
             pass
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from opsdesk.adapters.db.incidents import SqlIncidents
 from opsdesk.adapters.db.tables import IncidentEntryRecord
 from opsdesk.domain.errors import IncidentError, UnknownIncidentError
 from opsdesk.domain.incidents.timeline import TimelinePage
@@ -23,7 +22,7 @@ def stormy_world(db: Engine, cache_dir: Path) -> tuple[World, int]:
     acknowledged, with notes."""
     w = World(db, cache_dir, utc("2026-12-01 21:04"), policy_document(date(2026, 11, 30)))
     incident = w.alarm("disk-full", "Disk full on db-1")
-    storm(SqlIncidents(db), "disk-full", ALERTS, utc("2026-12-01 21:05"))
+    storm(db, "disk-full", ALERTS, utc("2026-12-01 21:05"))
     w.clock.instant = utc("2026-12-01 21:30")
     w.incidents.acknowledge(incident.id, ENGINEER)
     for n in range(3):

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
+from opsdesk.adapters.slack.render import slack_escape
 from opsdesk.domain.errors import IncidentError
-from opsdesk.services.text import optional_text, required_text, slack_escape, without_nul
+from opsdesk.services.text import optional_text, required_text, without_nul
 
 
 @pytest.mark.parametrize("rule", [required_text, optional_text])

@@ -12,7 +12,8 @@ import pytest
 from opsdesk.adapters.github.form import read_form, read_request
 from opsdesk.domain.changes.model import Booked, CheckResult, Code, Severity
 from opsdesk.domain.changes.window import ChangeWindow
-from opsdesk.services.changes.workflow import ChangeService, check_dict
+from opsdesk.services.changes.views import check_dict
+from opsdesk.services.changes.workflow import ChangeService
 from tests.builders import policy_from_yaml, utc
 from tests.rota_builders import rota_service, team
 

@@ -1,52 +1,26 @@
-"""The one place that picks the real adapters and wires them into the use cases.
-
-This module wires the cover engine (what every command needs); `bootstrap.rota` wires the rota, whose
-machinery `opsdesk hours` never loads.
-"""
+"""The one composition root: `bootstrap(settings)` loads the policy once and returns the application
+(every use case, the notifier, the job handlers), built from the real adapters or the ones given."""
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
-from opsdesk.adapters.bank_holidays import HolidaysPackageSource, read_govuk_file
 from opsdesk.adapters.clock import SystemClock
+from opsdesk.bootstrap.application import Application
 from opsdesk.config.loading import load_policy
-from opsdesk.config.policy import BankHolidaySettings, Policy
 from opsdesk.config.settings import Settings
-from opsdesk.domain.bank_holidays import LayeredCalendar
-from opsdesk.domain.errors import IntegrationError, PolicyError, PolicyProblem
-from opsdesk.domain.hours import CoverEngine
 from opsdesk.services.clock import Clock
-from opsdesk.services.hours import HoursService
+from opsdesk.services.unit_of_work import UnitOfWorkFactory
+
+__all__ = ["Application", "bootstrap"]
 
 
-def bank_holiday_calendar(rules: BankHolidaySettings, settings: Settings, source: str) -> LayeredCalendar:
-    authoritative = {}
-    if rules.file is not None:
-        try:
-            authoritative = read_govuk_file(rules.file, rules.division)
-        except IntegrationError as exc:
-            raise PolicyError([PolicyProblem("bank-holidays.file", str(exc))], source) from None
-    return LayeredCalendar(
-        source=HolidaysPackageSource(rules.division, settings.cache_dir),
-        authoritative=authoritative,
-        extra=rules.extra,
-        removed=rules.removed,
-    )
-
-
-def cover_engine(policy: Policy, settings: Settings) -> CoverEngine:
-    calendar = bank_holiday_calendar(policy.bank_holidays, settings, policy.source)
-    return CoverEngine(policy.hours, calendar)
-
-
-def today(timezone: str, clock: Clock | None = None) -> date:
-    """The local date now in `timezone`."""
-    return (clock or SystemClock()).now().astimezone(ZoneInfo(timezone)).date()
-
-
-def hours_service(settings: Settings, clock: Clock | None = None) -> HoursService:
-    """Everything `opsdesk hours` needs; raises PolicyError before anything runs on a bad policy."""
-    policy = load_policy(settings)
-    return HoursService(cover_engine(policy, settings), clock or SystemClock())
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    uow: UnitOfWorkFactory | None = None,
+    migrate: bool = False,
+) -> Application:
+    """The application for `settings`; PolicyError (every problem listed) before anything runs on a bad
+    policy. `uow` replaces the database (tests' fake unit of work); `migrate` brings the database up to
+    the newest schema when it is first used (`serve` and the commands that create it do)."""
+    return Application(settings, load_policy(settings), clock or SystemClock(), uow=uow, migrate=migrate)

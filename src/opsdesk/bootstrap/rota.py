@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from opsdesk.adapters.clock import SystemClock
-from opsdesk.bootstrap import cover_engine
-from opsdesk.config.loading import load_policy
 from opsdesk.config.settings import Settings
-from opsdesk.domain.errors import PolicyError
 from opsdesk.domain.rota_plan import Plan
 from opsdesk.domain.shifts import Shift
 from opsdesk.services.clock import Clock
-from opsdesk.services.rota import RotaService, override_problems
+from opsdesk.services.rota import RotaService
 from opsdesk.services.rota_generation import Generated, generate
 
 # The solver (PuLP), calendar (icalendar) and YAML-writing adapters cost 0.1-0.4 s each to import; they are
@@ -22,12 +18,9 @@ from opsdesk.services.rota_generation import Generated, generate
 
 def rota_service(settings: Settings, clock: Clock | None = None) -> RotaService:
     """Everything the rota commands need; raises PolicyError before anything runs on a bad policy."""
-    policy = load_policy(settings)
-    engine = cover_engine(policy, settings)
-    problems = override_problems(policy.rota, engine)
-    if problems:
-        raise PolicyError(problems, policy.source)
-    return RotaService(engine, policy.rota, clock or SystemClock())
+    from opsdesk.bootstrap import bootstrap  # noqa: PLC0415  (the package imports nothing of this module)
+
+    return bootstrap(settings, clock=clock).rota
 
 
 def generate_rota(

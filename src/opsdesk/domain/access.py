@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,3 +50,9 @@ def token_name_problem(name: str) -> str | None:
             "with a letter or digit, e.g. grafana"
         )
     return None
+
+
+def feed_secret(key: bytes, feed: str) -> str:
+    """The secret a calendar feed's URL carries (calendar apps cannot send headers): an HMAC of the feed's
+    name under the deployment's calendar-feed key."""
+    return hmac.new(key, f"calendar:{feed}".encode(), hashlib.sha256).hexdigest()[:32]

@@ -1,5 +1,5 @@
-"""Text from people and other systems: required fields, limits, the NUL character, Slack's control
-characters, and the Unicode controls that would make text read differently from what it says.
+"""Text from people and other systems: required fields, limits, the NUL character, and the Unicode controls
+that would make text read differently from what it says.
 
 NUL (U+0000) cannot be stored (PostgreSQL refuses it in text) and no person means one. Text a person
 gives opsdesk (API bodies, files given to the CLI, notes, titles) holding one is refused, naming the
@@ -22,7 +22,7 @@ NUL = "\x00"
 # ("Trojan Source"). The marks U+200E and U+200F stay: they only settle the direction of the punctuation
 # beside them, cannot reorder a word, and names written right to left need them.
 BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
-_SLACK_UNSAFE = dict.fromkeys(BIDI_CONTROLS, REPLACEMENT)
+_BIDI = dict.fromkeys(BIDI_CONTROLS, REPLACEMENT)
 
 
 def required_text(
@@ -68,8 +68,6 @@ def without_nul(value: object) -> object:
     return value
 
 
-def slack_escape(text: str) -> str:
-    """Slack's three control characters escaped, so outside text cannot ping @channel or hide a link, and
-    bidirectional controls replaced (REPLACEMENT), so it cannot reorder what a reader sees."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.translate(_SLACK_UNSAFE)
+def without_bidi(text: str) -> str:
+    """Bidirectional controls replaced (REPLACEMENT), so text cannot reorder what a reader sees."""
+    return text.translate(_BIDI)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from opsdesk.domain.errors import IntegrationError, VendorUnavailableError
 from opsdesk.domain.incidents.model import DEDUP_KEY_LIMIT, SUMMARY_LIMIT, Alarm
+from opsdesk.domain.jobs import Job
+from opsdesk.services.incidents.context import CONFIRM_JOB
+
+logger = logging.getLogger("opsdesk.intake")
 
 NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 SUBSCRIPTION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
@@ -164,3 +169,20 @@ def read_alarm(body: object) -> AlarmChange | str:
         if k in body
     }
     return AlarmChange(str(state), key, summary[:SUMMARY_LIMIT], details)
+
+
+@dataclass(frozen=True)
+class SubscriptionConfirmer:
+    """Confirms an SNS subscription by fetching its SubscribeURL (checked again) in a job, so the answer
+    to SNS never waits on Amazon."""
+
+    verifier: SnsVerifier
+    fetch: Callable[[str], bytes]
+
+    def jobs(self) -> Mapping[str, Callable[[Job], None]]:
+        return {CONFIRM_JOB: self.confirm}
+
+    def confirm(self, job: Job) -> None:
+        url = self.verifier.check_url(job.payload.get("url"), "SubscribeURL")
+        self.fetch(url)
+        logger.info("SNS subscription confirmed", extra={"service": job.payload.get("service")})

@@ -1,22 +1,16 @@
-"""Change requests and their history in the database; one transaction per change of state."""
+"""Change requests and their history in the database, inside a unit of work's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from datetime import datetime
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
-from opsdesk.adapters.db.incidents import RECEIPT
-from opsdesk.adapters.db.jobs import SqlJobs
-from opsdesk.adapters.db.outbox import SqlOutbox
-from opsdesk.adapters.db.tables import ChangeEntryRecord, ChangeRecord, ReceiptRecord
+from opsdesk.adapters.db.tables import ChangeEntryRecord, ChangeRecord
 from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState, Code, Problem, Severity
 from opsdesk.domain.changes.window import ChangeWindow
-from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.timeline import Source, TimelineEntry
 
 COLUMNS = tuple(ChangeRecord.__table__.columns)
@@ -24,11 +18,11 @@ ENTRY_COLUMNS = tuple(ChangeEntryRecord.__table__.columns)
 BOOKED_STATES = (ChangeState.APPROVED.value, ChangeState.IN_PROGRESS.value)
 
 
-class SqlChangeTx:
-    def __init__(self, connection: Connection, outbox: SqlOutbox, jobs: SqlJobs) -> None:
+class SqlChangeStore:
+    """The change-request store of one unit of work; `get` and `by_issue` lock what they return."""
+
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.outbox = outbox
-        self.jobs = jobs
 
     def create(self, values: Mapping[str, Any]) -> ChangeRequest:
         row = self.connection.execute(
@@ -74,70 +68,22 @@ class SqlChangeTx:
             query = query.where(ChangeRecord.id != other_than)
         return _booked(self.connection.execute(query))
 
-    def message(self, message: OutgoingMessage, now: datetime) -> bool:
-        return self.outbox.add(self.connection, message, now)
-
-    def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool:
-        return self.jobs.schedule(self.connection, kind, key, due_at, payload)
-
-    def receipt(self, key: str, now: datetime) -> bool:
-        statement = RECEIPT[self.connection.dialect.name]
-        return self.connection.execute(statement, {"key": key[:300], "received_at": now}).scalar() is not None
-
-    def marked(self, key: str) -> datetime | None:
-        """The time a mark holds (a receipt row whose time is the mark's), if it was ever set."""
-        query = select(ReceiptRecord.received_at).where(ReceiptRecord.key == key[:300])
-        return self.connection.execute(query).scalar()
-
-    def mark(self, key: str, at: datetime) -> None:
-        """Sets a mark to `at` unless it holds a later time (one statement each, so concurrent marks
-        keep the latest)."""
-        if not self.receipt(key, at):
-            self.connection.execute(
-                update(ReceiptRecord)
-                .where(ReceiptRecord.key == key[:300], ReceiptRecord.received_at < at)
-                .values(received_at=at)
-            )
-
-
-class SqlChanges:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.outbox = SqlOutbox(engine)
-        self.jobs = SqlJobs(engine)
-
-    @contextmanager
-    def transaction(self) -> Iterator[SqlChangeTx]:
-        with self.engine.begin() as connection:
-            yield SqlChangeTx(connection, self.outbox, self.jobs)
-
-    def change(self, change_id: int) -> ChangeRequest | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(select(*COLUMNS).where(ChangeRecord.id == change_id)).first()
-        return _change(row) if row else None
-
     def history(self, change_id: int) -> list[TimelineEntry]:
         query = (
             select(*ENTRY_COLUMNS)
             .where(ChangeEntryRecord.change_id == change_id)
             .order_by(ChangeEntryRecord.id)
         )
-        with self.engine.connect() as connection:
-            return [
-                TimelineEntry(r.at, r.actor, Source(r.source), r.kind, r.message, {})
-                for r in connection.execute(query)
-            ]
+        return [
+            TimelineEntry(r.at, r.actor, Source(r.source), r.kind, r.message, {})
+            for r in self.connection.execute(query)
+        ]
 
     def changes(self, state: ChangeState | None = None, limit: int = 100) -> list[ChangeRequest]:
         query = select(*COLUMNS).order_by(ChangeRecord.id.desc()).limit(limit)
         if state is not None:
             query = query.where(ChangeRecord.state == state.value)
-        with self.engine.connect() as connection:
-            return [_change(r) for r in connection.execute(query)]
-
-    def booked(self) -> list[Booked]:
-        with self.engine.connect() as connection:
-            return _booked(connection.execute(select(*COLUMNS).where(ChangeRecord.state.in_(BOOKED_STATES))))
+        return [_change(r) for r in self.connection.execute(query)]
 
 
 def _booked(rows: Any) -> list[Booked]:

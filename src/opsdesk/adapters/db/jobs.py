@@ -15,6 +15,28 @@ from opsdesk.domain.jobs import Job, JobState
 COLUMNS = tuple(JobRecord.__table__.columns)
 
 
+def schedule(
+    connection: Connection, kind: str, key: str, due_at: datetime, payload: dict[str, Any] | None = None
+) -> bool:
+    """Add the job in the caller's transaction unless a job with `key` exists (from this replica or
+    another); True if added."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(JobRecord)
+        .values(
+            kind=kind,
+            key=key,
+            payload=payload or {},
+            state=JobState.PENDING.value,
+            attempts=0,
+            due_at=due_at,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(JobRecord.id)
+    )
+    return connection.execute(statement).scalar() is not None
+
+
 class SqlJobs:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -28,21 +50,7 @@ class SqlJobs:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Add the job unless a job with `key` exists (from this replica or another); True if added."""
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(JobRecord)
-            .values(
-                kind=kind,
-                key=key,
-                payload=payload or {},
-                state=JobState.PENDING.value,
-                attempts=0,
-                due_at=due_at,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(JobRecord.id)
-        )
-        return connection.execute(statement).scalar() is not None
+        return schedule(connection, kind, key, due_at, payload)
 
     def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Job]:
         return [

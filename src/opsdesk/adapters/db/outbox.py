@@ -16,30 +16,35 @@ ERROR_LIMIT = 2000  # characters of a vendor's error kept on the row
 COLUMNS = tuple(OutboxRecord.__table__.columns)
 
 
+def add_message(connection: Connection, message: OutgoingMessage, now: datetime) -> bool:
+    """Store `message` in the caller's transaction; False if its idempotency key is already stored."""
+    values = {
+        "channel": message.channel,
+        "destination": message.destination,
+        "payload": message.payload,
+        "idempotency_key": message.idempotency_key,
+        "state": OutboxState.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(OutboxRecord)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboxRecord.id)
+    )
+    return connection.execute(statement).scalar() is not None
+
+
 class SqlOutbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def add(self, connection: Connection, message: OutgoingMessage, now: datetime) -> bool:
         """Store `message` in the caller's transaction; False if its idempotency key is already stored."""
-        values = {
-            "channel": message.channel,
-            "destination": message.destination,
-            "payload": message.payload,
-            "idempotency_key": message.idempotency_key,
-            "state": OutboxState.PENDING.value,
-            "attempts": 0,
-            "created_at": now,
-            "next_attempt_at": now,
-        }
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(OutboxRecord)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OutboxRecord.id)
-        )
-        return connection.execute(statement).scalar() is not None
+        return add_message(connection, message, now)
 
     def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
         """Take up to `limit` due rows for `owner` until `now + lease`; rows others hold are skipped."""

@@ -98,6 +98,10 @@ class SqlTokens:
         ).first()
         return _info(row) if row else None
 
+    def feed_key(self) -> bytes:
+        """The key that signs calendar-feed URLs (one per deployment, made on first use)."""
+        return self.secret("calendar-feeds").encode()
+
     def secret(self, name: str) -> str:
         """A server secret shared by every replica, made on first use."""
         candidate = secrets.token_hex(32)

@@ -324,3 +324,10 @@ def _instant(day: date, at: time, zone: tzinfo) -> datetime | TimeProblem:
             f"{day:%d %B %Y} {at:%H:%M} happens twice in {zone} (the clocks go back); add BST or GMT"
         )
     return early.astimezone(UTC)
+
+
+def window_text(window: ChangeWindow | None, tz: ZoneInfo) -> str:
+    if window is None:
+        return "unknown"
+    start, end = window.start.astimezone(tz), window.end.astimezone(tz)
+    return f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M} ({tz.key})"

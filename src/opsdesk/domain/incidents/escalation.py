@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from opsdesk.domain.rota import Role
+from opsdesk.domain.rota import EngineerId, Role
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,58 @@ class EscalationPage:
 def step_key(cycle: int, step: int) -> str:
     """Part of each page's key with the incident's, so a retried delivery never pages twice."""
     return f"c{cycle}s{step}"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A step passed over because nobody holds its role at the moment of the page."""
+
+    cycle: int
+    step: int
+    role: Role
+
+
+@dataclass(frozen=True)
+class NextPage:
+    """What an unacknowledged incident's escalation does at one step, given who holds each role then.
+
+    Exactly one of: `engineer` set (page them; the next step comes `wait` later, or the end when
+    `following` is None); `ran_out` (steps nobody holds reached the end of the escalation: it ends now);
+    `nobody` (nobody holds any role of the escalation: it stops, saying so).
+    """
+
+    skipped: tuple[Skipped, ...] = ()
+    engineer: EngineerId | None = None
+    role: Role | None = None
+    cycle: int = 0
+    step: int = 0
+    wait: timedelta = timedelta()
+    following: tuple[int, int] | None = None
+    ran_out: bool = False
+    nobody: bool = False
+
+
+def next_page(
+    policy: EscalationPolicy, cycle: int, step: int, holder: Callable[[Role], EngineerId | None]
+) -> NextPage:
+    """The page at (cycle, step): a step nobody holds is passed over at once, as many as there are steps."""
+    skipped: list[Skipped] = []
+    while len(skipped) < len(policy.steps):
+        role = policy.step(step).role
+        engineer = holder(role)
+        if engineer is not None:
+            return NextPage(
+                tuple(skipped),
+                engineer,
+                role,
+                cycle,
+                step,
+                policy.step(step).wait,
+                policy.following(cycle, step),
+            )
+        skipped.append(Skipped(cycle, step, role))
+        following = policy.following(cycle, step)
+        if following is None:
+            return NextPage(tuple(skipped), ran_out=True)
+        cycle, step = following
+    return NextPage(tuple(skipped), nobody=True)

@@ -16,7 +16,6 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opsdesk.adapters.db.engine import migrations_current
-from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import (
     AccessRole,
     TokenInfo,
@@ -26,6 +25,7 @@ from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.outbox import OutboxState
 from opsdesk.domain.rota import EngineerId
 from opsdesk.entrypoints.api.changes import change_routes, github_routes
+from opsdesk.entrypoints.api.context import ApiContext
 from opsdesk.entrypoints.api.errors import error_answers
 from opsdesk.entrypoints.api.incidents import INTAKE_LIMIT, incident_routes, intake_routes
 from opsdesk.entrypoints.api.limits import BodySizeLimit

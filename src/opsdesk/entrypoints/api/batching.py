@@ -19,7 +19,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from opsdesk.domain.incidents.model import Alarm
 from opsdesk.domain.timeline import Actor
-from opsdesk.services.incidents.service import IncidentService, Outcome
+from opsdesk.services.incidents.intake import Outcome
+from opsdesk.services.incidents.service import IncidentService
 
 BATCH_LIMIT = 256
 

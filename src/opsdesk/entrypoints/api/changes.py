@@ -11,15 +11,14 @@ from pydantic import Field
 
 from opsdesk.adapters.github.webhook import read_event as read_github_event
 from opsdesk.adapters.github.webhook import signature_ok
-from opsdesk.bootstrap.api import ApiContext
-from opsdesk.bootstrap.storage import deployment
 from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.changes.model import CHECKLIST, ChangeState
 from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.api import safe_json
 from opsdesk.entrypoints.api.bodies import RequestBody
+from opsdesk.entrypoints.api.context import ApiContext
 from opsdesk.services.changes.events import IssueEvent
-from opsdesk.services.changes.workflow import change_dict, check_dict
+from opsdesk.services.changes.views import change_dict, check_dict
 from opsdesk.services.text import without_nul
 
 ChangeId = Annotated[int, Path(ge=1, le=2**62, description="the request's number (CR-n)")]
@@ -153,7 +152,7 @@ def change_routes(context: ApiContext, viewer: Any, requester: Any, engineer: An
 
 def github_routes(context: ApiContext) -> APIRouter:
     router = APIRouter(tags=["intake"])
-    config = deployment(context.settings)
+    config = context.app.deployment
     secret = (
         config.github_webhook_secret.get_secret_value().encode() if config.github_webhook_secret else None
     )

@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 from opsdesk.adapters.alertmanager import webhook as alertmanager
 from opsdesk.adapters.aws import sns
 from opsdesk.adapters.pagerduty import events_v2
-from opsdesk.bootstrap.api import ApiContext
 from opsdesk.config.rota_model import ID_PATTERN
 from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.errors import VendorUnavailableError
@@ -29,9 +28,9 @@ from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.api import safe_json
 from opsdesk.entrypoints.api.batching import JoinBatcher
 from opsdesk.entrypoints.api.bodies import RequestBody
+from opsdesk.entrypoints.api.context import ApiContext
 from opsdesk.entrypoints.api.incident_models import IncidentOut, IncidentView, TimelinePageOut
-from opsdesk.services.incidents.service import incident_dict
-from opsdesk.services.incidents.views import incident_view, page_dict
+from opsdesk.services.incidents.views import incident_dict, incident_view, page_dict
 from opsdesk.services.text import without_nul
 
 logger = logging.getLogger("opsdesk.intake")

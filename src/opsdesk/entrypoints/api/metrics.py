@@ -16,7 +16,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from opsdesk.bootstrap.api import ApiContext
+    from opsdesk.entrypoints.api.context import ApiContext
 
 MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from opsdesk.bootstrap.api import api_context
 from opsdesk.config.settings import Settings
 from opsdesk.entrypoints.api.app import OpsdeskApi, create_app
+from opsdesk.entrypoints.api.context import api_context
 
 
 def app_from_environment() -> OpsdeskApi:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from opsdesk.bootstrap.api import ApiContext
 from opsdesk.domain.access import (
     TOKEN_NAME_LIMIT,
     TOKEN_NAME_PATTERN,
@@ -18,6 +17,7 @@ from opsdesk.domain.access import (
     token_name_problem,
 )
 from opsdesk.entrypoints.api.bodies import RequestBody
+from opsdesk.entrypoints.api.context import ApiContext
 
 
 class TokenRequest(RequestBody):

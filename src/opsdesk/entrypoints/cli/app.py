@@ -9,7 +9,7 @@ import typer
 
 from opsdesk import __version__
 from opsdesk.config.settings import Settings
-from opsdesk.entrypoints.cli import changes, hours, incidents, policy, rota, serve, storage
+from opsdesk.entrypoints.cli import changes, hours, incidents, policy, rota, serve, storage, tokens
 
 app = typer.Typer(
     name="opsdesk",
@@ -62,7 +62,7 @@ app.add_typer(storage.db_app, name="db")
 app.add_typer(storage.outbox_app, name="outbox")
 app.command("worker")(storage.worker_command)
 app.command("serve")(serve.serve_command)
-app.add_typer(serve.token_app, name="token")
+app.add_typer(tokens.token_app, name="token")
 policy_app = typer.Typer(
     help="The policy file: its JSON Schema.", no_args_is_help=True, rich_markup_mode=None
 )

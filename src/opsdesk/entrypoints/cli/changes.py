@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.changes.model import CHECKLIST, Booked, ChangeState
+from opsdesk.domain.changes.model import CHECKLIST, ChangeState
 from opsdesk.domain.instants import parse_instant
 from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import printable
+from opsdesk.entrypoints.cli.wiring import application
 from opsdesk.services.text import NUL
 
 if TYPE_CHECKING:
+    from opsdesk.bootstrap.application import Application
     from opsdesk.services.changes.workflow import ChangeWorkflow
 
 change_app = typer.Typer(help="Out-of-hours change requests.", no_args_is_help=True, rich_markup_mode=None)
@@ -39,19 +40,16 @@ def check_command(
     """Check a request as written: the form's fields, the Scheduled Time, notice, hours, conflicts, staff.
 
     Exit 0 when it can go ahead (warnings allowed), 1 when any problem is an error."""
-    from opsdesk.adapters.github.form import read_request  # noqa: PLC0415
-    from opsdesk.bootstrap.rota import rota_service  # noqa: PLC0415  (the rota: only for this command)
-    from opsdesk.config.loading import load_policy  # noqa: PLC0415
-    from opsdesk.services.changes.workflow import ChangeService, check_dict  # noqa: PLC0415
+    from opsdesk.services.changes.views import check_dict  # noqa: PLC0415
 
     settings: Settings = ctx.obj
     body = _read(file)
+    app = application(settings)
     with reported_errors():
-        rota = rota_service(settings)
-        policy = load_policy(settings).changes
+        rota = app.rota
     with reported_errors("--submitted-at"):
         submitted = parse_instant(submitted_at, rota.engine.timezone)
-    result = ChangeService(rota, policy, _booked(settings), read=read_request).check(body, submitted)
+    result = app.change_check(booked=_database_ready(app)).check(body, submitted)
     if as_json:
         typer.echo(json.dumps(check_dict(result), ensure_ascii=False))
     else:
@@ -66,33 +64,30 @@ def check_command(
         raise typer.Exit(int(ExitCode.FAILED))
 
 
-def _booked(settings: Settings) -> Callable[[], Sequence[Booked]]:
-    """Approved changes from the database, when there is one up to date; else none (said on stderr)."""
-    from opsdesk.adapters.db.changes import SqlChanges  # noqa: PLC0415  (SQLAlchemy: only with a database)
-    from opsdesk.bootstrap.storage import database  # noqa: PLC0415
+def _database_ready(app: Application) -> bool:
+    """Whether approved changes can be checked for conflicts: a database up to date (else said on stderr)."""
     from opsdesk.domain.errors import IntegrationError  # noqa: PLC0415
 
     try:
-        store = SqlChanges(database(settings))
+        app.engine  # noqa: B018  (reaching it checks the database)
     except IntegrationError as exc:
         typer.echo(f"note: approved changes not checked for conflicts ({exc})", err=True)
-        return tuple
-    return store.booked
+        return False
+    return True
 
 
 def _workflow(settings: Settings) -> ChangeWorkflow:
-    from opsdesk.bootstrap.changes import change_workflow  # noqa: PLC0415  (SQLAlchemy: only when run)
-    from opsdesk.bootstrap.storage import database  # noqa: PLC0415
-
+    """The change-request use cases, over the database (SQLAlchemy: only when run)."""
+    app = application(settings)
     with reported_errors():
-        return change_workflow(settings, database(settings))
+        return app.changes
 
 
 Number = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62, help="The request's number (CR-n).")]
 
 
 def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
-    from opsdesk.services.changes.workflow import change_dict  # noqa: PLC0415
+    from opsdesk.services.changes.views import change_dict  # noqa: PLC0415
 
     change = workflow.change(change_id)
     tz = workflow.rota.engine.timezone

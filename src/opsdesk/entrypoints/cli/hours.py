@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from opsdesk import bootstrap
+from opsdesk.bootstrap import bootstrap
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import Cover, CoverAt, CoverWindow
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
@@ -54,7 +54,7 @@ def hours(
     if start is not None and at:
         raise fail("give either --at (instants) or --from/--to (a period), not both", ExitCode.USAGE)
     with reported_errors():
-        service = bootstrap.hours_service(settings)
+        service = bootstrap(settings).hours
     if start is not None and end is not None:
         with reported_errors("--from/--to"):
             windows = service.windows(start, end)

@@ -24,6 +24,7 @@ from opsdesk.domain.timeline import TimelineEntry
 from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, plural, printable
+from opsdesk.entrypoints.cli.wiring import application
 
 if TYPE_CHECKING:
     from opsdesk.services.incidents.service import IncidentService
@@ -44,12 +45,10 @@ Number = Annotated[int, typer.Argument(metavar="ID", min=1, max=2**62, help="The
 
 
 def _service(settings: Settings) -> IncidentService:
-    """Incident wiring, loaded by these commands only (SQLAlchemy costs ~0.3 s to import)."""
-    from opsdesk.bootstrap.incidents import incident_service  # noqa: PLC0415
-    from opsdesk.bootstrap.storage import database  # noqa: PLC0415
-
+    """The incident use cases, over the database (SQLAlchemy costs ~0.3 s to import: only when run)."""
+    found = application(settings)
     with reported_errors():
-        return incident_service(settings, database(settings))
+        return found.incidents
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per incident.")] = False,
 ) -> None:
     """The newest incidents (`--state deferred` lists what goes into the morning hand-back)."""
-    from opsdesk.services.incidents.service import incident_dict  # noqa: PLC0415  (see _service)
+    from opsdesk.services.incidents.views import incident_dict  # noqa: PLC0415  (see _service)
 
     service = _service(ctx.obj)
     tz = service.rota.engine.timezone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from opsdesk import bootstrap
+from opsdesk.bootstrap.cover import cover_engine, today
 from opsdesk.config.defaults import DEFAULT_TIMEZONE
 from opsdesk.config.example import example_policy
 from opsdesk.config.loading import load_policy
@@ -19,7 +19,7 @@ def check(ctx: typer.Context) -> None:
     settings: Settings = ctx.obj
     with reported_errors():
         policy = load_policy(settings)
-        bootstrap.cover_engine(policy, settings)
+        cover_engine(policy, settings)
         unknown: list[str] = []
         if policy.rota.engineers or policy.rota.on_call or policy.rota.overrides:
             # Overrides are checked against the hours: loaded only when the file has a rota.
@@ -86,8 +86,8 @@ def init(
             ExitCode.FAILED,
         )
     try:
-        engine = bootstrap.cover_engine(default_policy(), settings)
-        text = example_policy(bootstrap.today(DEFAULT_TIMEZONE), is_working_day=engine.is_working_day)
+        engine = cover_engine(default_policy(), settings)
+        text = example_policy(today(DEFAULT_TIMEZONE), is_working_day=engine.is_working_day)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise fail(f"cannot write {path}: {exc.strerror or exc}", ExitCode.FAILED) from None

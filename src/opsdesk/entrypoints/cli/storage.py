@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Annotated
 
 import typer
 
-from opsdesk.config.settings import Settings
 from opsdesk.domain.outbox import OutboxRow, OutboxState
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import plural
+from opsdesk.entrypoints.cli.wiring import application
 from opsdesk.entrypoints.logs import configure
 from opsdesk.services.worker import run_worker
 
@@ -23,18 +23,11 @@ outbox_app = typer.Typer(
 )
 
 
-def _storage() -> ModuleType:
-    """Storage wiring, loaded by these commands only (SQLAlchemy and Alembic cost ~0.3 s to import)."""
-    from opsdesk.bootstrap import storage  # noqa: PLC0415
-
-    return storage
-
-
 def upgrade_command(ctx: typer.Context) -> None:
     """Apply every database migration not yet applied (`opsdesk serve` does this on start)."""
-    settings: Settings = ctx.obj
+    app = application(ctx.obj, migrate=True)
     with reported_errors():
-        engine = _storage().database(settings, migrate=True)
+        engine = app.engine
     typer.echo(f"database {engine.url.render_as_string(hide_password=True)} is up to date")
 
 
@@ -62,11 +55,9 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
 ) -> None:
     """The newest outbox rows: what was sent, what waits, what failed."""
-    settings: Settings = ctx.obj
-    storage = _storage()
+    app = application(ctx.obj)
     with reported_errors():
-        engine = storage.database(settings)
-    rows = storage.outbox_store(engine).rows(OutboxState.DEAD if dead else None, limit)
+        rows = app.outbox.rows(OutboxState.DEAD if dead else None, limit)
     for row in rows:
         if as_json:
             typer.echo(json.dumps(_row_dict(row), ensure_ascii=False))
@@ -84,11 +75,10 @@ def list_command(
 
 def retry_command(ctx: typer.Context, row_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Queue a dead row again, due now."""
-    settings: Settings = ctx.obj
-    storage = _storage()
+    app = application(ctx.obj)
     with reported_errors():
-        engine = storage.database(settings)
-    if not storage.outbox_store(engine).retry(row_id, storage.clock().now()):
+        retried = app.outbox.retry(row_id, app.clock.now())
+    if not retried:
         raise fail(f"no dead outbox row #{row_id}: `opsdesk outbox list --dead` shows them", ExitCode.FAILED)
     typer.echo(f"#{row_id} is queued again")
 
@@ -105,12 +95,10 @@ def worker_command(
     if log_format not in {"text", "json"}:
         raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
     configure(log_format)
-    settings: Settings = ctx.obj
-    storage = _storage()
+    app = application(ctx.obj)
     with reported_errors():
-        engine = storage.database(settings)
-    deliverer = storage.deliverer(engine, storage.deployment(settings))
-    jobs = storage.job_runner(engine, settings)
+        deliverer = app.deliverer()
+        jobs = app.job_runner()
     stopping = threading.Event()
 
     def stop(_signal: int, _frame: FrameType | None) -> None:

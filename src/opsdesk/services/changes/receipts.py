@@ -14,17 +14,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import UTC, datetime
-from typing import Protocol
 
 from opsdesk.services.changes.events import CommentEvent, IssueEvent
+from opsdesk.services.unit_of_work import Receipts
 
 logger = logging.getLogger("opsdesk.github")
-
-
-class Receipts(Protocol):
-    def receipt(self, key: str, now: datetime) -> bool: ...
-    def marked(self, key: str) -> datetime | None: ...
-    def mark(self, key: str, at: datetime) -> None: ...
 
 
 def issue_receipt(event: IssueEvent) -> str:

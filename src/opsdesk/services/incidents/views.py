@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from opsdesk.domain.incidents.model import Incident
 from opsdesk.domain.incidents.timeline import AlertSummary, TimelinePage
 from opsdesk.domain.timeline import TimelineEntry
-from opsdesk.services.incidents.service import incident_dict
+
+
+def incident_dict(incident: Incident, tz: Any) -> dict[str, Any]:
+    """The public shape of an incident (API, `--json`), times in the policy's zone."""
+
+    def when(value: datetime | None) -> str | None:
+        return value.astimezone(tz).isoformat() if value else None
+
+    return {
+        "id": incident.id,
+        "service": incident.service,
+        "dedup_key": incident.dedup_key,
+        "state": str(incident.state),
+        "summary": incident.summary,
+        "source": incident.source,
+        "severity": incident.severity,
+        "cover": str(incident.cover),
+        "priority": str(incident.priority) if incident.priority else None,
+        "lead": incident.lead,
+        "scribe": incident.scribe,
+        "missing": incident.missing_roles,
+        "alerts": incident.alert_count,
+        "opened_at": when(incident.opened_at),
+        "acknowledged_at": when(incident.acknowledged_at),
+        "acknowledged_by": incident.acknowledged_by,
+        "resolved_at": when(incident.resolved_at),
+        "resolved_by": incident.resolved_by,
+        "deferred_at": when(incident.deferred_at),
+        "informed": incident.informed,
+        "plan": incident.plan,
+        "details": incident.details,
+    }
 
 
 def entry_dict(entry: TimelineEntry, tz: Any) -> dict[str, Any]:

@@ -1,0 +1,73 @@
+"""The unit of work over SQLAlchemy: one connection and one transaction holding every store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from opsdesk.adapters.db.changes import SqlChangeStore
+from opsdesk.adapters.db.incidents import SqlIncidentStore
+from opsdesk.adapters.db.jobs import schedule
+from opsdesk.adapters.db.outbox import add_message
+from opsdesk.adapters.db.receipts import SqlReceipts
+from opsdesk.domain.outbox import OutgoingMessage
+
+
+class SqlOutboxWriter:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def add(self, message: OutgoingMessage, now: datetime) -> bool:
+        return add_message(self.connection, message, now)
+
+
+class SqlJobScheduler:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool:
+        return schedule(self.connection, kind, key, due_at, payload)
+
+
+class SqlUnitOfWork:
+    """`with SqlUnitOfWork(engine) as uow: ...; uow.commit()`: leaving without commit rolls back. On SQLite
+    the transaction takes the write lock as it begins (BEGIN IMMEDIATE), so units never deadlock."""
+
+    incidents: SqlIncidentStore
+    changes: SqlChangeStore
+    outbox: SqlOutboxWriter
+    jobs: SqlJobScheduler
+    receipts: SqlReceipts
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Connection | None = None
+        self._transaction: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        connection = self._connection = self.engine.connect()
+        self._transaction = connection.begin()
+        self.incidents = SqlIncidentStore(connection)
+        self.changes = SqlChangeStore(connection)
+        self.outbox = SqlOutboxWriter(connection)
+        self.jobs = SqlJobScheduler(connection)
+        self.receipts = SqlReceipts(connection)
+        return self
+
+    def commit(self) -> None:
+        assert self._transaction is not None, "commit() belongs inside `with uow:`"
+        self._transaction.commit()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+            self._connection = self._transaction = None

@@ -1,0 +1,15 @@
+"""How notices read as email: a subject and a plain-text body (the email channel adds the headers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.domain.notices import DirectMessage, Notice, Page
+from opsdesk.domain.people import People
+
+
+class EmailRenderer:
+    def render(self, notice: Notice, people: People) -> dict[str, Any]:
+        if isinstance(notice, Page | DirectMessage):
+            return {"subject": notice.subject, "text": notice.text}
+        return {"subject": "opsdesk", "text": str(getattr(notice, "text", ""))}

@@ -1,0 +1,245 @@
+"""The application: every use case, the notifier and the job handlers, built from the settings and the
+policy (loaded once). Entrypoints (the CLI, the API, and what comes next) see only this object.
+
+Each part is built on first use and kept: a command pays only for what it uses (`opsdesk hours` never
+imports SQLAlchemy, a vendor client is built only by a worker that delivers). The heavy imports are made
+in the properties that need them (those marked "(heavy)" cost most: pydantic-settings, SQLAlchemy, vendor
+clients). Nothing can be set on it from outside.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from opsdesk.bootstrap.cover import cover_engine
+from opsdesk.config.policy import Policy
+from opsdesk.config.settings import Settings
+from opsdesk.domain.errors import IntegrationError, PolicyError
+from opsdesk.domain.hours import CoverEngine
+from opsdesk.domain.jobs import Job
+from opsdesk.services.clock import Clock
+from opsdesk.services.hours import HoursService
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from opsdesk.adapters.aws.sns import SnsVerifier
+    from opsdesk.adapters.db.jobs import SqlJobs
+    from opsdesk.adapters.db.outbox import SqlOutbox
+    from opsdesk.adapters.db.tokens import SqlTokens
+    from opsdesk.config.deployment import DeploymentSettings
+    from opsdesk.domain.people import People
+    from opsdesk.services.changes.workflow import ChangeService, ChangeWorkflow
+    from opsdesk.services.delivery import Deliverer
+    from opsdesk.services.incidents.service import IncidentService
+    from opsdesk.services.jobs import JobRunner
+    from opsdesk.services.notifier import Notifier
+    from opsdesk.services.rota import RotaService
+    from opsdesk.services.unit_of_work import UnitOfWorkFactory
+
+
+class Application:
+    def __init__(
+        self,
+        settings: Settings,
+        policy: Policy,
+        clock: Clock,
+        *,
+        uow: UnitOfWorkFactory | None = None,
+        migrate: bool = False,
+    ) -> None:
+        values = {"settings": settings, "policy": policy, "clock": clock, "_uow": uow, "_migrate": migrate}
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    settings: Settings
+    policy: Policy
+    clock: Clock
+    _uow: UnitOfWorkFactory | None
+    _migrate: bool
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"the application is built once; {name!r} cannot be set")
+
+    # -- the team's hours and rota -------------------------------------------------------------
+
+    @cached_property
+    def deployment(self) -> DeploymentSettings:
+        """OPSDESK_* variables over the policy file's `service:` section."""
+        from opsdesk.config.deployment import deployment_settings  # noqa: PLC0415  (heavy: pydantic-settings)
+
+        return deployment_settings(self.policy.service, self.settings.database_url)
+
+    @cached_property
+    def cover(self) -> CoverEngine:
+        return cover_engine(self.policy, self.settings)
+
+    @cached_property
+    def hours(self) -> HoursService:
+        return HoursService(self.cover, self.clock)
+
+    @cached_property
+    def rota(self) -> RotaService:
+        """Who holds each role when; PolicyError before anything runs on overrides that do not fit."""
+        from opsdesk.services.rota import RotaService, override_problems  # noqa: PLC0415
+
+        problems = override_problems(self.policy.rota, self.cover)
+        if problems:
+            raise PolicyError(problems, self.policy.source)
+        return RotaService(self.cover, self.policy.rota, self.clock)
+
+    @cached_property
+    def people(self) -> People:
+        from opsdesk.domain.people import People  # noqa: PLC0415
+
+        return People.of(self.policy.rota.engineers)
+
+    # -- storage ---------------------------------------------------------------------------------
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database, checked reachable; migrated first when the application was built to migrate."""
+        from opsdesk.adapters.db.engine import (  # noqa: PLC0415  (heavy: SQLAlchemy, Alembic)
+            check_reachable,
+            make_engine,
+            migrations_current,
+            safe_url,
+            upgrade,
+        )
+
+        engine = make_engine(self.deployment.database_url)
+        check_reachable(engine)
+        if self._migrate:
+            upgrade(engine)
+        elif not migrations_current(engine):
+            raise IntegrationError(
+                f"the database {safe_url(engine)} is not up to date: run `opsdesk db upgrade`"
+            )
+        return engine
+
+    @cached_property
+    def unit_of_work(self) -> UnitOfWorkFactory:
+        if self._uow is not None:
+            return self._uow
+        from opsdesk.adapters.db.unit_of_work import SqlUnitOfWork  # noqa: PLC0415  (heavy)
+
+        engine = self.engine
+        return lambda: SqlUnitOfWork(engine)
+
+    @cached_property
+    def outbox(self) -> SqlOutbox:
+        """Every outgoing message: listed, retried, claimed by workers."""
+        from opsdesk.adapters.db.outbox import SqlOutbox  # noqa: PLC0415  (heavy)
+
+        return SqlOutbox(self.engine)
+
+    @cached_property
+    def job_store(self) -> SqlJobs:
+        from opsdesk.adapters.db.jobs import SqlJobs  # noqa: PLC0415  (heavy)
+
+        return SqlJobs(self.engine)
+
+    @cached_property
+    def tokens(self) -> SqlTokens:
+        from opsdesk.adapters.db.tokens import SqlTokens  # noqa: PLC0415  (heavy)
+
+        return SqlTokens(self.engine)
+
+    # -- the use cases and what they say ---------------------------------------------------------
+
+    @cached_property
+    def channel_names(self) -> frozenset[str]:
+        from opsdesk.bootstrap.channels import channel_names  # noqa: PLC0415
+
+        return channel_names(self.deployment)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from opsdesk.adapters.email.render import EmailRenderer  # noqa: PLC0415
+        from opsdesk.adapters.github.render import GitHubRenderer  # noqa: PLC0415
+        from opsdesk.adapters.pagerduty.render import PagerDutyRenderer  # noqa: PLC0415
+        from opsdesk.adapters.slack.render import SlackRenderer  # noqa: PLC0415
+        from opsdesk.services.notifier import Notifier, Renderer  # noqa: PLC0415
+
+        renderers: dict[str, Renderer] = {
+            "slack": SlackRenderer(),
+            "email": EmailRenderer(),
+            "pagerduty": PagerDutyRenderer(),
+            "github": GitHubRenderer(),
+        }
+        return Notifier(self.channel_names, renderers, self.people)
+
+    @cached_property
+    def incidents(self) -> IncidentService:
+        from opsdesk.services.incidents.service import IncidentService  # noqa: PLC0415
+
+        return IncidentService(self.unit_of_work, self.rota, self.policy.services, self.clock, self.notifier)
+
+    @cached_property
+    def changes(self) -> ChangeWorkflow:
+        from opsdesk.adapters.github.form import read_request  # noqa: PLC0415
+        from opsdesk.services.changes.workflow import ChangeWorkflow  # noqa: PLC0415
+
+        return ChangeWorkflow(
+            self.unit_of_work, self.rota, self.policy.changes, self.clock, self.notifier, read=read_request
+        )
+
+    def change_check(self, booked: bool = True) -> ChangeService:
+        """Checking a request as written; against approved changes in the database when `booked`."""
+        from opsdesk.adapters.github.form import read_request  # noqa: PLC0415
+        from opsdesk.services.changes.workflow import ChangeService  # noqa: PLC0415
+
+        def held() -> list[Any]:
+            with self.unit_of_work() as uow:
+                return uow.changes.booked()
+
+        return ChangeService(self.rota, self.policy.changes, held if booked else tuple, read=read_request)
+
+    @cached_property
+    def sns(self) -> SnsVerifier:
+        """SNS signatures, with certificates fetched only from the allowed hosts over HTTPS."""
+        import re  # noqa: PLC0415
+
+        from opsdesk.adapters.aws.sns import SnsVerifier  # noqa: PLC0415  (heavy: cryptography, httpx)
+        from opsdesk.adapters.https_fetch import https_get, tls_context  # noqa: PLC0415
+
+        config = self.deployment
+        fetch = https_get(tls_context(config.ca_file), config.sns_timeout_seconds)
+        return SnsVerifier(re.compile(config.sns_cert_hosts), fetch, port=config.sns_port)
+
+    # -- workers ---------------------------------------------------------------------------------
+
+    @cached_property
+    def job_handlers(self) -> Mapping[str, Callable[[Job], None]]:
+        """Every job kind and its handler: each capability declares its own."""
+        from opsdesk.adapters.aws.sns import SubscriptionConfirmer  # noqa: PLC0415  (heavy)
+
+        confirmer = SubscriptionConfirmer(self.sns, self.sns.fetch)
+        return {**self.incidents.jobs(), **self.changes.jobs(), **confirmer.jobs()}
+
+    def deliverer(self, owner: str | None = None) -> Deliverer:
+        """A worker's delivery of the outbox through the channels this deployment has set up."""
+        from opsdesk.bootstrap.channels import channels  # noqa: PLC0415  (vendor clients: heavy)
+        from opsdesk.domain.outbox import RetryPolicy  # noqa: PLC0415
+        from opsdesk.services.delivery import Deliverer  # noqa: PLC0415
+
+        config = self.deployment
+        policy = RetryPolicy(max_retry_after=timedelta(seconds=config.outbox_max_retry_after_seconds))
+        lease = timedelta(seconds=config.outbox_lease_seconds)
+        return Deliverer(
+            self.outbox, channels(config), self.clock, owner or worker_name(), policy=policy, lease=lease
+        )
+
+    def job_runner(self, owner: str | None = None) -> JobRunner:
+        from opsdesk.services.jobs import JobRunner  # noqa: PLC0415
+
+        return JobRunner(self.job_store, self.job_handlers, self.clock, owner or worker_name())
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"

@@ -1,0 +1,67 @@
+"""The channels this deployment has set up: their names (for the notifier, from the settings alone) and,
+for delivery, the vendor clients (imported only when a worker needs them: a command that only writes to
+the outbox needs no vendor client). Secrets are never logged."""
+
+from __future__ import annotations
+
+from opsdesk.adapters.log_channel import LogChannel
+from opsdesk.config.deployment import DeploymentSettings
+from opsdesk.services.delivery import Channel
+
+
+def channel_names(config: DeploymentSettings) -> frozenset[str]:
+    """The channels this deployment has set up, by name; the use cases choose among them. Nothing is built
+    or imported: a command that only writes to the outbox needs no vendor client."""
+    wanted = {
+        "log": True,
+        "slack": bool(config.slack_token),
+        "email": bool(config.smtp_host),
+        "webhook": bool(config.webhooks and config.webhook_secret),
+        "pagerduty": bool(config.pagerduty_routing_key),
+        "github": bool(config.github_token),
+    }
+    return frozenset(name for name, present in wanted.items() if present)
+
+
+def channels(config: DeploymentSettings) -> dict[str, Channel]:
+    """The channels of `channel_names`, built to deliver (secrets are never logged)."""
+    names = channel_names(config)
+    found: dict[str, Channel] = {"log": LogChannel()}
+    if "slack" in names and config.slack_token:
+        from opsdesk.adapters.slack.channel import SlackChannel  # noqa: PLC0415  (slack_sdk: only when used)
+
+        found["slack"] = SlackChannel(config.slack_token.get_secret_value(), config.slack_api_url)
+    if "email" in names and config.smtp_host:
+        from opsdesk.adapters.email.channel import EmailChannel  # noqa: PLC0415
+
+        found["email"] = EmailChannel(
+            config.smtp_host,
+            config.smtp_port,
+            config.smtp_from,
+            username=config.smtp_user,
+            password=config.smtp_password.get_secret_value() if config.smtp_password else None,
+            starttls=config.smtp_starttls,
+        )
+    if "webhook" in names and config.webhook_secret:
+        from opsdesk.adapters.webhook_channel import WebhookChannel  # noqa: PLC0415
+
+        found["webhook"] = WebhookChannel(
+            config.webhook_urls(), config.webhook_secret.get_secret_value().encode()
+        )
+    if "pagerduty" in names and config.pagerduty_routing_key:
+        from opsdesk.adapters.https_fetch import tls_context  # noqa: PLC0415  (httpx: only when used)
+        from opsdesk.adapters.pagerduty.channel import PagerDutyChannel  # noqa: PLC0415
+
+        found["pagerduty"] = PagerDutyChannel(
+            config.pagerduty_routing_key.get_secret_value(),
+            config.pagerduty_events_url,
+            tls_context(config.ca_file),
+        )
+    if "github" in names and config.github_token:
+        from opsdesk.adapters.github.channel import GitHubChannel  # noqa: PLC0415
+        from opsdesk.adapters.https_fetch import tls_context  # noqa: PLC0415
+
+        found["github"] = GitHubChannel(
+            config.github_token.get_secret_value(), config.github_api_url, tls_context(config.ca_file)
+        )
+    return found

@@ -1,0 +1,78 @@
+"""Notices: what should reach whom, said by the workflows without choosing a channel or a format.
+
+The notifier (services/notifier.py) decides the route and the fallback from the deployment's settings
+(Slack when it is set up, else the log; a page by every way the service lists), and each vendor's
+renderer (adapters/<vendor>/render.py) writes the notice in that vendor's format. Texts here are plain:
+escaping for a channel is the renderer's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from opsdesk.domain.changes.model import ChangeRequest
+from opsdesk.domain.rota import EngineerId, Role
+
+
+@dataclass(frozen=True)
+class ChannelPost:
+    """A post to a team channel: a service's alarm channel, the ask channel, a change's designated channel."""
+
+    channel: str | None  # the Slack channel; None: there is none (the log keeps the post under `fallback`)
+    text: str
+    key: str  # the outbox key: the same post is never made twice
+    fallback: str = ""  # where the log files the post when there is no channel
+    mention: EngineerId | None = None  # an engineer the post names (a Slack mention when they have one)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to one engineer for one step of an incident's escalation, by every way the service lists."""
+
+    engineer: EngineerId
+    role: Role
+    incident: int
+    service: str  # the monitored service's id
+    summary: str
+    cycle: int
+    step: int
+    ways: tuple[str, ...]  # slack, email, pagerduty: tried in this order, each that is set up
+    key: str  # the outbox key's stem: each way adds its own name
+    subject: str  # a one-line heading (an email's subject)
+    text: str  # what the engineer reads, and what to do next
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    """A message to one engineer (a reminder, a cancellation): Slack when both are set up, else email,
+    else the log."""
+
+    engineer: EngineerId
+    subject: str
+    text: str
+    key: str
+
+
+@dataclass(frozen=True)
+class IssueReply:
+    """A comment on a change request's issue; `signed` starts it with opsdesk's name."""
+
+    repository: str
+    issue: int
+    text: str
+    key: str
+    signed: bool = True
+
+
+@dataclass(frozen=True)
+class IssueStatus:
+    """The one status comment on a change request's issue, edited in place, and its state label."""
+
+    change: ChangeRequest
+    suggestion: str  # who is suggested to carry it out, and why
+    timezone: ZoneInfo  # where the window is shown
+    key: str
+
+
+Notice = ChannelPost | Page | DirectMessage | IssueReply | IssueStatus

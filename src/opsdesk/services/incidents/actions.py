@@ -1,0 +1,106 @@
+"""People acting on incidents: acknowledge, resolve, defer to working hours, note, set priority and roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.domain.errors import IncidentError
+from opsdesk.domain.incidents.model import Action, Incident, IncidentState, Priority, check_transition
+from opsdesk.domain.timeline import Actor, TimelineEntry
+from opsdesk.services.incidents.escalation import EscalationSteps
+from opsdesk.services.text import optional_text, required_text
+from opsdesk.services.unit_of_work import UnitOfWork
+
+
+class ActionSteps(EscalationSteps):
+    def acknowledge(self, incident_id: int, actor: Actor) -> Incident:
+        return self._act_by_id(incident_id, Action.ACKNOWLEDGE, actor, {})
+
+    def resolve(self, incident_id: int, actor: Actor, note: str | None = None) -> Incident:
+        return self._act_by_id(
+            incident_id, Action.RESOLVE, actor, {"note": optional_text(note, "note", error=IncidentError)}
+        )
+
+    def defer(self, incident_id: int, actor: Actor, informed: str, plan: str) -> Incident:
+        """Cannot be resolved out of hours: the affected team was told, and a plan for working hours."""
+        extra: dict[str, str | None] = {
+            "informed": required_text(informed, "informed", error=IncidentError),
+            "plan": required_text(plan, "plan", error=IncidentError),
+        }
+        return self._act_by_id(incident_id, Action.DEFER, actor, extra)
+
+    def note(self, incident_id: int, actor: Actor, text: str) -> Incident:
+        body = required_text(text, "note", error=IncidentError)
+        with self.transaction() as uow:
+            incident = self._get(uow, incident_id)
+            entry = TimelineEntry(self.clock.now(), actor.name, actor.source, "note", body, {})
+            uow.incidents.entry(incident.id, entry)
+            return incident
+
+    def update(
+        self,
+        incident_id: int,
+        actor: Actor,
+        *,
+        priority: Priority | None = None,
+        lead: str | None = None,
+        scribe: str | None = None,
+    ) -> Incident:
+        """Set the priority, the incident lead or the scribe; P1 and P2 ask for a lead and a scribe."""
+        changes: dict[str, Any] = {}
+        if priority is not None:
+            changes["priority"] = priority
+        for name, value in (("lead", lead), ("scribe", scribe)):
+            if value is not None:
+                changes[name] = required_text(value, name, limit=100, error=IncidentError)
+        if not changes:
+            raise IncidentError("nothing to change: give a priority, a lead or a scribe")
+        now = self.clock.now()
+        with self.transaction() as uow:
+            incident = self._get(uow, incident_id)
+            if incident.state is IncidentState.RESOLVED:
+                raise IncidentError(f"incident #{incident.id} is resolved; it can no longer be changed")
+            updated = uow.incidents.update(incident.id, changes)
+            for name, value in changes.items():
+                said = f"{value} ({value.meaning})" if isinstance(value, Priority) else value
+                entry = TimelineEntry(
+                    now, actor.name, actor.source, name, f"{name} set to {said}", {name: str(value)}
+                )
+                uow.incidents.entry(incident.id, entry)
+            self._ask_for_roles(uow, updated, now)
+            return updated
+
+    def _act_by_id(
+        self, incident_id: int, action: Action, actor: Actor, extra: dict[str, str | None]
+    ) -> Incident:
+        with self.transaction() as uow:
+            return self._act(uow, self._get(uow, incident_id), action, actor, extra)
+
+    def _act(
+        self, uow: UnitOfWork, incident: Incident, action: Action, actor: Actor, extra: dict[str, str | None]
+    ) -> Incident:
+        state = check_transition(incident.id, incident.state, action)
+        now = self.clock.now()
+        changes: dict[str, Any] = {"state": state}
+        if action is Action.ACKNOWLEDGE:
+            changes |= {"acknowledged_at": now, "acknowledged_by": actor.name}
+            text = f"acknowledged by {actor.name}"
+        elif action is Action.RESOLVE:
+            changes |= {"resolved_at": now, "resolved_by": actor.name}
+            if incident.acknowledged_at is None:
+                changes |= {"acknowledged_at": now, "acknowledged_by": actor.name}
+            text = f"resolved by {actor.name}" + (f": {extra['note']}" if extra.get("note") else "")
+        else:
+            changes |= {"deferred_at": now, "informed": extra["informed"], "plan": extra["plan"]}
+            if incident.acknowledged_at is None:
+                changes |= {"acknowledged_at": now, "acknowledged_by": actor.name}
+            text = (
+                f"deferred to working hours by {actor.name}: informed {extra['informed']}; plan: {extra['plan']}; "
+                "it goes into the morning hand-back"
+            )
+        updated = uow.incidents.update(incident.id, changes)
+        uow.incidents.entry(incident.id, TimelineEntry(now, actor.name, actor.source, str(state), text, {}))
+        if action is Action.DEFER:
+            self._schedule_hand_back(uow, updated, now)
+        self._post(uow, updated, str(state), f"#{incident.id} {text}", now)
+        return updated

@@ -1,0 +1,94 @@
+"""The notifier: turns notices (what should reach whom) into outbox messages, choosing each route and its
+fallback from the channels this deployment has set up, and each format from that vendor's renderer.
+
+The routes, in one place:
+- a channel post goes to Slack when Slack is set up and there is a channel, else to the log;
+- a page goes by every way the service lists that is set up and reaches the engineer (Slack needs their
+  Slack id; PagerDuty goes to their PagerDuty user, else the service); by none, to the log;
+- a direct message goes to Slack when set up and the engineer has a Slack id, else email when set up,
+  else the log;
+- an issue reply or status goes to GitHub when set up, else the log.
+A message that falls back to the log keeps the payload the vendor would have had, so the outbox shows it
+as it would have gone out; nothing goes dead for want of a channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from opsdesk.domain.notices import ChannelPost, DirectMessage, IssueStatus, Notice, Page
+from opsdesk.domain.outbox import OutgoingMessage
+from opsdesk.domain.people import People
+from opsdesk.services.unit_of_work import OutboxWriter
+
+LOG = "log"
+KEY_LIMIT = 255
+
+
+class Renderer(Protocol):
+    """How one vendor writes a notice (Slack text, an email, a PagerDuty event, GitHub Markdown)."""
+
+    def render(self, notice: Notice, people: People) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Notifier:
+    channels: frozenset[str]  # the channels this deployment has set up, by name
+    renderers: Mapping[str, Renderer]  # slack, email, pagerduty, github
+    people: People
+
+    def send(self, outbox: OutboxWriter, notice: Notice, now: datetime) -> None:
+        """Write the notice's messages to the outbox, in the caller's unit of work."""
+        for message in self.messages(notice):
+            outbox.add(message, now)
+
+    def messages(self, notice: Notice) -> list[OutgoingMessage]:
+        if isinstance(notice, ChannelPost):
+            way = "slack" if "slack" in self.channels and notice.channel else LOG
+            return [self._message(way, "slack", notice.channel or notice.fallback, notice, notice.key)]
+        if isinstance(notice, Page):
+            return self._page(notice)
+        if isinstance(notice, DirectMessage):
+            return self._direct(notice)
+        destination = (
+            f"{notice.change.repository}#{notice.change.issue}"
+            if isinstance(notice, IssueStatus)
+            else (f"{notice.repository}#{notice.issue}")
+        )
+        way = "github" if "github" in self.channels else LOG
+        return [self._message(way, "github", destination, notice, notice.key)]
+
+    def _page(self, page: Page) -> list[OutgoingMessage]:
+        person = self.people.by_id(page.engineer)
+        found = []
+        for way in page.ways:
+            if way not in self.channels:
+                continue
+            if way == "slack" and person is not None and person.slack:
+                found.append(self._message("slack", "slack", person.slack, page, f"{page.key}:slack"))
+            elif way == "email" and person is not None:
+                found.append(self._message("email", "email", person.email, page, f"{page.key}:email"))
+            elif way == "pagerduty":
+                to = person.pagerduty if person and person.pagerduty else page.service
+                found.append(self._message("pagerduty", "pagerduty", to, page, f"{page.key}:pagerduty"))
+        if not found:  # nothing set up reaches this engineer: the outbox (log) still shows the page
+            found.append(self._message(LOG, "slack", page.engineer, page, f"{page.key}:log"))
+        return found
+
+    def _direct(self, notice: DirectMessage) -> list[OutgoingMessage]:
+        person = self.people.by_id(notice.engineer)
+        if person is None:
+            return []
+        if "slack" in self.channels and person.slack:
+            return [self._message("slack", "slack", person.slack, notice, f"{notice.key}:slack")]
+        if "email" in self.channels:
+            return [self._message("email", "email", person.email, notice, f"{notice.key}:email")]
+        return [self._message(LOG, "slack", person.id, notice, f"{notice.key}:log")]
+
+    def _message(self, way: str, vendor: str, destination: str, notice: Notice, key: str) -> OutgoingMessage:
+        """A message for `way` in `vendor`'s format (the log keeps the format of the vendor it stands in for)."""
+        payload = self.renderers[vendor].render(notice, self.people)
+        return OutgoingMessage(way, destination, payload, key[:KEY_LIMIT])

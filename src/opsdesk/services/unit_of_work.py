@@ -1,0 +1,102 @@
+"""The unit of work: one transaction holding every store a use case touches.
+
+A use case opens one (`with self.uow() as uow: ...; uow.commit()`), reads and changes its noun, writes
+its outgoing messages (the outbox) and its timed follow-ups (jobs) in the same transaction, and commits;
+leaving the block without `commit()` rolls everything back, so a crash never leaves a page sent for an
+incident that was not stored, nor an incident without its escalation. Reads lock what they return until
+the unit ends. There is one implementation over SQLAlchemy (adapters/db/unit_of_work.py) and one in
+memory for service tests (tests/fakes.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, Self
+
+if TYPE_CHECKING:  # types only: a command that never opens a unit of work does not import these
+    from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState
+    from opsdesk.domain.hours import Cover
+    from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState
+    from opsdesk.domain.incidents.timeline import TimelinePage
+    from opsdesk.domain.outbox import OutgoingMessage
+    from opsdesk.domain.timeline import TimelineEntry
+
+
+class IncidentStore(Protocol):
+    def open_or_join(self, alarm: Alarm, cover: Cover, now: datetime) -> tuple[Incident, bool]:
+        """Join the open incident with this alarm's service and dedup key, or open one (True)."""
+
+    def join_open(self, joins: Sequence[tuple[Alarm, TimelineEntry]]) -> list[Incident | None]:
+        """Many alerts joining open incidents at once (an alarm storm); None where none is open."""
+
+    def get(self, incident_id: int) -> Incident | None: ...
+    def find_open(self, service: str, dedup_key: str) -> Incident | None: ...
+    def update(self, incident_id: int, changes: Mapping[str, Any]) -> Incident: ...
+    def entry(self, incident_id: int, entry: TimelineEntry) -> None: ...
+    def timeline(
+        self, incident_id: int, *, limit: int, before: int | None = None, alerts: bool = True
+    ) -> TimelinePage: ...
+    def entries_after(
+        self, incident_id: int, after: int | None, limit: int, *, alerts: bool = True
+    ) -> list[TimelineEntry]: ...
+    def incidents(
+        self, state: IncidentState | None = None, service: str | None = None, limit: int = 100
+    ) -> list[Incident]: ...
+    def opened_between(self, start: datetime, end: datetime) -> list[Incident]: ...
+
+
+class ChangeStore(Protocol):
+    def create(self, values: Mapping[str, Any]) -> ChangeRequest: ...
+    def get(self, change_id: int) -> ChangeRequest | None: ...
+    def by_issue(self, repository: str, issue: int) -> ChangeRequest | None: ...
+    def update(self, change_id: int, values: Mapping[str, Any]) -> ChangeRequest: ...
+    def entry(self, change_id: int, entry: TimelineEntry) -> None: ...
+    def history(self, change_id: int) -> list[TimelineEntry]: ...
+    def changes(self, state: ChangeState | None = None, limit: int = 100) -> list[ChangeRequest]: ...
+    def booked(self, other_than: int | None = None) -> list[Booked]:
+        """Approved and in-progress changes holding windows (all but `other_than`)."""
+
+
+class OutboxWriter(Protocol):
+    def add(self, message: OutgoingMessage, now: datetime) -> bool:
+        """Store a message to send; False when its idempotency key is stored already."""
+
+
+class JobScheduler(Protocol):
+    def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool:
+        """Add a job unless one with `key` exists (from this replica or another); True if added."""
+
+
+class Receipts(Protocol):
+    def receipt(self, key: str, now: datetime) -> bool:
+        """Take in something that must be taken in once (a delivery, a message id); False if seen."""
+
+    def marked(self, key: str) -> datetime | None:
+        """The time a mark holds (e.g. the newest version of an issue taken in), if ever set."""
+
+    def mark(self, key: str, at: datetime) -> None:
+        """Set a mark to `at` unless it holds a later time."""
+
+
+class UnitOfWork(Protocol):
+    @property
+    def incidents(self) -> IncidentStore: ...
+    @property
+    def changes(self) -> ChangeStore: ...
+    @property
+    def outbox(self) -> OutboxWriter: ...
+    @property
+    def jobs(self) -> JobScheduler: ...
+    @property
+    def receipts(self) -> Receipts: ...
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None: ...
+    def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
