@@ -15,7 +15,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from opsdesk.bootstrap import rota as rota_wiring
+from opsdesk.bootstrap import bootstrap
 from opsdesk.config.settings import Settings
 
 NAMES = ["alice", "bilal", "chen", "dana", "eve", "femi", "gita", "hugo", "ines", "jack", "kofi", "lena"]
@@ -35,11 +35,11 @@ def generate(size: int, weeks: int, repeat: int) -> tuple[float, dict[str, tuple
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "opsdesk.yaml"
         path.write_text(json.dumps(team(size)), encoding="utf-8")
-        service = rota_wiring.rota_service(Settings(path, policy_path_explicit=True, cache_dir=None))
+        app = bootstrap(Settings(path, policy_path_explicit=True, cache_dir=None))
         times, result = [], None
         for _ in range(repeat):
             started = time.perf_counter()
-            result = rota_wiring.generate_rota(service, date(2026, 11, 30), weeks)
+            result = app.generate_rota(date(2026, 11, 30), weeks)
             times.append(time.perf_counter() - started)
         assert result is not None
         return statistics.median(times), result.spreads, result.plan.optimal
@@ -50,10 +50,11 @@ def who_lookups(count: int) -> float:
         path = Path(folder) / "opsdesk.yaml"
         path.write_text(json.dumps(team(12)), encoding="utf-8")
         settings = Settings(path, policy_path_explicit=True, cache_dir=None)
-        service = rota_wiring.rota_service(settings)
-        plan = rota_wiring.generate_rota(service, date(2026, 11, 30), 52).plan
-        rota_wiring.write_rota(settings, plan)
-        service = rota_wiring.rota_service(settings)
+        app = bootstrap(settings)
+        plan = app.generate_rota(date(2026, 11, 30), 52).plan
+        app.write_rota(plan)
+        app = bootstrap(settings)
+        service = app.rota
         rng = random.Random(3)
         start = datetime(2026, 11, 30, tzinfo=UTC)
         instants = [start + timedelta(seconds=rng.randrange(364 * 86400)) for _ in range(count)]

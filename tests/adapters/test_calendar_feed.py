@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from opsdesk.bootstrap import rota as rota_wiring
+from opsdesk.adapters.calendar_feed import render_ics
 from opsdesk.domain.instants import parse_instant
 from opsdesk.domain.rota import EngineerId
+from opsdesk.domain.shifts import Shift
+from opsdesk.services.rota import RotaService
 from tests.rota_builders import rota_service, team
 
 LONDON = ZoneInfo("Europe/London")
@@ -34,6 +36,10 @@ def events(feed: bytes) -> list[tuple[str, str, str, str]]:
     return found
 
 
+def ics(service: RotaService, shifts: list[Shift], title: str) -> bytes:
+    return render_ics(shifts, service.engine.timezone, service.name_of, title, service.clock.now())
+
+
 def test_events_are_the_real_duty_windows(cache_dir: Path) -> None:
     document = team(
         rota={
@@ -42,7 +48,7 @@ def test_events_are_the_real_duty_windows(cache_dir: Path) -> None:
         }
     )
     service = rota_service(document, cache_dir)
-    feed = rota_wiring.calendar(service, service.shifts(engineer=EngineerId("dana")), "dana")
+    feed = ics(service, service.shifts(engineer=EngineerId("dana")), "dana")
     listed = [(summary, start, end) for summary, start, end, _ in events(feed)]
     assert listed[:3] == [
         ("On call (primary): Dana", "2026-12-21T07:00", "2026-12-21T09:00"),  # Monday morning, not 24/7
@@ -52,7 +58,7 @@ def test_events_are_the_real_duty_windows(cache_dir: Path) -> None:
     christmas = [e for e in listed if e[1].startswith("2026-12-25")]
     assert christmas == [("On call (primary): Dana", "2026-12-25T07:00", "2026-12-25T22:00")]  # bank holiday
     assert len(listed) == 4 * 2 + 3  # Mon, Tue, Wed, Thu two windows; Fri (Christmas), Sat, Sun one each
-    support = rota_wiring.calendar(service, service.shifts(engineer=EngineerId("chen")), "chen")
+    support = ics(service, service.shifts(engineer=EngineerId("chen")), "chen")
     assert [(s, a, b) for s, a, b, _ in events(support)] == [
         ("Support duty: Chen", "2026-12-22T09:00", "2026-12-22T16:00")
     ]
@@ -60,8 +66,8 @@ def test_events_are_the_real_duty_windows(cache_dir: Path) -> None:
 
 def test_uids_are_stable_and_a_vtimezone_is_included(cache_dir: Path) -> None:
     service = rota_service(team(), cache_dir)
-    first = rota_wiring.calendar(service, service.shifts(), "team")
-    second = rota_wiring.calendar(
+    first = ics(service, service.shifts(), "team")
+    second = ics(
         rota_service(team(), cache_dir, now="2027-01-01T00:00:00+00:00"), service.shifts(), "team"
     )
     assert [e[3] for e in events(first)] == [e[3] for e in events(second)]
@@ -79,7 +85,7 @@ def test_an_override_and_dst_show_in_the_feed(cache_dir: Path) -> None:
     )
     service = rota_service(document, cache_dir)
     start, end = parse_instant("2026-03-28", LONDON), parse_instant("2026-03-30", LONDON)
-    listed = events(rota_wiring.calendar(service, service.shifts(start, end), "team"))
+    listed = events(ics(service, service.shifts(start, end), "team"))
     primary = [(s, a, b) for s, a, b, _ in listed if "primary" in s]
     assert primary == [
         ("On call (primary): Chen", "2026-03-28T07:00", "2026-03-28T12:00"),

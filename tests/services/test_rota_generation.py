@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from opsdesk.bootstrap import rota as rota_wiring
+from opsdesk.bootstrap import bootstrap
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import InvalidPeriodError, PolicyError, RotaInfeasibleError
 from opsdesk.domain.rota import Role
@@ -43,8 +43,8 @@ def setup(tmp_path: Path, cache_dir: Path, document: dict[str, Any]) -> Settings
 
 
 def run(settings: Settings, first: str = "2026-11-30", weeks: int = 12) -> tuple[RotaService, Generated]:
-    service = rota_wiring.rota_service(settings)
-    return service, rota_wiring.generate_rota(service, date.fromisoformat(first), weeks)
+    app = bootstrap(settings)
+    return app.rota, app.generate_rota(date.fromisoformat(first), weeks)
 
 
 def test_the_hard_case_keeps_every_rule_and_is_fair(tmp_path: Path, cache_dir: Path) -> None:
@@ -52,8 +52,8 @@ def test_the_hard_case_keeps_every_rule_and_is_fair(tmp_path: Path, cache_dir: P
     _, result = run(settings)
     assert result.plan.optimal
     assert len(result.plan.weeks) == 12
-    rota_wiring.write_rota(settings, result.plan)
-    written = rota_wiring.rota_service(settings)
+    bootstrap(settings).write_rota(result.plan)
+    written = bootstrap(settings).rota
     assert written.check(*_period(written, "2026-11-30", 12)) == []
     on_call = [p for p in PEOPLE if p != "hugo"]
     totals = {role: dict.fromkeys(on_call, 0) for role in ("primary", "secondary")}
@@ -96,7 +96,7 @@ def test_the_same_input_gives_the_same_rota(tmp_path: Path, cache_dir: Path) -> 
 def test_new_leave_changes_only_what_it_must(tmp_path: Path, cache_dir: Path) -> None:
     settings = setup(tmp_path, cache_dir, hard_case())
     _, result = run(settings)
-    rota_wiring.write_rota(settings, result.plan)
+    bootstrap(settings).write_rota(result.plan)
     week = date(2027, 1, 11)
     primary = result.plan.weeks[week][0]
     yaml = YAML(typ="rt")
@@ -173,7 +173,7 @@ def test_leave_on_the_eighth_day_of_a_noon_turn_blocks_it(tmp_path: Path, cache_
     settings = setup(tmp_path, cache_dir, document)
     _, result = run(settings, first="2027-01-04", weeks=1)
     assert "a" not in result.plan.weeks[date(2027, 1, 4)]
-    rota_wiring.write_rota(settings, result.plan)
-    service = rota_wiring.rota_service(settings)
+    bootstrap(settings).write_rota(result.plan)
+    service = bootstrap(settings).rota
     on_call = [v for v in service.check(*_period(service, "2027-01-04", 1)) if v.role is not Role.SUPPORT]
     assert on_call == []  # (support days are planned by date; this noon turn ends mid-morning of the 11th)

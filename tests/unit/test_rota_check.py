@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from opsdesk.bootstrap import rota as rota_wiring
+from opsdesk.bootstrap import bootstrap
 from opsdesk.config.settings import Settings
 from opsdesk.domain.errors import PolicyError
 from opsdesk.services.rota import violation_dict
@@ -188,5 +188,5 @@ def test_bad_rota_input_is_a_clear_error(
     path = tmp_path / "opsdesk.yaml"
     path.write_text(json.dumps(team(**changes)), encoding="utf-8")
     with pytest.raises(PolicyError) as caught:
-        rota_wiring.rota_service(Settings(path, policy_path_explicit=True, cache_dir=cache_dir))
+        bootstrap(Settings(path, policy_path_explicit=True, cache_dir=cache_dir)).rota  # noqa: B018
     assert message in str(caught.value)

@@ -26,6 +26,8 @@ from opsdesk.services.clock import Clock
 from opsdesk.services.hours import HoursService
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from sqlalchemy import Engine
 
     from opsdesk.adapters.aws.sns import SnsVerifier
@@ -34,12 +36,15 @@ if TYPE_CHECKING:
     from opsdesk.adapters.db.tokens import SqlTokens
     from opsdesk.config.deployment import DeploymentSettings
     from opsdesk.domain.people import People
+    from opsdesk.domain.rota_plan import Plan
+    from opsdesk.domain.shifts import Shift
     from opsdesk.services.changes.workflow import ChangeService, ChangeWorkflow
     from opsdesk.services.delivery import Deliverer
     from opsdesk.services.incidents.service import IncidentService
     from opsdesk.services.jobs import JobRunner
     from opsdesk.services.notifier import Notifier
     from opsdesk.services.rota import RotaService
+    from opsdesk.services.rota_generation import Generated
     from opsdesk.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -98,6 +103,29 @@ class Application:
         from opsdesk.domain.people import People  # noqa: PLC0415
 
         return People.of(self.policy.rota.engineers)
+
+    def generate_rota(
+        self, first: date, weeks: int, progress: Callable[[str], None] | None = None
+    ) -> Generated:
+        """Plan `weeks` turns with the HiGHS solver; RotaInfeasibleError says which rule stops it."""
+        from opsdesk.adapters.rota_solver import HighsPlanSolver  # noqa: PLC0415  (heavy: PuLP, 0.4 s)
+        from opsdesk.services.rota_generation import generate  # noqa: PLC0415
+
+        solver = HighsPlanSolver(progress=progress)
+        return generate(self.rota.rota, self.cover, solver, first, weeks, progress)
+
+    def calendar(self, shifts: list[Shift], title: str) -> bytes:
+        """An iCalendar feed of `shifts`."""
+        from opsdesk.adapters.calendar_feed import render_ics  # noqa: PLC0415  (heavy: icalendar)
+
+        rota = self.rota
+        return render_ics(shifts, self.cover.timezone, rota.name_of, title, self.clock.now())
+
+    def write_rota(self, plan: Plan) -> None:
+        """The plan saved into the policy file, its comments and layout kept."""
+        from opsdesk.config.policy_writer import write_plan  # noqa: PLC0415  (heavy: ruamel.yaml)
+
+        write_plan(self.settings.policy_path, plan)
 
     # -- storage ---------------------------------------------------------------------------------
 

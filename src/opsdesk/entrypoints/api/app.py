@@ -239,9 +239,7 @@ def _fastapi(  # noqa: PLR0915  (the route table, in one place)
         if who is not None and context.rota.rota.engineer(who) is None:
             raise HTTPException(404, f"no engineer {name!r}")
         found = context.rota.shifts(engineer=who)
-        from opsdesk.bootstrap.rota import calendar  # noqa: PLC0415  (icalendar: only for feeds)
-
-        body = calendar(context.rota, found, f"opsdesk rota: {name}")
+        body = context.app.calendar(found, f"opsdesk rota: {name}")
         return Response(body, media_type="text/calendar; charset=utf-8")
 
     @app.get("/api/v1/calendar/team.ics", tags=["rota"], response_class=Response)

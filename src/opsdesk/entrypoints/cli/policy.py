@@ -23,10 +23,10 @@ def check(ctx: typer.Context) -> None:
         unknown: list[str] = []
         if policy.rota.engineers or policy.rota.on_call or policy.rota.overrides:
             # Overrides are checked against the hours: loaded only when the file has a rota.
-            from opsdesk.bootstrap import rota  # noqa: PLC0415
+            from opsdesk.bootstrap import bootstrap  # noqa: PLC0415
             from opsdesk.services.rota_generation import unknown_engineer_problems  # noqa: PLC0415
 
-            rota.rota_service(settings)
+            bootstrap(settings).rota  # noqa: B018  (building it checks the overrides against the hours)
             unknown = [str(problem) for problem in unknown_engineer_problems(policy.rota)]
     hours = policy.hours
     typer.echo(f"{policy.source}: valid")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
@@ -19,23 +19,24 @@ from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.rota import EngineerId, Holding, Role
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
+from opsdesk.entrypoints.cli.wiring import application
 
 if TYPE_CHECKING:
+    from opsdesk.bootstrap.application import Application
     from opsdesk.services.rota import OnDuty, RotaService
     from opsdesk.services.rota_generation import Generated
 
 
-def _wiring() -> ModuleType:
-    """The rota's machinery, loaded when a rota command runs: `opsdesk hours` never pays for it."""
-    from opsdesk.bootstrap import rota  # noqa: PLC0415
-
-    return rota
+@functools.cache
+def _app(settings: Settings) -> Application:
+    """The application, once per command: its rota machinery loads only when a rota command runs."""
+    return application(settings)
 
 
 def _service(settings: Settings) -> RotaService:
+    app = _app(settings)
     with reported_errors():
-        service: RotaService = _wiring().rota_service(settings)
-    return service
+        return app.rota
 
 
 rota_app = typer.Typer(
@@ -185,11 +186,11 @@ def generate_command(
 
     console = Console(stderr=True)
     with console.status("planning the rota", spinner="dots") as status, reported_errors():
-        result = _wiring().generate_rota(service, first, weeks, progress=status.update)
+        result = _app(settings).generate_rota(first, weeks, progress=status.update)
     _print_plan(service, result)
     if write:
         with reported_errors():
-            _wiring().write_rota(settings, result.plan)
+            _app(settings).write_rota(result.plan)
         weeks_written = len(result.plan.weeks)
         typer.echo(
             f"wrote {weeks_written} week{'s' if weeks_written != 1 else ''} and {len(result.plan.support)} "
@@ -261,7 +262,7 @@ def ics_command(
     with reported_errors("--from/--to"):
         found = service.shifts(lo, hi, EngineerId(engineer) if engineer else None)
     title = f"opsdesk rota: {engineer}" if engineer else "opsdesk rota"
-    feed = _wiring().calendar(service, found, title)
+    feed = _app(settings).calendar(found, title)
     if out is None:
         sys.stdout.buffer.write(feed)
         return
