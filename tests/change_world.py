@@ -18,9 +18,10 @@ from opsdesk.domain.outbox import OutboxRow
 from opsdesk.domain.timeline import Actor, Source
 from opsdesk.services.changes.context import REMINDER_JOB
 from opsdesk.services.changes.workflow import ChangeWorkflow
-from opsdesk.services.jobs import JobRunner
+from opsdesk.services.jobs import JobRunner, JobStore
 from opsdesk.services.rota import RotaService
 from tests.builders import engine_for, notifier_for, policy_from_yaml, sql_units
+from tests.fake_units import FakeDatabase
 from tests.fakes import SteppingClock
 from tests.rota_builders import team
 
@@ -46,13 +47,17 @@ def request_body(time: str = "Tuesday 2nd March 2027 18:00-20:00", **fields: str
 
 @dataclass
 class ChangeWorld:
-    db: Engine
+    """Change requests over the in-memory unit of work, or over a real database when `db` is given."""
+
+    db: Engine | None
     cache_dir: Path
     start: datetime
     extra: dict[str, Any] = field(default_factory=dict)
     channels: frozenset[str] = frozenset({"log", "slack", "email", "github"})
     clock: SteppingClock = field(init=False)
     changes: ChangeWorkflow = field(init=False)
+    memory: FakeDatabase = field(init=False, default_factory=FakeDatabase)
+    job_store: JobStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.clock = SteppingClock(self.start)
@@ -62,12 +67,13 @@ class ChangeWorld:
         policy = policy_from_yaml(json.dumps(document))
         rota = RotaService(engine_for(policy, self.cache_dir), policy.rota, self.clock)
         notifier = notifier_for(policy, self.channels)
-        self.changes = ChangeWorkflow(
-            sql_units(self.db), rota, policy.changes, self.clock, notifier, read=read_request
-        )
+        units = self.memory.units() if self.db is None else sql_units(self.db)
+        self.job_store = self.memory.job_store() if self.db is None else SqlJobs(self.db)
+        self.changes = ChangeWorkflow(units, rota, policy.changes, self.clock, notifier, read=read_request)
 
     def outbox(self) -> list[OutboxRow]:
-        return sorted(SqlOutbox(self.db).rows(limit=10_000), key=lambda r: r.id)
+        rows = self.memory.rows() if self.db is None else SqlOutbox(self.db).rows(limit=10_000)
+        return sorted(rows, key=lambda r: r.id)
 
     def messages(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
         return [
@@ -75,10 +81,10 @@ class ChangeWorld:
         ]
 
     def jobs(self) -> list[tuple[str, datetime]]:
-        return sorted((j.key, j.due_at) for j in SqlJobs(self.db).jobs(JobState.PENDING, limit=1000))
+        return sorted((j.key, j.due_at) for j in self.job_store.jobs(JobState.PENDING, limit=1000))
 
     def run_jobs(self, until: datetime) -> None:
-        runner = JobRunner(SqlJobs(self.db), {REMINDER_JOB: self.changes.remind}, self.clock, "story")
+        runner = JobRunner(self.job_store, {REMINDER_JOB: self.changes.remind}, self.clock, "story")
         for _, due in self.jobs():
             if due <= until:
                 self.clock.instant = max(self.clock.instant, due)

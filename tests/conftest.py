@@ -122,26 +122,29 @@ def emptied(database: Engine) -> Engine:
     return database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated, empty database: a SQLite file, and a schema on the local PostgreSQL (never skipped)."""
-    if request.param == "sqlite":
-        path = tmp_path / "opsdesk.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        database = make_engine(f"sqlite:///{path}")
-        yield database
-        database.dispose()
-        return
-    database = emptied(request.getfixturevalue("postgres_session"))
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty SQLite file."""
+    path = tmp_path / "opsdesk.db"
+    shutil.copyfile(sqlite_template, path)
+    database = make_engine(f"sqlite:///{path}")
     yield database
     database.dispose()
 
 
 @pytest.fixture
 def pg_db(postgres_session: Engine) -> Iterator[Engine]:
+    """A migrated, empty schema on the local PostgreSQL (never skipped)."""
     database = emptied(postgres_session)
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest) -> Engine:
+    """A migrated, empty database: a SQLite file, and a schema on the local PostgreSQL (never skipped)."""
+    database: Engine = request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "pg_db")
+    return database
 
 
 @pytest.fixture

@@ -19,9 +19,10 @@ from opsdesk.domain.jobs import JobState
 from opsdesk.domain.outbox import OutboxRow
 from opsdesk.domain.timeline import Actor, Source, TimelineEntry
 from opsdesk.services.incidents.service import IncidentService
-from opsdesk.services.jobs import JobRunner
+from opsdesk.services.jobs import JobRunner, JobStore
 from opsdesk.services.rota import RotaService
 from tests.builders import engine_for, notifier_for, policy_from_yaml, sql_units
+from tests.fake_units import FakeDatabase
 from tests.fakes import SteppingClock
 
 PAIRS = [("alice", "bilal"), ("chen", "dana"), ("bilal", "alice"), ("dana", "chen")]
@@ -90,7 +91,10 @@ def storm(
 
 @dataclass
 class World:
-    db: Engine
+    """Incidents over the in-memory unit of work (fast), or over a real database when `db` is given
+    (for what the store itself decides: a storm's timeline, joins across transactions)."""
+
+    db: Engine | None
     cache_dir: Path
     start: datetime
     document: dict[str, Any]
@@ -98,14 +102,18 @@ class World:
     clock: SteppingClock = field(init=False)
     incidents: IncidentService = field(init=False)
     runner: JobRunner = field(init=False)
+    memory: FakeDatabase = field(init=False, default_factory=FakeDatabase)
+    jobs: JobStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.clock = SteppingClock(self.start)
         policy = policy_from_yaml(json.dumps(self.document))
         rota = RotaService(engine_for(policy, self.cache_dir), policy.rota, self.clock)
         notifier = notifier_for(policy, self.channels)
-        self.incidents = IncidentService(sql_units(self.db), rota, policy.services, self.clock, notifier)
-        self.runner = JobRunner(SqlJobs(self.db), self.incidents.jobs(), self.clock, "story")
+        units = self.memory.units() if self.db is None else sql_units(self.db)
+        self.jobs = self.memory.job_store() if self.db is None else SqlJobs(self.db)
+        self.incidents = IncidentService(units, rota, policy.services, self.clock, notifier)
+        self.runner = JobRunner(self.jobs, self.incidents.jobs(), self.clock, "story")
 
     def alarm(
         self, key: str = "disk-full", summary: str = "Disk full on db-1", service: str = "platform"
@@ -116,9 +124,8 @@ class World:
 
     def run_until(self, when: datetime) -> None:
         """Move the clock to each job as it falls due and run it, up to `when`: as a worker would."""
-        jobs = SqlJobs(self.db)
         while True:
-            due = [j.due_at for j in jobs.jobs(JobState.PENDING, limit=1000) if j.due_at <= when]
+            due = [j.due_at for j in self.jobs.jobs(JobState.PENDING, limit=1000) if j.due_at <= when]
             if not due:
                 break
             self.clock.instant = max(self.clock.instant, min(due))
@@ -129,7 +136,8 @@ class World:
         self.run_until(self.clock.instant + delta)
 
     def outbox(self) -> list[OutboxRow]:
-        return sorted(SqlOutbox(self.db).rows(limit=10_000), key=lambda r: r.id)
+        rows = self.memory.rows() if self.db is None else SqlOutbox(self.db).rows(limit=10_000)
+        return sorted(rows, key=lambda r: r.id)
 
     def pages(self) -> list[tuple[str, str, datetime]]:
         """(channel, destination, when stored) of every page, in order."""

@@ -67,9 +67,7 @@ def test_events_are_the_real_duty_windows(cache_dir: Path) -> None:
 def test_uids_are_stable_and_a_vtimezone_is_included(cache_dir: Path) -> None:
     service = rota_service(team(), cache_dir)
     first = ics(service, service.shifts(), "team")
-    second = ics(
-        rota_service(team(), cache_dir, now="2027-01-01T00:00:00+00:00"), service.shifts(), "team"
-    )
+    second = ics(rota_service(team(), cache_dir, now="2027-01-01T00:00:00+00:00"), service.shifts(), "team")
     assert [e[3] for e in events(first)] == [e[3] for e in events(second)]
     assert len({e[3] for e in events(first)}) == len(events(first))
     calendar = Calendar.from_ical(first)

@@ -153,7 +153,8 @@ def test_an_attempt_in_doubt_stays_marked_until_it_is_settled(db: Engine) -> Non
     assert store.failed(row.id, "w1", "IncompleteRead", NOW, in_doubt=True)
     (row,) = store.claim("w2", NOW, 1, LEASE)
     assert (row.sending_at, row.in_doubt) == (NOW, True)
-    assert store.take(row.id, "w2", NOW + timedelta(seconds=5), LEASE)
+    taken = store.take(row.id, "w2", NOW + timedelta(seconds=5), LEASE)
+    assert taken is not None and taken.in_doubt_since == NOW  # as the row stands, not as claimed
     (kept,) = store.rows()
     assert kept.sending_at == NOW  # the first attempt in doubt is the one to look back from
     assert store.failed(row.id, "w2", "cannot look", None, in_doubt=True)

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from opsdesk.domain.changes.model import ChangeAction, ChangeState
 from opsdesk.domain.changes.workflow import CHANGE_MOVES, next_change_state
@@ -19,12 +18,13 @@ from tests.change_world import REQUESTER, REVIEWER, ChangeWorld, request_body
 SUBMITTED = "2027-02-20 10:00"
 
 
-def world(db: Engine, cache_dir: Path, **extra: object) -> ChangeWorld:
-    return ChangeWorld(db, cache_dir, utc(SUBMITTED), dict(extra))
+def world(cache_dir: Path, **extra: object) -> ChangeWorld:
+    """Over the in-memory unit of work (the stores are tested on both databases elsewhere)."""
+    return ChangeWorld(None, cache_dir, utc(SUBMITTED), dict(extra))
 
 
-def test_a_request_from_submission_to_monitoring(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir)
+def test_a_request_from_submission_to_monitoring(cache_dir: Path) -> None:
+    w = world(cache_dir)
     change = w.changes.submit("Payments: database upgrade", request_body(), REQUESTER)
     assert change.state is ChangeState.UNDER_REVIEW
     assert w.changes.suggest(change).reason == "dana is the primary on call then"
@@ -92,8 +92,8 @@ def test_a_request_from_submission_to_monitoring(db: Engine, cache_dir: Path) ->
     assert (history[2].actor, history[2].source, history[2].at) == ("chen", Source.CLI, utc(SUBMITTED))
 
 
-def test_a_request_with_problems_needs_info_until_an_edit_fixes_it(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir)
+def test_a_request_with_problems_needs_info_until_an_edit_fixes_it(cache_dir: Path) -> None:
+    w = world(cache_dir)
     change = w.changes.submit("Payments", request_body(**{"Rollback Plan": "_No response_"}), REQUESTER)
     assert change.state is ChangeState.NEEDS_INFO
     assert [str(p.code) for p in change.problems] == ["missing-field"]
@@ -115,8 +115,8 @@ def test_a_request_with_problems_needs_info_until_an_edit_fixes_it(db: Engine, c
     assert [str(p.code) for p in late.problems] == ["short-notice"]
 
 
-def test_overlapping_approvals_are_refused(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir)
+def test_overlapping_approvals_are_refused(cache_dir: Path) -> None:
+    w = world(cache_dir)
     first = w.changes.submit("One", request_body(), REQUESTER)
     second = w.changes.submit(
         "Two", request_body("Tuesday 2nd March 2027 19:00-21:00"), Actor("other-team", Source.API)
@@ -131,8 +131,8 @@ def test_overlapping_approvals_are_refused(db: Engine, cache_dir: Path) -> None:
     assert third.state is ChangeState.NEEDS_INFO
 
 
-def test_an_engineer_on_leave_cannot_be_assigned(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir, leave=[{"engineer": "alice", "from": "2027-03-02", "to": "2027-03-02"}])
+def test_an_engineer_on_leave_cannot_be_assigned(cache_dir: Path) -> None:
+    w = world(cache_dir, leave=[{"engineer": "alice", "from": "2027-03-02", "to": "2027-03-02"}])
     change = w.changes.submit("One", request_body(), REQUESTER)
     with pytest.raises(ChangeError, match="alice is not free then"):
         w.changes.approve(change.id, REVIEWER, "alice", instructions="go")
@@ -142,8 +142,8 @@ def test_an_engineer_on_leave_cannot_be_assigned(db: Engine, cache_dir: Path) ->
     assert by_login.assigned == "bilal"
 
 
-def test_reject_cancel_and_roll_back(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir)
+def test_reject_cancel_and_roll_back(cache_dir: Path) -> None:
+    w = world(cache_dir)
     one = w.changes.submit("One", request_body(), REQUESTER)
     with pytest.raises(ChangeError, match="reason is needed"):
         w.changes.reject(one.id, REVIEWER, "  ")
@@ -178,8 +178,8 @@ def test_every_transition_is_allowed_or_refused_with_a_reason(
     )
 
 
-def test_an_engineer_cannot_approve_their_own_request_under_another_name(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir)
+def test_an_engineer_cannot_approve_their_own_request_under_another_name(cache_dir: Path) -> None:
+    w = world(cache_dir)
     mine = w.changes.submit("Mine", request_body(), Actor("alice-a", Source.GITHUB))  # alice's GitHub login
     with pytest.raises(ChangeError, match="Alice asked for CR-1, so another engineer must approve it"):
         w.changes.approve(mine.id, Actor("Alice", Source.CLI), "bilal", instructions="go")
@@ -195,10 +195,8 @@ def test_an_engineer_cannot_approve_their_own_request_under_another_name(db: Eng
     assert w.messages("slack")[-1][1]["text"] == "Cancelled: CR-1 Mine: not needed"
 
 
-def test_an_edit_of_substance_withdraws_the_approval_and_whitespace_keeps_it(
-    db: Engine, cache_dir: Path
-) -> None:
-    w = world(db, cache_dir)
+def test_an_edit_of_substance_withdraws_the_approval_and_whitespace_keeps_it(cache_dir: Path) -> None:
+    w = world(cache_dir)
     change = w.changes.submit("One", request_body(), REQUESTER)
     w.changes.approve(change.id, REVIEWER, "alice", instructions="go")
     reflowed = request_body(**{"Impact Assesment": "Payments  read-only\nfor 10 minutes"})

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from opsdesk.domain.errors import IncidentError
 from opsdesk.domain.hours import Cover
@@ -17,15 +16,14 @@ from tests.incident_world import ENGINEER, World, policy_document
 MINUTE = timedelta(minutes=1)
 
 
-def world(db: Engine, cache_dir: Path, start: str, monday: date, **changes: object) -> World:
-    return World(db, cache_dir, utc(start), policy_document(monday, **changes))  # type: ignore[arg-type]
+def world(cache_dir: Path, start: str, monday: date, **changes: object) -> World:
+    """A story over the in-memory unit of work (the stores are tested on both databases elsewhere)."""
+    return World(None, cache_dir, utc(start), policy_document(monday, **changes))  # type: ignore[arg-type]
 
 
-def test_friday_21_50_before_a_bank_holiday_pages_and_keeps_escalating_past_22(
-    db: Engine, cache_dir: Path
-) -> None:
+def test_friday_21_50_before_a_bank_holiday_pages_and_keeps_escalating_past_22(cache_dir: Path) -> None:
     # Friday 28 May 2027, 21:50 BST (20:50 UTC); Monday 31 May is the Spring bank holiday.
-    w = world(db, cache_dir, "2027-05-28 20:50", date(2027, 5, 24))
+    w = world(cache_dir, "2027-05-28 20:50", date(2027, 5, 24))
     incident = w.alarm()
     assert incident.cover is Cover.ON_CALL
     assert w.paged(incident.id) == [("alice", "primary", utc("2027-05-28 20:50"))]
@@ -45,8 +43,8 @@ def test_friday_21_50_before_a_bank_holiday_pages_and_keeps_escalating_past_22(
     assert w.paged(holiday.id) == [("chen", "primary", utc("2027-05-31 09:00"))]  # the new turn
 
 
-def test_23_30_is_held_and_paged_at_07_00(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir, "2026-12-01 23:30", date(2026, 11, 30))
+def test_23_30_is_held_and_paged_at_07_00(cache_dir: Path) -> None:
+    w = world(cache_dir, "2026-12-01 23:30", date(2026, 11, 30))
     incident = w.alarm()
     assert incident.cover is Cover.NONE
     assert w.paged(incident.id) == []
@@ -58,8 +56,8 @@ def test_23_30_is_held_and_paged_at_07_00(db: Engine, cache_dir: Path) -> None:
     assert w.paged(incident.id) == [("alice", "primary", utc("2026-12-02 07:00"))]
 
 
-def test_23_30_resolved_before_cover_pages_nobody(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir, "2026-12-01 23:30", date(2026, 11, 30))
+def test_23_30_resolved_before_cover_pages_nobody(cache_dir: Path) -> None:
+    w = world(cache_dir, "2026-12-01 23:30", date(2026, 11, 30))
     incident = w.alarm()
     w.advance(timedelta(hours=1))
     w.incidents.resolve(incident.id, ENGINEER, "false alarm: disk cleaned")
@@ -69,9 +67,9 @@ def test_23_30_resolved_before_cover_pages_nobody(db: Engine, cache_dir: Path) -
     assert not [r for r in w.outbox() if r.message.idempotency_key.startswith("page:")]
 
 
-def test_15_59_goes_to_the_support_engineer_and_16_00_pages_the_primary(db: Engine, cache_dir: Path) -> None:
+def test_15_59_goes_to_the_support_engineer_and_16_00_pages_the_primary(cache_dir: Path) -> None:
     # Tuesday 1 December 2026 (GMT): the support engineer that day is bilal (UBILAL).
-    w = world(db, cache_dir, "2026-12-01 15:59", date(2026, 11, 30))
+    w = world(cache_dir, "2026-12-01 15:59", date(2026, 11, 30))
     before = w.alarm("one", "CPU high")
     assert before.cover is Cover.SUPPORT
     assert w.paged(before.id) == []
@@ -86,9 +84,9 @@ def test_15_59_goes_to_the_support_engineer_and_16_00_pages_the_primary(db: Engi
     assert w.paged(before.id) == []  # a support-hours incident never pages
 
 
-def test_dst_sunday_waits_for_07_00_bst(db: Engine, cache_dir: Path) -> None:
+def test_dst_sunday_waits_for_07_00_bst(cache_dir: Path) -> None:
     # Sunday 28 March 2027: clocks go forward at 01:00 GMT. 06:30 BST is 05:30 UTC: no cover yet.
-    w = world(db, cache_dir, "2027-03-28 05:30", date(2027, 3, 22))
+    w = world(cache_dir, "2027-03-28 05:30", date(2027, 3, 22))
     incident = w.alarm()
     assert incident.cover is Cover.NONE
     w.run_until(utc("2027-03-28 05:59"))
@@ -97,8 +95,8 @@ def test_dst_sunday_waits_for_07_00_bst(db: Engine, cache_dir: Path) -> None:
     assert w.paged(incident.id) == [("alice", "primary", utc("2027-03-28 06:00"))]
 
 
-def test_a_primary_who_never_acknowledges(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
+def test_a_primary_who_never_acknowledges(cache_dir: Path) -> None:
+    w = world(cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
     incident = w.alarm()
     w.run_until(utc("2026-12-01 23:00"))
     paged = w.paged(incident.id)
@@ -124,9 +122,9 @@ def test_a_primary_who_never_acknowledges(db: Engine, cache_dir: Path) -> None:
     assert len({r.message.idempotency_key for r in w.outbox()}) == len(w.outbox())
 
 
-def test_a_step_with_nobody_on_call_is_skipped_at_once(db: Engine, cache_dir: Path) -> None:
+def test_a_step_with_nobody_on_call_is_skipped_at_once(cache_dir: Path) -> None:
     leave = [{"engineer": "bilal", "from": "2026-12-01", "to": "2026-12-01", "note": "ill"}]
-    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30), leave=leave)
+    w = world(cache_dir, "2026-12-01 16:00", date(2026, 11, 30), leave=leave)
     incident = w.alarm()
     w.run_until(utc("2026-12-01 16:45"))
     start = utc("2026-12-01 16:00")
@@ -141,12 +139,12 @@ def test_a_step_with_nobody_on_call_is_skipped_at_once(db: Engine, cache_dir: Pa
     assert skipped[0].message == "cycle 1 step 2 skipped: nobody holds secondary now"
 
 
-def test_nobody_at_any_step_stops_and_says_so(db: Engine, cache_dir: Path) -> None:
+def test_nobody_at_any_step_stops_and_says_so(cache_dir: Path) -> None:
     leave = [
         {"engineer": "alice", "from": "2026-12-01", "to": "2026-12-01"},
         {"engineer": "bilal", "from": "2026-12-01", "to": "2026-12-01"},
     ]
-    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30), leave=leave)
+    w = world(cache_dir, "2026-12-01 16:00", date(2026, 11, 30), leave=leave)
     incident = w.alarm()
     w.run_until(utc("2026-12-01 22:00"))
     assert w.paged(incident.id) == []
@@ -158,9 +156,9 @@ def test_nobody_at_any_step_stops_and_says_so(db: Engine, cache_dir: Path) -> No
     )
 
 
-def test_held_overnight_with_nobody_to_page_at_07_00_says_so(db: Engine, cache_dir: Path) -> None:
+def test_held_overnight_with_nobody_to_page_at_07_00_says_so(cache_dir: Path) -> None:
     leave = [{"engineer": name, "from": "2026-12-02", "to": "2026-12-02"} for name in ("alice", "bilal")]
-    w = world(db, cache_dir, "2026-12-01 23:30", date(2026, 11, 30), leave=leave)
+    w = world(cache_dir, "2026-12-01 23:30", date(2026, 11, 30), leave=leave)
     incident = w.alarm()
     assert [e.message for e in w.timeline(incident.id)][1:] == [
         "no cover now, and nobody to page when cover starts: alice (primary) is on leave and bilal "
@@ -170,8 +168,8 @@ def test_held_overnight_with_nobody_to_page_at_07_00_says_so(db: Engine, cache_d
     ]
 
 
-def test_1000_triggers_with_one_key_make_one_incident_and_one_page(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
+def test_1000_triggers_with_one_key_make_one_incident_and_one_page(cache_dir: Path) -> None:
+    w = world(cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
     first = w.alarm("same")
     for _ in range(999):
         w.alarm("same")
@@ -183,8 +181,8 @@ def test_1000_triggers_with_one_key_make_one_incident_and_one_page(db: Engine, c
     assert len([r for r in w.outbox() if r.message.idempotency_key.startswith("page:")]) == 2  # Slack, email
 
 
-def test_resolve_then_retrigger_opens_a_new_incident(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
+def test_resolve_then_retrigger_opens_a_new_incident(cache_dir: Path) -> None:
+    w = world(cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
     first = w.alarm("same")
     w.advance(5 * MINUTE)
     w.incidents.resolve(first.id, ENGINEER)
@@ -197,8 +195,8 @@ def test_resolve_then_retrigger_opens_a_new_incident(db: Engine, cache_dir: Path
     assert len(w.paged(first.id)) == 1  # the resolved one's escalation stopped
 
 
-def test_a_notify_service_never_pages(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
+def test_a_notify_service_never_pages(cache_dir: Path) -> None:
+    w = world(cache_dir, "2026-12-01 16:00", date(2026, 11, 30))
     incident = w.alarm("x", "High CPU", service="alerts")
     w.run_until(utc("2026-12-02 08:00"))
     assert w.paged(incident.id) == []
@@ -217,9 +215,9 @@ def test_a_notify_service_never_pages(db: Engine, cache_dir: Path) -> None:
     )
 
 
-def test_with_the_primary_on_leave_the_post_names_the_secondary_it_pages(db: Engine, cache_dir: Path) -> None:
+def test_with_the_primary_on_leave_the_post_names_the_secondary_it_pages(cache_dir: Path) -> None:
     leave = [{"engineer": "alice", "from": "2026-12-01", "to": "2026-12-02", "note": "holiday"}]
-    w = world(db, cache_dir, "2026-12-01 16:00", date(2026, 11, 30), leave=leave)
+    w = world(cache_dir, "2026-12-01 16:00", date(2026, 11, 30), leave=leave)
     incident = w.alarm()
     assert w.paged(incident.id) == [("bilal", "secondary", utc("2026-12-01 16:00"))]
     assert w.posts() == [
@@ -239,8 +237,8 @@ def test_with_the_primary_on_leave_the_post_names_the_secondary_it_pages(db: Eng
     assert w.paged(night.id) == [("bilal", "secondary", utc("2026-12-02 07:00"))]
 
 
-def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir, "2026-12-01 21:00", date(2026, 11, 30))
+def test_deferral_records_who_was_told_and_the_plan(cache_dir: Path) -> None:
+    w = world(cache_dir, "2026-12-01 21:00", date(2026, 11, 30))
     incident = w.alarm()
     w.advance(5 * MINUTE)
     w.incidents.acknowledge(incident.id, ENGINEER)
@@ -269,7 +267,7 @@ def test_deferral_records_who_was_told_and_the_plan(db: Engine, cache_dir: Path)
         w.incidents.defer(incident.id, ENGINEER, "x", "y")
 
 
-def test_a_team_that_keeps_pagerduty_pages_through_it(db: Engine, cache_dir: Path) -> None:
+def test_a_team_that_keeps_pagerduty_pages_through_it(cache_dir: Path) -> None:
     services = [
         {
             "id": "platform",
@@ -279,7 +277,7 @@ def test_a_team_that_keeps_pagerduty_pages_through_it(db: Engine, cache_dir: Pat
         }
     ]
     w = World(
-        db,
+        None,
         cache_dir,
         utc("2026-12-01 16:00"),
         policy_document(date(2026, 11, 30), services=services),
@@ -294,8 +292,8 @@ def test_a_team_that_keeps_pagerduty_pages_through_it(db: Engine, cache_dir: Pat
     assert rows[0].message.payload["payload"]["custom_details"]["engineer"] == "alice"
 
 
-def test_a_deferred_incident_resolved_overnight_is_not_handed_back(db: Engine, cache_dir: Path) -> None:
-    w = world(db, cache_dir, "2026-12-01 21:00", date(2026, 11, 30))
+def test_a_deferred_incident_resolved_overnight_is_not_handed_back(cache_dir: Path) -> None:
+    w = world(cache_dir, "2026-12-01 21:00", date(2026, 11, 30))
     incident = w.alarm()
     w.incidents.defer(incident.id, ENGINEER, "payments team", "rebuild at 10:00")
     w.advance(timedelta(hours=2))

@@ -56,6 +56,14 @@ class OutboxRow:
 
 
 @dataclass(frozen=True)
+class Taken:
+    """A row a worker holds to send now; `in_doubt_since` is when an earlier attempt whose outcome was lost
+    began (None: no such attempt), read as the row stands when taken."""
+
+    in_doubt_since: datetime | None
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with full jitter, a vendor's Retry-After honoured up to `max_retry_after`,
     dead after `max_attempts`."""

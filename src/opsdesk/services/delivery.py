@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from opsdesk.domain.outbox import Arrival, DeliveryError, OutboxRow, OutgoingMessage, RetryPolicy
+from opsdesk.domain.outbox import Arrival, DeliveryError, OutboxRow, OutgoingMessage, RetryPolicy, Taken
 from opsdesk.services.clock import Clock
 
 logger = logging.getLogger("opsdesk.outbox")
@@ -37,7 +37,7 @@ class Channel(Protocol):
 
 class OutboxStore(Protocol):
     def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]: ...
-    def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool: ...
+    def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> Taken | None: ...
     def renew(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool: ...
     def delivered(self, row_id: int, owner: str, now: datetime) -> bool: ...
     def failed(
@@ -94,13 +94,15 @@ class Deliverer:
             reason = f"no channel named {row.message.channel!r} is configured"
             self.store.failed(row.id, self.owner, reason, None)
             return False
-        if not self.store.take(row.id, self.owner, self.clock.now(), self.lease):
+        taken = self.store.take(row.id, self.owner, self.clock.now(), self.lease)
+        if taken is None:
             logger.info(
                 "outbox row #%s: lease lapsed before its turn; left unsent for the next claim", row.id
             )
             return False
         with self._heartbeat(row.id):
-            if row.sending_at is not None and not self._resolve_doubt(channel, row):
+            since = taken.in_doubt_since  # as the row stands now, not as it was claimed
+            if since is not None and not self._resolve_doubt(channel, row, since):
                 return True
             try:
                 channel.send(row.message)
@@ -114,11 +116,11 @@ class Deliverer:
             logger.warning("outbox row #%s was sent, but its lease was lost meanwhile", row.id)
         return True
 
-    def _resolve_doubt(self, channel: Channel, row: OutboxRow) -> bool:
-        """An earlier attempt's outcome was lost: True to send now; False when settled (or to try later)."""
-        assert row.sending_at is not None
+    def _resolve_doubt(self, channel: Channel, row: OutboxRow, since: datetime) -> bool:
+        """An earlier attempt (begun at `since`) lost its outcome: True to send now; False when settled (or
+        to try later)."""
         try:
-            arrival = channel.arrival(row.message, row.sending_at)
+            arrival = channel.arrival(row.message, since)
         except DeliveryError as failure:
             self._failed(row, failure, in_doubt=True)
             return False
@@ -131,7 +133,7 @@ class Deliverer:
             return False
         if arrival is Arrival.UNKNOWN:
             reason = (
-                f"not sent again: an attempt at {row.sending_at:%Y-%m-%d %H:%M:%S} UTC was cut short and "
+                f"not sent again: an attempt at {since:%Y-%m-%d %H:%M:%S} UTC was cut short and "
                 f"{row.message.channel} cannot be asked whether it arrived; check {row.message.destination}, "
                 f"then `opsdesk outbox retry {row.id}` if it is missing"
             )

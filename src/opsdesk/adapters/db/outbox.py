@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from opsdesk.adapters.db.leases import claim_due, release_all
 from opsdesk.adapters.db.tables import OutboxRecord
-from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage
+from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage, Taken
 
 ERROR_LIMIT = 2000  # characters of a vendor's error kept on the row
 COLUMNS = tuple(OutboxRecord.__table__.columns)
@@ -59,27 +59,29 @@ class SqlOutbox:
         )
         return [_row_from(row) for row in rows]
 
-    def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
+    def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> Taken | None:
         """Just before a send: renew `owner`'s lease and mark the attempt as in flight.
 
-        False (send nothing) when the lease has lapsed or the row is no longer `owner`'s: another worker
-        may hold it by now. The first in-flight time is kept while an attempt's outcome stays unknown.
+        None (send nothing) when the lease has lapsed or the row is no longer `owner`'s: another worker
+        may hold it by now. Otherwise when an earlier attempt's outcome was lost, as the row holds it now
+        (not as it was claimed): the first such time is kept until the outcome is settled.
         """
+        held = (
+            OutboxRecord.id == row_id,
+            OutboxRecord.lease_owner == owner,
+            OutboxRecord.state == OutboxState.PENDING.value,
+            OutboxRecord.lease_until > now,
+        )
         with self.engine.begin() as connection:
-            result = connection.execute(
+            found = connection.execute(select(OutboxRecord.sending_at).where(*held).with_for_update()).first()
+            if found is None:
+                return None
+            connection.execute(
                 update(OutboxRecord)
-                .where(
-                    OutboxRecord.id == row_id,
-                    OutboxRecord.lease_owner == owner,
-                    OutboxRecord.state == OutboxState.PENDING.value,
-                    OutboxRecord.lease_until > now,
-                )
-                .values(
-                    lease_until=now + lease,
-                    sending_at=func.coalesce(OutboxRecord.sending_at, now),
-                )
+                .where(OutboxRecord.id == row_id)
+                .values(lease_until=now + lease, sending_at=found.sending_at or now)
             )
-            return result.rowcount == 1
+            return Taken(found.sending_at)
 
     def renew(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
         """Extend `owner`'s lease while a send is still in flight (a slow vendor); False if it was lost."""
