@@ -1,27 +1,23 @@
-"""Change-request routes: check, submit, review, carry out; and the GitHub webhook that feeds them."""
+"""Change-request routes: check, submit, list, show, edit; review (approve, reject); carry out (the
+checklist, start, complete, roll back); cancel. GitHub's webhook feeds the same requests (github.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from opsdesk.adapters.github.webhook import read_event as read_github_event
-from opsdesk.adapters.github.webhook import signature_ok
 from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.changes.model import CHECKLIST, ChangeState
-from opsdesk.domain.timeline import Actor, Source
-from opsdesk.entrypoints.api import safe_json
+from opsdesk.entrypoints.api.auth import Access, api_actor
 from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.entrypoints.api.context import ApiContext
-from opsdesk.services.changes.events import IssueEvent
 from opsdesk.services.changes.views import change_dict, check_dict
-from opsdesk.services.text import without_nul
 
 ChangeId = Annotated[int, Path(ge=1, le=2**62, description="the request's number (CR-n)")]
+ONE = "/api/v1/changes/{change_id}"
 BODY = 65_536
 
 
@@ -62,20 +58,18 @@ class Note(RequestBody):
     note: str = Field(min_length=1, max_length=4000)
 
 
-def change_routes(context: ApiContext, viewer: Any, requester: Any, engineer: Any) -> APIRouter:
+def change_routes(context: ApiContext, access: Access) -> APIRouter:
     router = APIRouter(tags=["changes"])
     changes = context.changes
     tz = context.rota.engine.timezone
 
-    def actor(token: TokenInfo) -> Actor:
-        return Actor(token.name, Source.API)
-
     def view(change_id: int) -> dict[str, Any]:
+        """The request as it now stands, with its checks, the suggested engineer and its history."""
         found = changes.change(change_id)
         return change_dict(found, changes.suggest(found), changes.history(change_id), tz)
 
     @router.post("/api/v1/changes/check")
-    def check(body: CheckBody, _: TokenInfo = viewer) -> dict[str, Any]:
+    def check(body: CheckBody, _: TokenInfo = access.viewer) -> dict[str, Any]:
         """Check a request as written, without storing it: the same answer as `opsdesk change check --json`."""
         submitted = body.submitted_at or context.clock.now()
         if submitted.tzinfo is None:
@@ -86,114 +80,59 @@ def change_routes(context: ApiContext, viewer: Any, requester: Any, engineer: An
     def list_changes(
         state: ChangeState | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        _: TokenInfo = viewer,
+        _: TokenInfo = access.viewer,
     ) -> list[dict[str, Any]]:
         found = changes.changes(state, limit)
         return [change_dict(c, changes.suggest(c), None, tz) for c in found]
 
     @router.post("/api/v1/changes", status_code=201)
-    def submit(body: Submit, token: TokenInfo = requester) -> dict[str, Any]:
+    def submit(body: Submit, token: TokenInfo = access.requester) -> dict[str, Any]:
         """File a request (teams without GitHub): checked at once, under review or needing information."""
-        return view(changes.submit(body.title, body.body, actor(token)).id)
+        return view(changes.submit(body.title, body.body, api_actor(token)).id)
 
-    @router.get("/api/v1/changes/{change_id}")
-    def show(change_id: ChangeId, _: TokenInfo = viewer) -> dict[str, Any]:
+    @router.get(ONE)
+    def show(change_id: ChangeId, _: TokenInfo = access.viewer) -> dict[str, Any]:
         return view(change_id)
 
-    @router.put("/api/v1/changes/{change_id}")
-    def edit(change_id: ChangeId, body: Edit, token: TokenInfo = requester) -> dict[str, Any]:
+    @router.put(ONE)
+    def edit(change_id: ChangeId, body: Edit, token: TokenInfo = access.requester) -> dict[str, Any]:
         """The requester's new text: checked again."""
-        return view(changes.edit(change_id, actor(token), body.body, body.title).id)
+        return view(changes.edit(change_id, api_actor(token), body.body, body.title).id)
 
-    @router.post("/api/v1/changes/{change_id}/approve")
-    def approve(change_id: ChangeId, body: Approve, token: TokenInfo = engineer) -> dict[str, Any]:
+    @router.post(f"{ONE}/approve")
+    def approve(change_id: ChangeId, body: Approve, token: TokenInfo = access.engineer) -> dict[str, Any]:
         """Approve with an assigned engineer and instructions (a reviewer other than the requester)."""
-        changes.approve(
-            change_id, actor(token), body.engineer, instructions=body.instructions, channel=body.channel
+        found = changes.approve(
+            change_id, api_actor(token), body.engineer, instructions=body.instructions, channel=body.channel
         )
-        return view(change_id)
+        return view(found.id)
 
-    @router.post("/api/v1/changes/{change_id}/reject")
-    def reject(change_id: ChangeId, body: Reason, token: TokenInfo = engineer) -> dict[str, Any]:
-        changes.reject(change_id, actor(token), body.reason)
-        return view(change_id)
+    @router.post(f"{ONE}/reject")
+    def reject(change_id: ChangeId, body: Reason, token: TokenInfo = access.engineer) -> dict[str, Any]:
+        return view(changes.reject(change_id, api_actor(token), body.reason).id)
 
-    @router.post("/api/v1/changes/{change_id}/checklist")
-    def tick(change_id: ChangeId, body: Tick, token: TokenInfo = engineer) -> dict[str, Any]:
+    @router.post(f"{ONE}/checklist")
+    def tick(change_id: ChangeId, body: Tick, token: TokenInfo = access.engineer) -> dict[str, Any]:
         """Tick a pre-change checklist item; both are needed before `start`."""
-        changes.tick(change_id, actor(token), body.item)
-        return view(change_id)
+        return view(changes.tick(change_id, api_actor(token), body.item).id)
 
-    @router.post("/api/v1/changes/{change_id}/start")
-    def start(change_id: ChangeId, token: TokenInfo = engineer) -> dict[str, Any]:
-        changes.start(change_id, actor(token))
-        return view(change_id)
+    @router.post(f"{ONE}/start")
+    def start(change_id: ChangeId, token: TokenInfo = access.engineer) -> dict[str, Any]:
+        return view(changes.start(change_id, api_actor(token)).id)
 
-    @router.post("/api/v1/changes/{change_id}/complete")
-    def complete(change_id: ChangeId, body: Note, token: TokenInfo = engineer) -> dict[str, Any]:
-        changes.finish(change_id, actor(token), body.note)
-        return view(change_id)
+    @router.post(f"{ONE}/complete")
+    def complete(change_id: ChangeId, body: Note, token: TokenInfo = access.engineer) -> dict[str, Any]:
+        return view(changes.finish(change_id, api_actor(token), body.note).id)
 
-    @router.post("/api/v1/changes/{change_id}/roll-back")
-    def roll_back(change_id: ChangeId, body: Note, token: TokenInfo = engineer) -> dict[str, Any]:
-        changes.finish(change_id, actor(token), body.note, rolled_back=True)
-        return view(change_id)
+    @router.post(f"{ONE}/roll-back")
+    def roll_back(change_id: ChangeId, body: Note, token: TokenInfo = access.engineer) -> dict[str, Any]:
+        return view(changes.finish(change_id, api_actor(token), body.note, rolled_back=True).id)
 
-    @router.post("/api/v1/changes/{change_id}/cancel")
+    @router.post(f"{ONE}/cancel")
     def cancel(
-        change_id: ChangeId, body: MaybeReason | None = None, token: TokenInfo = requester
+        change_id: ChangeId, body: MaybeReason | None = None, token: TokenInfo = access.requester
     ) -> dict[str, Any]:
         """Withdrawn by the requester."""
-        changes.cancel(change_id, actor(token), body.reason if body else None)
-        return view(change_id)
-
-    return router
-
-
-def github_routes(context: ApiContext) -> APIRouter:
-    router = APIRouter(tags=["intake"])
-    config = context.app.deployment
-    secret = (
-        config.github_webhook_secret.get_secret_value().encode() if config.github_webhook_secret else None
-    )
-    changes = context.changes
-
-    @router.post(
-        "/api/v1/integrations/github",
-        responses={401: {"description": "a missing or wrong X-Hub-Signature-256"}},
-    )
-    async def github_webhook(
-        request: Request,
-        x_github_event: Annotated[str, Header(max_length=64)] = "",
-        x_github_delivery: Annotated[str, Header(max_length=128)] = "",
-        x_hub_signature_256: Annotated[str | None, Header(max_length=200)] = None,
-    ) -> dict[str, str]:
-        """GitHub `issues` and `issue_comment` webhooks: change requests from the issue form."""
-        if secret is None:
-            raise HTTPException(404, "GitHub webhooks are not set up: set OPSDESK_GITHUB_WEBHOOK_SECRET")
-        raw = await request.body()
-        if not signature_ok(secret, raw, x_hub_signature_256):
-            raise HTTPException(
-                401, "the X-Hub-Signature-256 does not match this body and the webhook's secret"
-            )
-        if x_github_event == "ping":
-            return {"status": "pong"}
-        if x_github_event not in ("issues", "issue_comment"):
-            return {"status": f"{x_github_event or 'no'} event: ignored"}
-        if not x_github_delivery:
-            raise HTTPException(400, "X-GitHub-Delivery is missing")
-        try:
-            payload = safe_json.load(raw)
-        except safe_json.UnsafeJsonError as exc:
-            raise HTTPException(400, str(exc)) from None
-        # A person wrote the issue, but GitHub delivers it: a NUL is replaced, so the request still comes in.
-        event = read_github_event(x_github_event, without_nul(payload))
-        if isinstance(event, str):
-            raise HTTPException(400, event)
-        if isinstance(event, IssueEvent):
-            said = await run_in_threadpool(changes.github_issue, event, x_github_delivery)
-        else:
-            said = await run_in_threadpool(changes.github_comment, event, x_github_delivery)
-        return {"status": said}
+        return view(changes.cancel(change_id, api_actor(token), body.reason if body else None).id)
 
     return router

@@ -1,42 +1,68 @@
-"""The one place where errors become HTTP answers: a refusal by a rule is 400, a step this person may not
-take 403, an unknown incident or change 404, a bad parameter or body 422 in FastAPI's shape
-(`detail[].loc` names the field), a vendor we could not reach for now 503 with Retry-After."""
+"""The one place where errors become HTTP answers, by the error's base class: no such thing 404, not this
+person's step 403, a vendor we could not reach for now 503 with Retry-After, an outside system that failed
+us 502, any other refusal 400; a bad parameter or body 422 in FastAPI's shape (`detail[].loc` names the
+field). Also the table of error answers every route publishes in OpenAPI."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from opsdesk.domain.errors import (
     DomainError,
+    IntegrationError,
     NotAllowedError,
-    UnknownChangeError,
-    UnknownIncidentError,
+    NotFoundError,
     VendorUnavailableError,
 )
 
 ECHO_LIMIT = 200  # characters of a refused input shown back
 
+# First match wins: VendorUnavailableError is an IntegrationError, so it comes first.
+STATUS_BY_BASE: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFoundError, 404),
+    (NotAllowedError, 403),
+    (VendorUnavailableError, 503),  # whoever sent the work retries a 503; a 4xx would tell them not to
+    (IntegrationError, 502),
+)
+# Any other DomainError is a refusal by a rule (an illegal transition, a bad field): 400, what the API has
+# always answered for one (clients and tests rely on it), not 409.
+REFUSED = 400
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+ERROR_TABLE: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": text}
+    for code, text in (
+        (400, "refused by a rule"),
+        (401, "no token, or an unknown or revoked one"),
+        (403, "the token's role is not enough"),
+        (404, "no such thing"),
+        (413, "the body is over 1 MiB (512 KB for alarm intake)"),
+        (502, "an outside system (a vendor, the database) failed"),
+        (503, "an outside system could not be reached for now: retry after Retry-After seconds"),
+    )
+}
+
+
+def status_for(error: DomainError) -> int:
+    return next((status for base, status in STATUS_BY_BASE if isinstance(error, base)), REFUSED)
+
 
 def error_answers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
-
-    @app.exception_handler(NotAllowedError)
-    async def not_allowed(_request: Request, exc: NotAllowedError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=403)
-
-    @app.exception_handler(VendorUnavailableError)
-    async def unavailable(_request: Request, exc: VendorUnavailableError) -> JSONResponse:
-        # Whoever sent the work retries a 503; a 4xx would tell them not to.
-        return JSONResponse(
-            {"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)}
-        )
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, VendorUnavailableError) else None
+        return JSONResponse({"detail": str(exc)}, status_code=status_for(exc), headers=headers)
 
     @app.exception_handler(UnicodeEncodeError)
     async def not_unicode(_request: Request, _exc: UnicodeEncodeError) -> JSONResponse:
@@ -57,10 +83,10 @@ def error_answers(app: FastAPI) -> None:
             errors.append(shown)
         return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
-    @app.exception_handler(UnknownIncidentError)
-    @app.exception_handler(UnknownChangeError)
-    async def unknown(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+def invalid(parameter: str, message: str) -> RequestValidationError:
+    """A 422 in FastAPI's documented shape, naming the query parameter."""
+    return RequestValidationError([{"loc": ["query", parameter], "msg": message, "type": "value_error"}])
 
 
 def _echoed(value: object) -> object:

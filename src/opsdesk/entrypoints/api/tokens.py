@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field, field_validator
@@ -16,6 +15,7 @@ from opsdesk.domain.access import (
     TokenInfo,
     token_name_problem,
 )
+from opsdesk.entrypoints.api.auth import Access
 from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.entrypoints.api.context import ApiContext
 
@@ -52,8 +52,9 @@ class TokenView(BaseModel):
     hint: str
 
 
-def token_routes(context: ApiContext, admin: Any) -> APIRouter:
+def token_routes(context: ApiContext, access: Access) -> APIRouter:
     router = APIRouter(tags=["tokens"])
+    admin = access.admin
 
     @router.get("/api/v1/tokens")
     def tokens(_: TokenInfo = admin) -> list[TokenView]:

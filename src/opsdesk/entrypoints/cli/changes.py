@@ -14,12 +14,16 @@ from opsdesk.domain.changes.model import CHECKLIST, ChangeState
 from opsdesk.domain.instants import parse_instant
 from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
-from opsdesk.entrypoints.cli.text import printable
-from opsdesk.entrypoints.cli.wiring import application
+from opsdesk.entrypoints.cli.text import entry_line, printable
+from opsdesk.entrypoints.cli.wiring import application, run
 from opsdesk.services.text import NUL
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from opsdesk.bootstrap.application import Application
+    from opsdesk.domain.changes.model import Problem
+    from opsdesk.domain.changes.window import ChangeWindow
     from opsdesk.services.changes.workflow import ChangeWorkflow
 
 change_app = typer.Typer(help="Out-of-hours change requests.", no_args_is_help=True, rich_markup_mode=None)
@@ -55,13 +59,21 @@ def check_command(
     else:
         tz = rota.engine.timezone
         if result.window is not None:
-            start, end = result.window.start.astimezone(tz), result.window.end.astimezone(tz)
-            typer.echo(f"window: {start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M %Z} ({tz.key})")
+            typer.echo(f"window: {_window(result.window, tz)} ({tz.key})")
         for problem in result.problems:
-            typer.echo(f"{problem.severity}: {problem.code}: {printable(problem.message)}")
+            typer.echo(_problem(problem))
         typer.echo("ok: the request can go ahead" if result.ok else "not ok: fix the errors above")
     if not result.ok:
         raise typer.Exit(int(ExitCode.FAILED))
+
+
+def _window(window: ChangeWindow, tz: ZoneInfo) -> str:
+    start, end = window.start.astimezone(tz), window.end.astimezone(tz)
+    return f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M %Z}"
+
+
+def _problem(problem: Problem) -> str:
+    return f"{problem.severity}: {problem.code}: {printable(problem.message)}"
 
 
 def _database_ready(app: Application) -> bool:
@@ -103,10 +115,9 @@ def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
         f"{change.reference} {change.state}: {printable(change.title)} (from {printable(change.requester)})"
     )
     if change.window is not None:
-        start, end = change.window.start.astimezone(tz), change.window.end.astimezone(tz)
-        typer.echo(f"  window: {start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M %Z}")
+        typer.echo(f"  window: {_window(change.window, tz)}")
     for problem in change.problems:
-        typer.echo(f"  {problem.severity}: {problem.code}: {printable(problem.message)}")
+        typer.echo(f"  {_problem(problem)}")
     if change.state in (ChangeState.UNDER_REVIEW, ChangeState.NEEDS_INFO):
         typer.echo(f"  suggested engineer: {workflow.suggest(change).reason}")
     if change.assigned:
@@ -118,10 +129,7 @@ def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
         for item, label in CHECKLIST:
             typer.echo(f"  [{'x' if item in change.checklist else ' '}] {label} ({item})")
     for entry in history:  # entries quote titles, reasons and notes as written
-        typer.echo(
-            f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {printable(entry.actor)} ({entry.source})  "
-            f"{printable(entry.message)}"
-        )
+        typer.echo(entry_line(entry, tz))
 
 
 def submit_command(
@@ -176,9 +184,12 @@ def approve_command(  # noqa: PLR0917  (one parameter per option)
     who: As = None,
 ) -> None:
     """Approve with an assigned engineer and instructions (you must not be the requester)."""
-    workflow = _workflow(ctx.obj)
-    with reported_errors():
-        change = workflow.approve(change_id, actor(who), engineer, instructions=instructions, channel=channel)
+    change = run(
+        ctx.obj,
+        lambda app: app.changes.approve(
+            change_id, actor(who), engineer, instructions=instructions, channel=channel
+        ),
+    )
     typer.echo(f"{change.reference} approved: {change.assigned} assigned")
 
 
@@ -186,9 +197,7 @@ def reject_command(
     ctx: typer.Context, change_id: Number, reason: Annotated[str, typer.Option("--reason")], who: As = None
 ) -> None:
     """Reject with a reason."""
-    workflow = _workflow(ctx.obj)
-    with reported_errors():
-        change = workflow.reject(change_id, actor(who), reason)
+    change = run(ctx.obj, lambda app: app.changes.reject(change_id, actor(who), reason))
     typer.echo(f"{change.reference} rejected")
 
 
@@ -199,18 +208,14 @@ def tick_command(
     who: As = None,
 ) -> None:
     """Tick a pre-change checklist item (both are needed before `start`)."""
-    workflow = _workflow(ctx.obj)
-    with reported_errors():
-        change = workflow.tick(change_id, actor(who), item)
+    change = run(ctx.obj, lambda app: app.changes.tick(change_id, actor(who), item))
     done = sum(1 for i, _ in CHECKLIST if i in change.checklist)
     typer.echo(f"{change.reference}: {done} of {len(CHECKLIST)} checklist items ticked")
 
 
 def start_command(ctx: typer.Context, change_id: Number, who: As = None) -> None:
     """The change begins (after the checklist)."""
-    workflow = _workflow(ctx.obj)
-    with reported_errors():
-        change = workflow.start(change_id, actor(who))
+    change = run(ctx.obj, lambda app: app.changes.start(change_id, actor(who)))
     typer.echo(f"{change.reference} in progress")
 
 
@@ -222,9 +227,9 @@ def complete_command(
     who: As = None,
 ) -> None:
     """The change is done (or `--rolled-back`); it is then watched for the monitoring period."""
-    workflow = _workflow(ctx.obj)
-    with reported_errors():
-        change = workflow.finish(change_id, actor(who), note, rolled_back=rolled_back)
+    change = run(
+        ctx.obj, lambda app: app.changes.finish(change_id, actor(who), note, rolled_back=rolled_back)
+    )
     typer.echo(
         f"{change.reference} {change.state}; monitored until {change.monitoring_until:%Y-%m-%d %H:%M} UTC"
     )
@@ -237,9 +242,7 @@ def cancel_command(
     who: As = None,
 ) -> None:
     """Withdraw your own request."""
-    workflow = _workflow(ctx.obj)
-    with reported_errors():
-        change = workflow.cancel(change_id, actor(who), reason)
+    change = run(ctx.obj, lambda app: app.changes.cancel(change_id, actor(who), reason))
     typer.echo(f"{change.reference} cancelled")
 
 

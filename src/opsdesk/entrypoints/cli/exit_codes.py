@@ -1,4 +1,4 @@
-"""The one place where errors become exit codes and messages on standard error."""
+"""The one place where errors become exit codes (by the error's base class) and messages on standard error."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from opsdesk.domain.errors import (
     InvalidInstantError,
     InvalidPeriodError,
     NotAllowedError,
+    NotFoundError,
     PolicyError,
 )
 
@@ -26,14 +27,20 @@ class ExitCode(IntEnum):
     NOT_ALLOWED = 3  # the person acting (`--as`) may not take this step: someone else must
 
 
+# By the error's base class, first match wins, as the API's statuses (entrypoints/api/errors.py).
+EXIT_BY_BASE: tuple[tuple[type[DomainError], ExitCode], ...] = (
+    (InvalidInstantError, ExitCode.USAGE),  # a time given on the command line
+    (InvalidPeriodError, ExitCode.USAGE),  # --from/--to that do not run forwards
+    (NotAllowedError, ExitCode.NOT_ALLOWED),
+    (NotFoundError, ExitCode.FAILED),
+    (PolicyError, ExitCode.FAILED),
+    (IntegrationError, ExitCode.FAILED),
+)
+
+
 def exit_code_for(error: DomainError) -> ExitCode:
-    if isinstance(error, InvalidInstantError | InvalidPeriodError):
-        return ExitCode.USAGE
-    if isinstance(error, NotAllowedError):
-        return ExitCode.NOT_ALLOWED
-    if isinstance(error, PolicyError | IntegrationError):
-        return ExitCode.FAILED
-    return ExitCode.FAILED
+    """The exit code for `error`; any other refusal by a rule is FAILED."""
+    return next((code for base, code in EXIT_BY_BASE if isinstance(error, base)), ExitCode.FAILED)
 
 
 def fail(message: str, code: ExitCode) -> typer.Exit:

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from opsdesk.bootstrap import bootstrap
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import Cover, CoverAt, CoverWindow
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
+from opsdesk.entrypoints.cli.wiring import run
 from opsdesk.services.hours import (
     HoursService,
     LineError,
@@ -53,8 +53,7 @@ def hours(
         raise fail("--from and --to go together: give both to list a period's windows", ExitCode.USAGE)
     if start is not None and at:
         raise fail("give either --at (instants) or --from/--to (a period), not both", ExitCode.USAGE)
-    with reported_errors():
-        service = bootstrap(settings).hours
+    service = run(settings, lambda app: app.hours)
     if start is not None and end is not None:
         with reported_errors("--from/--to"):
             windows = service.windows(start, end)

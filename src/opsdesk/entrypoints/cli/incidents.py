@@ -15,16 +15,15 @@ from zoneinfo import ZoneInfo
 import typer
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.errors import InvalidPeriodError
 from opsdesk.domain.incidents.model import Incident, IncidentState, Priority, key_digest
 from opsdesk.domain.incidents.report import Figures
 from opsdesk.domain.incidents.timeline import PAGE_LIMIT
-from opsdesk.domain.instants import parse_period_bound
 from opsdesk.domain.timeline import TimelineEntry
 from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import reported_errors
-from opsdesk.entrypoints.cli.text import COVER_PHRASES, plural, printable
-from opsdesk.entrypoints.cli.wiring import application
+from opsdesk.entrypoints.cli.periods import FirstDay, LastDay, period
+from opsdesk.entrypoints.cli.text import COVER_PHRASES, entry_line, plural, printable
+from opsdesk.entrypoints.cli.wiring import application, run
 
 if TYPE_CHECKING:
     from opsdesk.services.incidents.service import IncidentService
@@ -82,7 +81,7 @@ def _show(service: IncidentService, incident_id: int, as_json: bool, reading: Re
     if reading.every:
         lines: list[str] = []
         for entry in service.walk_timeline(incident_id, alerts=reading.alerts):
-            lines.append(_line(entry, tz))
+            lines.append(entry_line(entry, tz))
             if len(lines) == PAGE:  # printed a page at a time: memory stays flat
                 typer.echo("\n".join(lines))
                 lines.clear()
@@ -100,7 +99,7 @@ def _show(service: IncidentService, incident_id: int, as_json: bool, reading: Re
             f"  no entries before {reading.before}: `opsdesk incident show {incident.id}` shows the newest"
         )
     for entry in reversed(page.entries):
-        typer.echo(_line(entry, tz))
+        typer.echo(entry_line(entry, tz))
 
 
 def _heading(incident: Incident, tz: ZoneInfo) -> None:
@@ -121,13 +120,6 @@ def _heading(incident: Incident, tz: ZoneInfo) -> None:
         typer.echo(
             f"  informed: {printable(incident.informed or '')}\n  plan: {printable(incident.plan or '')}"
         )
-
-
-def _line(entry: TimelineEntry, tz: ZoneInfo) -> str:
-    return (
-        f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {printable(entry.actor)} ({entry.source})  "
-        f"{printable(entry.message)}"
-    )
 
 
 def _stream_json(view: dict[str, Any], entries: Iterator[TimelineEntry], tz: ZoneInfo) -> None:
@@ -229,9 +221,7 @@ def show_command(  # noqa: PLR0917  (one parameter per option)
 
 def ack_command(ctx: typer.Context, incident_id: Number, who: As = None) -> None:
     """Acknowledge: you are on it; the escalation stops."""
-    service = _service(ctx.obj)
-    with reported_errors():
-        incident = service.acknowledge(incident_id, actor(who))
+    incident = run(ctx.obj, lambda app: app.incidents.acknowledge(incident_id, actor(who)))
     typer.echo(f"#{incident.id} acknowledged by {incident.acknowledged_by}")
 
 
@@ -242,9 +232,7 @@ def resolve_command(
     who: As = None,
 ) -> None:
     """Resolve: the problem is fixed. A new alarm with the same key opens a new incident."""
-    service = _service(ctx.obj)
-    with reported_errors():
-        incident = service.resolve(incident_id, actor(who), note)
+    incident = run(ctx.obj, lambda app: app.incidents.resolve(incident_id, actor(who), note))
     typer.echo(f"#{incident.id} resolved by {incident.resolved_by}")
 
 
@@ -256,9 +244,7 @@ def defer_command(
     who: As = None,
 ) -> None:
     """Cannot be resolved out of hours: record who was told and the plan; it goes into the morning hand-back."""
-    service = _service(ctx.obj)
-    with reported_errors():
-        incident = service.defer(incident_id, actor(who), informed, plan)
+    incident = run(ctx.obj, lambda app: app.incidents.defer(incident_id, actor(who), informed, plan))
     typer.echo(f"#{incident.id} deferred to working hours")
 
 
@@ -269,9 +255,7 @@ def note_command(
     who: As = None,
 ) -> None:
     """Add a note to the timeline."""
-    service = _service(ctx.obj)
-    with reported_errors():
-        service.note(incident_id, actor(who), text)
+    run(ctx.obj, lambda app: app.incidents.note(incident_id, actor(who), text))
     typer.echo(f"#{incident_id}: note added")
 
 
@@ -284,9 +268,12 @@ def set_command(  # noqa: PLR0917  (one parameter per option)
     who: As = None,
 ) -> None:
     """Set the priority, the incident lead or the scribe (P1 and P2 need both)."""
-    service = _service(ctx.obj)
-    with reported_errors():
-        incident = service.update(incident_id, actor(who), priority=priority, lead=lead, scribe=scribe)
+    incident = run(
+        ctx.obj,
+        lambda app: app.incidents.update(
+            incident_id, actor(who), priority=priority, lead=lead, scribe=scribe
+        ),
+    )
     typer.echo(f"#{incident.id} updated")
     if incident.missing_roles:
         typer.echo(
@@ -303,18 +290,15 @@ def _seconds(value: float | None) -> str:
 
 def report_command(
     ctx: typer.Context,
-    start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day.")],
-    end: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day, included.")],
+    start: FirstDay,
+    end: LastDay,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV, one row per group.")] = False,
 ) -> None:
     """Incidents opened in a period: count, time to acknowledge and to resolve (median, p90), by service,
     priority and cover."""
     service = _service(ctx.obj)
     tz = service.rota.engine.timezone
-    with reported_errors("--from/--to"):
-        lo, hi = parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
-        if hi <= lo:
-            raise InvalidPeriodError(f"--to {end} is before --from {start}")
+    lo, hi = period(start, end, tz)
     report = service.report(lo, hi)
     rows: list[dict[str, Any]] = []
     for by, groups in report.items():

@@ -7,26 +7,26 @@ import typer
 from opsdesk.bootstrap.cover import cover_engine, today
 from opsdesk.config.defaults import DEFAULT_TIMEZONE
 from opsdesk.config.example import example_policy
-from opsdesk.config.loading import load_policy
 from opsdesk.config.policy import default_policy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import Cover, DayKind
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+from opsdesk.entrypoints.cli.wiring import application
 
 
 def check(ctx: typer.Context) -> None:
     """Validate the policy file (and the bank-holiday file it names); exit 0 if valid, 1 if not."""
     settings: Settings = ctx.obj
+    app = application(settings)  # reading the policy lists every problem in it
     with reported_errors():
-        policy = load_policy(settings)
-        cover_engine(policy, settings)
+        policy = app.policy
+        app.cover  # noqa: B018  (building it reads the bank-holiday file the policy names)
         unknown: list[str] = []
         if policy.rota.engineers or policy.rota.on_call or policy.rota.overrides:
             # Overrides are checked against the hours: loaded only when the file has a rota.
-            from opsdesk.bootstrap import bootstrap  # noqa: PLC0415
             from opsdesk.services.rota_generation import unknown_engineer_problems  # noqa: PLC0415
 
-            bootstrap(settings).rota  # noqa: B018  (building it checks the overrides against the hours)
+            app.rota  # noqa: B018  (building it checks the overrides against the hours)
             unknown = [str(problem) for problem in unknown_engineer_problems(policy.rota)]
     hours = policy.hours
     typer.echo(f"{policy.source}: valid")

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import typer
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.errors import InvalidPeriodError
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.rota import EngineerId, Holding, Role
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+from opsdesk.entrypoints.cli.periods import FirstDay, LastDay, bounds, period
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
 from opsdesk.entrypoints.cli.wiring import application
 
@@ -59,17 +59,6 @@ FromOption = Annotated[
     str | None, typer.Option("--from", metavar="DATE", help="Default: the rota's first day.")
 ]
 ToOption = Annotated[str | None, typer.Option("--to", metavar="DATE", help="Default: the rota's last day.")]
-
-
-def _bounds(
-    service: RotaService, start: str | None, end: str | None
-) -> tuple[datetime | None, datetime | None]:
-    """--from/--to as instants (dates mean whole days, --to included); None where not given."""
-    tz = service.engine.timezone
-    with reported_errors("--from/--to"):
-        lo = parse_period_bound(start, tz, end=False) if start else None
-        hi = parse_period_bound(end, tz, end=True) if end else None
-    return lo, hi
 
 
 def who(ctx: typer.Context, at: WhenOption = None, as_json: JsonOption = False) -> None:
@@ -127,7 +116,7 @@ def check(
     settings: Settings = ctx.obj
     service = _service(settings)
     tz = service.engine.timezone
-    lo, hi = _bounds(service, start, end)
+    lo, hi = bounds(start, end, service.engine.timezone)
     with reported_errors("--from/--to"):
         violations = service.check(lo, hi)
     from opsdesk.services.rota import violation_dict  # noqa: PLC0415
@@ -258,7 +247,7 @@ def ics_command(
     if engineer is not None and service.rota.engineer(EngineerId(engineer)) is None:
         known = ", ".join(e.id for e in service.rota.engineers) or "none"
         raise fail(f"--engineer {engineer!r}: not in engineers (known: {known})", ExitCode.USAGE)
-    lo, hi = _bounds(service, start, end)
+    lo, hi = bounds(start, end, service.engine.timezone)
     with reported_errors("--from/--to"):
         found = service.shifts(lo, hi, EngineerId(engineer) if engineer else None)
     title = f"opsdesk rota: {engineer}" if engineer else "opsdesk rota"
@@ -283,8 +272,8 @@ report_app = typer.Typer(
 
 def hours_command(
     ctx: typer.Context,
-    start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day.")],
-    end: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day, included.")],
+    start: FirstDay,
+    end: LastDay,
     as_csv: Annotated[
         bool, typer.Option("--csv", help="CSV for a spreadsheet or an allowance claim.")
     ] = False,
@@ -293,10 +282,8 @@ def hours_command(
     settings: Settings = ctx.obj
     service = _service(settings)
     tz = service.engine.timezone
+    lo, hi = period(start, end, tz)
     with reported_errors("--from/--to"):
-        lo, hi = parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
-        if hi <= lo:
-            raise InvalidPeriodError(f"--to {end} is before --from {start}")
         rows = [row.as_dict() for row in service.hours(lo, hi)]
     if as_csv:
         writer = csv.DictWriter(

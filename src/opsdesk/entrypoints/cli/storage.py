@@ -10,11 +10,12 @@ from typing import Annotated
 
 import typer
 
-from opsdesk.domain.outbox import OutboxRow, OutboxState
+from opsdesk.domain.outbox import OutboxState
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import plural
 from opsdesk.entrypoints.cli.wiring import application
 from opsdesk.entrypoints.logs import configure
+from opsdesk.entrypoints.outbox_rows import outbox_row_dict
 from opsdesk.services.worker import run_worker
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True, rich_markup_mode=None)
@@ -31,23 +32,6 @@ def upgrade_command(ctx: typer.Context) -> None:
     typer.echo(f"database {engine.url.render_as_string(hide_password=True)} is up to date")
 
 
-def _row_dict(row: OutboxRow) -> dict[str, object]:
-    return {
-        "id": row.id,
-        "channel": row.message.channel,
-        "destination": row.message.destination,
-        "state": str(row.state),
-        "attempts": row.attempts,
-        "idempotency_key": row.message.idempotency_key,
-        "created_at": row.created_at.isoformat(),
-        "next_attempt_at": row.next_attempt_at.isoformat(),
-        "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
-        "last_error": row.last_error,
-        "in_doubt": row.in_doubt,
-        "payload": row.message.payload,
-    }
-
-
 def list_command(
     ctx: typer.Context,
     dead: Annotated[bool, typer.Option("--dead", help="Only rows parked as dead.")] = False,
@@ -60,7 +44,7 @@ def list_command(
         rows = app.outbox.rows(OutboxState.DEAD if dead else None, limit)
     for row in rows:
         if as_json:
-            typer.echo(json.dumps(_row_dict(row), ensure_ascii=False))
+            typer.echo(json.dumps(outbox_row_dict(row), ensure_ascii=False))
         else:
             error = f"  last error: {row.last_error}" if row.last_error else ""
             if row.in_doubt:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from opsdesk.domain.hours import Cover, DayKind
+from opsdesk.domain.timeline import TimelineEntry
 from opsdesk.services.text import BIDI_CONTROLS
 
 COVER_PHRASES = {Cover.SUPPORT: "support hours", Cover.ON_CALL: "on-call hours", Cover.NONE: "no cover"}
@@ -36,3 +38,11 @@ def printable(text: str) -> str:
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def entry_line(entry: TimelineEntry, tz: ZoneInfo) -> str:
+    """One timeline entry (an incident's or a change request's) as a line: when, who (from where), what."""
+    return (
+        f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {printable(entry.actor)} ({entry.source})  "
+        f"{printable(entry.message)}"
+    )

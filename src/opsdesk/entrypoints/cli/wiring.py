@@ -4,13 +4,16 @@ more on first use)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from opsdesk.config.settings import Settings
 from opsdesk.entrypoints.cli.exit_codes import reported_errors
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
+
+T = TypeVar("T")
 
 
 def application(settings: Settings, *, migrate: bool = False) -> Application:
@@ -19,3 +22,11 @@ def application(settings: Settings, *, migrate: bool = False) -> Application:
 
     with reported_errors():
         return bootstrap(settings, migrate=migrate)
+
+
+def run(settings: Settings, use: Callable[[Application], T], *, migrate: bool = False) -> T:
+    """`use` run on the application: one step of a use case, its refusal reported as one line and its exit
+    code (exit_codes.py)."""
+    app = application(settings, migrate=migrate)
+    with reported_errors():
+        return use(app)

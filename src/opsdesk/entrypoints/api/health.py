@@ -1,0 +1,44 @@
+"""Health: `/healthz` (the process answers), `/readyz` (the database is reachable and migrated) and
+`/metrics` (Prometheus, for any token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from opsdesk.adapters.db.engine import migrations_current
+from opsdesk.domain.access import TokenInfo
+from opsdesk.entrypoints.api.auth import Access
+from opsdesk.entrypoints.api.context import ApiContext
+from opsdesk.entrypoints.api.errors import Problem
+from opsdesk.entrypoints.api.metrics import Metrics
+
+
+def health_routes(context: ApiContext, access: Access, metrics: Metrics) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", responses={503: {"model": Problem, "description": "not ready"}})
+    def readyz() -> JSONResponse:
+        try:
+            current = migrations_current(context.engine)
+        except Exception as exc:
+            return JSONResponse(
+                {"status": "unavailable", "detail": f"database unreachable ({type(exc).__name__})"},
+                status_code=503,
+            )
+        if not current:
+            return JSONResponse(
+                {"status": "unavailable", "detail": "migrations pending: run `opsdesk db upgrade`"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready"})
+
+    @router.get("/metrics", response_class=PlainTextResponse)
+    def metrics_route(_: TokenInfo = access.any_token) -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return router
