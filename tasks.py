@@ -74,7 +74,8 @@ def test(arguments: list[str]) -> int:
         ("ruff: format", [str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks", "tasks.py"]),
         ("mypy --strict src", [str(BIN / "mypy"), "--strict", "src"]),
         ("import-linter: layers", [str(BIN / "lint-imports")]),
-        ("pytest", [str(PYTHON), "-m", "pytest", *arguments]),
+        # On every core (pytest-xdist); each worker has its own database schema and files.
+        ("pytest", [str(PYTHON), "-m", "pytest", "-n", "auto", *arguments]),
     ]
     failed = []
     for title, command in steps:

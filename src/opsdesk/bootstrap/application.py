@@ -150,6 +150,16 @@ class Application:
             )
         return engine
 
+    def database_ready(self) -> str | None:
+        """None when the database answers and is migrated; else what is wrong, for a readiness probe."""
+        from opsdesk.adapters.db.engine import migrations_current  # noqa: PLC0415  (heavy)
+
+        try:
+            current = migrations_current(self.engine)
+        except Exception as exc:  # any failure to answer is "not ready", said by its kind
+            return f"database unreachable ({type(exc).__name__})"
+        return None if current else "migrations pending: run `opsdesk db upgrade`"
+
     @cached_property
     def unit_of_work(self) -> UnitOfWorkFactory:
         if self._uow is not None:

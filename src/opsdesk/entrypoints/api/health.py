@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from opsdesk.adapters.db.engine import migrations_current
 from opsdesk.domain.access import TokenInfo
 from opsdesk.entrypoints.api.auth import Access
 from opsdesk.entrypoints.api.context import ApiContext
@@ -23,18 +22,9 @@ def health_routes(context: ApiContext, access: Access, metrics: Metrics) -> APIR
 
     @router.get("/readyz", responses={503: {"model": Problem, "description": "not ready"}})
     def readyz() -> JSONResponse:
-        try:
-            current = migrations_current(context.engine)
-        except Exception as exc:
-            return JSONResponse(
-                {"status": "unavailable", "detail": f"database unreachable ({type(exc).__name__})"},
-                status_code=503,
-            )
-        if not current:
-            return JSONResponse(
-                {"status": "unavailable", "detail": "migrations pending: run `opsdesk db upgrade`"},
-                status_code=503,
-            )
+        problem = context.app.database_ready()
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
         return JSONResponse({"status": "ready"})
 
     @router.get("/metrics", response_class=PlainTextResponse)
