@@ -82,5 +82,5 @@ def deployment_settings(from_file: Mapping[str, str], database_url: str | None =
             )
             for error in exc.errors()
         ]
-        raise PolicyError(problems, source="service settings") from None
+        raise PolicyError(problems, source="deployment settings") from None
     return found.model_copy(update={"database_url": database_url}) if database_url else found

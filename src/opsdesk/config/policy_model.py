@@ -111,7 +111,7 @@ class BankHolidays(StrictModel):
 
 
 class ServiceSection(StrictModel):
-    """Service settings that may live in the file; secrets (tokens, passwords) come from OPSDESK_* only."""
+    """Deployment settings that may live in the file; secrets (tokens, passwords) come from OPSDESK_* only."""
 
     database_url: str | None = Field(default=None, alias="database-url", max_length=500)
     open_reads: bool | None = Field(default=None, alias="open-reads", description="reads without a token")

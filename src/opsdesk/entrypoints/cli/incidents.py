@@ -34,7 +34,7 @@ incident_app = typer.Typer(
     rich_markup_mode=None,
 )
 service_app = typer.Typer(
-    help="Alarm services: integration keys.", no_args_is_help=True, rich_markup_mode=None
+    help="Monitored services: integration keys.", no_args_is_help=True, rich_markup_mode=None
 )
 
 AsJson = Annotated[bool, typer.Option("--json", help="The incident as JSON, with its newest entries.")]
