@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select, update
+from sqlalchemy import Connection, Engine, Row, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from opsdesk.adapters.db.leases import claim_due, release_all
+from opsdesk.adapters.db.leases import claim_due, if_held, outcome, release_all
 from opsdesk.adapters.db.tables import JobRecord
 from opsdesk.domain.jobs import Job, JobState
 
@@ -61,41 +61,15 @@ class SqlJobs:
         ]
 
     def done(self, job_id: int, owner: str, now: datetime) -> bool:
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(JobRecord)
-                .where(
-                    JobRecord.id == job_id,
-                    JobRecord.lease_owner == owner,
-                    JobRecord.state == JobState.PENDING.value,
-                )
-                .values(
-                    state=JobState.DONE.value,
-                    done_at=now,
-                    lease_owner=None,
-                    lease_until=None,
-                    attempts=JobRecord.attempts + 1,
-                )
-            )
-            return result.rowcount == 1
+        """Mark done if `owner` still holds the job; False when the lease was lost meanwhile."""
+        values = outcome(JobRecord, state=JobState.DONE.value, done_at=now)
+        return if_held(self.engine, JobRecord, job_id, owner, values)
 
     def failed(self, job_id: int, owner: str, error: str, next_attempt: datetime | None) -> None:
-        values: dict[str, object] = {
-            "attempts": JobRecord.attempts + 1,
-            "last_error": error[:2000],
-            "lease_owner": None,
-            "lease_until": None,
-        }
-        if next_attempt is None:
-            values["state"] = JobState.DEAD.value
-        else:
-            values["due_at"] = next_attempt
-        with self.engine.begin() as connection:
-            connection.execute(
-                update(JobRecord)
-                .where(JobRecord.id == job_id, JobRecord.lease_owner == owner)
-                .values(**values)
-            )
+        """Record a failed run: due again at `next_attempt`, or parked as dead when that is None."""
+        extra: dict[str, Any] = {} if next_attempt is None else {"due_at": next_attempt}
+        state = JobState.DEAD.value if next_attempt is None else None
+        if_held(self.engine, JobRecord, job_id, owner, outcome(JobRecord, state=state, error=error, **extra))
 
     def release(self, owner: str) -> None:
         release_all(self.engine, JobRecord, owner)

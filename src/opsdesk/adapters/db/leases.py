@@ -51,3 +51,33 @@ def release_all(engine: Engine, model: Any, owner: str) -> None:
             .where(model.lease_owner == owner, model.state == PENDING)
             .values(lease_owner=None, lease_until=None)
         )
+
+
+def if_held(engine: Engine, model: Any, row_id: int, owner: str, values: dict[str, Any]) -> bool:
+    """Set `values` on the pending row `row_id` if `owner` still holds it; False when it does not (the
+    lease was lost meanwhile, or the row was settled): then nothing changes."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(model)
+            .where(model.id == row_id, model.lease_owner == owner, model.state == PENDING)
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+
+def outcome(
+    model: Any, *, state: str | None, error: str | None = None, limit: int = 2000, **extra: Any
+) -> dict[str, Any]:
+    """The values that record one attempt's outcome and give the lease back: a new state (None: stays
+    pending), the error (NUL shown as \\0: PostgreSQL text holds none), and any other columns."""
+    values: dict[str, Any] = {
+        "attempts": model.attempts + 1,
+        "lease_owner": None,
+        "lease_until": None,
+        **extra,
+    }
+    if state is not None:
+        values["state"] = state
+    if error is not None:
+        values["last_error"] = error.replace("\x00", "\\0")[:limit]
+    return values

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from opsdesk.adapters.db.leases import claim_due, release_all
+from opsdesk.adapters.db.leases import claim_due, if_held, outcome, release_all
 from opsdesk.adapters.db.tables import OutboxRecord
 from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage, Taken
 
@@ -85,38 +85,12 @@ class SqlOutbox:
 
     def renew(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
         """Extend `owner`'s lease while a send is still in flight (a slow vendor); False if it was lost."""
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(OutboxRecord)
-                .where(
-                    OutboxRecord.id == row_id,
-                    OutboxRecord.lease_owner == owner,
-                    OutboxRecord.state == OutboxState.PENDING.value,
-                )
-                .values(lease_until=now + lease)
-            )
-            return result.rowcount == 1
+        return if_held(self.engine, OutboxRecord, row_id, owner, {"lease_until": now + lease})
 
     def delivered(self, row_id: int, owner: str, now: datetime) -> bool:
         """Mark delivered if `owner` still holds the row; False when the lease was lost meanwhile."""
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(OutboxRecord)
-                .where(
-                    OutboxRecord.id == row_id,
-                    OutboxRecord.lease_owner == owner,
-                    OutboxRecord.state == OutboxState.PENDING.value,
-                )
-                .values(
-                    state=OutboxState.DELIVERED.value,
-                    delivered_at=now,
-                    lease_owner=None,
-                    lease_until=None,
-                    sending_at=None,
-                    attempts=OutboxRecord.attempts + 1,
-                )
-            )
-            return result.rowcount == 1
+        values = outcome(OutboxRecord, state=OutboxState.DELIVERED.value, delivered_at=now, sending_at=None)
+        return if_held(self.engine, OutboxRecord, row_id, owner, values)
 
     def failed(
         self, row_id: int, owner: str, error: str, next_attempt: datetime | None, *, in_doubt: bool = False
@@ -126,29 +100,12 @@ class SqlOutbox:
         `in_doubt` keeps the row marked as possibly sent, so the next attempt asks the channel first.
         False when `owner` no longer holds the row (nothing is recorded).
         """
-        values: dict[str, object] = {
-            "attempts": OutboxRecord.attempts + 1,
-            "last_error": error.replace("\x00", "\\0")[:ERROR_LIMIT],  # PostgreSQL text holds no NUL
-            "lease_owner": None,
-            "lease_until": None,
-        }
-        if not in_doubt:
-            values["sending_at"] = None
-        if next_attempt is None:
-            values["state"] = OutboxState.DEAD.value
-        else:
-            values["next_attempt_at"] = next_attempt
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                update(OutboxRecord)
-                .where(
-                    OutboxRecord.id == row_id,
-                    OutboxRecord.lease_owner == owner,
-                    OutboxRecord.state == OutboxState.PENDING.value,
-                )
-                .values(**values)
-            )
-            return result.rowcount == 1
+        extra: dict[str, Any] = {} if in_doubt else {"sending_at": None}
+        if next_attempt is not None:
+            extra["next_attempt_at"] = next_attempt
+        state = OutboxState.DEAD.value if next_attempt is None else None
+        values = outcome(OutboxRecord, state=state, error=error, limit=ERROR_LIMIT, **extra)
+        return if_held(self.engine, OutboxRecord, row_id, owner, values)
 
     def release(self, owner: str) -> None:
         """Give back every row `owner` holds (a graceful shutdown)."""
