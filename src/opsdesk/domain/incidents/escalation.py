@@ -41,17 +41,18 @@ class EscalationPolicy:
         return None
 
     def pages(self, start: datetime) -> list[EscalationPage]:
-        """Every page of the whole escalation, if nobody ever acknowledges and every step is held."""
+        """Every page of the whole escalation, if nobody ever acknowledges and every step is held: the
+        timetable `next_page` walks, step by step."""
         found: list[EscalationPage] = []
         at, position = start, (1, 1)
         while True:
-            cycle, number = position
-            found.append(EscalationPage(at, self.step(number).role, cycle, number))
-            at += self.step(number).wait
-            following = self.following(cycle, number)
-            if following is None:
+            page = next_page(self, *position, lambda role: EngineerId(str(role)))
+            assert page.role is not None  # every step is held here
+            found.append(EscalationPage(at, page.role, page.cycle, page.step))
+            at += page.wait
+            if page.following is None:
                 return found
-            position = following
+            position = page.following
 
 
 @dataclass(frozen=True)
