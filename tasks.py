@@ -14,6 +14,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -48,10 +49,12 @@ def _ensure_environment(lock: Path) -> None:
         _step(f"creating the virtual environment in {VENV}")
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     _step(f"installing the pinned dependencies ({lock.name})")
+    started = time.monotonic()
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "--quiet"]
     subprocess.run([*pip, "install", "--require-hashes", "--no-deps", "-r", str(lock)], check=True)
     subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", "-e", str(ROOT)], check=True)
     STAMP.write_text(_digest(lock) + "\n")
+    print(f"   (installed in {time.monotonic() - started:.0f} s)", flush=True)
 
 
 def run(arguments: list[str]) -> int:
@@ -80,8 +83,10 @@ def test(arguments: list[str]) -> int:
     failed = []
     for title, command in steps:
         _step(title)
+        started = time.monotonic()
         if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
             failed.append(title)
+        print(f"   ({title}: {time.monotonic() - started:.0f} s)", flush=True)
     if failed:
         # pytest's own summary stays the last line of a passing run; a failing one ends with this.
         print(f"\nFAILED: {', '.join(failed)}")
