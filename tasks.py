@@ -86,7 +86,8 @@ def test(arguments: list[str]) -> int:
         started = time.monotonic()
         if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
             failed.append(title)
-        print(f"   ({title}: {time.monotonic() - started:.0f} s)", flush=True)
+        if title != "pytest":  # pytest's own summary stays the last line of a passing run
+            print(f"   ({title}: {time.monotonic() - started:.0f} s)", flush=True)
     if failed:
         # pytest's own summary stays the last line of a passing run; a failing one ends with this.
         print(f"\nFAILED: {', '.join(failed)}")
