@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from opsdesk.adapters.db.engine import migrations_current
+from opsdesk.adapters.db.engine import HEAD, alembic_head, migrations_current
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.adapters.db.tables import OutboxRecord
 from opsdesk.domain.outbox import OutboxState, OutgoingMessage
@@ -171,3 +171,15 @@ def test_a_vendor_error_holding_nul_is_recorded_on_both_databases(db: Engine) ->
     (row,) = store.claim("w1", NOW, 1, LEASE)
     assert store.failed(row.id, "w1", "HTTP 500: bad\x00byte", NOW)
     assert store.rows()[0].last_error == "HTTP 500: bad\\0byte"
+
+
+def test_the_head_every_command_checks_is_alembics(db: Engine) -> None:
+    assert alembic_head() == HEAD
+    assert migrations_current(db)
+    try:
+        with db.begin() as connection:
+            connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
+        assert not migrations_current(db)
+    finally:  # the schema is shared by the tests that follow
+        with db.begin() as connection:
+            connection.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{HEAD}'")
