@@ -55,10 +55,10 @@ def _ensure_environment(lock: Path) -> None:
     installer = pip
     # uv (pinned by hash like everything else) installs in seconds what takes pip a minute; pip stays the
     # fallback where uv cannot be had.
-    if (
-        subprocess.run([*pip, "install", "--require-hashes", "--no-deps", "-r", str(TOOLS_LOCK)]).returncode
-        == 0
-    ):
+    tools = subprocess.run(
+        [*pip, "install", "--require-hashes", "--no-deps", "-r", str(TOOLS_LOCK)], check=False
+    )
+    if tools.returncode == 0:
         installer = [str(BIN / "uv"), "pip"]
     where = [] if installer is pip else ["--quiet", "--python", str(PYTHON)]
     subprocess.run(
