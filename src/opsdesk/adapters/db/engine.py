@@ -64,7 +64,12 @@ def _alembic_config() -> Any:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied."""
+    """Apply every migration not yet applied (Alembic is loaded only when one is missing)."""
+    try:
+        if migrations_current(engine):
+            return
+    except SQLAlchemyError as exc:
+        raise IntegrationError(f"cannot migrate {safe_url(engine)}: {_first_line(exc)}") from None
     from alembic import command  # noqa: PLC0415  (Alembic: only to migrate)
 
     config = _alembic_config()
