@@ -124,8 +124,9 @@ def test(arguments: list[str]) -> int:
         ("ruff: lint", [str(BIN / "ruff"), "check", "src", "tests", "benchmarks", "tasks.py"]),
         ("ruff: format", [str(BIN / "ruff"), "format", "--check", "src", "tests", "benchmarks", "tasks.py"]),
         ("import-linter: contracts", [str(BIN / "lint-imports")]),
-        # On every core (pytest-xdist); each worker has its own database schema and files.
-        ("pytest", [str(PYTHON), "-m", "pytest", "-n", "auto", *arguments]),
+        # On every core (pytest-xdist; "worksteal" keeps both busy to the end, where the long tests are);
+        # each worker has its own database schema and files.
+        ("pytest", [str(PYTHON), "-m", "pytest", "-n", "auto", "--dist", "worksteal", *arguments]),
     ]
     for title, command in steps:
         _step(title)
