@@ -32,3 +32,14 @@ def test_one_clear_message(text: str, message: str) -> None:
         policy_from_yaml(text)
     assert message in str(caught.value)
     assert "Traceback" not in str(caught.value)
+
+
+def test_brackets_in_comments_and_quoted_text_are_not_nesting() -> None:
+    text = (
+        "# " + "[" * 300 + "\n"
+        "timezone: Europe/London\n"
+        "bank-holidays:\n"
+        "  extra: {2027-01-04: '" + "{[" * 150 + "'}\n"
+    )
+    policy = policy_from_yaml(text)
+    assert list(policy.bank_holidays.extra.values()) == ["{[" * 150]

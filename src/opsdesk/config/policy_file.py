@@ -72,7 +72,36 @@ def parse_policy_text(text: str, source: str, base_dir: Path) -> Policy:
     return policy
 
 
+MAX_DEPTH = 100  # of flow collections ([...], {...}); a policy's deepest is a handful
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of flow collections, outside quoted strings and comments (a bound: plain
+    scalars may hold a bracket too, but never a hundred)."""
+    depth = deepest = 0
+    quote: str | None = None
+    comment = False
+    for char in text:
+        if comment:
+            comment = char != "\n"
+        elif quote is not None:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            comment = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def _load_yaml(text: str, source: str) -> object:
+    # Refused before parsing: the YAML reader takes seconds to find out on its own.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _flow_depth(text) > MAX_DEPTH:
+        raise PolicyError([PolicyProblem("", "the file is nested too deeply to be a policy")], source)
     yaml = YAML(typ="rt")  # the round-trip loader builds plain data and keeps line numbers; no object tags
     try:
         return yaml.load(text)
