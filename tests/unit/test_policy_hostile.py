@@ -38,8 +38,8 @@ def test_brackets_in_comments_and_quoted_text_are_not_nesting() -> None:
     text = (
         "# " + "[" * 300 + "\n"
         "timezone: Europe/London\n"
-        "bank-holidays:\n"
-        "  extra: {2027-01-04: '" + "{[" * 150 + "'}\n"
+        "engineers:\n"
+        "  - {id: a, name: '" + "{[" * 150 + "', email: a@example.org}\n"
     )
     policy = policy_from_yaml(text)
-    assert list(policy.bank_holidays.extra.values()) == ["{[" * 150]
+    assert [e.name for e in policy.rota.engineers] == ["{[" * 150]
