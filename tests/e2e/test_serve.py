@@ -37,29 +37,37 @@ def get(url: str, token: str | None = None) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
+def serve(
+    workdir: Path, *options: str, stderr: int = subprocess.DEVNULL
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`opsdesk serve` on a free port in `workdir`, once it answers; and its address."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "opsdesk", "serve", "--port", str(port), *options],
+        cwd=workdir,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if get(f"{base}/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    return server, base
+
+
 def test_serve_answers_delivers_and_stops(opsdesk: Run, workdir: Path) -> None:
     (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
     created = opsdesk("token", "create", "--name", "ops", "--role", "engineer")
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
     assert token.startswith("odk_") and token not in created.stderr
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "opsdesk", "serve", "--port", str(port), "--log-format", "json"],
-        cwd=workdir,
-        env={**os.environ},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = serve(workdir, "--log-format", "json", stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if get(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
         assert get(f"{base}/readyz") == (200, '{"status":"ready"}')
         status, body = get(f"{base}/api/v1/oncall?at=2026-12-01T17:00", token)
         assert status == 200
@@ -91,23 +99,8 @@ def test_serve_answers_delivers_and_stops(opsdesk: Run, workdir: Path) -> None:
 
 def test_metrics_add_up_every_api_process(opsdesk: Run, workdir: Path) -> None:
     token = opsdesk("token", "create", "--name", "prometheus", "--role", "viewer").stdout.strip()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "opsdesk", "serve", "--port", str(port), "--workers", "2"],
-        cwd=workdir,
-        env={**os.environ},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = serve(workdir, "--workers", "2")
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if get(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
         counted = []
         for asked in range(1, 31):  # new connections: the two processes share them
             assert get(f"{base}/api/v1/cover?at=2026-12-01T17:00", token)[0] == 200
