@@ -18,18 +18,15 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import tempfile
 import time
-import urllib.request
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, literal, select, text
 
-from common import OPSDESK, free_port, percentile
+from common import bench_database, percentile, serving
 from opsdesk.adapters.db.engine import make_engine
 from opsdesk.adapters.db.tables import IncidentRecord, OutboxRecord
 
@@ -114,56 +111,26 @@ async def flood(
 def run(database: str, args: argparse.Namespace) -> str:
     folder = Path(tempfile.mkdtemp(prefix="opsdesk-bench-"))
     (folder / "opsdesk.yaml").write_text(json.dumps(policy()), encoding="utf-8")
-    schema = None
-    if database == "sqlite":
-        url = f"sqlite:///{folder / 'opsdesk.db'}"
-    else:
-        base = os.environ.get("OPSDESK_TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        with make_engine(base).begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = f"{base}?options=-csearch_path%3D{schema}"
-    env = {**os.environ, "OPSDESK_DATABASE_URL": url, "OPSDESK_CACHE_DIR": str(folder / "cache")}
-    port = free_port()
-    server = subprocess.Popen(
-        [*OPSDESK, "serve", "--port", str(port), "--workers", str(args.workers)],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        time.sleep(1)
-        started = time.time()
-        first_sent, answers, accepted = asyncio.run(flood(port, args.events, args.keys, args.connections))
-        elapsed = time.time() - started
-        engine = make_engine(url)
-        with engine.connect() as connection:
-            incidents = connection.scalar(text("SELECT count(*) FROM incidents"))
-            alerts = connection.scalar(text("SELECT coalesce(sum(alert_count), 0) FROM incidents"))
-            first_pages = select(IncidentRecord.dedup_key, OutboxRecord.created_at).join(
-                OutboxRecord,
-                OutboxRecord.idempotency_key.like(
-                    literal("page:") + cast(IncidentRecord.id, String) + literal(":c1s1:%")
-                ),
-            )
-            stored: dict[str, datetime] = {}
-            for dedup_key, created in connection.execute(first_pages):
-                stored[dedup_key] = min(created, stored.get(dedup_key, created))
-        engine.dispose()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if schema:
-            with make_engine(base).begin() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    with bench_database(database, folder) as url:
+        env = {**os.environ, "OPSDESK_DATABASE_URL": url, "OPSDESK_CACHE_DIR": str(folder / "cache")}
+        with serving(folder, env, args.workers) as (_, port):
+            started = time.time()
+            first_sent, answers, accepted = asyncio.run(flood(port, args.events, args.keys, args.connections))
+            elapsed = time.time() - started
+            engine = make_engine(url)
+            with engine.connect() as connection:
+                incidents = connection.scalar(text("SELECT count(*) FROM incidents"))
+                alerts = connection.scalar(text("SELECT coalesce(sum(alert_count), 0) FROM incidents"))
+                first_pages = select(IncidentRecord.dedup_key, OutboxRecord.created_at).join(
+                    OutboxRecord,
+                    OutboxRecord.idempotency_key.like(
+                        literal("page:") + cast(IncidentRecord.id, String) + literal(":c1s1:%")
+                    ),
+                )
+                stored: dict[str, datetime] = {}
+                for dedup_key, created in connection.execute(first_pages):
+                    stored[dedup_key] = min(created, stored.get(dedup_key, created))
+            engine.dispose()
     to_page = [
         (created.timestamp() - first_sent[int(dedup_key.split("-")[1])]) * 1000
         for dedup_key, created in stored.items()

@@ -27,14 +27,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
 from bench_incidents import policy
-from common import OPSDESK, free_port
+from common import OPSDESK, bench_database, serving
 from opsdesk.adapters.db.engine import make_engine
 
 ALERT_SQL_POSTGRESQL = """
@@ -194,48 +193,16 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="opsdesk-bench-"))
     (folder / "opsdesk.yaml").write_text(json.dumps(policy()), encoding="utf-8")
-    schema = None
-    if args.database == "sqlite":
-        url = f"sqlite:///{folder / 'opsdesk.db'}"
-    else:
-        base = os.environ.get("OPSDESK_TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        with make_engine(base).begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = f"{base}?options=-csearch_path%3D{schema}"
-    env = {**os.environ, "OPSDESK_DATABASE_URL": url, "OPSDESK_CACHE_DIR": str(folder / "cache")}
-    server = None
-    try:
+    with bench_database(args.database, folder) as url:
+        env = {**os.environ, "OPSDESK_DATABASE_URL": url, "OPSDESK_CACHE_DIR": str(folder / "cache")}
         opsdesk(folder, env, "db", "upgrade")
         token = opsdesk(folder, env, "token", "create", "--name", "bench", "--role", "viewer").stdout.strip()
         opsdesk(folder, env, "incident", "open", "--service", "platform", "--summary", "Disk full on db-1")
         add_alerts(url, args.alerts)
         opsdesk(folder, env, "incident", "ack", "1", "--as", "alice")
         opsdesk(folder, env, "incident", "note", "1", "clearing old WAL files", "--as", "alice")
-        port = free_port()
-        server = subprocess.Popen(
-            [*OPSDESK, "serve", "--port", str(port), "--workers", str(args.workers)],
-            cwd=folder,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        time.sleep(1)
-        rows = measure(folder, env, port, token, server)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        if schema:
-            with make_engine(base).begin() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        with serving(folder, env, args.workers) as (server, port):
+            rows = measure(folder, env, port, token, server)
     print(f"{args.database}, one incident with {args.alerts:,} joined alerts:\n")
     print("| measure | time | size |")
     print("|---|---|---|")
