@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -211,9 +212,14 @@ def test_a_created_token_works_and_a_revoked_one_stops(
 
 
 def test_health_readiness_and_metrics(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
-    client, _, tokens = api
+    client, context, tokens = api
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready"}
+    ready = client.get("/readyz").json()
+    policy_file = context.settings.policy_path
+    assert ready["status"] == "ready"
+    assert ready["policy"]["version"] == hashlib.sha256(policy_file.read_bytes()).hexdigest()[:12]
+    assert ready["policy"]["source"] == str(policy_file)
+    assert ready["policy"]["refused"] is None
     client.get("/api/v1/cover", headers={"Authorization": f"Bearer {tokens['viewer']}"})
     text = client.get("/metrics", headers={"Authorization": f"Bearer {tokens['viewer']}"}).text
     assert 'opsdesk_http_requests_total{method="GET",route="/api/v1/cover",status="200"} 1' in text

@@ -68,7 +68,8 @@ def test_serve_answers_delivers_and_stops(opsdesk: Run, workdir: Path) -> None:
     assert token.startswith("odk_") and token not in created.stderr
     server, base = serve(workdir, "--log-format", "json", stderr=subprocess.PIPE)
     try:
-        assert get(f"{base}/readyz") == (200, '{"status":"ready"}')
+        status, ready = get(f"{base}/readyz")
+        assert (status, json.loads(ready)["status"]) == (200, "ready")
         status, body = get(f"{base}/api/v1/oncall?at=2026-12-01T17:00", token)
         assert status == 200
         assert json.loads(body)["primary"] == {"id": "alice", "name": "Alice"}

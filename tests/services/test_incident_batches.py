@@ -42,7 +42,7 @@ def test_a_batch_joins_open_incidents_and_leaves_the_rest(db: Engine, cache_dir:
 
 def test_a_storm_through_the_batcher_counts_every_event_once(db: Engine, cache_dir: Path) -> None:
     w = storm_world(db, cache_dir)
-    batcher = JoinBatcher(w.incidents)
+    batcher = JoinBatcher(lambda: w.incidents)
 
     async def storm() -> list[int]:
         calls = [batcher.trigger(Alarm("platform", f"key-{n % 10}", f"event {n}"), ALARM) for n in range(300)]
@@ -66,7 +66,7 @@ def test_a_storm_through_the_batcher_counts_every_event_once(db: Engine, cache_d
 def test_one_bad_event_in_a_batch_fails_only_itself(db: Engine, cache_dir: Path) -> None:
     w = storm_world(db, cache_dir)
     w.alarm("good")
-    batcher = JoinBatcher(w.incidents)
+    batcher = JoinBatcher(lambda: w.incidents)
 
     async def storm() -> list[object]:
         calls = [

@@ -71,6 +71,25 @@ class Application:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"the application is built once; {name!r} cannot be set")
 
+    # -- the policy in force ---------------------------------------------------------------------
+
+    # Built once per process and kept when the policy changes (bootstrap/live.py): storage and clients.
+    _KEPT = ("deployment", "engine", "unit_of_work", "outbox", "job_store", "tokens", "sns", "channel_names")
+
+    def with_policy(self, policy: Policy) -> Application:
+        """An application on `policy`, sharing this one's storage and vendor clients."""
+        new = Application(self.settings, policy, self.clock, uow=self._uow, migrate=False)
+        new.__dict__.update({name: self.__dict__[name] for name in self._KEPT if name in self.__dict__})
+        return new
+
+    def validate(self) -> None:
+        """PolicyError now, rather than on first use, for a policy whose rota or services do not fit."""
+        _ = self.cover, self.rota, self.people
+
+    def rota_layer_revision(self) -> str:
+        """The revision of the rota changes kept in the database over the file ("" when there are none)."""
+        return ""
+
     # -- the team's hours and rota -------------------------------------------------------------
 
     @cached_property
@@ -273,10 +292,15 @@ class Application:
             self.outbox, channels(config), self.clock, owner or worker_name(), policy=policy, lease=lease
         )
 
-    def job_runner(self, owner: str | None = None) -> JobRunner:
+    def job_runner(
+        self, owner: str | None = None, handlers: Mapping[str, Callable[[Job], None]] | None = None
+    ) -> JobRunner:
+        """A worker's runner of due jobs: by this application's handlers, or by `handlers` (the live
+        policy's, which follow the policy in force)."""
         from opsdesk.services.jobs import JobRunner  # noqa: PLC0415
 
-        return JobRunner(self.job_store, self.job_handlers, self.clock, owner or worker_name())
+        chosen = self.job_handlers if handlers is None else handlers
+        return JobRunner(self.job_store, chosen, self.clock, owner or worker_name())
 
 
 def worker_name() -> str:

@@ -25,6 +25,8 @@ class DeploymentSettings(BaseSettings):
     outbox_lease_seconds: float = Field(default=60, gt=0, le=3600)
     # The longest a vendor's Retry-After may hold a message back (a page a year late helps nobody).
     outbox_max_retry_after_seconds: float = Field(default=300, ge=1, le=86400)
+    # How often a running process looks at the policy file (and the rota changes) for a new version; 0: never.
+    policy_reload_seconds: float = Field(default=2, ge=0, le=3600)
     slack_token: SecretStr | None = None
     slack_api_url: str | None = None
     smtp_host: str | None = None

@@ -28,15 +28,22 @@ def load_policy(settings: Settings) -> Policy:
     try:
         raw = path.read_bytes()
     except OSError:
-        raw = None  # read_policy_file reports it
-    key = cache_key(raw, path) if raw is not None else None
-    cached = load_cached(settings.cache_dir, key) if key else None
+        # Imported only when needed: validation (pydantic, ruamel.yaml) costs ~0.4 s to import.
+        from opsdesk.config.policy_file import read_policy_file  # noqa: PLC0415
+
+        return read_policy_file(path)  # says why it cannot be read
+    return policy_from_bytes(raw, settings)
+
+
+def policy_from_bytes(raw: bytes, settings: Settings) -> Policy:
+    """The policy in `raw` (the content of the settings' policy file), from the cache when it has it."""
+    path = settings.policy_path
+    key = cache_key(raw, path)
+    cached = load_cached(settings.cache_dir, key)
     if cached is not None:
         return dataclasses.replace(cached, source=str(path))
-    # Imported only on a cache miss: validation (pydantic, ruamel.yaml) costs ~0.4 s to import.
-    from opsdesk.config.policy_file import read_policy_file  # noqa: PLC0415
+    from opsdesk.config.policy_file import read_policy_bytes  # noqa: PLC0415  (heavy, on a cache miss only)
 
-    policy = read_policy_file(path)
-    if key is not None:
-        store(settings.cache_dir, key, policy)
+    policy = read_policy_bytes(raw, path)
+    store(settings.cache_dir, key, policy)
     return policy

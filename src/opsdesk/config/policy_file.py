@@ -21,13 +21,18 @@ MAX_NODES = 100_000
 
 
 def read_policy_file(path: Path) -> Policy:
-    source = str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise PolicyError(
-            [PolicyProblem("", f"cannot read the file: {exc.strerror or exc}")], source
+            [PolicyProblem("", f"cannot read the file: {exc.strerror or exc}")], str(path)
         ) from None
+    return read_policy_bytes(raw, path)
+
+
+def read_policy_bytes(raw: bytes, path: Path) -> Policy:
+    """The policy in `raw`, the content of the file at `path` (read once by the caller)."""
+    source = str(path)
     if len(raw) > MAX_FILE_BYTES:
         raise PolicyError(
             [

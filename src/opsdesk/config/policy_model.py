@@ -116,6 +116,13 @@ class ServiceSection(StrictModel):
     database_url: str | None = Field(default=None, alias="database-url", max_length=500)
     open_reads: bool | None = Field(default=None, alias="open-reads", description="reads without a token")
     outbox_lease_seconds: float | None = Field(default=None, alias="outbox-lease-seconds", gt=0, le=3600)
+    policy_reload_seconds: float | None = Field(
+        default=None,
+        alias="policy-reload-seconds",
+        ge=0,
+        le=3600,
+        description="how often to look for a new policy",
+    )
     slack_api_url: str | None = Field(default=None, alias="slack-api-url", max_length=500)
     smtp_host: str | None = Field(default=None, alias="smtp-host", max_length=255)
     smtp_port: int | None = Field(default=None, alias="smtp-port", ge=1, le=65535)

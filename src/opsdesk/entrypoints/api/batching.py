@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi.concurrency import run_in_threadpool
@@ -27,7 +28,8 @@ BATCH_LIMIT = 256
 
 @dataclass
 class JoinBatcher:
-    incidents: IncidentService
+    # The incident service in force, asked per batch (the policy may change while the API runs).
+    service: Callable[[], IncidentService]
     _queue: asyncio.Queue[tuple[Alarm, Actor, asyncio.Future[Outcome | None]]] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
     _writer: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -45,7 +47,7 @@ class JoinBatcher:
         if joined is not None:
             return joined
         opened = await run_in_threadpool(
-            functools.partial(self.incidents.trigger, alarm, actor, joined_first=False)
+            functools.partial(self.service().trigger, alarm, actor, joined_first=False)
         )
         assert opened is not None  # no receipt: always taken
         return opened
@@ -63,7 +65,7 @@ class JoinBatcher:
         """One transaction for the batch; if it fails, each event again on its own, so one bad event
         (or a passing database error) fails only itself."""
         try:
-            results = await run_in_threadpool(self.incidents.join, [(a, who) for a, who, _ in batch])
+            results = await run_in_threadpool(self.service().join, [(a, who) for a, who, _ in batch])
         except Exception as exc:
             if len(batch) == 1:
                 if not batch[0][2].done():

@@ -60,21 +60,21 @@ class Note(RequestBody):
 
 def change_routes(context: ApiContext, access: Access) -> APIRouter:
     router = APIRouter(tags=["changes"])
-    changes = context.changes
-    tz = context.rota.engine.timezone
 
     def view(change_id: int) -> dict[str, Any]:
         """The request as it now stands, with its checks, the suggested engineer and its history."""
-        found = changes.change(change_id)
-        return change_dict(found, changes.suggest(found), changes.history(change_id), tz)
+        found = context.changes.change(change_id)
+        return change_dict(
+            found, context.changes.suggest(found), context.changes.history(change_id), context.tz
+        )
 
     @router.post("/api/v1/changes/check")
     def check(body: CheckBody, _: TokenInfo = access.viewer) -> dict[str, Any]:
         """Check a request as written, without storing it: the same answer as `opsdesk change check --json`."""
         submitted = body.submitted_at or context.clock.now()
         if submitted.tzinfo is None:
-            submitted = submitted.replace(tzinfo=tz)
-        return check_dict(changes.check(body.body, submitted))
+            submitted = submitted.replace(tzinfo=context.tz)
+        return check_dict(context.changes.check(body.body, submitted))
 
     @router.get("/api/v1/changes")
     def list_changes(
@@ -82,13 +82,13 @@ def change_routes(context: ApiContext, access: Access) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         _: TokenInfo = access.viewer,
     ) -> list[dict[str, Any]]:
-        found = changes.changes(state, limit)
-        return [change_dict(c, changes.suggest(c), None, tz) for c in found]
+        found = context.changes.changes(state, limit)
+        return [change_dict(c, context.changes.suggest(c), None, context.tz) for c in found]
 
     @router.post("/api/v1/changes", status_code=201)
     def submit(body: Submit, token: TokenInfo = access.requester) -> dict[str, Any]:
         """File a request (teams without GitHub): checked at once, under review or needing information."""
-        return view(changes.submit(body.title, body.body, api_actor(token)).id)
+        return view(context.changes.submit(body.title, body.body, api_actor(token)).id)
 
     @router.get(ONE)
     def show(change_id: ChangeId, _: TokenInfo = access.viewer) -> dict[str, Any]:
@@ -97,42 +97,42 @@ def change_routes(context: ApiContext, access: Access) -> APIRouter:
     @router.put(ONE)
     def edit(change_id: ChangeId, body: Edit, token: TokenInfo = access.requester) -> dict[str, Any]:
         """The requester's new text: checked again."""
-        return view(changes.edit(change_id, api_actor(token), body.body, body.title).id)
+        return view(context.changes.edit(change_id, api_actor(token), body.body, body.title).id)
 
     @router.post(f"{ONE}/approve")
     def approve(change_id: ChangeId, body: Approve, token: TokenInfo = access.engineer) -> dict[str, Any]:
         """Approve with an assigned engineer and instructions (a reviewer other than the requester)."""
-        found = changes.approve(
+        found = context.changes.approve(
             change_id, api_actor(token), body.engineer, instructions=body.instructions, channel=body.channel
         )
         return view(found.id)
 
     @router.post(f"{ONE}/reject")
     def reject(change_id: ChangeId, body: Reason, token: TokenInfo = access.engineer) -> dict[str, Any]:
-        return view(changes.reject(change_id, api_actor(token), body.reason).id)
+        return view(context.changes.reject(change_id, api_actor(token), body.reason).id)
 
     @router.post(f"{ONE}/checklist")
     def tick(change_id: ChangeId, body: Tick, token: TokenInfo = access.engineer) -> dict[str, Any]:
         """Tick a pre-change checklist item; both are needed before `start`."""
-        return view(changes.tick(change_id, api_actor(token), body.item).id)
+        return view(context.changes.tick(change_id, api_actor(token), body.item).id)
 
     @router.post(f"{ONE}/start")
     def start(change_id: ChangeId, token: TokenInfo = access.engineer) -> dict[str, Any]:
-        return view(changes.start(change_id, api_actor(token)).id)
+        return view(context.changes.start(change_id, api_actor(token)).id)
 
     @router.post(f"{ONE}/complete")
     def complete(change_id: ChangeId, body: Note, token: TokenInfo = access.engineer) -> dict[str, Any]:
-        return view(changes.finish(change_id, api_actor(token), body.note).id)
+        return view(context.changes.finish(change_id, api_actor(token), body.note).id)
 
     @router.post(f"{ONE}/roll-back")
     def roll_back(change_id: ChangeId, body: Note, token: TokenInfo = access.engineer) -> dict[str, Any]:
-        return view(changes.finish(change_id, api_actor(token), body.note, rolled_back=True).id)
+        return view(context.changes.finish(change_id, api_actor(token), body.note, rolled_back=True).id)
 
     @router.post(f"{ONE}/cancel")
     def cancel(
         change_id: ChangeId, body: MaybeReason | None = None, token: TokenInfo = access.requester
     ) -> dict[str, Any]:
         """Withdrawn by the requester."""
-        return view(changes.cancel(change_id, api_actor(token), body.reason if body else None).id)
+        return view(context.changes.cancel(change_id, api_actor(token), body.reason if body else None).id)
 
     return router

@@ -1,5 +1,6 @@
-"""What the HTTP API serves from: the application (every use case), and the API's own parts (the token
-cache, the calendar-feed key, whether reads are open)."""
+"""What the HTTP API serves from: the application for the policy in force (every use case; replaced when
+the policy changes, bootstrap/live.py), and the API's own parts (the token cache, the calendar-feed key,
+whether reads are open)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import TYPE_CHECKING
 
 from opsdesk.adapters.db.tokens import SqlTokens, token_hash
 from opsdesk.bootstrap import Application, bootstrap
+from opsdesk.bootstrap.live import LivePolicy
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import TokenInfo, feed_secret
 from opsdesk.services.clock import Clock
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy import Engine
 
     from opsdesk.adapters.aws.sns import SnsVerifier
@@ -56,10 +60,24 @@ class TokenCache:
 
 @dataclass
 class ApiContext:
-    app: Application
+    live: LivePolicy
     token_cache: TokenCache
     calendar_key: bytes
     open_reads: bool = False
+
+    @property
+    def app(self) -> Application:
+        """The application for the policy in force now: read it per request, never keep it."""
+        return self.live.app
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The team's time zone (the policy's)."""
+        return self.app.cover.timezone
+
+    def policy_changed(self) -> None:
+        """Tell the live policy to look again now (after this process wrote a rota change)."""
+        self.live.check()
 
     def feed_secret(self, feed: str) -> str:
         """The secret a calendar feed's URL carries (calendar apps cannot send headers)."""
@@ -113,12 +131,17 @@ def api_context(
     migrate: bool = True,
     open_reads: bool | None = None,
     clock: Clock | None = None,
+    watch: bool = True,
 ) -> ApiContext:
-    """The API's context over the application for `settings` (or the application given)."""
+    """The API's context over the application for `settings` (or the application given), its policy
+    watched for changes unless `watch` is false or `policy-reload-seconds` is 0."""
     app = settings if isinstance(settings, Application) else bootstrap(settings, clock=clock, migrate=migrate)
     tokens = app.tokens
+    live = LivePolicy(app)
+    if watch and app.deployment.policy_reload_seconds > 0:
+        live.watch(app.deployment.policy_reload_seconds)
     return ApiContext(
-        app,
+        live,
         TokenCache(tokens),
         tokens.feed_key(),
         app.deployment.open_reads if open_reads is None else open_reads,

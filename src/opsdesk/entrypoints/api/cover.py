@@ -21,22 +21,20 @@ from opsdesk.services.rota import on_duty_dict
 
 def now_builders(context: ApiContext) -> Builders:
     """The answers at an instant, by kind: the same objects as `opsdesk hours --json` and `opsdesk who --json`."""
-    tz = context.rota.engine.timezone
     return {
-        "cover": lambda when: cover_at_dict(context.rota.engine.cover_at(when), tz),
+        "cover": lambda when: cover_at_dict(context.rota.engine.cover_at(when), context.tz),
         "oncall": lambda when: on_duty_dict(context.rota, context.rota.who(when)),
     }
 
 
 def cover_routes(context: ApiContext, access: Access, now_answers: NowAnswers) -> APIRouter:
     router = APIRouter()
-    tz = context.rota.engine.timezone
 
     def instant(at: str | None) -> datetime:
         if at is None:
             return context.clock.now()
         try:
-            return parse_instant(at, tz)
+            return parse_instant(at, context.tz)
         except InvalidInstantError as exc:
             raise invalid("at", str(exc)) from None
 

@@ -22,7 +22,6 @@ def github_routes(context: ApiContext) -> APIRouter:
     secret = (
         config.github_webhook_secret.get_secret_value().encode() if config.github_webhook_secret else None
     )
-    changes = context.changes
 
     @router.post(
         "/api/v1/integrations/github",
@@ -53,9 +52,9 @@ def github_routes(context: ApiContext) -> APIRouter:
         if isinstance(event, str):
             raise HTTPException(400, event)
         if isinstance(event, IssueEvent):
-            said = await run_in_threadpool(changes.github_issue, event, x_github_delivery)
+            said = await run_in_threadpool(context.changes.github_issue, event, x_github_delivery)
         else:
-            said = await run_in_threadpool(changes.github_comment, event, x_github_delivery)
+            said = await run_in_threadpool(context.changes.github_comment, event, x_github_delivery)
         return {"status": said}
 
     return router

@@ -1,5 +1,6 @@
-"""Health: `/healthz` (the process answers), `/readyz` (the database is reachable and migrated) and
-`/metrics` (Prometheus, for any token)."""
+"""Health: `/healthz` (the process answers), `/readyz` (the database is reachable and migrated; and the
+policy version in force, with a refused newer file if there is one) and `/metrics` (Prometheus, for any
+token)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,12 @@ def health_routes(context: ApiContext, access: Access, metrics: Metrics) -> APIR
     @router.get("/readyz", responses={503: {"model": Problem, "description": "not ready"}})
     def readyz() -> JSONResponse:
         problem = context.app.database_ready()
+        policy = context.live.status().as_dict()
         if problem is not None:
-            return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
-        return JSONResponse({"status": "ready"})
+            return JSONResponse(
+                {"status": "unavailable", "detail": problem, "policy": policy}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "policy": policy})
 
     @router.get("/metrics", response_class=PlainTextResponse)
     def metrics_route(_: TokenInfo = access.any_token) -> PlainTextResponse:

@@ -30,15 +30,18 @@ class NowAnswers:
         self.context = context
         self.access = access
         self.build = build
-        self._cache: dict[str, tuple[int, bytes]] = {}
+        self._cache: dict[str, tuple[int, object, bytes]] = {}
 
     def body(self, kind: str) -> bytes:
+        """The answer for this second under the policy in force (a new policy is answered at once)."""
         now = self.context.clock.now()
         second = int(now.timestamp())
+        app = self.context.app
         cached = self._cache.get(kind)
-        if cached is None or cached[0] != second:
-            cached = self._cache[kind] = (second, json_bytes(self.build[kind](now.replace(microsecond=0))))
-        return cached[1]
+        if cached is None or cached[0] != second or cached[1] is not app:
+            body = json_bytes(self.build[kind](now.replace(microsecond=0)))
+            cached = self._cache[kind] = (second, app, body)
+        return cached[2]
 
     def hot_path(self, app: ASGIApp) -> ASGIApp:
         allowed = self.access.cached_read

@@ -49,13 +49,11 @@ class Note(RequestBody):
 
 def incident_routes(context: ApiContext, access: Access) -> APIRouter:
     router = APIRouter(tags=["incidents"])
-    incidents = context.incidents
-    tz = context.rota.engine.timezone
 
     def view(incident_id: int) -> dict[str, Any]:
         """The incident and its newest entries: bounded however many alerts a storm joined to it."""
-        found = incidents.incident(incident_id)
-        return incident_view(found, incidents.timeline(incident_id), tz)
+        found = context.incidents.incident(incident_id)
+        return incident_view(found, context.incidents.timeline(incident_id), context.tz)
 
     @router.get("/api/v1/incidents", response_model=list[IncidentOut])
     def list_incidents(
@@ -65,12 +63,12 @@ def incident_routes(context: ApiContext, access: Access) -> APIRouter:
         _: TokenInfo = access.viewer,
     ) -> list[dict[str, Any]]:
         """The newest incidents, optionally in one state or of one service."""
-        return [incident_dict(i, tz) for i in incidents.incidents(state, service, limit)]
+        return [incident_dict(i, context.tz) for i in context.incidents.incidents(state, service, limit)]
 
     @router.post("/api/v1/incidents", status_code=201, response_model=IncidentView)
     def open_incident(body: OpenIncident, token: TokenInfo = access.engineer) -> dict[str, Any]:
         """Open an incident by hand: routed by the cover now, like an alarm."""
-        return view(incidents.open(body.service, body.summary, api_actor(token), body.priority).id)
+        return view(context.incidents.open(body.service, body.summary, api_actor(token), body.priority).id)
 
     @router.get(ONE, response_model=IncidentView)
     def show_incident(incident_id: IncidentId, _: TokenInfo = access.viewer) -> dict[str, Any]:
@@ -91,36 +89,36 @@ def incident_routes(context: ApiContext, access: Access) -> APIRouter:
         _: TokenInfo = access.viewer,
     ) -> dict[str, Any]:
         """An incident's timeline a page at a time, newest first; `next` is the cursor to the older entries."""
-        page = incidents.timeline(incident_id, limit=limit, before=before, alerts=alerts)
-        return page_dict(incident_id, page, tz)
+        page = context.incidents.timeline(incident_id, limit=limit, before=before, alerts=alerts)
+        return page_dict(incident_id, page, context.tz)
 
     # Each step answers the incident as it now stands (read again, with its newest entries).
 
     @router.post(f"{ONE}/acknowledge", response_model=IncidentView)
     def acknowledge(incident_id: IncidentId, token: TokenInfo = access.engineer) -> dict[str, Any]:
-        return view(incidents.acknowledge(incident_id, api_actor(token)).id)
+        return view(context.incidents.acknowledge(incident_id, api_actor(token)).id)
 
     @router.post(f"{ONE}/resolve", response_model=IncidentView)
     def resolve(
         incident_id: IncidentId, body: Resolve | None = None, token: TokenInfo = access.engineer
     ) -> dict[str, Any]:
-        return view(incidents.resolve(incident_id, api_actor(token), body.note if body else None).id)
+        return view(context.incidents.resolve(incident_id, api_actor(token), body.note if body else None).id)
 
     @router.post(f"{ONE}/defer", response_model=IncidentView)
     def defer(incident_id: IncidentId, body: Defer, token: TokenInfo = access.engineer) -> dict[str, Any]:
         """Cannot be resolved out of hours: who was told and the plan; it goes into the morning hand-back."""
-        return view(incidents.defer(incident_id, api_actor(token), body.informed, body.plan).id)
+        return view(context.incidents.defer(incident_id, api_actor(token), body.informed, body.plan).id)
 
     @router.patch(ONE, response_model=IncidentView)
     def change(incident_id: IncidentId, body: Change, token: TokenInfo = access.engineer) -> dict[str, Any]:
         """Set the priority (P1-P3), the incident lead or the scribe; P1 and P2 list what is `missing`."""
-        found = incidents.update(
+        found = context.incidents.update(
             incident_id, api_actor(token), priority=body.priority, lead=body.lead, scribe=body.scribe
         )
         return view(found.id)
 
     @router.post(f"{ONE}/notes", status_code=201, response_model=IncidentView)
     def note(incident_id: IncidentId, body: Note, token: TokenInfo = access.engineer) -> dict[str, Any]:
-        return view(incidents.note(incident_id, api_actor(token), body.text).id)
+        return view(context.incidents.note(incident_id, api_actor(token), body.text).id)
 
     return router

@@ -49,11 +49,10 @@ class EventRefused(BaseModel):
 
 def intake_routes(context: ApiContext) -> APIRouter:
     router = APIRouter(tags=["intake"])
-    incidents = context.incidents
-    batcher = JoinBatcher(incidents)
+    batcher = JoinBatcher(lambda: context.incidents)
 
     def service_for(key: str) -> MonitoredService:
-        found = incidents.service_for_key(key)
+        found = context.incidents.service_for_key(key)
         if found is None:
             raise HTTPException(404, "no service has this integration key")
         return found
@@ -76,7 +75,7 @@ def intake_routes(context: ApiContext) -> APIRouter:
         event = events_v2.read_event(without_nul(body))
         if isinstance(event, list):
             return JSONResponse(events_v2.invalid(event), status_code=400)
-        service = incidents.service_for_key(event.routing_key)
+        service = context.incidents.service_for_key(event.routing_key)
         if service is None:
             return JSONResponse(
                 {
@@ -90,7 +89,9 @@ def intake_routes(context: ApiContext) -> APIRouter:
         if follow_up is None:
             await batcher.trigger(event.alarm(service.id), EVENT_ACTOR)
         else:
-            await run_in_threadpool(incidents.act_on_key, service.id, event.dedup_key, follow_up, EVENT_ACTOR)
+            await run_in_threadpool(
+                context.incidents.act_on_key, service.id, event.dedup_key, follow_up, EVENT_ACTOR
+            )
         return JSONResponse(events_v2.success(event.dedup_key), status_code=202)
 
     @router.post("/api/v1/integrations/alertmanager/{key}")
@@ -106,7 +107,11 @@ def intake_routes(context: ApiContext) -> APIRouter:
             ).incident
         else:
             incident = await run_in_threadpool(
-                incidents.act_on_key, service.id, notification.dedup_key, Action.RESOLVE, ALERTMANAGER_ACTOR
+                context.incidents.act_on_key,
+                service.id,
+                notification.dedup_key,
+                Action.RESOLVE,
+                ALERTMANAGER_ACTOR,
             )
         return {"status": "success", "incident": incident.id if incident else None}
 
@@ -126,7 +131,6 @@ def intake_routes(context: ApiContext) -> APIRouter:
 
 
 async def _sns_message(context: ApiContext, service: MonitoredService, message: object) -> dict[str, Any]:
-    incidents = context.incidents
     if not isinstance(message, dict):
         raise HTTPException(400, "the body is not an SNS message (a JSON object)")
     try:
@@ -151,7 +155,7 @@ async def _sns_message(context: ApiContext, service: MonitoredService, message: 
             url = context.sns.check_url(message.get("SubscribeURL"), "SubscribeURL")
         except sns.SignatureError as exc:
             raise HTTPException(403, f"not a verified SNS message: {exc}") from None
-        await run_in_threadpool(incidents.confirm_subscription, service.id, url, receipt)
+        await run_in_threadpool(context.incidents.confirm_subscription, service.id, url, receipt)
         return {"status": "confirming"}
     if kind == "UnsubscribeConfirmation":
         logger.warning("SNS unsubscribed", extra={"service": service.id, "topic": message.get("TopicArn")})
@@ -165,12 +169,17 @@ async def _sns_message(context: ApiContext, service: MonitoredService, message: 
         raise HTTPException(400, change)
     if change.state == "ALARM":
         outcome = await run_in_threadpool(
-            incidents.trigger, change.alarm(service.id), CLOUDWATCH_ACTOR, receipt
+            context.incidents.trigger, change.alarm(service.id), CLOUDWATCH_ACTOR, receipt
         )
         return {"status": "success", "incident": outcome.incident.id if outcome else None}
     if change.state == "OK":
         found = await run_in_threadpool(
-            incidents.act_on_key, service.id, change.dedup_key, Action.RESOLVE, CLOUDWATCH_ACTOR, receipt
+            context.incidents.act_on_key,
+            service.id,
+            change.dedup_key,
+            Action.RESOLVE,
+            CLOUDWATCH_ACTOR,
+            receipt,
         )
         return {"status": "success", "incident": found.id if found else None}
     return {"status": "ignored", "incident": None}  # INSUFFICIENT_DATA: no change to act on

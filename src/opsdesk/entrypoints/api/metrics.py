@@ -83,6 +83,7 @@ class Metrics:
             "# TYPE opsdesk_outbox_held_seconds gauge",
             f"opsdesk_outbox_held_seconds {outbox.held_for(now):.3f}",
         ]
+        lines += self._policy()
         jobs = self.context.jobs.counts(now)
         lines += [
             "# HELP opsdesk_jobs Jobs by state (due: pending and due now; claimed: held by a worker).",
@@ -90,3 +91,24 @@ class Metrics:
         ]
         lines += [f'opsdesk_jobs{{state="{state}"}} {count}' for state, count in sorted(jobs.items())]
         return "\n".join(lines) + "\n"
+
+    def _policy(self) -> list[str]:
+        status = self.context.live.status()
+        refused = status.refused
+        return [
+            "# HELP opsdesk_policy_info The policy version in force in the process that answered (always 1).",
+            "# TYPE opsdesk_policy_info gauge",
+            f'opsdesk_policy_info{{version="{status.version}"}} 1',
+            "# HELP opsdesk_policy_loaded_timestamp_seconds When the policy in force was put in force.",
+            "# TYPE opsdesk_policy_loaded_timestamp_seconds gauge",
+            f"opsdesk_policy_loaded_timestamp_seconds {status.loaded_at.timestamp():.3f}",
+            "# HELP opsdesk_policy_reloads_total New policies put in force since the process started.",
+            "# TYPE opsdesk_policy_reloads_total counter",
+            f"opsdesk_policy_reloads_total {status.reloads}",
+            "# HELP opsdesk_policy_refused 1 while the policy file on disk is refused (the version in force is "
+            "the last good one; /readyz lists the problems).",
+            "# TYPE opsdesk_policy_refused gauge",
+            f'opsdesk_policy_refused{{version="{refused.version}"}} 1'
+            if refused is not None
+            else 'opsdesk_policy_refused{version=""} 0',
+        ]

@@ -20,7 +20,6 @@ Key = Annotated[str | None, Query(max_length=64)]
 
 def rota_routes(context: ApiContext, access: Access) -> APIRouter:
     router = APIRouter(tags=["rota"])
-    tz = context.rota.engine.timezone
     viewer = access.require(AccessRole.VIEWER, open_read=True)
 
     @router.get("/api/v1/rota")
@@ -31,7 +30,10 @@ def rota_routes(context: ApiContext, access: Access) -> APIRouter:
     ) -> dict[str, Any]:
         """Shifts as held (overrides and leave applied) between two dates (the second included)."""
         try:
-            lo, hi = parse_period_bound(start, tz, end=False), parse_period_bound(end, tz, end=True)
+            lo, hi = (
+                parse_period_bound(start, context.tz, end=False),
+                parse_period_bound(end, context.tz, end=True),
+            )
         except InvalidInstantError as exc:
             raise invalid("from" if exc.value == start else "to", str(exc)) from None
         if hi <= lo:
@@ -39,14 +41,14 @@ def rota_routes(context: ApiContext, access: Access) -> APIRouter:
         if (hi - lo).days > 400:
             raise invalid("to", "ask for at most 400 days at a time")
         return {
-            "from": lo.astimezone(tz).isoformat(),
-            "to": hi.astimezone(tz).isoformat(),
+            "from": lo.astimezone(context.tz).isoformat(),
+            "to": hi.astimezone(context.tz).isoformat(),
             "shifts": [
                 {
                     "engineer": s.engineer,
                     "role": str(s.role),
-                    "start": s.start.astimezone(tz).isoformat(),
-                    "end": s.end.astimezone(tz).isoformat(),
+                    "start": s.start.astimezone(context.tz).isoformat(),
+                    "end": s.end.astimezone(context.tz).isoformat(),
                     "day": str(s.day),
                 }
                 for s in context.rota.shifts(lo, hi)

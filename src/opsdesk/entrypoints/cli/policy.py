@@ -30,6 +30,11 @@ def check(ctx: typer.Context) -> None:
             unknown = [str(problem) for problem in unknown_engineer_problems(policy.rota)]
     hours = policy.hours
     typer.echo(f"{policy.source}: valid")
+    if settings.policy_path.exists():
+        import hashlib  # noqa: PLC0415
+
+        version = hashlib.sha256(settings.policy_path.read_bytes()).hexdigest()[:12]
+        typer.echo(f"  version: {version} (a running opsdesk shows the version in force at /readyz)")
     typer.echo(f"  time zone: {hours.timezone.key}")
     typer.echo(
         f"  bank holidays: {policy.bank_holidays.division}"

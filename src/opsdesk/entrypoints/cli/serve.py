@@ -55,7 +55,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
             target=run_worker,
             args=(
                 application.deliverer(owner=f"{worker_name()}:{i}"),
-                application.job_runner(owner=f"{worker_name()}:{i}"),
+                context.live.job_runner(owner=f"{worker_name()}:{i}"),
                 stopping,
             ),
             kwargs={"idle": 0.2},

@@ -79,10 +79,15 @@ def worker_command(
     if log_format not in {"text", "json"}:
         raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
     configure(log_format)
+    from opsdesk.bootstrap.live import LivePolicy  # noqa: PLC0415
+
     app = application(ctx.obj)
     with reported_errors():
         deliverer = app.deliverer()
-        jobs = app.job_runner()
+        live = LivePolicy(app)  # jobs run by the policy in force: a changed file is picked up
+        jobs = live.job_runner()
+        if app.deployment.policy_reload_seconds > 0 and not once:
+            live.watch(app.deployment.policy_reload_seconds)
     stopping = threading.Event()
 
     def stop(_signal: int, _frame: FrameType | None) -> None:
