@@ -86,6 +86,31 @@ ROUTES: list[tuple[str, str, AccessRole, dict[str, Any] | None, int]] = [
     ("POST", "/api/v1/changes/99999/start", AccessRole.ENGINEER, None, 404),
     ("POST", "/api/v1/changes/99999/complete", AccessRole.ENGINEER, {"note": "x"}, 404),
     ("POST", "/api/v1/changes/99999/roll-back", AccessRole.ENGINEER, {"note": "x"}, 404),
+    ("GET", "/api/v1/rota/changes", AccessRole.VIEWER, None, 200),
+    # Allowed, but no such engineer / no such swap / these tokens are not named after engineers:
+    (
+        "POST",
+        "/api/v1/rota/overrides",
+        AccessRole.ENGINEER,
+        {"role": "primary", "engineer": "zed", "from": "2026-12-01T17:00", "to": "2026-12-01T18:00"},
+        400,
+    ),
+    (
+        "POST",
+        "/api/v1/rota/leave",
+        AccessRole.ENGINEER,
+        {"engineer": "zed", "from": "2026-12-05", "to": "2026-12-05"},
+        400,
+    ),
+    (
+        "POST",
+        "/api/v1/rota/swaps",
+        AccessRole.ENGINEER,
+        {"with": "bilal", "role": "primary", "on": "2026-12-01"},
+        403,
+    ),
+    ("POST", "/api/v1/rota/swaps/99999/accept", AccessRole.ENGINEER, None, 404),
+    ("POST", "/api/v1/rota/swaps/99999/decline", AccessRole.ENGINEER, None, 404),
 ]
 
 

@@ -61,6 +61,10 @@ class ApiContext:
     calendar_key: bytes
     open_reads: bool = False
 
+    def policy_changed(self) -> None:
+        """Tells the live policy to look again now (after a rota change the API wrote): the file's digest
+        or the database layer's revision has changed. Does nothing until the live policy is wired in."""
+
     def feed_secret(self, feed: str) -> str:
         """The secret a calendar feed's URL carries (calendar apps cannot send headers)."""
         return feed_secret(self.calendar_key, feed)
