@@ -181,7 +181,7 @@ def test_two_writers_at_once_both_land(opsdesk: Run, workdir: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for h in hours
     ]
     results = [w.communicate(timeout=60) for w in writers]
