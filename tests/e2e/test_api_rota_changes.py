@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from opsdesk.bootstrap import bootstrap
 from opsdesk.config.settings import Settings
 from opsdesk.domain.access import AccessRole
+from opsdesk.domain.rota import Role
 from opsdesk.entrypoints.api.app import create_app
 from opsdesk.entrypoints.api.context import api_context
 from tests.rota_builders import team
@@ -108,3 +110,28 @@ def test_hostile_text_is_refused_never_a_500(api: Api, reason: str) -> None:
         answer = client.post(path, json=body, headers=headers["alice"])
         assert answer.status_code in {400, 413, 422}, (path, answer.text[:300])
     assert policy.read_text(encoding="utf-8") == original
+
+
+def test_the_layer_revision_moves_with_the_layer(
+    db: Engine, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = tmp_path / "opsdesk.yaml"
+    policy.write_text(json.dumps(team()), encoding="utf-8")
+    url = db.url.render_as_string(hide_password=False)
+    settings = Settings(policy, policy_path_explicit=True, cache_dir=cache_dir, database_url=url)
+    monkeypatch.setenv("OPSDESK_POLICY_READ_ONLY", "true")
+    app = bootstrap(settings, migrate=True)
+    assert app.rota_layer_revision() == ""
+    start = datetime(2026, 12, 1, 17, tzinfo=UTC)
+    app.rota_changes.override(
+        "alice", Role.PRIMARY, "dana", start=start, end=start + timedelta(hours=14), reason=""
+    )
+    first = app.rota_layer_revision()
+    assert first != ""
+    fresh = bootstrap(settings)
+    assert fresh.rota.who(start + timedelta(hours=1)).holdings[Role.PRIMARY].engineer == "dana"
+    monkeypatch.delenv("OPSDESK_POLICY_READ_ONLY")
+    assert len(bootstrap(settings).rota_changes.fold()) == 1
+    assert app.rota_layer_revision() == ""
+    app.engine.dispose()
+    fresh.engine.dispose()
