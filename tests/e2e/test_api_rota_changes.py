@@ -131,7 +131,8 @@ def test_the_layer_revision_moves_with_the_layer(
     fresh = bootstrap(settings)
     assert fresh.rota.who(start + timedelta(hours=1)).holdings[Role.PRIMARY].engineer == "dana"
     monkeypatch.delenv("OPSDESK_POLICY_READ_ONLY")
-    assert len(bootstrap(settings).rota_changes.fold()) == 1
+    writer = bootstrap(settings)
+    assert len(writer.rota_changes.fold()) == 1
     assert app.rota_layer_revision() == ""
-    app.engine.dispose()
-    fresh.engine.dispose()
+    for each in (app, fresh, writer):
+        each.engine.dispose()
