@@ -14,11 +14,12 @@ import socket
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opsdesk.bootstrap.cover import cover_engine
 from opsdesk.config.policy import Policy
-from opsdesk.config.settings import Settings
+from opsdesk.config.settings import DEFAULT_DATABASE_URL, Settings
 from opsdesk.domain.errors import IntegrationError, PolicyError
 from opsdesk.domain.hours import CoverEngine
 from opsdesk.domain.jobs import Job
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
     from opsdesk.adapters.aws.sns import SnsVerifier
     from opsdesk.adapters.db.jobs import SqlJobs
     from opsdesk.adapters.db.outbox import SqlOutbox
+    from opsdesk.adapters.db.rota_changes import SqlRotaChanges
     from opsdesk.adapters.db.tokens import SqlTokens
+    from opsdesk.bootstrap.rota_changes import RotaChanges
     from opsdesk.config.deployment import DeploymentSettings
     from opsdesk.domain.people import People
     from opsdesk.domain.rota_plan import Plan
@@ -74,7 +77,17 @@ class Application:
     # -- the policy in force ---------------------------------------------------------------------
 
     # Built once per process and kept when the policy changes (bootstrap/live.py): storage and clients.
-    _KEPT = ("deployment", "engine", "unit_of_work", "outbox", "job_store", "tokens", "sns", "channel_names")
+    _KEPT = (
+        "deployment",
+        "engine",
+        "unit_of_work",
+        "outbox",
+        "job_store",
+        "tokens",
+        "sns",
+        "channel_names",
+        "rota_change_store",
+    )
 
     def with_policy(self, policy: Policy) -> Application:
         """An application on `policy`, sharing this one's storage and vendor clients."""
@@ -85,10 +98,6 @@ class Application:
     def validate(self) -> None:
         """PolicyError now, rather than on first use, for a policy whose rota or services do not fit."""
         _ = self.cover, self.rota, self.people
-
-    def rota_layer_revision(self) -> str:
-        """The revision of the rota changes kept in the database over the file ("" when there are none)."""
-        return ""
 
     # -- the team's hours and rota -------------------------------------------------------------
 
@@ -115,7 +124,45 @@ class Application:
         problems = override_problems(self.policy.rota, self.cover)
         if problems:
             raise PolicyError(problems, self.policy.source)
-        return RotaService(self.cover, self.policy.rota, self.clock)
+        rota = self.policy.rota
+        if self._rota_layer_in_use:
+            from opsdesk.domain.rota_changes import effective  # noqa: PLC0415
+
+            rota = effective(rota, self.rota_change_store.layered())
+        return RotaService(self.cover, rota, self.clock)
+
+    @cached_property
+    def _rota_layer_in_use(self) -> bool:
+        """Whether rota changes kept in the database count: only when a database is configured (or the
+        default SQLite file exists), so `opsdesk who` without one never loads SQLAlchemy."""
+        if self._uow is not None:
+            return False
+        configured = (
+            self.settings.database_url
+            or os.environ.get("OPSDESK_DATABASE_URL")
+            or self.policy.service.get("database-url")
+        )
+        return bool(configured) or Path(DEFAULT_DATABASE_URL.removeprefix("sqlite:///")).exists()
+
+    def rota_layer_revision(self) -> str:
+        """Changes whenever the rota changes kept in the database do ("" when none are in force, or no
+        database is configured): with the policy file's digest, what tells a live reload to look again."""
+        return self.rota_change_store.revision() if self._rota_layer_in_use else ""
+
+    @cached_property
+    def rota_change_store(self) -> SqlRotaChanges:
+        from opsdesk.adapters.db.rota_changes import SqlRotaChanges  # noqa: PLC0415  (heavy)
+
+        return SqlRotaChanges(self.engine)
+
+    @cached_property
+    def rota_changes(self) -> RotaChanges:
+        """Swaps, overrides and leave as commands: checked, written (or layered) and recorded."""
+        from opsdesk.bootstrap.rota_changes import RotaChanges  # noqa: PLC0415  (heavy: ruamel.yaml)
+
+        return RotaChanges(
+            self.settings, self.clock, self.rota_change_store, self.deployment.policy_read_only
+        )
 
     @cached_property
     def people(self) -> People:

@@ -85,6 +85,7 @@ class LivePolicy:
             NO_FILE if first.policy.source == BUILT_IN else file_version(_read(first.settings.policy_path))
         )
         self._layer = first.rota_layer_revision()
+        self._layer_unread = False
         self._status = PolicyStatus(self._version(), first.policy.source, first.clock.now(), 0)
 
     def _version(self) -> str:
@@ -107,10 +108,11 @@ class LivePolicy:
         _Watcher.shared().add(self, interval)
         return self
 
-    def check(self) -> bool:
-        """Look at the file (and the rota layer) now; True when a new policy was put in force."""
-        if not self._lock.acquire(blocking=False):
-            return False  # another thread is looking right now
+    def check(self, wait: bool = False) -> bool:
+        """Look at the file (and the rota layer) now; True when a new policy was put in force. When
+        another thread is looking already: wait for it and look again when `wait`, else leave it to it."""
+        if not self._lock.acquire(blocking=wait):
+            return False
         try:
             return self._check()
         finally:
@@ -125,8 +127,11 @@ class LivePolicy:
         file_version_now = "unreadable" if gone else file_version(raw) if raw is not None else NO_FILE
         try:
             layer = current.rota_layer_revision()
+            self._layer_unread = False
         except Exception as exc:  # the database away: keep what is in force, look again later
-            logger.warning("could not read the rota changes: %s", type(exc).__name__)
+            if not self._layer_unread:  # said once, not at every look
+                logger.warning("could not read the rota changes (looking again): %s", type(exc).__name__)
+            self._layer_unread = True
             layer = self._layer
         if file_version_now == self._file and layer == self._layer:
             return False

@@ -22,6 +22,8 @@ class DeploymentSettings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     open_reads: bool = False
+    # Rota changes made as commands go to the database (a layer over the file) instead of the file.
+    policy_read_only: bool = False
     outbox_lease_seconds: float = Field(default=60, gt=0, le=3600)
     # The longest a vendor's Retry-After may hold a message back (a page a year late helps nobody).
     outbox_max_retry_after_seconds: float = Field(default=300, ge=1, le=86400)

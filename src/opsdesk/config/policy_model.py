@@ -115,6 +115,11 @@ class ServiceSection(StrictModel):
 
     database_url: str | None = Field(default=None, alias="database-url", max_length=500)
     open_reads: bool | None = Field(default=None, alias="open-reads", description="reads without a token")
+    policy_read_only: bool | None = Field(
+        default=None,
+        alias="policy-read-only",
+        description="keep rota changes (swaps, overrides, leave) in the database, not this file",
+    )
     outbox_lease_seconds: float | None = Field(default=None, alias="outbox-lease-seconds", gt=0, le=3600)
     policy_reload_seconds: float | None = Field(
         default=None,

@@ -1,39 +1,32 @@
-"""Writing a generated rota back into the policy file, keeping people's comments, order and layout."""
+"""Writing into the policy file, keeping people's comments, order and layout: a generated rota, and
+overrides and leave made as commands."""
 
 from __future__ import annotations
 
 import io
 import os
 import tempfile
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from opsdesk.config.policy_lock import content_digest
+from opsdesk.domain.errors import PolicyFileChangedError
+from opsdesk.domain.rota import Leave, Override
 from opsdesk.domain.rota_plan import Plan
 
 
 def write_plan(path: Path, plan: Plan) -> None:
     """Set the planned weeks and support days in `path`; everything else in the file stays as it was."""
-    raw = path.read_bytes() if path.exists() else b""
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    text = raw.decode("utf-8-sig")
-    crlf = "\r\n" in text
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    # Keep the file's own indentation of mappings and lists (ruamel.yaml would otherwise impose its own).
-    _, indent, offset = load_yaml_guess_indent(text) if text.strip() else (None, 2, 0)
-    # (The guess is the list indent; nested mappings in files that indent their lists are nearly always 2.)
-    sequence, offset = indent or 2, offset or 0
-    yaml.indent(mapping=2 if offset else sequence, sequence=sequence, offset=offset)
-    document = yaml.load(text) if text.strip() else None
-    if document is None:
-        document = CommentedMap()
-    rota = _mapping(document, "rota")
+    loaded = _load(path.read_bytes() if path.exists() else b"")
+    rota = _mapping(loaded.document, "rota")
     weeks = _sequence(rota, "on-call")
     by_week = {_as_date(item.get("week")): item for item in weeks if isinstance(item, dict)}
     for week, (primary, secondary) in sorted(plan.weeks.items()):
@@ -52,12 +45,82 @@ def write_plan(path: Path, plan: Plan) -> None:
             _insert_in_order(days, "date", day, _flow({"date": day, "engineer": engineer}))
         else:
             item["engineer"] = engineer
-    buffer = io.StringIO()
-    yaml.dump(document, buffer)
-    written = buffer.getvalue()
-    if crlf:
-        written = written.replace("\r\n", "\n").replace("\n", "\r\n")
-    _replace(path, ("\ufeff" if bom else "") + written)
+    _replace(path, loaded.dump())
+
+
+def write_entries(
+    path: Path, overrides: Sequence[Override], leave: Sequence[Leave], tz: ZoneInfo, expected: str
+) -> None:
+    """Append overrides and leave to `path`, keeping everything else; PolicyFileChangedError, with nothing
+    written, when the file's content no longer has the digest `expected` (someone wrote it meanwhile)."""
+    raw = path.read_bytes()
+    if content_digest(raw) != expected:
+        raise PolicyFileChangedError(
+            f"{path} changed while the change was being checked; nothing was written: run the command again"
+        )
+    loaded = _load(raw)
+    if overrides:
+        items = _sequence(loaded.document, "overrides")
+        for o in overrides:
+            entry: dict[str, object] = {"role": str(o.role), "engineer": str(o.engineer)}
+            entry["from"] = _instant(o.start, tz)
+            entry["to"] = _instant(o.end, tz)
+            if o.reason:
+                entry["reason"] = o.reason
+            items.append(_flow(entry))
+    if leave:
+        items = _sequence(loaded.document, "leave")
+        for x in leave:
+            values: dict[str, object] = {"engineer": str(x.engineer), "from": x.first, "to": x.last}
+            if x.note:
+                values["note"] = x.note
+            items.append(_flow(values))
+    written = loaded.dump()
+    if content_digest(path.read_bytes()) != expected:  # a writer that took no lock (an editor)
+        raise PolicyFileChangedError(
+            f"{path} changed while it was being written; nothing was written: run the command again"
+        )
+    _replace(path, written)
+
+
+def _instant(value: datetime, tz: ZoneInfo) -> str:
+    """Wall-clock time in the policy's zone with its offset: readable, and exact across a clock change."""
+    return value.astimezone(tz).isoformat(timespec="minutes")
+
+
+@dataclass
+class _Loaded:
+    """A policy file's YAML document, with what writing it back the same way needs."""
+
+    yaml: YAML
+    document: Any
+    bom: bool
+    crlf: bool
+
+    def dump(self) -> str:
+        buffer = io.StringIO()
+        self.yaml.dump(self.document, buffer)
+        written = buffer.getvalue()
+        if self.crlf:
+            written = written.replace("\r\n", "\n").replace("\n", "\r\n")
+        return ("\ufeff" if self.bom else "") + written
+
+
+def _load(raw: bytes) -> _Loaded:
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    # Keep the file's own indentation of mappings and lists (ruamel.yaml would otherwise impose its own).
+    _, indent, offset = load_yaml_guess_indent(text) if text.strip() else (None, 2, 0)
+    # (The guess is the list indent; nested mappings in files that indent their lists are nearly always 2.)
+    sequence, offset = indent or 2, offset or 0
+    yaml.indent(mapping=2 if offset else sequence, sequence=sequence, offset=offset)
+    document = yaml.load(text) if text.strip() else None
+    if document is None:
+        document = CommentedMap()
+    return _Loaded(yaml, document, bom, "\r\n" in text)
 
 
 def _insert_in_order(items: Any, key: str, value: date, item: CommentedMap) -> None:

@@ -13,6 +13,10 @@ DomainError                        anything opsdesk refuses, with a message for 
 ├── ChangeError                    a change-request step refused (an illegal transition, a bad field)
 │   ├── UnknownChangeError         no such change request (also a NotFoundError)            404
 │   └── ChangeNotAllowedError      not this person's step (also a NotAllowedError)          403, exit 3
+├── RotaChangeError                a swap, override or leave refused: the rule it breaks, the unknown name
+│   ├── UnknownRotaChangeError     no such rota change (also a NotFoundError)               404
+│   ├── RotaChangeNotAllowedError  not this engineer's swap to accept (a NotAllowedError)   403, exit 3
+│   └── PolicyFileChangedError     the file changed under the change: nothing written, run it again
 ├── TokenNameError                 a token name that cannot be told from an id, or is ambiguous
 │   └── TokenNameTakenError        a live token already has that name
 ├── NotFoundError                  the thing asked for does not exist                       HTTP 404
@@ -116,6 +120,22 @@ class ChangeNotAllowedError(NotAllowedError, ChangeError):
     """Not this person's step on a change request (not the requester, not a team engineer, their own
     request): refused as NotAllowedError everywhere, and still a ChangeError, so a refused GitHub command
     is answered on the issue like any other refusal."""
+
+
+class RotaChangeError(DomainError):
+    """A rota change refused: it breaks a rule, names an unknown engineer, or a swap lacks consent."""
+
+
+class UnknownRotaChangeError(RotaChangeError, NotFoundError):
+    """No rota change with that number."""
+
+
+class RotaChangeNotAllowedError(NotAllowedError, RotaChangeError):
+    """Not this engineer's step on a rota change (another engineer's swap to accept)."""
+
+
+class PolicyFileChangedError(RotaChangeError):
+    """The policy file changed between reading it and replacing it: nothing was written."""
 
 
 class TokenNameError(DomainError):

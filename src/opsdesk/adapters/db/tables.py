@@ -187,3 +187,22 @@ class ChangeEntryRecord(Base):
     source: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
+
+
+class RotaChangeRecord(Base):
+    """Swaps, overrides and leave made as commands: the record of who proposed and who consented, and
+    the layer in force over a read-only policy file (state `layered`)."""
+
+    __tablename__ = "rota_changes"
+    __table_args__ = (Index("ix_rota_changes_state", "state"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    entries: Mapped[dict[str, object]] = mapped_column(JSON)  # {"overrides": [...], "leave": [...]}
+    proposed_by: Mapped[str] = mapped_column(String(100))
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    partner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    accepted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    folded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

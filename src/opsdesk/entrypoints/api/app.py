@@ -20,6 +20,7 @@ from opsdesk.entrypoints.api.limits import BodySizeLimit
 from opsdesk.entrypoints.api.metrics import Metrics
 from opsdesk.entrypoints.api.outbox import outbox_routes
 from opsdesk.entrypoints.api.rota import rota_routes
+from opsdesk.entrypoints.api.rota_changes import rota_change_routes
 from opsdesk.entrypoints.api.tokens import token_routes
 
 
@@ -69,6 +70,7 @@ def _fastapi(context: ApiContext, access: Access, metrics: Metrics, now_answers:
         health_routes(context, access, metrics),
         cover_routes(context, access, now_answers),
         rota_routes(context, access),
+        rota_change_routes(context, access),
         outbox_routes(context, access),
     ):
         app.include_router(router)

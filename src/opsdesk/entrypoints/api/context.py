@@ -76,8 +76,9 @@ class ApiContext:
         return self.app.cover.timezone
 
     def policy_changed(self) -> None:
-        """Tell the live policy to look again now (after this process wrote a rota change)."""
-        self.live.check()
+        """Look at the policy again now, after this process wrote a rota change: the next request (the
+        caller's own included) is answered by the changed rota."""
+        self.live.check(wait=True)
 
     def feed_secret(self, feed: str) -> str:
         """The secret a calendar feed's URL carries (calendar apps cannot send headers)."""
@@ -131,10 +132,11 @@ def api_context(
     migrate: bool = True,
     open_reads: bool | None = None,
     clock: Clock | None = None,
-    watch: bool = True,
+    watch: bool = False,
 ) -> ApiContext:
     """The API's context over the application for `settings` (or the application given), its policy
-    watched for changes unless `watch` is false or `policy-reload-seconds` is 0."""
+    watched for changes when `watch` (as `serve` does) unless `policy-reload-seconds` is 0; unwatched, it
+    changes only when told (`policy_changed`)."""
     app = settings if isinstance(settings, Application) else bootstrap(settings, clock=clock, migrate=migrate)
     tokens = app.tokens
     live = LivePolicy(app)

@@ -9,4 +9,4 @@ from opsdesk.entrypoints.api.context import api_context
 
 def app_from_environment() -> OpsdeskApi:
     """Settings from OPSDESK_* variables (serve passes --config on as OPSDESK_CONFIG); migrations already ran."""
-    return create_app(api_context(Settings.from_environment(), migrate=False))
+    return create_app(api_context(Settings.from_environment(), migrate=False, watch=True))

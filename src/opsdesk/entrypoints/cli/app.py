@@ -9,7 +9,17 @@ import typer
 
 from opsdesk import __version__
 from opsdesk.config.settings import Settings
-from opsdesk.entrypoints.cli import changes, hours, incidents, policy, rota, serve, storage, tokens
+from opsdesk.entrypoints.cli import (
+    changes,
+    hours,
+    incidents,
+    policy,
+    rota,
+    rota_changes,
+    serve,
+    storage,
+    tokens,
+)
 
 app = typer.Typer(
     name="opsdesk",
@@ -51,6 +61,7 @@ app.command("hours")(hours.hours)
 app.command("check")(policy.check)
 app.command("who")(rota.who)
 app.command("init")(policy.init)
+rota_changes.register(rota.rota_app)  # rota swap, override, leave, changes
 app.add_typer(rota.rota_app, name="rota")
 rota.report_app.command("incidents")(incidents.report_command)
 app.add_typer(rota.report_app, name="report")

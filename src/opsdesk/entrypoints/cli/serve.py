@@ -47,7 +47,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     settings: Settings = ctx.obj
     application = wiring.application(settings, migrate=True)
     with reported_errors():
-        context = api_context(application)
+        context = api_context(application, watch=True)
         service_config = application.deployment
     stopping = threading.Event()
     threads = [
