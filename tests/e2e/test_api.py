@@ -310,6 +310,8 @@ def test_metrics_show_rows_held_back_and_in_doubt(api: tuple[TestClient, ApiCont
     assert 'opsdesk_outbox_rows{state="due"} 0' in text
     assert "opsdesk_outbox_lag_seconds 0.000" in text  # nothing due: lag alone would hide them
     held_line = next(line for line in text.splitlines() if line.startswith("opsdesk_outbox_held_seconds "))
-    assert 240 <= float(held_line.split()[1]) <= 300  # five minutes less the test's own time (slow under load)
+    assert (
+        240 <= float(held_line.split()[1]) <= 300
+    )  # five minutes less the test's own time (slow under load)
     rows = client.get("/api/v1/outbox", headers={"Authorization": f"Bearer {tokens['engineer']}"}).json()
     assert {r["idempotency_key"]: r["in_doubt"] for r in rows} == {"page": False, "post": True}

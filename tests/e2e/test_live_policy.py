@@ -163,7 +163,8 @@ def test_the_watcher_picks_a_change_up_by_itself(workdir: Path, cache_dir: Path)
 def test_two_serve_processes_follow_the_file_within_seconds_and_keep_the_last_good_one(
     opsdesk: Run, workdir: Path, pg_db: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The story: two replicas on PostgreSQL; the rota file changes under them; then it is broken."""
+    """The story: two replicas on PostgreSQL; a swap through the CLI changes the file under them; then
+    the file is broken by hand."""
     monkeypatch.setenv("OPSDESK_DATABASE_URL", pg_db.url.render_as_string(hide_password=False))
     policy = workdir / "opsdesk.yaml"
     policy.write_text(json.dumps(TEAM), encoding="utf-8")
@@ -174,25 +175,29 @@ def test_two_serve_processes_follow_the_file_within_seconds_and_keep_the_last_go
         for _, base in servers:
             assert json.loads(get(base + at, token)[1])["primary"]["id"] == "alice"
 
-        policy.write_text(json.dumps(swapped()), encoding="utf-8")
-        assert "bilal" in opsdesk("who", "--at", "2026-12-01T17:00").stdout  # the CLI at once
+        swap = ["rota", "swap", "--as", "alice", "--with", "chen", "--role", "primary", "--on", "2026-12-01"]
+        proposed = opsdesk(*swap, "--back", "2026-12-08")
+        assert proposed.returncode == 0, proposed.stderr
+        accepted = opsdesk("rota", "swap", "accept", "1", "--as", "chen")
+        assert accepted.returncode == 0, accepted.stderr
         changed = time.monotonic()
+        assert "Chen" in opsdesk("who", "--at", "2026-12-01T17:00").stdout  # the CLI at once
         waiting = {base for _, base in servers}
         while waiting and time.monotonic() - changed < 5:
-            waiting = {b for b in waiting if json.loads(get(b + at, token)[1])["primary"]["id"] != "bilal"}
+            waiting = {b for b in waiting if json.loads(get(b + at, token)[1])["primary"]["id"] != "chen"}
             time.sleep(0.1)
         assert not waiting, "a replica still answered the old pair 5 s after the change"
         new = version_of(policy)
         for _, base in servers:
             assert json.loads(get(base + "/readyz")[1])["policy"]["version"] == new
 
-        broken = swapped()
-        broken["engineers"][0]["emial"] = "alice@example.org"  # a misspelt key
-        policy.write_text(json.dumps(broken), encoding="utf-8")
+        policy.write_text(
+            policy.read_text(encoding="utf-8").replace('"email"', '"emial"', 1), encoding="utf-8"
+        )
         time.sleep(3)  # two looks and more
         for _, base in servers:
             answer = json.loads(get(base + at, token)[1])
-            assert answer["primary"]["id"] == "bilal"  # the last good policy, still in force
+            assert answer["primary"]["id"] == "chen"  # the last good policy, still in force
             ready = json.loads(get(base + "/readyz")[1])
             assert ready["status"] == "ready"
             assert ready["policy"]["version"] == new
