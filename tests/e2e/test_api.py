@@ -246,6 +246,7 @@ def test_the_fast_path_for_now_answers_as_the_route_does(
             "at",
             "cover",
             "until",
+            "cover_until",
             "primary",
             "secondary",
             "support",

@@ -49,6 +49,22 @@ def test_who_for_people(opsdesk: Run, workdir: Path) -> None:
     assert "--at 'teatime'" in bad.stderr
 
 
+def test_who_during_an_override_says_until_it_ends(opsdesk: Run, workdir: Path) -> None:
+    override = {"role": "primary", "engineer": "dana", "from": "2026-12-02T18:00", "to": "2026-12-02T20:00"}
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team(overrides=[override])), encoding="utf-8")
+    result = opsdesk("who", "--at", "2026-12-02T18:30")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        "Wed 02 Dec 2026 18:30 GMT: on-call hours (working day) until 20:00 GMT",
+        "  primary:   Dana (dana)  [override]",
+    ]
+    answer = json.loads(opsdesk("who", "--at", "2026-12-02T18:30", "--json").stdout)
+    assert (answer["until"], answer["cover_until"]) == (
+        "2026-12-02T20:00:00+00:00",
+        "2026-12-02T22:00:00+00:00",
+    )
+
+
 def test_rota_check_lists_violations_and_exits_1(opsdesk: Run, workdir: Path) -> None:
     document = team(
         leave=[{"engineer": "bilal", "from": "2026-12-05", "to": "2026-12-05", "note": "wedding"}]

@@ -95,8 +95,8 @@ def _describe(service: RotaService, duty: OnDuty) -> list[str]:
     cover = duty.cover
     local = cover.at.astimezone(tz)
     head = f"{clock_text(local, True)}: {COVER_PHRASES[cover.cover]} ({day_phrase(cover.day, cover.holiday)})"
-    if cover.until is not None:
-        until = cover.until.astimezone(tz)
+    if duty.until is not None:
+        until = duty.until.astimezone(tz)
         head += f" until {clock_text(until, until.date() != local.date())}"
     lines = [head]
     lines += [f"  {str(role) + ':':<11}{_holder_text(service, held)}" for role, held in duty.holdings.items()]
