@@ -152,6 +152,18 @@ def test_calendar_feeds_accept_their_url_secret(api: tuple[TestClient, ApiContex
     assert other.status_code == 401  # a feed's secret opens that feed only
 
 
+def test_a_revoked_feed_url_stops_working_at_once(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
+    client, context, _ = api
+    old_alice, old_team = context.feed_secret("alice"), context.feed_secret("team")
+    assert client.get("/api/v1/calendar/alice.ics", params={"key": old_alice}).status_code == 200
+    context.tokens.revoke_feed("alice")
+    assert client.get("/api/v1/calendar/alice.ics", params={"key": old_alice}).status_code == 401
+    new_alice = context.feed_secret("alice")
+    assert new_alice != old_alice
+    assert client.get("/api/v1/calendar/alice.ics", params={"key": new_alice}).status_code == 200
+    assert client.get("/api/v1/calendar/team.ics", params={"key": old_team}).status_code == 200
+
+
 def test_bad_bodies(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
     client, _, tokens = api
     auth = {"Authorization": f"Bearer {tokens['admin']}", "Content-Type": "application/json"}
