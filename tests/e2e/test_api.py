@@ -164,6 +164,28 @@ def test_a_revoked_feed_url_stops_working_at_once(api: tuple[TestClient, ApiCont
     assert client.get("/api/v1/calendar/team.ics", params={"key": old_team}).status_code == 200
 
 
+def test_a_401_says_how_to_get_a_token_and_send_it(
+    api: tuple[TestClient, ApiContext, dict[str, str]],
+) -> None:
+    client, _, tokens = api
+    none = client.get("/api/v1/outbox")
+    assert none.status_code == 401
+    assert none.json()["detail"] == (
+        "a token is needed: an admin creates one with `opsdesk token create --name NAME --role engineer`; "
+        "send it as `Authorization: Bearer <token>`"
+    )
+    assert none.headers["www-authenticate"] == (
+        'Bearer realm="opsdesk", error_description="a token is needed: an admin creates one with '
+        'opsdesk token create --name NAME --role engineer; send it as Authorization: Bearer <token>"'
+    )
+    revoked = client.get("/api/v1/oncall", headers={"Authorization": f"Bearer {tokens['revoked']}"})
+    assert revoked.json()["detail"].startswith("this token is unknown or revoked: an admin creates one with ")
+    assert revoked.headers["www-authenticate"].startswith('Bearer realm="opsdesk", error="invalid_token", ')
+    basic = client.get("/api/v1/oncall", headers={"Authorization": "Basic abc"})
+    assert basic.json()["detail"].startswith("the Authorization header is not `Bearer <token>`: ")
+    assert "opsdesk token create --name NAME --role ROLE" in basic.headers["www-authenticate"]
+
+
 def test_bad_bodies(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
     client, _, tokens = api
     auth = {"Authorization": f"Bearer {tokens['admin']}", "Content-Type": "application/json"}
