@@ -89,3 +89,12 @@ def test_the_list_shows_what_each_message_says(opsdesk: Run, workdir: Path) -> N
         for r in map(json.loads, opsdesk("outbox", "list", "--json").stdout.splitlines())
     }
     assert whole == {"k1": long_text, "k2": "Page: wake up", "k3": "#7 db-1 down"}
+
+
+def test_worker_help_says_it_runs_due_jobs_as_well_as_delivering(opsdesk: Run) -> None:
+    shown = opsdesk("worker", "--help", env={"COLUMNS": "200"})
+    assert shown.returncode == 0, shown.stderr
+    words = " ".join(shown.stdout.split())
+    assert "later" not in words
+    assert "Deliver the outbox and run due jobs until stopped: incident escalation" in words
+    assert "reminders of change requests and SNS subscription confirmations" in words

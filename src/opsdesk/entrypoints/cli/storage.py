@@ -72,13 +72,17 @@ def retry_command(ctx: typer.Context, row_id: Annotated[int, typer.Argument(meta
 
 def worker_command(
     ctx: typer.Context,
-    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Deliver the messages and run the jobs due now, then exit.")
+    ] = False,
     poll: Annotated[
         float, typer.Option("--poll", min=0.05, max=60, help="Seconds between polls when idle.")
     ] = 1.0,
     log_format: Annotated[str, typer.Option("--log-format", help="text or json")] = "text",
 ) -> None:
-    """Deliver the outbox (and, later, run due jobs) until stopped; SIGTERM finishes the row in hand."""
+    """Deliver the outbox and run due jobs until stopped: incident escalation (the next page, the end of
+    escalation, hand-backs to working hours), reminders of change requests and SNS subscription
+    confirmations. SIGTERM finishes the row or job in hand."""
     if log_format not in {"text", "json"}:
         raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
     configure(log_format)
