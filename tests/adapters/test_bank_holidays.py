@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from opsdesk.adapters.bank_holidays import HolidaysPackageSource, read_govuk_file
+from opsdesk.adapters.bank_holidays import (
+    NAMES_VERSION,
+    HolidaysPackageSource,
+    _package_fingerprint,
+    read_govuk_file,
+)
 from opsdesk.domain.bank_holidays import Division, LayeredCalendar
 from opsdesk.domain.errors import IntegrationError
 
@@ -138,3 +143,40 @@ def test_an_unreadable_govuk_file_names_the_place(tmp_path: Path, content: str |
     with pytest.raises(IntegrationError, match=message) as caught:
         read_govuk_file(path, Division.ENGLAND_AND_WALES)
     assert str(path) in str(caught.value)
+
+
+def govuk_names(division: Division) -> dict[date, str]:
+    """GOV.UK's name for each day, "(substitute day)" added as GOV.UK's notes say, apostrophes straight."""
+    return {
+        date.fromisoformat(e["date"]): e["title"].replace("\u2019", "'")
+        + (" (substitute day)" if e["notes"] == "Substitute day" else "")
+        for e in govuk_snapshot()[division]["events"]
+    }
+
+
+@pytest.mark.parametrize("division", [Division.ENGLAND_AND_WALES, Division.NORTHERN_IRELAND])
+def test_days_are_named_as_govuk_names_them(division: Division, tmp_path: Path) -> None:
+    source = HolidaysPackageSource(division, tmp_path)
+    ours = {day: name for year in range(2012, 2029) for day, name in source.holidays_in(year).items()}
+    official = {day: name for day, name in govuk_names(division).items() if day.year <= 2028}
+    assert {day: (official[day], ours[day]) for day in official if official[day] != ours[day]} == {}
+    assert ours[date(2026, 5, 4)] == "Early May bank holiday"
+    assert ours[date(2026, 8, 31)] == "Summer bank holiday"
+    assert ours[date(2027, 12, 28)] == "Boxing Day (substitute day)"
+
+
+def test_scotland_names_its_own_days_as_govuk_does(tmp_path: Path) -> None:
+    days = HolidaysPackageSource(Division.SCOTLAND, tmp_path).holidays_in(2026)
+    assert (days[date(2026, 1, 2)], days[date(2026, 8, 3)], days[date(2026, 11, 30)]) == (
+        "2nd January",
+        "Summer bank holiday",
+        "St Andrew's Day",
+    )
+
+
+def test_a_cache_written_with_the_package_names_is_rebuilt(tmp_path: Path) -> None:
+    cache = tmp_path / "bank-holidays-england-and-wales.json"
+    old_key = _package_fingerprint().removesuffix(f":{NAMES_VERSION}")
+    cache.write_text(json.dumps({"package": old_key, "days": {"2026-05-04": "May Day"}}), encoding="utf-8")
+    days = HolidaysPackageSource(Division.ENGLAND_AND_WALES, tmp_path).holidays_in(2026)
+    assert days[date(2026, 5, 4)] == "Early May bank holiday"

@@ -177,6 +177,40 @@ def test_calendar_feeds_accept_their_url_secret(api: tuple[TestClient, ApiContex
     assert other.status_code == 401  # a feed's secret opens that feed only
 
 
+def test_a_revoked_feed_url_stops_working_at_once(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
+    client, context, _ = api
+    old_alice, old_team = context.feed_secret("alice"), context.feed_secret("team")
+    assert client.get("/api/v1/calendar/alice.ics", params={"key": old_alice}).status_code == 200
+    context.tokens.revoke_feed("alice")
+    assert client.get("/api/v1/calendar/alice.ics", params={"key": old_alice}).status_code == 401
+    new_alice = context.feed_secret("alice")
+    assert new_alice != old_alice
+    assert client.get("/api/v1/calendar/alice.ics", params={"key": new_alice}).status_code == 200
+    assert client.get("/api/v1/calendar/team.ics", params={"key": old_team}).status_code == 200
+
+
+def test_a_401_says_how_to_get_a_token_and_send_it(
+    api: tuple[TestClient, ApiContext, dict[str, str]],
+) -> None:
+    client, _, tokens = api
+    none = client.get("/api/v1/outbox")
+    assert none.status_code == 401
+    assert none.json()["detail"] == (
+        "a token is needed: an admin creates one with `opsdesk token create --name NAME --role engineer`; "
+        "send it as `Authorization: Bearer <token>`"
+    )
+    assert none.headers["www-authenticate"] == (
+        'Bearer realm="opsdesk", error_description="a token is needed: an admin creates one with '
+        'opsdesk token create --name NAME --role engineer; send it as Authorization: Bearer <token>"'
+    )
+    revoked = client.get("/api/v1/oncall", headers={"Authorization": f"Bearer {tokens['revoked']}"})
+    assert revoked.json()["detail"].startswith("this token is unknown or revoked: an admin creates one with ")
+    assert revoked.headers["www-authenticate"].startswith('Bearer realm="opsdesk", error="invalid_token", ')
+    basic = client.get("/api/v1/oncall", headers={"Authorization": "Basic abc"})
+    assert basic.json()["detail"].startswith("the Authorization header is not `Bearer <token>`: ")
+    assert "opsdesk token create --name NAME --role ROLE" in basic.headers["www-authenticate"]
+
+
 def test_bad_bodies(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:
     client, _, tokens = api
     auth = {"Authorization": f"Bearer {tokens['admin']}", "Content-Type": "application/json"}
@@ -271,6 +305,7 @@ def test_the_fast_path_for_now_answers_as_the_route_does(
             "at",
             "cover",
             "until",
+            "cover_until",
             "primary",
             "secondary",
             "support",

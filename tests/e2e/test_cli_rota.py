@@ -49,6 +49,62 @@ def test_who_for_people(opsdesk: Run, workdir: Path) -> None:
     assert "--at 'teatime'" in bad.stderr
 
 
+def test_who_during_an_override_says_until_it_ends(opsdesk: Run, workdir: Path) -> None:
+    override = {"role": "primary", "engineer": "dana", "from": "2026-12-02T18:00", "to": "2026-12-02T20:00"}
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team(overrides=[override])), encoding="utf-8")
+    result = opsdesk("who", "--at", "2026-12-02T18:30")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        "Wed 02 Dec 2026 18:30 GMT: on-call hours (working day) until 20:00 GMT",
+        "  primary:   Dana (dana)  [override]",
+    ]
+    answer = json.loads(opsdesk("who", "--at", "2026-12-02T18:30", "--json").stdout)
+    assert (answer["until"], answer["cover_until"]) == (
+        "2026-12-02T20:00:00+00:00",
+        "2026-12-02T22:00:00+00:00",
+    )
+
+
+def test_who_answers_every_at_in_order(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    result = opsdesk("who", "--at", "2026-12-01T10:00", "--at", "2026-12-01T16:30")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Tue 01 Dec 2026 10:00 GMT: support hours (working day) until 16:00 GMT",
+        "  support:   Dana (dana)",
+        "Tue 01 Dec 2026 16:30 GMT: on-call hours (working day) until 22:00 GMT",
+        "  primary:   Alice (alice)",
+        "  secondary: Bilal (bilal)",
+    ]
+    answers = opsdesk("who", "--json", "--at", "2026-12-01T16:30", "--at", "2026-12-01T10:00")
+    assert [json.loads(line)["cover"] for line in answers.stdout.splitlines()] == ["on-call", "support"]
+    bad = opsdesk("who", "--at", "2026-12-01T10:00", "--at", "teatime")
+    assert (bad.returncode, bad.stdout) == (2, "")
+
+
+def test_who_reads_instants_from_standard_input(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    given = "2026-12-01T10:00\nsoon\u202e\r\n2026-12-01T16:30"
+    result = opsdesk("who", "--at", "2026-12-01T23:00Z", "--at", "-", stdin=given)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Tue 01 Dec 2026 23:00 GMT: no cover")
+    assert lines[lines.index("  support:   Dana (dana)") - 1].startswith("Tue 01 Dec 2026 10:00 GMT")
+    assert "error: 'soon\\u202e': not an ISO 8601 date and time" in result.stdout
+    assert lines[-3:] == [
+        "Tue 01 Dec 2026 16:30 GMT: on-call hours (working day) until 22:00 GMT",
+        "  primary:   Alice (alice)",
+        "  secondary: Bilal (bilal)",
+    ]
+    as_json = opsdesk("who", "--json", "--at", "-", stdin="2026-12-01T10:00\nsoon\n")
+    assert as_json.returncode == 1
+    first, second = (json.loads(line) for line in as_json.stdout.splitlines())
+    assert first["support"] == {"id": "dana", "name": "Dana"}
+    assert second["input"] == "soon" and second["error"].startswith("not an ISO 8601 date and time")
+    twice = opsdesk("who", "--at", "-", "--at", "-", stdin="")
+    assert twice.returncode == 2 and "may be given once" in twice.stderr
+
+
 def test_rota_check_lists_violations_and_exits_1(opsdesk: Run, workdir: Path) -> None:
     document = team(
         leave=[{"engineer": "bilal", "from": "2026-12-05", "to": "2026-12-05", "note": "wedding"}]

@@ -3,6 +3,8 @@ read as an id, and a revocation by name never guesses which token is meant."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from sqlalchemy import Engine, insert, select, text
 from opsdesk.adapters.db.tables import TokenRecord
 from opsdesk.adapters.db.tokens import token_hash
 from tests.e2e.conftest import Run
+from tests.rota_builders import team
 
 
 def cli(opsdesk: Run, db: Engine) -> Run:
@@ -110,3 +113,38 @@ def test_two_live_tokens_under_one_name_are_revoked_only_by_id(
     assert run("token", "revoke", "--id", str(second)).returncode == 0
     assert live(db) == {first: "ci"}
     assert run("token", "revoke", "ci").stdout == f"revoked token #{first} 'ci'\n"
+
+
+def test_a_feed_url_is_only_for_a_known_engineer(opsdesk: Run, workdir: Path, db: Engine) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    run = cli(opsdesk, db)
+    nobody = run("token", "feed-url", "--engineer", "nobody")
+    assert (nobody.returncode, nobody.stdout) == (2, "")
+    assert nobody.stderr.startswith(
+        "error: --engineer 'nobody': no such engineer in the policy; give one of its ids "
+        "(alice, bilal, chen, dana, eve, omar), or leave --engineer out for the team's feed"
+    )
+    alice = run("token", "feed-url", "--engineer", "alice", "--base-url", "https://ops.example.org/")
+    assert alice.returncode == 0, alice.stderr
+    assert re.fullmatch(
+        r"https://ops\.example\.org/api/v1/calendar/alice\.ics\?key=[0-9a-f]{32}\n", alice.stdout
+    )
+
+
+def test_revoking_a_feed_url_gives_that_feed_a_new_one_and_keeps_the_others(
+    opsdesk: Run, workdir: Path, db: Engine
+) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    run = cli(opsdesk, db)
+    alice, team_feed = (
+        run("token", "feed-url", *arguments).stdout for arguments in (("--engineer", "alice"), ())
+    )
+    assert run("token", "feed-url", "--engineer", "alice").stdout == alice  # stable until revoked
+    revoked = run("token", "feed-url", "--engineer", "alice", "--revoke")
+    assert revoked.returncode == 0, revoked.stderr
+    assert revoked.stdout != alice and revoked.stdout.startswith(
+        "http://127.0.0.1:8000/api/v1/calendar/alice.ics?key="
+    )
+    assert revoked.stderr == "the 'alice' feed's old URL no longer works: give calendar apps this one\n"
+    assert run("token", "feed-url", "--engineer", "alice").stdout == revoked.stdout
+    assert run("token", "feed-url").stdout == team_feed

@@ -153,3 +153,39 @@ def test_the_holding_records_why(cache_dir: Path) -> None:
     held = service.who(parse_instant("2026-12-01T10:00", LONDON)).holdings[Role.SUPPORT]
     assert (held.engineer, held.assigned) == ("alice", "dana")
     assert service.who().cover.at == parse_instant("2026-12-01T10:00Z", LONDON)  # now, from the clock
+
+
+def test_until_is_when_the_answer_changes_not_only_the_cover(cache_dir: Path) -> None:
+    document = team(
+        overrides=[
+            {"role": "primary", "engineer": "dana", "from": "2026-12-02T18:00", "to": "2026-12-02T20:00"}
+        ]
+    )
+    before = who(cache_dir, "2026-12-02T17:00", document)
+    assert (before["until"], before["cover_until"]) == (
+        "2026-12-02T18:00:00+00:00",
+        "2026-12-02T22:00:00+00:00",
+    )
+    during = who(cache_dir, "2026-12-02T18:30", document)
+    assert (during["until"], during["cover_until"]) == (
+        "2026-12-02T20:00:00+00:00",
+        "2026-12-02T22:00:00+00:00",
+    )
+    after = who(cache_dir, "2026-12-02T20:00", document)
+    assert after["until"] == after["cover_until"] == "2026-12-02T22:00:00+00:00"
+
+
+def test_until_stops_at_a_handover_inside_the_cover(cache_dir: Path) -> None:
+    document = team()
+    document["rota"]["turn"] = {"starts": "monday", "at": "18:00"}
+    document["rota"]["on-call"] = [
+        {"week": "2026-11-30", "primary": "alice", "secondary": "bilal"},
+        {"week": "2026-12-07", "primary": "chen", "secondary": "dana"},
+    ]
+    handing = who(cache_dir, "2026-12-07T16:30", document)
+    assert ids(handing) == ("on-call", None, "alice", "bilal")
+    assert (handing["until"], handing["cover_until"]) == (
+        "2026-12-07T18:00:00+00:00",
+        "2026-12-07T22:00:00+00:00",
+    )
+    assert ids(who(cache_dir, "2026-12-07T18:00", document)) == ("on-call", None, "chen", "dana")

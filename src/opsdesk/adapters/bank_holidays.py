@@ -22,6 +22,30 @@ PACKAGE_SUBDIVISIONS = {
     Division.NORTHERN_IRELAND: "NIR",
 }
 _OBSERVED = " (observed)"
+# The package's names -> GOV.UK's (https://www.gov.uk/bank-holidays), so a day reads as people know it
+# (straight apostrophes: GOV.UK's file has typographic ones).
+GOVUK_NAMES = {
+    "May Day": "Early May bank holiday",
+    "Spring Bank Holiday": "Spring bank holiday",
+    "Late Summer Bank Holiday": "Summer bank holiday",
+    "Summer Bank Holiday": "Summer bank holiday",
+    "New Year Holiday": "2nd January",
+    "Saint Andrew's Day": "St Andrew's Day",
+    "Saint Patrick's Day": "St Patrick's Day",
+    "Battle of the Boyne": "Battle of the Boyne (Orangemen's Day)",
+    "Diamond Jubilee of Elizabeth II": "Queen's Diamond Jubilee",
+    "Platinum Jubilee of Elizabeth II": "Platinum Jubilee bank holiday",
+    "State Funeral of Queen Elizabeth II": "Bank Holiday for the State Funeral of Queen Elizabeth II",
+    "Coronation of Charles III": "Bank holiday for the coronation of King Charles III",
+}
+# Days GOV.UK names apart from the rule: VE day 2020; the moved Spring bank holiday of 2012 (not in
+# Northern Ireland, where it is no substitute).
+GOVUK_DAYS: dict[date | tuple[date, str], str] = {
+    date(2020, 5, 8): "Early May bank holiday (VE day)",
+    (date(2012, 6, 4), "ENG"): "Spring bank holiday" + SUBSTITUTE_SUFFIX,
+    (date(2012, 6, 4), "SCT"): "Spring bank holiday" + SUBSTITUTE_SUFFIX,
+}
+NAMES_VERSION = "govuk-names-1"  # part of the disk cache's key: a change of names rebuilds it
 # Years computed at once and kept in the disk cache; other years are computed on demand.
 CACHED_YEARS = range(1900, 2101)
 
@@ -32,7 +56,7 @@ def _package_fingerprint() -> str:
     if spec is None or spec.origin is None:
         raise IntegrationError("the 'holidays' package is not installed; reinstall opsdesk")
     stat = os.stat(spec.origin)
-    return f"{spec.origin}:{stat.st_mtime_ns}:{stat.st_size}"
+    return f"{spec.origin}:{stat.st_mtime_ns}:{stat.st_size}:{NAMES_VERSION}"
 
 
 def _compute(subdivision: str, years: range | list[int]) -> dict[str, str]:
@@ -45,9 +69,20 @@ def _compute(subdivision: str, years: range | list[int]) -> dict[str, str]:
     for day, name in sorted(calendar.items()):
         if day.weekday() >= 5:  # a holiday on a weekend is replaced by a weekday substitute
             continue
-        label = str(name).replace(_OBSERVED, SUBSTITUTE_SUFFIX)
-        result[day.isoformat()] = label
+        special = GOVUK_DAYS.get(day) or GOVUK_DAYS.get((day, subdivision))
+        result[day.isoformat()] = special or govuk_name(str(name))
     return result
+
+
+def govuk_name(package_name: str) -> str:
+    """GOV.UK's name for a day the package names: "Late Summer Bank Holiday" is the "Summer bank holiday";
+    "Boxing Day (observed)" is "Boxing Day (substitute day)". A day the package gives two names ("A; B
+    (observed)") takes the holiday that falls on it."""
+    parts = package_name.split("; ")
+    name = next((part for part in parts if not part.endswith(_OBSERVED)), parts[0])
+    base = name.removesuffix(_OBSERVED)
+    suffix = SUBSTITUTE_SUFFIX if name.endswith(_OBSERVED) else ""
+    return GOVUK_NAMES.get(base, base) + suffix
 
 
 class HolidaysPackageSource:

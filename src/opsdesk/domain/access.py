@@ -52,7 +52,8 @@ def token_name_problem(name: str) -> str | None:
     return None
 
 
-def feed_secret(key: bytes, feed: str) -> str:
+def feed_secret(key: bytes, feed: str, generation: str = "") -> str:
     """The secret a calendar feed's URL carries (calendar apps cannot send headers): an HMAC of the feed's
-    name under the deployment's calendar-feed key."""
-    return hmac.new(key, f"calendar:{feed}".encode(), hashlib.sha256).hexdigest()[:32]
+    name, and of its generation once its URL has been revoked, under the deployment's calendar-feed key."""
+    message = f"calendar:{feed}" if not generation else f"calendar:{feed}:{generation}"
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]

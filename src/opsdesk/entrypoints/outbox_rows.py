@@ -1,4 +1,5 @@
-"""An outbox row as JSON: the one shape of `GET /api/v1/outbox` and `opsdesk outbox list --json`."""
+"""An outbox row as JSON: the one shape of `GET /api/v1/outbox` and `opsdesk outbox list --json`; and what
+a message says, whatever its channel's format."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def outbox_row_dict(row: OutboxRow) -> dict[str, Any]:
         "state": str(row.state),
         "attempts": row.attempts,
         "idempotency_key": row.message.idempotency_key,
+        "text": message_text(row.message.payload),
         "payload": row.message.payload,
         "created_at": row.created_at.isoformat(),
         "next_attempt_at": row.next_attempt_at.isoformat(),
@@ -22,3 +24,13 @@ def outbox_row_dict(row: OutboxRow) -> dict[str, Any]:
         "last_error": row.last_error,
         "in_doubt": row.in_doubt,
     }
+
+
+def message_text(payload: dict[str, Any]) -> str:
+    """What a message says, whole, whatever its channel's format: Slack's and the log's `text`, an email's
+    subject and text, a GitHub comment's body, a PagerDuty trigger's summary; "" for a payload without any."""
+    parts = [payload.get("subject"), payload.get("text"), payload.get("body")]
+    inner = payload.get("payload")
+    if isinstance(inner, dict):
+        parts.append(inner.get("summary"))
+    return ": ".join(part for part in parts if isinstance(part, str) and part)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from opsdesk.domain.errors import PolicyProblem
 from opsdesk.domain.hours import Cover, CoverAt, CoverEngine
+from opsdesk.domain.instants import wall_to_utc
 from opsdesk.domain.rota import ON_CALL_ROLES, EngineerId, Holding, Role, Rota, holding
 from opsdesk.domain.rota_check import Violation, check_rota, rota_period
 from opsdesk.domain.shifts import Shift, shifts
@@ -14,6 +15,7 @@ from opsdesk.services.clock import Clock
 from opsdesk.services.reports import EngineerHours, hours_report
 
 ROLES_BY_COVER = {Cover.SUPPORT: (Role.SUPPORT,), Cover.ON_CALL: ON_CALL_ROLES, Cover.NONE: ()}
+HORIZON = timedelta(days=366)  # as far as the cover engine looks for a change
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class OnDuty:
     cover: CoverAt
     holdings: dict[Role, Holding] = field(default_factory=dict)
     next: OnDuty | None = None  # when there is no cover: who takes over when it resumes
+    # The next instant the answer changes: the cover, a holder (an override's edge, a turn's handover, a
+    # new support day, leave), whichever comes first; None if nothing changes within a year.
+    until: datetime | None = None
 
 
 class RotaService:
@@ -41,7 +46,42 @@ class RotaService:
         following = None
         if cover.cover is Cover.NONE and cover.until is not None:
             following = self.who(cover.until)
-        return OnDuty(cover, holdings, following)
+        return OnDuty(cover, holdings, following, self._answer_until(instant, cover.until, holdings))
+
+    def _answer_until(
+        self, instant: datetime, cover_until: datetime | None, holdings: dict[Role, Holding]
+    ) -> datetime | None:
+        """The first instant before the cover changes at which someone else (or for another reason) holds
+        a role; the cover's own change otherwise."""
+        if not holdings:
+            return cover_until
+        horizon = cover_until or instant + HORIZON
+        tz = self.engine.timezone
+        candidates: set[datetime] = set()
+        for override in self.rota.overrides:
+            if override.role in holdings:
+                candidates.update(t for t in (override.start, override.end) if instant < t < horizon)
+        if any(role in holdings for role in ON_CALL_ROLES):
+            handover = self.rota.turn.end(self.rota.turn.week_at(instant, tz), tz)
+            while handover < horizon:
+                candidates.add(handover)
+                handover = self.rota.turn.end(self.rota.turn.week_at(handover, tz), tz)
+        today = instant.astimezone(tz).date()
+        if Role.SUPPORT in holdings:  # a new day, a new support engineer
+            days = {today + timedelta(days=n) for n in range(1, (horizon - instant).days + 2)}
+        else:
+            days = set()
+        last = horizon.astimezone(tz).date()
+        for leave in self.rota.leave:  # a holder's leave begins or ends
+            days.update(d for d in (leave.first, leave.last + timedelta(days=1)) if today < d <= last)
+        for day in days:
+            midnight = wall_to_utc(datetime.combine(day, time()), tz)
+            if instant < midnight < horizon:
+                candidates.add(midnight)
+        for candidate in sorted(candidates):
+            if any(holding(self.rota, role, candidate, tz) != held for role, held in holdings.items()):
+                return candidate
+        return cover_until
 
     def check(self, start: datetime | None = None, end: datetime | None = None) -> list[Violation]:
         """Every rule over [start, end); by default the whole period the rota assigns."""
@@ -124,7 +164,8 @@ def on_duty_dict(service: RotaService, duty: OnDuty) -> dict[str, object]:
     result: dict[str, object] = {
         "at": duty.cover.at.astimezone(tz).isoformat(),
         "cover": str(duty.cover.cover),
-        "until": duty.cover.until.astimezone(tz).isoformat() if duty.cover.until else None,
+        "until": duty.until.astimezone(tz).isoformat() if duty.until else None,
+        "cover_until": duty.cover.until.astimezone(tz).isoformat() if duty.cover.until else None,
     }
     for role in Role:
         role_holding = duty.holdings.get(role)

@@ -102,6 +102,25 @@ class SqlTokens:
         """The key that signs calendar-feed URLs (one per deployment, made on first use)."""
         return self.secret("calendar-feeds").encode()
 
+    def feed_generation(self, feed: str) -> str:
+        """The generation of a calendar feed's URL: "" until its URL is first revoked."""
+        with self.engine.connect() as connection:
+            value: str | None = connection.execute(
+                select(SecretRecord.value).where(SecretRecord.name == _feed_row(feed))
+            ).scalar_one_or_none()
+        return value or ""
+
+    def revoke_feed(self, feed: str) -> str:
+        """A new generation for one calendar feed: its old URL stops working, every other feed's keeps."""
+        generation = secrets.token_hex(16)
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(SecretRecord).values(name=_feed_row(feed), value=generation)
+        with self.engine.begin() as connection:
+            connection.execute(
+                statement.on_conflict_do_update(index_elements=["name"], set_={"value": generation})
+            )
+        return generation
+
     def secret(self, name: str) -> str:
         """A server secret shared by every replica, made on first use."""
         candidate = secrets.token_hex(32)
@@ -116,6 +135,11 @@ class SqlTokens:
                 select(SecretRecord.value).where(SecretRecord.name == name)
             ).scalar_one()
         return value
+
+
+def _feed_row(feed: str) -> str:
+    """The `secrets` row holding a feed's generation (a hash: engineer ids may be longer than the column)."""
+    return "calendar-feed:" + hashlib.sha256(feed.encode("utf-8", errors="replace")).hexdigest()[:40]
 
 
 def _info(row: Row[object]) -> TokenInfo:

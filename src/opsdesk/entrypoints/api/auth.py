@@ -14,7 +14,21 @@ from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.api.context import ApiContext
 
 ANONYMOUS = TokenInfo(0, "anonymous", AccessRole.VIEWER, datetime.min.replace(tzinfo=UTC))
-CHALLENGE = {"WWW-Authenticate": "Bearer"}
+SEND_IT = "send it as `Authorization: Bearer <token>`"
+
+
+def how_to_get_a_token(role: AccessRole | None = None) -> str:
+    """What a caller without a good token does next (the 401's detail, after what is wrong)."""
+    return f"an admin creates one with `opsdesk token create --name NAME --role {role or 'ROLE'}`; {SEND_IT}"
+
+
+def unauthorized(problem: str, role: AccessRole | None = None, *, invalid: bool = False) -> HTTPException:
+    """A 401 whose detail and WWW-Authenticate header (RFC 6750) both say how to get and send a token."""
+    hint = how_to_get_a_token(role)
+    error = 'error="invalid_token", ' if invalid else ""
+    detail = f"{problem}: {hint}"
+    challenge = f'Bearer realm="opsdesk", {error}error_description="{detail.replace("`", "")}"'
+    return HTTPException(401, detail, {"WWW-Authenticate": challenge})
 
 
 class MalformedAuthorizationError(Exception):
@@ -55,7 +69,7 @@ class Access:
         try:
             token = bearer_token(request.headers.get("authorization", ""))
         except MalformedAuthorizationError:
-            raise HTTPException(401, "expected `Authorization: Bearer <token>`", CHALLENGE) from None
+            raise unauthorized("the Authorization header is not `Bearer <token>`", invalid=True) from None
         if token is None:
             return None
         cache = self.context.token_cache
@@ -63,7 +77,7 @@ class Access:
         if not known:  # not cached: ask the database, off the event loop
             info = await run_in_threadpool(cache.verify, token)
         if info is None:
-            raise HTTPException(401, "this token is unknown or revoked", CHALLENGE)
+            raise unauthorized("this token is unknown or revoked", invalid=True)
         return info
 
     def require(
@@ -77,7 +91,7 @@ class Access:
             if info is None:
                 if open_read and self.context.open_reads:
                     return ANONYMOUS
-                raise HTTPException(401, "a token is needed: `Authorization: Bearer <token>`", CHALLENGE)
+                raise unauthorized("a token is needed", role)
             if not info.role.allows(role):
                 raise HTTPException(403, f"this needs the {role} role; the token has {info.role}")
             return info

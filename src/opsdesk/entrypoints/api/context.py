@@ -81,8 +81,9 @@ class ApiContext:
         self.live.check(wait=True)
 
     def feed_secret(self, feed: str) -> str:
-        """The secret a calendar feed's URL carries (calendar apps cannot send headers)."""
-        return feed_secret(self.calendar_key, feed)
+        """The secret a calendar feed's URL carries now (calendar apps cannot send headers); a database
+        read, so a revoked URL stops working at once on every replica."""
+        return feed_secret(self.calendar_key, feed, self.tokens.feed_generation(feed))
 
     # The application's parts the routes use, by name.
     @property

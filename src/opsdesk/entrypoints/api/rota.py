@@ -6,6 +6,7 @@ import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from opsdesk.domain.access import AccessRole, TokenInfo
 from opsdesk.domain.errors import InvalidInstantError
@@ -57,7 +58,7 @@ def rota_routes(context: ApiContext, access: Access) -> APIRouter:
 
     async def feed(name: str, key: str | None, request: Request) -> Response:
         """A feed opens with its own secret in `?key=` (calendar apps cannot send headers) or a token."""
-        if not (key is not None and _same(key, context.feed_secret(name))):
+        if not (key is not None and _same(key, await run_in_threadpool(context.feed_secret, name))):
             await viewer(request)
         who = None if name == "team" else EngineerId(name)
         if who is not None and context.rota.rota.engineer(who) is None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
 
 from opsdesk.bootstrap.cover import cover_engine, today
 from opsdesk.config.defaults import DEFAULT_TIMEZONE
 from opsdesk.config.example import example_policy
 from opsdesk.config.policy import default_policy
-from opsdesk.config.settings import Settings
+from opsdesk.config.settings import DEFAULT_DATABASE_URL, Settings
 from opsdesk.domain.hours import Cover, DayKind
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.wiring import application
@@ -98,3 +101,28 @@ def init(
         raise fail(f"cannot write {path}: {exc.strerror or exc}", ExitCode.FAILED) from None
     hint = "" if not settings.policy_path_explicit else f"--config {path} "
     typer.echo(f"wrote {path}: try `opsdesk {hint}who` and `opsdesk {hint}rota check`")
+    note = _database_ignore_note(Path.cwd())
+    if note:
+        typer.echo(note)
+
+
+IGNORES_DATABASE = {"opsdesk.db", "/opsdesk.db", "opsdesk.db*", "/opsdesk.db*", "*.db", "*.db*"}
+
+
+def _database_ignore_note(folder: Path) -> str | None:
+    """A reminder, in a git work tree whose .gitignore does not keep out the SQLite database made here."""
+    url = os.environ.get("OPSDESK_DATABASE_URL")
+    if url and url != DEFAULT_DATABASE_URL:
+        return None
+    if not any((parent / ".git").exists() for parent in (folder, *folder.parents)):
+        return None
+    try:
+        lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    if any(line.strip() in IGNORES_DATABASE for line in lines):
+        return None
+    return (
+        "note: keep the database out of git: add `opsdesk.db*` to .gitignore (./opsdesk.db, made on first "
+        "use, holds token hashes and the calendar-feed key); opsdesk.yaml is meant to be committed"
+    )

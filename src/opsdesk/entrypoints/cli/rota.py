@@ -61,20 +61,69 @@ FromOption = Annotated[
 ToOption = Annotated[str | None, typer.Option("--to", metavar="DATE", help="Default: the rota's last day.")]
 
 
-def who(ctx: typer.Context, at: WhenOption = None, as_json: JsonOption = False) -> None:
+WhoWhenOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--at",
+        metavar="WHEN",
+        help="ISO 8601 instant (wall-clock in the policy's zone without an offset). Repeatable: each is "
+        "answered in order. '-' reads one instant per line from standard input. Default: now.",
+        show_default=False,
+    ),
+]
+
+
+def who(ctx: typer.Context, at: WhoWhenOption = None, as_json: JsonOption = False) -> None:
     """Who is on duty: the support engineer in support hours, the primary and secondary on call."""
     settings: Settings = ctx.obj
     service = _service(settings)
-    with reported_errors("--at"):
-        instant = parse_instant(at, service.engine.timezone) if at is not None else None
-    duty = service.who(instant)
+    values = at or []
+    if values.count("-") > 1:
+        raise fail("'--at -' may be given once: standard input can be read only once", ExitCode.USAGE)
+    instants: dict[str, datetime] = {}
+    for given in values:  # every --at is read before anything is printed: a bad one stops the command
+        if given != "-":
+            with reported_errors("--at"):
+                instants[given] = parse_instant(given, service.engine.timezone)
+    ok = True
+    order: list[str | None] = list(values) if values else [None]
+    for value in order:
+        if value == "-":
+            ok = _who_stream(service, as_json) and ok
+        else:
+            _print_duty(service, service.who(None if value is None else instants[value]), as_json)
+    if not ok:
+        raise typer.Exit(int(ExitCode.FAILED))
+
+
+def _print_duty(service: RotaService, duty: OnDuty, as_json: bool) -> None:
     if as_json:
         from opsdesk.services.rota import on_duty_dict  # noqa: PLC0415
 
         typer.echo(json.dumps(on_duty_dict(service, duty), ensure_ascii=False))
-        return
-    for line in _describe(service, duty):
-        typer.echo(line)
+    else:
+        typer.echo("\n".join(_describe(service, duty)))
+
+
+def _who_stream(service: RotaService, as_json: bool) -> bool:
+    """Answer each line of standard input in order, as it arrives; a bad line is reported in its place."""
+    from opsdesk.domain.errors import InvalidInstantError  # noqa: PLC0415
+
+    ok = True
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
+        try:
+            instant = parse_instant(line, service.engine.timezone)
+        except InvalidInstantError as exc:
+            ok = False
+            if as_json:
+                typer.echo(json.dumps({"input": line, "error": exc.reason}, ensure_ascii=False))
+            else:
+                typer.echo(f"error: {line!r}: {exc.reason}")
+        else:
+            _print_duty(service, service.who(instant), as_json)
+        sys.stdout.flush()
+    return ok
 
 
 def _holder_text(service: RotaService, held: Holding) -> str:
@@ -95,8 +144,8 @@ def _describe(service: RotaService, duty: OnDuty) -> list[str]:
     cover = duty.cover
     local = cover.at.astimezone(tz)
     head = f"{clock_text(local, True)}: {COVER_PHRASES[cover.cover]} ({day_phrase(cover.day, cover.holiday)})"
-    if cover.until is not None:
-        until = cover.until.astimezone(tz)
+    if duty.until is not None:
+        until = duty.until.astimezone(tz)
         head += f" until {clock_text(until, until.date() != local.date())}"
     lines = [head]
     lines += [f"  {str(role) + ':':<11}{_holder_text(service, held)}" for role, held in duty.holdings.items()]

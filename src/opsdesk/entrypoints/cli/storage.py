@@ -12,10 +12,10 @@ import typer
 
 from opsdesk.domain.outbox import OutboxState
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
-from opsdesk.entrypoints.cli.text import plural
+from opsdesk.entrypoints.cli.text import plural, printable, summary
 from opsdesk.entrypoints.cli.wiring import application
 from opsdesk.entrypoints.logs import configure
-from opsdesk.entrypoints.outbox_rows import outbox_row_dict
+from opsdesk.entrypoints.outbox_rows import message_text, outbox_row_dict
 from opsdesk.services.worker import run_worker
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True, rich_markup_mode=None)
@@ -46,12 +46,15 @@ def list_command(
         if as_json:
             typer.echo(json.dumps(outbox_row_dict(row), ensure_ascii=False))
         else:
-            error = f"  last error: {row.last_error}" if row.last_error else ""
+            error = f"  last error: {printable(row.last_error)}" if row.last_error else ""
             if row.in_doubt:
                 error += "  (in doubt: checked with the vendor before any resend)"
+            said = summary(message_text(row.message.payload))
+            said = f': "{said}"' if said else ""
             typer.echo(
-                f"#{row.id} {row.state:<9} {row.message.channel} -> {row.message.destination} "
-                f"({plural(row.attempts, 'attempt')}, key {row.message.idempotency_key}){error}"
+                f"#{row.id} {row.state:<9} {row.message.channel} -> {printable(row.message.destination)}"
+                f"{said} "
+                f"({plural(row.attempts, 'attempt')}, key {printable(row.message.idempotency_key)}){error}"
             )
     if not rows and not as_json:
         typer.echo("no dead rows" if dead else "the outbox is empty")
@@ -69,13 +72,17 @@ def retry_command(ctx: typer.Context, row_id: Annotated[int, typer.Argument(meta
 
 def worker_command(
     ctx: typer.Context,
-    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Deliver the messages and run the jobs due now, then exit.")
+    ] = False,
     poll: Annotated[
         float, typer.Option("--poll", min=0.05, max=60, help="Seconds between polls when idle.")
     ] = 1.0,
     log_format: Annotated[str, typer.Option("--log-format", help="text or json")] = "text",
 ) -> None:
-    """Deliver the outbox (and, later, run due jobs) until stopped; SIGTERM finishes the row in hand."""
+    """Deliver the outbox and run due jobs until stopped: incident escalation (the next page, the end of
+    escalation, hand-backs to working hours), reminders of change requests and SNS subscription
+    confirmations. SIGTERM finishes the row or job in hand."""
     if log_format not in {"text", "json"}:
         raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
     configure(log_format)

@@ -36,6 +36,13 @@ def printable(text: str) -> str:
     return text.translate(_CONTROL)
 
 
+def summary(text: str, limit: int = 80) -> str:
+    """Outside text as one short line: `printable`, every run of spaces and line breaks made one space, and
+    cut to `limit` characters with an ellipsis."""
+    line = " ".join(printable(text).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 

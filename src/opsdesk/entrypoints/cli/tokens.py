@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from opsdesk.domain.access import AccessRole, feed_secret, token_name_problem
+from opsdesk.domain.rota import EngineerId
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.wiring import application
 
@@ -79,18 +80,40 @@ def revoke_command(
 def feed_url_command(
     ctx: typer.Context,
     engineer: Annotated[
-        str | None, typer.Option("--engineer", metavar="ID", help="One engineer's feed.")
+        str | None,
+        typer.Option("--engineer", metavar="ID", help="One engineer's feed (default: the team's)."),
     ] = None,
     base_url: Annotated[
         str, typer.Option("--base-url", help="Where opsdesk serve is reached.")
     ] = "http://127.0.0.1:8000",
+    revoke: Annotated[
+        bool,
+        typer.Option(
+            "--revoke",
+            help="Give this feed a new URL: the old one stops working at once (other feeds keep theirs).",
+        ),
+    ] = False,
 ) -> None:
     """The URL of a calendar feed, with the secret calendar apps need (they cannot send a token)."""
     app = application(ctx.obj, migrate=True)
+    if engineer is not None:
+        with reported_errors():
+            rota = app.rota.rota
+        if rota.engineer(EngineerId(engineer)) is None:
+            known = [e.id for e in rota.engineers]
+            listed = ", ".join(known[:20]) + (f" and {len(known) - 20} more" if len(known) > 20 else "")
+            raise fail(
+                f"--engineer {engineer!r}: no such engineer in the policy; give one of its ids "
+                f"({listed or 'the policy names none yet'}), or leave --engineer out for the team's feed",
+                ExitCode.USAGE,
+            )
+    name = engineer or "team"
     with reported_errors():
         key = app.tokens.feed_key()
-    name = engineer or "team"
-    typer.echo(f"{base_url.rstrip('/')}/api/v1/calendar/{name}.ics?key={feed_secret(key, name)}")
+        generation = app.tokens.revoke_feed(name) if revoke else app.tokens.feed_generation(name)
+    typer.echo(f"{base_url.rstrip('/')}/api/v1/calendar/{name}.ics?key={feed_secret(key, name, generation)}")
+    if revoke:
+        typer.echo(f"the {name!r} feed's old URL no longer works: give calendar apps this one", err=True)
 
 
 token_app.command("create")(create_command)
