@@ -45,7 +45,7 @@ engineers:                       # slack, github and pagerduty are optional
   - {id: chen, name: Chen Wei, email: chen@example.org}
   - {id: dana, name: Dana Murphy, email: dana@example.org}
   - {id: eve, name: Eve Jones, email: eve@example.org, experienced: false}   # new to the rota
-  - {id: femi, name: Femi Okafor, email: femi@example.org}
+  - {id: femi, name: Femi Okafor, email: femi@example.org, manager: true}   # a duty manager
 
 rota:
   turn: {starts: monday, at: "07:00"}          # weekly on-call turns hand over Monday 07:00
@@ -69,6 +69,7 @@ services:                        # alarm sources; `opsdesk service key` makes a 
       steps:
         - {role: primary, wait-minutes: 20}
         - {role: secondary, wait-minutes: 10}
+      final: manager             # after the last cycle, page every `manager: true` (or a list of ids)
   - id: high-priority-alerts
     name: High-priority alerts
     mode: notify                 # needs attention in support hours, never pages

@@ -225,7 +225,7 @@ class PolicyModel(StrictModel):
         )
         holidays = self.bank_holidays
         rota, problems = build_rota(self.engineers, self.rota, self.leave, self.overrides, hours.timezone)
-        services, service_problems = build_services(self.services)
+        services, service_problems = build_services(self.services, self.engineers)
         problems += service_problems
         changes, change_problems = self.changes.to_policy(hours.timezone)
         problems += change_problems

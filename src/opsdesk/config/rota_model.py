@@ -53,6 +53,9 @@ class EngineerModel(StrictModel):
         default=True, description="false for a newcomer, who needs an experienced secondary"
     )
     support: StrictBool = Field(default=True, description="may take the daytime support duty")
+    manager: StrictBool = Field(
+        default=False, description="a duty manager: paged by an escalation whose final tier is `manager`"
+    )
 
 
 class TurnModel(StrictModel):
@@ -147,6 +150,7 @@ def build_rota(
                 e.on_call,
                 e.experienced,
                 e.support,
+                e.manager,
             )
             for e in engineers
         ),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from opsdesk.domain.changes.model import ChangeRequest
-from opsdesk.domain.rota import EngineerId, Role
+from opsdesk.domain.rota import EngineerId
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Page:
     """A page to one engineer for one step of an incident's escalation, by every way the service lists."""
 
     engineer: EngineerId
-    role: Role
+    role: str  # the step's role (primary, secondary), or the final tier's (manager, final)
     incident: int
     service: str  # the monitored service's id
     summary: str

@@ -34,6 +34,7 @@ class Engineer:
     on_call: bool = True  # opted in to the on-call rota
     experienced: bool = True  # False: a newcomer, who needs an experienced secondary
     support: bool = True  # may take the daytime support duty
+    manager: bool = False  # a duty manager: paged as an escalation's final tier (`final: manager`)
 
 
 @dataclass(frozen=True)

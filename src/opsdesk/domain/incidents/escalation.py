@@ -15,19 +15,51 @@ class EscalationStep:
     wait: timedelta  # before the next step, if this one is not acknowledged
 
 
+MANAGER = "manager"  # the final tier's role when it pages the team's managers
+FINAL = "final"  # the final tier's role when it names engineers
+
+
+@dataclass(frozen=True)
+class FinalTier:
+    """Who is paged, once and all together, when the last cycle ran out unacknowledged (or nobody holds
+    any step): every manager of the team (`role` "manager"), or the engineers the policy names ("final").
+    Paged whatever the rota says: the final tier is nobody's turn."""
+
+    engineers: tuple[EngineerId, ...]
+    role: str = MANAGER
+
+    def __post_init__(self) -> None:
+        if not self.engineers:
+            raise ValueError("a final tier names at least one engineer")
+
+    @property
+    def named(self) -> str:
+        """ "dana (manager) and erin (manager)": for the timeline and the channel."""
+        return " and ".join(f"{engineer} ({self.role})" for engineer in self.engineers)
+
+
 @dataclass(frozen=True)
 class EscalationPolicy:
-    """Page the primary; 20 minutes later the secondary; 10 more, start again; up to 9 cycles (the default)."""
+    """Page the primary; 20 minutes later the secondary; 10 more, start again; up to 9 cycles (the default).
+    With a final tier, its engineers are paged when the last cycle has run out; without one, it stops."""
 
     steps: tuple[EscalationStep, ...] = (
         EscalationStep(Role.PRIMARY, timedelta(minutes=20)),
         EscalationStep(Role.SECONDARY, timedelta(minutes=10)),
     )
     cycles: int = 9
+    final: FinalTier | None = None
 
     def __post_init__(self) -> None:
         if not self.steps or self.cycles < 1:
             raise ValueError("an escalation policy needs at least one step and one cycle")
+
+    def final_pages(self) -> list[tuple[EngineerId, int, int]]:
+        """(engineer, cycle, step) of each page of the final tier: one step each, in a cycle after the
+        last, so each page has its own key (and PagerDuty dedup key)."""
+        if self.final is None:
+            return []
+        return [(engineer, self.cycles + 1, n) for n, engineer in enumerate(self.final.engineers, start=1)]
 
     def step(self, number: int) -> EscalationStep:
         return self.steps[number - 1]

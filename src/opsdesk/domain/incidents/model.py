@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -82,6 +83,30 @@ class Priority(StrEnum):
             Priority.P2: "part of the platform is down and applications are affected",
             Priority.P3: "part of the platform is down and applications are still available",
         }[self]
+
+
+def check_lead_and_scribe(
+    team: Sequence[str],
+    changed: Mapping[str, str],
+    priority: Priority | None,
+    roles: Mapping[str, str | None],
+) -> None:
+    """IncidentError, naming the field and whom to choose, unless each lead or scribe being set
+    (`changed`) is an engineer of the `team`, and on a P1 the lead and the scribe (`roles`, as they will
+    be) are two people: a P1 needs one to lead and one to write."""
+    for name, value in changed.items():
+        if value not in team:
+            choose = ", ".join(team) or "nobody: the policy lists no engineers (add them under `engineers:`)"
+            shown = value if len(value) <= 40 else f"{value[:40]}..."
+            raise IncidentError(f"{name} {shown!r} is not an engineer of the team; choose one of: {choose}")
+    lead, scribe = roles.get("lead"), roles.get("scribe")
+    if priority is Priority.P1 and lead is not None and lead == scribe:
+        field = "scribe" if "scribe" in changed else "lead" if "lead" in changed else "priority"
+        others = ", ".join(e for e in team if e != lead) or "nobody else: add engineers under `engineers:`"
+        raise IncidentError(
+            f"{field}: on a P1 the lead and the scribe must be two people, and {lead} would be both; "
+            f"choose the {'lead' if field == 'lead' else 'scribe'} from: {others}"
+        )
 
 
 def key_digest(key: str) -> str:

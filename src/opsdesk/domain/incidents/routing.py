@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from opsdesk.domain.hours import Cover, CoverAt
+from opsdesk.domain.incidents.escalation import FinalTier
 from opsdesk.domain.incidents.model import RoutingMode
 from opsdesk.domain.rota import EngineerId, Holding
 
@@ -20,6 +21,36 @@ class Routing:
     page_at: datetime | None  # when the escalation starts; None: it never pages
     reason: str  # who acts, and what to do next: for the timeline and, as a sentence, the channel post
     paged: Holding | None = None  # who the first page goes to at `page_at`, as the rota stands
+    final: FinalTier | None = None  # nobody holds a step at `page_at`: the final tier is paged then
+
+    def first_paged(self) -> tuple[tuple[EngineerId, ...], str]:
+        """Who the first page goes to at `page_at`, and as what role (nobody: empty)."""
+        if self.paged is not None and self.paged.engineer is not None:
+            return (self.paged.engineer,), str(self.paged.role)
+        if self.final is not None:
+            return self.final.engineers, self.final.role
+        return (), ""
+
+
+@dataclass(frozen=True)
+class HeldPage:
+    """An incident's first page, held until cover starts: when, and whom it goes to (none: nobody holds a
+    step then and there is no final tier)."""
+
+    at: datetime
+    engineers: tuple[EngineerId, ...]
+    role: str
+
+    def said(self, when: str) -> str:
+        """What the timeline and `incident show` say of it, `when` being `at` as people read it."""
+        if not self.engineers:
+            return (
+                f"held for cover: the escalation starts at {when}, but nobody holds a step of it then; add "
+                "an override to the rota before then"
+            )
+        named = " and ".join(f"{engineer} ({self.role})" for engineer in self.engineers)
+        verb = "is" if len(self.engineers) == 1 else "are"
+        return f"held for cover: {named} {verb} paged at {when} unless it is resolved first"
 
 
 # Who holds each step of the escalation at an instant, in step order (the service asks the rota).
@@ -33,12 +64,14 @@ def route_alarm(  # noqa: PLR0911  (one answer per case of the team's process)
     next_cover: Cover | None = None,
     *,
     holders: Holders,
+    final: FinalTier | None = None,
 ) -> Routing:
     """Routing by the cover at the moment of the alarm, as the team's process says, naming who is really
     paged: a step nobody holds (leave, an empty rota) is passed over, as the escalation will.
 
     `next_cover` is the cover that starts at `cover.until` (with hours where the night ends straight in
-    support hours, nobody is paged: the support engineer sees the channel then)."""
+    support hours, nobody is paged: the support engineer sees the channel then). When nobody holds any
+    step, the escalation's `final` tier is paged instead, if it has one."""
     if cover.cover is Cover.SUPPORT:
         if support_engineer is None:
             return Routing(
@@ -63,6 +96,14 @@ def route_alarm(  # noqa: PLR0911  (one answer per case of the team's process)
         )
     if cover.cover is Cover.ON_CALL:
         paged, passed = _first_held(holders(cover.at))
+        if paged is None and final is not None:
+            return Routing(
+                True,
+                None,
+                cover.at,
+                f"on-call hours: the final tier, {final.named}, is paged now, as {passed}",
+                final=final,
+            )
         if paged is None:
             return Routing(
                 True,
@@ -88,6 +129,15 @@ def route_alarm(  # noqa: PLR0911  (one answer per case of the team's process)
             "when support hours start",
         )
     paged, passed = _first_held(holders(cover.until))
+    if paged is None and final is not None:
+        return Routing(
+            True,
+            None,
+            cover.until,
+            f"no cover now: the final tier, {final.named}, is paged when cover starts, as {passed} then, "
+            "unless it is resolved first",
+            final=final,
+        )
     if paged is None:
         return Routing(
             True,

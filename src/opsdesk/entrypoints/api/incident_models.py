@@ -55,8 +55,21 @@ class IncidentOut(BaseModel):
     details: dict[str, Any]
 
 
+class HeldPageOut(BaseModel):
+    """The first page of an incident that arrived with no cover: held until cover starts."""
+
+    at: str = Field(description=WHEN)
+    engineers: list[str] = Field(description="who is paged then, as the rota stands now; empty: nobody")
+    role: str | None = Field(examples=["primary"], description="primary, secondary, manager or final")
+    text: str = Field(examples=["held for cover: alice (primary) is paged at Wed 02 Dec 07:00 unless ..."])
+
+
 class IncidentView(IncidentOut):
     """An incident with its newest timeline entries; older ones through `GET .../timeline?before=`."""
+
+    held_page: HeldPageOut | None = Field(
+        description="the first page, held until cover starts (null: paged already, or never)"
+    )
 
     timeline: list[TimelineEntryOut] = Field(
         description="the newest entries other than joined alerts, oldest of them first"

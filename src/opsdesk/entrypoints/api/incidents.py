@@ -53,7 +53,8 @@ def incident_routes(context: ApiContext, access: Access) -> APIRouter:
     def view(incident_id: int) -> dict[str, Any]:
         """The incident and its newest entries: bounded however many alerts a storm joined to it."""
         found = context.incidents.incident(incident_id)
-        return incident_view(found, context.incidents.timeline(incident_id), context.tz)
+        timeline = context.incidents.timeline(incident_id)
+        return incident_view(found, timeline, context.tz, context.incidents.held_page(found))
 
     @router.get("/api/v1/incidents", response_model=list[IncidentOut])
     def list_incidents(

@@ -67,14 +67,17 @@ def _show(service: IncidentService, incident_id: int, as_json: bool, reading: Re
     incident = service.incident(incident_id)
     limit = 1 if reading.every else reading.limit  # --all: only the summary from the page
     page = service.timeline(incident_id, limit=limit, before=reading.before, alerts=reading.alerts)
+    held = service.held_page(incident)
     if as_json:
-        view = incident_view(incident, page, tz)
+        view = incident_view(incident, page, tz, held)
         if reading.every:
             _stream_json(view, service.walk_timeline(incident_id, alerts=reading.alerts), tz)
         else:
             typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
     _heading(incident, tz)
+    if held is not None:
+        typer.echo(f"  {held.said(f'{held.at.astimezone(tz):%a %d %b %H:%M}')}")
     if page.alerts:
         hint = "" if reading.alerts else "; `--alerts` lists each"
         typer.echo(f"  {printable(page.alerts.text(tz))}{hint}")

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from opsdesk.domain.errors import IncidentError
-from opsdesk.domain.incidents.model import Action, Incident, IncidentState, Priority, check_transition
+from opsdesk.domain.incidents.model import (
+    Action,
+    Incident,
+    IncidentState,
+    Priority,
+    check_lead_and_scribe,
+    check_transition,
+)
 from opsdesk.domain.timeline import Actor, TimelineEntry
 from opsdesk.services.incidents.escalation import EscalationSteps
 from opsdesk.services.text import optional_text, required_text
@@ -46,7 +53,8 @@ class ActionSteps(EscalationSteps):
         lead: str | None = None,
         scribe: str | None = None,
     ) -> Incident:
-        """Set the priority, the incident lead or the scribe; P1 and P2 ask for a lead and a scribe."""
+        """Set the priority, the incident lead or the scribe; P1 and P2 ask for a lead and a scribe. A lead
+        or a scribe is an engineer of the team, and on a P1 they are two people."""
         changes: dict[str, Any] = {}
         if priority is not None:
             changes["priority"] = priority
@@ -60,6 +68,13 @@ class ActionSteps(EscalationSteps):
             incident = self._get(uow, incident_id)
             if incident.state is IncidentState.RESOLVED:
                 raise IncidentError(f"incident #{incident.id} is resolved; it can no longer be changed")
+            people = {k: v for k, v in changes.items() if k in ("lead", "scribe")}
+            check_lead_and_scribe(
+                [e.id for e in self.rota.rota.engineers],
+                people,
+                changes.get("priority", incident.priority),
+                {"lead": incident.lead, "scribe": incident.scribe} | people,
+            )
             updated = uow.incidents.update(incident.id, changes)
             for name, value in changes.items():
                 said = f"{value} ({value.meaning})" if isinstance(value, Priority) else value

@@ -11,7 +11,7 @@ from opsdesk.domain.incidents.escalation import next_page, step_key
 from opsdesk.domain.incidents.model import Incident, IncidentState, MonitoredService
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.notices import Page
-from opsdesk.domain.rota import Role, holding
+from opsdesk.domain.rota import EngineerId, Role, holding
 from opsdesk.domain.timeline import system_entry
 from opsdesk.services.incidents.context import (
     END_JOB,
@@ -43,11 +43,7 @@ class EscalationSteps(IncidentContext):
                 return
             if job.kind == END_JOB:
                 cycles = service.escalation.cycles
-                text = (
-                    f"escalation ended: {cycles} cycles paged and nobody acknowledged; opsdesk pages no more"
-                )
-                uow.incidents.entry(incident.id, system_entry(now, "escalation-ended", text, {}))
-                self._post(uow, incident, "escalation-ended", f"#{incident.id}: {text}", now)
+                self._end(uow, service, incident, f"{cycles} cycles paged and nobody acknowledged", now)
                 return
             at = (int(job.payload["cycle"]), int(job.payload["step"]))
             self._page(uow, service, incident, at, due=job.due_at, now=now)
@@ -71,14 +67,33 @@ class EscalationSteps(IncidentContext):
             data = {"cycle": skip.cycle, "step": skip.step, "role": str(skip.role)}
             uow.incidents.entry(incident.id, system_entry(now, "skipped", said, data))
         if found.nobody:
-            text = "nobody holds any role of the escalation now: nobody was paged; escalation stopped"
-            uow.incidents.entry(incident.id, system_entry(now, "escalation-ended", text, {}))
-            self._post(uow, incident, "nobody", f"#{incident.id}: {text}", now)
+            self._end(uow, service, incident, "nobody holds any role of the escalation now", now)
             return
         if found.ran_out or found.engineer is None or found.role is None:
             self._schedule_end(uow, incident, due)
             return
-        engineer, role, cycle, step = found.engineer, found.role, found.cycle, found.step
+        cycle, step = found.cycle, found.step
+        said = f"paged {found.engineer} ({found.role}), cycle {cycle} step {step}"
+        self._send_page(uow, service, incident, (found.engineer, str(found.role), cycle, step), said, now)
+        after = due + found.wait
+        if found.following is None:
+            self._schedule_end(uow, incident, after)
+            return
+        c, s = found.following
+        payload = {"incident": incident.id, "cycle": c, "step": s}
+        uow.jobs.schedule(PAGE_JOB, f"incident:{incident.id}:page:{step_key(c, s)}", after, payload)
+
+    def _send_page(  # noqa: PLR0917  (the page, and what the timeline says of it)
+        self,
+        uow: UnitOfWork,
+        service: MonitoredService,
+        incident: Incident,
+        whom: tuple[EngineerId, str, int, int],
+        said: str,
+        now: datetime,
+    ) -> None:
+        """One page through the notifier (keyed by incident and step, so it is sent once), on the timeline."""
+        engineer, role, cycle, step = whom
         text = (
             f"Page for {engineer} ({role}): incident #{incident.id} on {service.name}: {incident.summary}\n"
             f"Acknowledge: `opsdesk incident ack {incident.id}`"
@@ -97,16 +112,31 @@ class EscalationSteps(IncidentContext):
             text,
         )
         self.notifier.send(uow.outbox, page, now)
-        said = f"paged {engineer} ({role}), cycle {cycle} step {step}"
-        data = {"engineer": engineer, "role": str(role), "cycle": cycle, "step": step}
+        data = {"engineer": engineer, "role": role, "cycle": cycle, "step": step}
         uow.incidents.entry(incident.id, system_entry(now, "paged", said, data))
-        after = due + found.wait
-        if found.following is None:
-            self._schedule_end(uow, incident, after)
+
+    def _end(
+        self, uow: UnitOfWork, service: MonitoredService, incident: Incident, why: str, now: datetime
+    ) -> None:
+        """The escalation has run out (or nobody holds any of its steps): page the final tier, if the policy
+        names one, and stop, saying so on the timeline and in the channel. Once per incident: a retried job
+        neither pages nor writes twice."""
+        if not uow.receipts.receipt(f"incident:{incident.id}:escalation-ended", now):
             return
-        c, s = found.following
-        payload = {"incident": incident.id, "cycle": c, "step": s}
-        uow.jobs.schedule(PAGE_JOB, f"incident:{incident.id}:page:{step_key(c, s)}", after, payload)
+        final = service.escalation.final
+        if final is None:
+            if why.startswith("nobody"):
+                text = f"{why}: nobody was paged; escalation stopped"
+            else:
+                text = f"escalation ended: {why}; opsdesk pages no more"
+        else:
+            for engineer, cycle, step in service.escalation.final_pages():
+                said = f"paged {engineer} ({final.role}), the final tier: {why}"
+                self._send_page(uow, service, incident, (engineer, final.role, cycle, step), said, now)
+            text = f"escalation ended: {why}; the final tier was paged: {final.named}; opsdesk pages no more"
+        uow.incidents.entry(incident.id, system_entry(now, "escalation-ended", text, {}))
+        what = "nobody" if why.startswith("nobody") else "escalation-ended"
+        self._post(uow, incident, what, f"#{incident.id}: {text}", now)
 
     def _schedule_end(self, uow: UnitOfWork, incident: Incident, at: datetime) -> None:
         uow.jobs.schedule(END_JOB, f"incident:{incident.id}:escalation-end", at, {"incident": incident.id})

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from opsdesk.domain.hours import Cover
+from opsdesk.domain.hours import Cover, CoverAt
 from opsdesk.domain.incidents.escalation import step_key
 from opsdesk.domain.incidents.model import Action, Alarm, Incident, IncidentState, MonitoredService, Priority
-from opsdesk.domain.incidents.routing import Holders, Routing, route_alarm
+from opsdesk.domain.incidents.routing import HeldPage, Holders, Routing, route_alarm
 from opsdesk.domain.incidents.timeline import ALERT, ALERT_JOINED
 from opsdesk.domain.rota import Role, holding
 from opsdesk.domain.timeline import Actor, TimelineEntry, system_entry
@@ -57,11 +57,7 @@ class IntakeSteps(ActionSteps):
             uow.incidents.entry(
                 incident.id, TimelineEntry(now, actor.name, actor.source, "triggered", what, {})
             )
-            support = None
-            if cover.cover is Cover.SUPPORT:
-                support = holding(self.rota.rota, Role.SUPPORT, now, self.rota.engine.timezone).engineer
-            following = self.rota.engine.cover_at(cover.until).cover if cover.until else None
-            routing = route_alarm(service.mode, cover, support, following, holders=self._holders(service))
+            routing = self._route(service, cover)
             uow.incidents.entry(incident.id, system_entry(now, "routed", routing.reason, {}))
             self._ask_for_roles(uow, incident, now)
             text = f"Incident #{incident.id} ({service.name}): {_ended(incident.summary)} "
@@ -81,16 +77,40 @@ class IntakeSteps(ActionSteps):
             return
         payload = {"incident": incident.id, "cycle": 1, "step": 1, "held": True}
         uow.jobs.schedule(PAGE_JOB, f"incident:{incident.id}:page:{step_key(1, 1)}", routing.page_at, payload)
-        when = f"{routing.page_at.astimezone(self.rota.engine.timezone):%a %d %b %H:%M}"
-        held = (
-            f"held for cover: {routing.paged.engineer} ({routing.paged.role}) is paged at {when} "
-            "unless it is resolved first"
-            if routing.paged
-            else f"held for cover: the escalation starts at {when}, but nobody holds a step of it "
-            "then; add an override to the rota before then"
-        )
-        uow.incidents.entry(
-            incident.id, system_entry(now, "held", held, {"page_at": routing.page_at.isoformat()})
+        held = HeldPage(routing.page_at, *routing.first_paged())
+        data = {"page_at": routing.page_at.isoformat(), "engineers": list(held.engineers), "role": held.role}
+        uow.incidents.entry(incident.id, system_entry(now, "held", held.said(self._when(held.at)), data))
+
+    def held_page(self, incident: Incident) -> HeldPage | None:
+        """Whom a triggered incident's first page, held until cover starts, goes to as the rota stands now
+        (an override added since counts); None when nothing is held (paged already, or never)."""
+        now = self.clock.now()
+        if incident.state is not IncidentState.TRIGGERED or incident.cover is not Cover.NONE:
+            return None
+        service = self._by_id.get(incident.service)
+        if service is None:  # the service left the policy: nothing pages it any more
+            return None
+        routing = self._route(service, self.rota.engine.cover_at(incident.opened_at))
+        if routing.page_at is None or routing.page_at <= now:
+            return None
+        return HeldPage(routing.page_at, *routing.first_paged())
+
+    def _when(self, at: datetime) -> str:
+        return f"{at.astimezone(self.rota.engine.timezone):%a %d %b %H:%M}"
+
+    def _route(self, service: MonitoredService, cover: CoverAt) -> Routing:
+        """How an alarm of `service` routes at the cover of its moment (the team's process, in the domain)."""
+        support = None
+        if cover.cover is Cover.SUPPORT:
+            support = holding(self.rota.rota, Role.SUPPORT, cover.at, self.rota.engine.timezone).engineer
+        following = self.rota.engine.cover_at(cover.until).cover if cover.until else None
+        return route_alarm(
+            service.mode,
+            cover,
+            support,
+            following,
+            holders=self._holders(service),
+            final=service.escalation.final,
         )
 
     def _holders(self, service: MonitoredService) -> Holders:

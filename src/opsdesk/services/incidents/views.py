@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from opsdesk.domain.incidents.model import Incident
+from opsdesk.domain.incidents.routing import HeldPage
 from opsdesk.domain.incidents.timeline import AlertSummary, TimelinePage
 from opsdesk.domain.timeline import TimelineEntry
 
@@ -79,11 +80,27 @@ def page_dict(incident_id: int, page: TimelinePage, tz: Any) -> dict[str, Any]:
     }
 
 
-def incident_view(incident: Incident, page: TimelinePage, tz: Any) -> dict[str, Any]:
+def held_dict(held: HeldPage | None, tz: Any) -> dict[str, Any] | None:
+    """A first page held until cover starts: when, whom (as the rota stands now) and as what, in words."""
+    if held is None:
+        return None
+    return {
+        "at": held.at.astimezone(tz).isoformat(),
+        "engineers": list(held.engineers),
+        "role": held.role or None,
+        "text": held.said(f"{held.at.astimezone(tz):%a %d %b %H:%M}"),
+    }
+
+
+def incident_view(
+    incident: Incident, page: TimelinePage, tz: Any, held: HeldPage | None = None
+) -> dict[str, Any]:
     """An incident with its newest entries, oldest of them first (as the whole timeline used to be), how
-    many older entries there are and the cursor to read them, and its alerts summed up."""
+    many older entries there are and the cursor to read them, its alerts summed up, and its first page
+    when that is held until cover starts."""
     return {
         **incident_dict(incident, tz),
+        "held_page": held_dict(held, tz),
         "timeline": [entry_dict(e, tz) for e in reversed(page.entries)],
         "timeline_older": page.older,
         "timeline_next": page.next,
