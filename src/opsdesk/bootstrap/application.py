@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from opsdesk.bootstrap.cover import cover_engine
 from opsdesk.config.policy import Policy
 from opsdesk.config.settings import DEFAULT_DATABASE_URL, Settings
-from opsdesk.domain.errors import IntegrationError, PolicyError
+from opsdesk.domain.errors import DatabaseNotMigratedError, IntegrationError, PolicyError
 from opsdesk.domain.hours import CoverEngine
 from opsdesk.domain.jobs import Job
 from opsdesk.services.clock import Clock
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from opsdesk.bootstrap.rota_changes import RotaChanges
     from opsdesk.config.deployment import DeploymentSettings
     from opsdesk.domain.people import People
+    from opsdesk.domain.rota_changes import RotaChange
     from opsdesk.domain.rota_plan import Plan
     from opsdesk.domain.shifts import Shift
     from opsdesk.services.changes.workflow import ChangeService, ChangeWorkflow
@@ -125,11 +126,22 @@ class Application:
         if problems:
             raise PolicyError(problems, self.policy.source)
         rota = self.policy.rota
-        if self._rota_layer_in_use:
+        layered = self._layered()
+        if layered:
             from opsdesk.domain.rota_changes import effective  # noqa: PLC0415
 
-            rota = effective(rota, self.rota_change_store.layered())
+            rota = effective(rota, layered)
         return RotaService(self.cover, rota, self.clock)
+
+    def _layered(self) -> list[RotaChange]:
+        """The rota changes kept in the database over the file; none where there is no database yet, or
+        one older than the rota changes (nothing can have been layered in it)."""
+        if not self._rota_layer_in_use:
+            return []
+        try:
+            return list(self.rota_change_store.layered())
+        except DatabaseNotMigratedError:
+            return []
 
     @cached_property
     def _rota_layer_in_use(self) -> bool:
@@ -147,7 +159,12 @@ class Application:
     def rota_layer_revision(self) -> str:
         """Changes whenever the rota changes kept in the database do ("" when none are in force, or no
         database is configured): with the policy file's digest, what tells a live reload to look again."""
-        return self.rota_change_store.revision() if self._rota_layer_in_use else ""
+        if not self._rota_layer_in_use:
+            return ""
+        try:
+            return self.rota_change_store.revision()
+        except DatabaseNotMigratedError:
+            return ""
 
     @cached_property
     def rota_change_store(self) -> SqlRotaChanges:
@@ -211,7 +228,7 @@ class Application:
         if self._migrate:
             upgrade(engine)
         elif not migrations_current(engine):
-            raise IntegrationError(
+            raise DatabaseNotMigratedError(
                 f"the database {safe_url(engine)} is not up to date: run `opsdesk db upgrade`"
             )
         return engine

@@ -87,6 +87,10 @@ class IntegrationError(DomainError):
     """An outside system failed: a file that cannot be read, a vendor API that refused."""
 
 
+class DatabaseNotMigratedError(IntegrationError):
+    """The database answers but its schema is older than this opsdesk (`opsdesk db upgrade`)."""
+
+
 class VendorUnavailableError(IntegrationError):
     """An outside system could not be reached, timed out or failed on its side (5xx): the same request
     may well succeed later, so whoever sent us the work should send it again (HTTP 503, Retry-After)."""
