@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 import time
@@ -12,6 +13,7 @@ from typing import Any
 from opsdesk.domain.errors import IntegrationError
 from opsdesk.domain.rota import EngineerId, Role
 from opsdesk.domain.rota_plan import Plan, PlanProblem
+from opsdesk.domain.rota_rules import Kind
 
 Progress = Callable[[str], None]
 
@@ -36,6 +38,7 @@ class HighsPlanSolver:
         model = pulp.LpProblem("rota", pulp.LpMinimize)
         x = _on_call_variables(pulp, model, problem)
         y = _support_variables(pulp, model, problem)
+        _rule_limits(pulp, model, problem, x, y)
         fairness = _fairness(pulp, model, problem, x, y)
         stability = _stability(problem, x, y)
         weight = 4 * (len(problem.weeks) * 7 + len(problem.support_days)) + 10
@@ -87,23 +90,6 @@ def _on_call_variables(
                 x[(who, week, role)] = var
         for role in (Role.PRIMARY, Role.SECONDARY):
             model += pulp.lpSum(x[(who, week, role)] for who in problem.on_call) == 1, f"one_{role.value}_{w}"
-        for e, who in enumerate(problem.on_call):
-            model += x[(who, week, Role.PRIMARY)] + x[(who, week, Role.SECONDARY)] <= 1, f"both_{e}_{w}"
-            if who not in problem.experienced:
-                model += (
-                    x[(who, week, Role.PRIMARY)]
-                    <= pulp.lpSum(
-                        x[(o, week, Role.SECONDARY)] for o in problem.on_call if o in problem.experienced
-                    ),
-                    f"newcomer_{e}_{w}",
-                )
-            if w > 0:
-                previous = problem.weeks[w - 1]
-                model += x[(who, previous, Role.PRIMARY)] + x[(who, week, Role.PRIMARY)] <= 1, f"run_{e}_{w}"
-    if problem.weeks and problem.previous_primary in problem.on_call:
-        model += x[(problem.previous_primary, problem.weeks[0], Role.PRIMARY)] == 0, "run_before"
-    if problem.weeks and problem.next_primary in problem.on_call:
-        model += x[(problem.next_primary, problem.weeks[-1], Role.PRIMARY)] == 0, "run_after"
     return x
 
 
@@ -116,14 +102,44 @@ def _support_variables(pulp: Any, model: Any, problem: PlanProblem) -> dict[tupl
                 model += var == 0, f"away_{e}_{d}"
             y[(who, day)] = var
         model += pulp.lpSum(y[(who, day)] for who in problem.support) == 1, f"support_{d}"
-    sprints: dict[Any, list[Any]] = {}
-    for day in problem.support_days:
-        sprints.setdefault(problem.sprint_of[day], []).append(day)
-    for s, (sprint, days) in enumerate(sorted(sprints.items())):
-        for e, who in enumerate(problem.support):
-            room = problem.max_support_days - problem.support_used[(who, sprint)]
-            model += pulp.lpSum(y[(who, day)] for day in days) <= max(0, room), f"sprint_{e}_{s}"
     return y
+
+
+def _rule_limits(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> None:
+    """The rule book's limits as constraints over the plan's choices; fixed slots count as constants.
+
+    "On call on a date" is the greater of the turns with hours that date, so a limit that names it holds
+    once for each such turn (and for the fixed slot, if any) rather than over their sum.
+    """
+    planned_weeks, planned_days = set(problem.weeks), set(problem.support_days)
+    for index, limit in enumerate(problem.limits):
+        terms: list[Any] = []
+        constant = 0
+        choices: list[tuple[int, EngineerId, list[Any]]] = []
+        for slot, weight in limit.terms:
+            who, kind, when = slot
+            if kind is Kind.ON_CALL:
+                options: list[Any] = [None] if slot in problem.fixed else []
+                options += [w for w in problem.on_call_weeks_of.get(when, ()) if (who, w, Role.PRIMARY) in x]
+                if options:
+                    choices.append((weight, who, options))
+            elif kind is Kind.SUPPORT and when in planned_days:
+                if (who, when) in y:
+                    terms.append(weight * y[(who, when)])
+            elif kind is not Kind.SUPPORT and when in planned_weeks:
+                if (who, when, Role(kind.value)) in x:
+                    terms.append(weight * x[(who, when, Role(kind.value))])
+            elif slot in problem.fixed:
+                constant += weight
+        for number, combination in enumerate(itertools.product(*(options for _, _, options in choices))):
+            expression, total = list(terms), constant
+            for (weight, who, _), week in zip(choices, combination, strict=True):
+                if week is None:
+                    total += weight
+                else:
+                    expression.append(weight * (x[(who, week, Role.PRIMARY)] + x[(who, week, Role.SECONDARY)]))
+            if expression:
+                model += pulp.lpSum(expression) <= limit.most - total, f"rule_{index}_{number}"
 
 
 def _fairness(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> list[Any]:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
-from opsdesk.domain.rota import WEEK, EngineerId, Role, Rota
+from opsdesk.domain.rota import WEEK, EngineerId, Fatigue, Role, Rota
+from opsdesk.domain.rota_rules import Limit, Rule, Slot
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,12 @@ class PlanProblem:
     history: Fairness
     published_weeks: dict[tuple[date, Role], EngineerId]  # assignments already in the file, to keep
     published_days: dict[date, EngineerId]
+    fatigue: Fatigue = Fatigue()
+    rules: tuple[Rule, ...] = ()  # the rule book, worded with the policy's parameters
+    limits: tuple[Limit, ...] = ()  # the rule book's limits over the period and the weeks around it
+    fixed: frozenset[Slot] = frozenset()  # slots held outside the period (they count, and stay)
+    on_call_weeks_of: dict[date, tuple[date, ...]] = field(default_factory=dict)  # date -> planned turns
+    # with on-call hours that date
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,61 @@ def infeasibilities(problem: PlanProblem) -> list[Infeasibility]:
                     f"sprint from {sprint}",
                     f"{len(days)} support days to cover but, at {problem.max_support_days} "
                     f"days each, the free engineers can take only {capacity}",
+                )
+            )
+    return found + _weeks_running(problem) + _support_beside_on_call(problem)
+
+
+def _weeks_running(problem: PlanProblem) -> list[Infeasibility]:
+    """Each run of one more week than the limit needs two turns a week from people who may each take
+    at most the limit of them."""
+    most = problem.fatigue.max_weeks_running
+    found = []
+    for start in range(len(problem.weeks) - most):
+        window = problem.weeks[start : start + most + 1]
+        capacity = sum(
+            min(most, sum(1 for w in window if (e, w) not in problem.unavailable_weeks)) for e in problem.on_call
+        )
+        if capacity < 2 * len(window):
+            found.append(
+                Infeasibility(
+                    "on-call-weeks-running",
+                    f"weeks of {window[0]} to {window[-1]}",
+                    f"{2 * len(window)} on-call turns to fill but, at most {most} week(s) running each, the "
+                    f"free engineers can take only {capacity}; add people or raise "
+                    "rota.fatigue.max-weeks-running",
+                )
+            )
+    return found
+
+
+def _support_beside_on_call(problem: PlanProblem) -> list[Infeasibility]:
+    """With support and on-call on the same day refused, each week's support days fall to people other
+    than its two on call: is there a pair that leaves enough of them?"""
+    if problem.fatigue.support_on_call_same_day:
+        return []
+    found = []
+    for week in problem.weeks:
+        days = [d for d in problem.support_days if week <= d < week + WEEK]
+        free = [e for e in problem.on_call if (e, week) not in problem.unavailable_weeks]
+        if not days or len(free) < 2:
+            continue
+
+        def capacity(pair: tuple[EngineerId, EngineerId], days: list[date] = days) -> int:
+            return sum(
+                min(problem.max_support_days, sum(1 for d in days if (e, d) not in problem.unavailable_days))
+                for e in problem.support
+                if e not in pair
+            )
+
+        best = max(capacity((a, b)) for i, a in enumerate(free) for b in free[i + 1 :])
+        if best < len(days):
+            found.append(
+                Infeasibility(
+                    "support-and-on-call-same-day",
+                    f"week of {week}",
+                    f"{len(days)} support days to cover by people not on call that week, but they can take "
+                    f"only {best}; add people or set rota.fatigue.support-on-call-same-day: true",
                 )
             )
     return found

@@ -131,14 +131,16 @@ def check(
     if violations:
         if not as_json:
             typer.echo(f"{len(violations)} rule violation{'s' if len(violations) != 1 else ''}", err=True)
+            if service.period(lo, hi) is None:
+                a, b = service.check_period(lo, hi)
+                typer.echo(
+                    f"the policy assigns no rota yet (checked {_period(a, b, tz)}): "
+                    "`opsdesk rota generate` plans one, `opsdesk init` writes an example",
+                    err=True,
+                )
         raise typer.Exit(int(ExitCode.FAILED))
     if not as_json:
-        if service.period(lo, hi) is None:
-            typer.echo(
-                "the policy assigns no rota yet: `opsdesk init` writes an example, `opsdesk rota generate` plans one"
-            )
-        else:
-            typer.echo("the rota keeps every rule")
+        typer.echo("the rota keeps every rule")
 
 
 def _period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
