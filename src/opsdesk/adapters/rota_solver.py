@@ -30,6 +30,15 @@ class HighsPlanSolver:
         self.time_limit = time_limit
         self.progress = progress or (lambda _message: None)
 
+    def _run(self, pulp: Any, model: Any, limit: float, *, warm: bool) -> int:
+        solver = pulp.HiGHS(msg=False, timeLimit=limit, threads=1, random_seed=1, warmStart=warm)
+        try:
+            with _quiet_stdout():
+                status: int = model.solve(solver)
+        except pulp.PulpSolverError as exc:
+            raise IntegrationError(f"the HiGHS solver failed: {exc}") from None
+        return status
+
     def solve(self, problem: PlanProblem) -> Plan | None:
         # PuLP costs ~0.4 s to import; only generation needs it.
         import pulp  # noqa: PLC0415
@@ -42,14 +51,23 @@ class HighsPlanSolver:
         fairness = _fairness(pulp, model, problem, x, y)
         stability = _stability(problem, x, y)
         weight = 4 * (len(problem.weeks) * 7 + len(problem.support_days)) + 10
-        model += weight * pulp.lpSum(stability) + pulp.lpSum(fairness)
+        model += weight * pulp.lpSum(stability) + pulp.lpSum(most - fewest for most, fewest in fairness)
         self.progress(f"solving: {model.numVariables()} variables, {model.numConstraints()} constraints")
-        solver = pulp.HiGHS(msg=False, timeLimit=self.time_limit, threads=1, random_seed=1)
-        try:
-            with _quiet_stdout():
-                status = model.solve(solver)
-        except pulp.PulpSolverError as exc:
-            raise IntegrationError(f"the HiGHS solver failed: {exc}") from None
+        # First ask for every spread at its least (the average rounded up minus rounded down): usually
+        # found at once, while the open question (how wide?) sends HiGHS searching look-alike rotas. If
+        # that keeps every published assignment it can keep, it is optimal; if not, the full model
+        # decides, starting from it.
+        bounds = [(most.lowBound, fewest.upBound) for most, fewest in fairness]
+        for most, fewest in fairness:
+            most.upBound, fewest.lowBound = most.lowBound, fewest.upBound
+        status = self._run(pulp, model, self.time_limit / 4, warm=False)
+        found = model.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+        changed = round(pulp.value(pulp.lpSum(stability)) or 0) if found else None
+        if pulp.LpStatus[status] != "Optimal" or changed != _forced_changes(problem):
+            for (most, fewest), (low, high) in zip(fairness, bounds, strict=True):
+                most.upBound, fewest.lowBound = None, 0
+                most.lowBound, fewest.upBound = low, high
+            status = self._run(pulp, model, self.time_limit, warm=found)
         if pulp.LpStatus[status] != "Optimal" and model.sol_status not in (pulp.LpSolutionIntegerFeasible,):
             return None
         optimal = pulp.LpStatus[status] == "Optimal"
@@ -113,7 +131,7 @@ def _rule_limits(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any],
     """
     planned_weeks, planned_days = set(problem.weeks), set(problem.support_days)
     for index, limit in enumerate(problem.limits):
-        terms: list[Any] = []
+        terms: list[tuple[Any, int]] = []
         constant = 0
         choices: list[tuple[int, EngineerId, list[Any]]] = []
         for slot, weight in limit.terms:
@@ -125,10 +143,10 @@ def _rule_limits(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any],
                     choices.append((weight, who, options))
             elif kind is Kind.SUPPORT and when in planned_days:
                 if (who, when) in y:
-                    terms.append(weight * y[(who, when)])
+                    terms.append((y[(who, when)], weight))
             elif kind is not Kind.SUPPORT and when in planned_weeks:
                 if (who, when, Role(kind.value)) in x:
-                    terms.append(weight * x[(who, when, Role(kind.value))])
+                    terms.append((x[(who, when, Role(kind.value))], weight))
             elif slot in problem.fixed:
                 constant += weight
         for number, combination in enumerate(itertools.product(*(options for _, _, options in choices))):
@@ -137,12 +155,19 @@ def _rule_limits(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any],
                 if week is None:
                     total += weight
                 else:
-                    expression.append(weight * (x[(who, week, Role.PRIMARY)] + x[(who, week, Role.SECONDARY)]))
+                    expression += [(x[(who, week, role)], weight) for role in (Role.PRIMARY, Role.SECONDARY)]
             if expression:
-                model += pulp.lpSum(expression) <= limit.most - total, f"rule_{index}_{number}"
+                model.addConstraint(
+                    pulp.LpConstraint(
+                        pulp.LpAffineExpression(expression), pulp.LpConstraintLE, rhs=limit.most - total
+                    ),
+                    f"rule_{index}_{number}",
+                )
 
 
-def _fairness(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> list[Any]:
+def _fairness(
+    pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]
+) -> list[tuple[Any, Any]]:
     """Spread variables (most minus fewest, history included) for each measure."""
     history = problem.history
     measures = {
@@ -192,8 +217,23 @@ def _fairness(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y:
             count = total(who)  # type: ignore[no-untyped-call]
             model += most >= count, f"most_{name}_{e}"
             model += fewest <= count, f"fewest_{name}_{e}"
-        spreads.append(most - fewest)
+        spreads.append((most, fewest))
     return spreads
+
+
+def _forced_changes(problem: PlanProblem) -> int:
+    """Published assignments no plan can keep: someone not plannable, or on leave then."""
+    weeks = sum(
+        1
+        for (week, _role), who in problem.published_weeks.items()
+        if who not in problem.on_call or (who, week) in problem.unavailable_weeks
+    )
+    days = sum(
+        1
+        for day, who in problem.published_days.items()
+        if who not in problem.support or (who, day) in problem.unavailable_days
+    )
+    return weeks + days
 
 
 def _stability(problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> list[Any]:

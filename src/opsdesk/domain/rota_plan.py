@@ -156,15 +156,12 @@ def _support_beside_on_call(problem: PlanProblem) -> list[Infeasibility]:
         free = [e for e in problem.on_call if (e, week) not in problem.unavailable_weeks]
         if not days or len(free) < 2:
             continue
-
-        def capacity(pair: tuple[EngineerId, EngineerId], days: list[date] = days) -> int:
-            return sum(
-                min(problem.max_support_days, sum(1 for d in days if (e, d) not in problem.unavailable_days))
-                for e in problem.support
-                if e not in pair
-            )
-
-        best = max(capacity((a, b)) for i, a in enumerate(free) for b in free[i + 1 :])
+        room = {
+            e: min(problem.max_support_days, sum(1 for d in days if (e, d) not in problem.unavailable_days))
+            for e in problem.support
+        }
+        # the best pair to put on call leaves the most support room: the two free who have least of it
+        best = sum(room.values()) - sum(sorted(room.get(e, 0) for e in free)[:2])
         if best < len(days):
             found.append(
                 Infeasibility(
