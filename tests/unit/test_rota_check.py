@@ -43,7 +43,10 @@ def test_gap_a_turn_nobody_holds_and_a_working_day_without_support(cache_dir: Pa
     secondary_gaps = [f[3:] for f in found if f[0] == "gap" and f[1] == "secondary"]
     assert secondary_gaps == [("2026-11-30T07:00", "2026-12-06T22:00")]
     support_gaps = [f[3:] for f in found if f[0] == "gap" and f[1] == "support"]
-    assert support_gaps == [("2026-11-30T09:00", "2026-11-30T16:00"), ("2026-12-02T09:00", "2026-12-04T16:00")]
+    assert support_gaps == [
+        ("2026-11-30T09:00", "2026-11-30T16:00"),
+        ("2026-12-02T09:00", "2026-12-04T16:00"),
+    ]
 
 
 def test_same_person_both_roles(cache_dir: Path) -> None:

@@ -129,7 +129,7 @@ def _rule_limits(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any],
     "On call on a date" is the greater of the turns with hours that date, so a limit that names it holds
     once for each such turn (and for the fixed slot, if any) rather than over their sum.
     """
-    planned_weeks, planned_days = set(problem.weeks), set(problem.support_days)
+    planned = (set(problem.weeks), set(problem.support_days))
     for index, limit in enumerate(problem.limits):
         terms: list[tuple[Any, int]] = []
         constant = 0
@@ -141,12 +141,10 @@ def _rule_limits(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any],
                 options += [w for w in problem.on_call_weeks_of.get(when, ()) if (who, w, Role.PRIMARY) in x]
                 if options:
                     choices.append((weight, who, options))
-            elif kind is Kind.SUPPORT and when in planned_days:
-                if (who, when) in y:
-                    terms.append((y[(who, when)], weight))
-            elif kind is not Kind.SUPPORT and when in planned_weeks:
-                if (who, when, Role(kind.value)) in x:
-                    terms.append((x[(who, when, Role(kind.value))], weight))
+                continue
+            var = _variable(slot, planned, x, y)
+            if var is not None:
+                terms.append((var, weight))
             elif slot in problem.fixed:
                 constant += weight
         for number, combination in enumerate(itertools.product(*(options for _, _, options in choices))):
@@ -163,6 +161,20 @@ def _rule_limits(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any],
                     ),
                     f"rule_{index}_{number}",
                 )
+
+
+def _variable(
+    slot: tuple[EngineerId, Kind, Any],
+    planned: tuple[set[Any], set[Any]],
+    x: dict[Any, Any],
+    y: dict[Any, Any],
+) -> Any:
+    """The plan's choice for a week or support-day slot in the period; None outside it (or for someone
+    the plan cannot give it to, whose slot then counts only if fixed, which inside the period it never is)."""
+    who, kind, when = slot
+    if kind is Kind.SUPPORT:
+        return y.get((who, when)) if when in planned[1] else None
+    return x.get((who, when, Role(kind.value))) if when in planned[0] else None
 
 
 def _fairness(

@@ -99,10 +99,10 @@ def example_policy(today: date, weeks: int = 6, is_working_day: Callable[[date],
         day = monday + timedelta(days=offset)
         if not working(day):
             continue
-        week = offset // 7
-        busy = set(PAIRS[week % len(PAIRS)])
-        if day.weekday() == 0 and week > 0:
-            busy |= set(PAIRS[(week - 1) % len(PAIRS)])  # on call at the weekend: a day's rest
+        turn = offset // 7
+        busy = set(PAIRS[turn % len(PAIRS)])
+        if day.weekday() == 0 and turn > 0:
+            busy |= set(PAIRS[(turn - 1) % len(PAIRS)])  # on call at the weekend: a day's rest
         free = [e for e in ENGINEERS if e not in busy]
         engineer = min(free, key=lambda e: (used[(e, limit.sprint_of(day))], ENGINEERS.index(e)))
         used[(engineer, limit.sprint_of(day))] += 1

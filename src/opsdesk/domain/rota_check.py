@@ -53,7 +53,10 @@ def _duty_violations(rota: Rota, engine: CoverEngine, start: datetime, end: date
     done: list[Violation] = []
     open_: dict[tuple[Code, Role | None, tuple[EngineerId, ...]], Violation] = {}
     for interval in duty_intervals(rota, engine, start, end):
-        found = {(v.code, v.role, v.people): v for v in _rules_at(rota, interval.holdings, interval.start, interval.end)}
+        found = {
+            (v.code, v.role, v.people): v
+            for v in _rules_at(rota, interval.holdings, interval.start, interval.end)
+        }
         for key in [k for k in open_ if k not in found and (k[1] or Role.PRIMARY) in interval.holdings]:
             done.append(open_.pop(key))
         for key, violation in found.items():
@@ -71,7 +74,7 @@ def held_slots(rota: Rota, engine: CoverEngine, start: datetime, end: datetime) 
     for interval in duty_intervals(rota, engine, start, end):
         day = interval.start.astimezone(tz).date()
         week = rota.turn.week_at(interval.start, tz)
-        length = (interval.end - interval.start).total_seconds()
+        length = int((interval.end - interval.start).total_seconds())
         for role, held in interval.holdings.items():
             if role is not Role.SUPPORT:
                 seconds[(week, role, held.engineer)] += length

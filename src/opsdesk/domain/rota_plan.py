@@ -43,7 +43,7 @@ class PlanProblem:
     history: Fairness
     published_weeks: dict[tuple[date, Role], EngineerId]  # assignments already in the file, to keep
     published_days: dict[date, EngineerId]
-    fatigue: Fatigue = Fatigue()
+    fatigue: Fatigue = field(default_factory=Fatigue)
     rules: tuple[Rule, ...] = ()  # the rule book, worded with the policy's parameters
     limits: tuple[Limit, ...] = ()  # the rule book's limits over the period and the weeks around it
     fixed: frozenset[Slot] = frozenset()  # slots held outside the period (they count, and stay)
@@ -130,7 +130,8 @@ def _weeks_running(problem: PlanProblem) -> list[Infeasibility]:
     for start in range(len(problem.weeks) - most):
         window = problem.weeks[start : start + most + 1]
         capacity = sum(
-            min(most, sum(1 for w in window if (e, w) not in problem.unavailable_weeks)) for e in problem.on_call
+            min(most, sum(1 for w in window if (e, w) not in problem.unavailable_weeks))
+            for e in problem.on_call
         )
         if capacity < 2 * len(window):
             found.append(
@@ -242,6 +243,62 @@ def spreads(problem: PlanProblem, plan: Plan) -> dict[str, tuple[int, int]]:
         values = [counts[e] for e in people]
         result[measure] = (min(values), max(values)) if values else (0, 0)
     return result
+
+
+def spread_notes(problem: PlanProblem, plan: Plan) -> dict[str, str]:
+    """Why a measure's spread is wider than 1: leave, history, the size of weekend blocks, or the rules."""
+    notes = {}
+    totals = fairness_totals(problem, plan)
+    history = {
+        "primary turns": problem.history.primary,
+        "secondary turns": problem.history.secondary,
+        "weekend and bank-holiday days": problem.history.weekend_days,
+        "support days": problem.history.support_days,
+    }
+    for measure, (fewest, most) in spreads(problem, plan).items():
+        if most - fewest <= 1:
+            continue
+        people = problem.support if measure == "support days" else problem.on_call
+        counts = totals[measure]
+        low = [e for e in people if counts[e] == fewest]
+        high = [e for e in people if counts[e] == most]
+        reasons = []
+        away = [e for e in low if _away(problem, e, measure)]
+        if away:
+            reasons.append(f"{', '.join(away)} on leave for {_away_text(problem, away, measure)}")
+        before = history[measure]
+        if any(before[e] != before[low[0]] for e in people):
+            reasons.append(
+                f"history before the period: {', '.join(f'{e} {before[e]}' for e in (*low, *high))} already"
+            )
+        blocks = sorted(set(problem.weekend_days.values()))
+        if measure == "weekend and bank-holiday days" and blocks and max(blocks) > 1:
+            reasons.append(
+                f"weekend days come {'/'.join(map(str, blocks))} to a turn, for both people on call"
+            )
+        if not reasons:
+            reasons.append(
+                "no rota that keeps every rule evens it more (`opsdesk rota generate` lists the rules when "
+                "none fits; rota.fatigue sets the limits)"
+                if plan.optimal
+                else "the best found within the time limit"
+            )
+        notes[measure] = (
+            f"{measure} {fewest}-{most} ({', '.join(low)} fewest; {', '.join(high)} most): "
+            + "; ".join(reasons)
+        )
+    return notes
+
+
+def _away(problem: PlanProblem, who: EngineerId, measure: str) -> int:
+    if measure == "support days":
+        return sum(1 for d in problem.support_days if (who, d) in problem.unavailable_days)
+    return sum(1 for w in problem.weeks if (who, w) in problem.unavailable_weeks)
+
+
+def _away_text(problem: PlanProblem, people: list[EngineerId], measure: str) -> str:
+    unit = "working days" if measure == "support days" else "turns"
+    return ", ".join(f"{_away(problem, e, measure)} {unit}" for e in people)
 
 
 def fairness_totals(problem: PlanProblem, plan: Plan) -> dict[str, Counter[EngineerId]]:

@@ -88,7 +88,11 @@ def rule_book(fatigue: Fatigue, support_limit: SupportLimit) -> tuple[Rule, ...]
     weeks = fatigue.max_weeks_running
     held, assigned = "duty as held", "assignments"
     rules = [
-        Rule(Code.GAP, "one primary and one secondary in all on-call hours, one engineer in support hours", held),
+        Rule(
+            Code.GAP,
+            "one primary and one secondary in all on-call hours, one engineer in support hours",
+            held,
+        ),
         Rule(Code.ON_LEAVE, "nobody holds duty on a day of their leave", held),
         Rule(Code.NOT_OPTED_IN, "on-call only for engineers opted in, support only for those eligible", held),
         Rule(Code.SAME_PERSON_BOTH_ROLES, "the primary and the secondary are two people", held),
@@ -174,7 +178,10 @@ def _newcomers(calendar: Calendar, people: People) -> Iterator[Limit]:
                 continue
             yield Limit(
                 Code.NEWCOMER_WITHOUT_EXPERIENCED_SECONDARY,
-                ((_turn(week, Kind.PRIMARY, who), 1), *((_turn(week, Kind.SECONDARY, o), -1) for o in experienced)),
+                (
+                    (_turn(week, Kind.PRIMARY, who), 1),
+                    *((_turn(week, Kind.SECONDARY, o), -1) for o in experienced),
+                ),
                 0,
                 (week, week),
                 True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from opsdesk.domain.errors import InvalidPeriodError, PolicyError, PolicyProblem, RotaInfeasibleError
@@ -20,6 +20,7 @@ from opsdesk.domain.rota_plan import (
     PlanSolver,
     changes,
     infeasibilities,
+    spread_notes,
     spreads,
     turn_days,
 )
@@ -35,6 +36,7 @@ class Generated:
     changes: list[Change]
     spreads: dict[str, tuple[int, int]]
     first_week: date
+    spread_notes: dict[str, str] = field(default_factory=dict)  # why a spread is wider than 1
 
 
 def generate(  # noqa: PLR0917  (the use case's inputs, each needed)
@@ -67,7 +69,14 @@ def generate(  # noqa: PLR0917  (the use case's inputs, each needed)
             f"The rules:\n{rules}\nAdd people to the rota, move leave, or relax rota.fatigue."
         )
     say("checking the result")
-    return Generated(problem, plan, changes(problem, plan, rota), spreads(problem, plan), first)
+    return Generated(
+        problem,
+        plan,
+        changes(problem, plan, rota),
+        spreads(problem, plan),
+        first,
+        spread_notes(problem, plan),
+    )
 
 
 def unknown_engineer_problems(rota: Rota) -> list[PolicyProblem]:
@@ -140,7 +149,10 @@ def plan_problem(rota: Rota, engine: CoverEngine, first: date, weeks: int) -> Pl
         support=support,
         experienced=frozenset(e.id for e in known if e.experienced),
         unavailable_weeks=frozenset(
-            (who, w) for who in on_call for w in planned if any((who, d) in leave_days for d in on_call_dates[w])
+            (who, w)
+            for who in on_call
+            for w in planned
+            if any((who, d) in leave_days for d in on_call_dates[w])
         ),
         unavailable_days=frozenset((who, d) for who in support for d in working if (who, d) in leave_days),
         weekend_days={w: weekend_days(w) for w in planned},

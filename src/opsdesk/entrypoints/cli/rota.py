@@ -219,6 +219,8 @@ def _print_plan(service: RotaService, result: Generated) -> None:
         "fairness (fewest to most per engineer, history included): "
         + "; ".join(f"{measure} {lo}-{hi}" for measure, (lo, hi) in result.spreads.items())
     )
+    for note in result.spread_notes.values():
+        out.print(f"  wider than 1: {note}")
     if result.changes:
         out.print(f"{len(result.changes)} published assignment(s) change (marked *):")
         for change in result.changes:
