@@ -54,9 +54,15 @@ class Limit:
     by_turn: bool
     people: tuple[EngineerId, ...]
     message: str
+    per_turn: bool = False  # a week's two roles count once: a turn on call (the solver never gives both)
 
     def broken(self, held: Mapping[Slot, object] | frozenset[Slot] | set[Slot]) -> bool:
-        return sum(weight for slot, weight in self.terms if slot in held) > self.most
+        counted: dict[tuple[EngineerId, date, Kind], int] = {}
+        for (who, kind, when), weight in self.terms:
+            if (who, kind, when) in held:
+                key = (who, when, Kind.PRIMARY if self.per_turn and kind is Kind.SECONDARY else kind)
+                counted[key] = max(weight, counted.get(key, weight))
+        return sum(counted.values()) > self.most
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,7 @@ def _on_call_runs(most: int, calendar: Calendar, people: People) -> Iterator[Lim
                 (who,),
                 f"{who} is on call {most + 1} weeks running (from {window[0]}); the limit is {most} "
                 "(rota.fatigue.max-weeks-running): give a week to someone else",
+                per_turn=True,
             )
 
 
