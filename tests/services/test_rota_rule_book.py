@@ -130,3 +130,17 @@ def test_too_few_people_for_the_fatigue_rules_says_which_rule(tmp_path: Path, ca
     message = str(raised.value)
     assert "on-call-weeks-running: weeks of 2027-02-01 to 2027-02-08: 4 on-call turns to fill" in message
     assert "rota.fatigue.max-weeks-running" in message
+
+
+def test_a_published_support_day_on_an_on_call_day_moves_and_says_why(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    doc = document(8, {}, [])
+    doc["rota"]["on-call"].append({"week": "2027-02-01", "primary": "dana", "secondary": "eve"})
+    doc["rota"]["support"] = [{"date": "2027-02-03", "engineer": "eve"}]
+    result = generate_and_check(tmp_path, cache_dir, doc, 2)
+    reasons = [(str(c.week_or_day), c.role, c.reason) for c in result.changes]
+    assert reasons in (  # one change either way; which one is the solver's choice
+        [("2027-02-03", "support", "eve is on call that day")],
+        [("2027-02-01", "secondary", "eve keeps the support duty on 2027-02-03")],
+    )

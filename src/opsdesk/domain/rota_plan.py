@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from opsdesk.domain.rota import WEEK, EngineerId, Fatigue, Role, Rota
-from opsdesk.domain.rota_rules import Limit, Rule, Slot
+from opsdesk.domain.rota_rules import Kind, Limit, Rule, Slot
 
 
 @dataclass(frozen=True)
@@ -191,15 +191,21 @@ def changes(problem: PlanProblem, plan: Plan, rota: Rota) -> list[Change]:
         primary, secondary = plan.weeks[week]
         after = primary if role is Role.PRIMARY else secondary
         if after != before:
-            found.append(Change(week, role, before, after, _week_reason(problem, rota, week, role, before)))
+            found.append(
+                Change(week, role, before, after, _week_reason(problem, plan, rota, week, role, before))
+            )
     for day, before in sorted(problem.published_days.items()):
         after = plan.support[day]
         if after != before:
-            found.append(Change(day, Role.SUPPORT, before, after, _day_reason(problem, rota, day, before)))
+            found.append(
+                Change(day, Role.SUPPORT, before, after, _day_reason(problem, plan, rota, day, before))
+            )
     return found
 
 
-def _week_reason(problem: PlanProblem, rota: Rota, week: date, role: Role, who: EngineerId) -> str:  # noqa: PLR0911
+def _week_reason(  # noqa: PLR0911, PLR0917
+    problem: PlanProblem, plan: Plan, rota: Rota, week: date, role: Role, who: EngineerId
+) -> str:
     engineer = rota.engineer(who)
     if engineer is None:
         return f"{who} is not in engineers"
@@ -214,7 +220,17 @@ def _week_reason(problem: PlanProblem, rota: Rota, week: date, role: Role, who: 
         return f"{who} was primary the week before"
     if role is Role.PRIMARY and week == problem.weeks[-1] and problem.next_primary == who:
         return f"{who} is primary the week after"
-    return "another change that week needed it (a newcomer needs an experienced secondary)"
+    if not problem.fatigue.support_on_call_same_day:
+        for day, holder in sorted(plan.support.items()):
+            if holder == who and week in problem.on_call_weeks_of.get(day, ()):
+                return f"{who} keeps the support duty on {day}"
+    for other, when in ((week - WEEK, "before"), (week + WEEK, "after")):
+        held = {problem.published_weeks.get((other, r)) for r in (Role.PRIMARY, Role.SECONDARY)}
+        held |= {w for w, kind, d in problem.fixed if d == other and kind in (Kind.PRIMARY, Kind.SECONDARY)}
+        held |= set(plan.weeks.get(other, ()))
+        if problem.fatigue.max_weeks_running == 1 and who in held:
+            return f"{who} is on call the week {when}"
+    return "another change that week needed it (a newcomer's secondary, or support and rest days around it)"
 
 
 def _primary_before(problem: PlanProblem, week: date) -> EngineerId | None:
@@ -223,7 +239,7 @@ def _primary_before(problem: PlanProblem, week: date) -> EngineerId | None:
     return problem.published_weeks.get((week - WEEK, Role.PRIMARY))
 
 
-def _day_reason(problem: PlanProblem, rota: Rota, day: date, who: EngineerId) -> str:
+def _day_reason(problem: PlanProblem, plan: Plan, rota: Rota, day: date, who: EngineerId) -> str:
     engineer = rota.engineer(who)
     if engineer is None:
         return f"{who} is not in engineers"
@@ -231,6 +247,19 @@ def _day_reason(problem: PlanProblem, rota: Rota, day: date, who: EngineerId) ->
         return f"{who} is not eligible for the support duty"
     if (who, day) in problem.unavailable_days:
         return f"{who} is on leave that day"
+    on_call = {w for w, pair in plan.weeks.items() if who in pair}
+    if not problem.fatigue.support_on_call_same_day and any(
+        w in on_call for w in problem.on_call_weeks_of.get(day, ())
+    ):
+        return f"{who} is on call that day"
+    rest = problem.fatigue.rest_after_weekend_days
+    if rest and any(
+        (who, Kind.ON_CALL, day - timedelta(days=i)) in problem.fixed
+        or any(w in on_call for w in problem.on_call_weeks_of.get(day - timedelta(days=i), ()))
+        for i in range(1, rest + 1)
+        if (day - timedelta(days=i)).weekday() >= 5
+    ):
+        return f"{who} was on call the weekend before"
     return f"{who} would be over {problem.max_support_days} support days in the sprint"
 
 
