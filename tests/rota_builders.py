@@ -26,11 +26,22 @@ TEAM: dict[str, Any] = {
             {"week": "2026-11-30", "primary": "alice", "secondary": "bilal"},
             {"week": "2026-12-07", "primary": "chen", "secondary": "dana"},
         ],
+        # nobody has the support duty while on call that week, nor on the Monday after an on-call weekend
         "support": [
-            {"date": f"2026-12-{d:02d}", "engineer": ["dana", "chen", "bilal", "alice", "eve"][i % 5]}
-            for i, d in enumerate([1, 2, 3, 4, 7, 8, 9, 10, 11])
-        ]
-        + [{"date": "2026-11-30", "engineer": "eve"}],
+            {"date": day, "engineer": who}
+            for day, who in [
+                ("2026-11-30", "eve"),
+                ("2026-12-01", "dana"),
+                ("2026-12-02", "chen"),
+                ("2026-12-03", "eve"),
+                ("2026-12-04", "dana"),
+                ("2026-12-07", "eve"),
+                ("2026-12-08", "alice"),
+                ("2026-12-09", "bilal"),
+                ("2026-12-10", "alice"),
+                ("2026-12-11", "bilal"),
+            ]
+        ],
     },
 }
 

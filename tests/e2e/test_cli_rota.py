@@ -168,3 +168,14 @@ def test_ics_and_hours_report_from_the_command_line(opsdesk: Run, workdir: Path)
     assert lines[1].startswith("alice,40.0,30.0,0.0,")
     backwards = opsdesk("report", "hours", "--from", "2026-12-06", "--to", "2026-11-30")
     assert backwards.returncode == 2
+
+
+def test_rota_check_on_an_empty_rota_reports_the_gap(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team(rota={})), encoding="utf-8")
+    result = opsdesk("rota", "check")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["gap", "gap", "gap"]  # primary, secondary, support
+    assert "nobody holds primary; assign someone" in result.stdout
+    assert "the policy assigns no rota yet (checked " in result.stderr
+    assert "`opsdesk rota generate` plans one" in result.stderr

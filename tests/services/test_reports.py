@@ -26,8 +26,8 @@ def test_an_ordinary_week(cache_dir: Path) -> None:
     assert rows["alice"]["primary_working_day_hours"] == 5 * 4.0 * 2  # 07-09 and 16-22 on five weekdays
     assert rows["alice"]["primary_weekend_hours"] == 2 * 15.0
     assert rows["bilal"]["secondary_working_day_hours"] == 40.0
-    assert rows["dana"]["support_days"] == 1
-    assert rows["dana"]["support_hours"] == 7.0
+    assert rows["dana"]["support_days"] == 2
+    assert rows["dana"]["support_hours"] == 14.0
     assert rows["omar"]["primary_working_day_hours"] == 0.0
 
 

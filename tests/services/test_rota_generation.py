@@ -167,7 +167,10 @@ def test_the_week_after_the_plan_counts_for_primary_two_weeks_running(
 def test_leave_on_the_eighth_day_of_a_noon_turn_blocks_it(tmp_path: Path, cache_dir: Path) -> None:
     document = {
         "engineers": [{"id": p, "name": p, "email": f"{p}@example.org"} for p in ("a", "b", "c")],
-        "rota": {"turn": {"starts": "monday", "at": "12:00"}},
+        "rota": {
+            "turn": {"starts": "monday", "at": "12:00"},
+            "fatigue": {"support-on-call-same-day": True},  # three people: support falls to one on call
+        },
         "leave": [{"engineer": "a", "from": "2027-01-11", "to": "2027-01-11"}],
     }
     settings = setup(tmp_path, cache_dir, document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 import time
@@ -12,6 +13,7 @@ from typing import Any
 from opsdesk.domain.errors import IntegrationError
 from opsdesk.domain.rota import EngineerId, Role
 from opsdesk.domain.rota_plan import Plan, PlanProblem
+from opsdesk.domain.rota_rules import Kind
 
 Progress = Callable[[str], None]
 
@@ -28,6 +30,15 @@ class HighsPlanSolver:
         self.time_limit = time_limit
         self.progress = progress or (lambda _message: None)
 
+    def _run(self, pulp: Any, model: Any, limit: float, *, warm: bool) -> int:
+        solver = pulp.HiGHS(msg=False, timeLimit=limit, threads=1, random_seed=1, warmStart=warm)
+        try:
+            with _quiet_stdout():
+                status: int = model.solve(solver)
+        except pulp.PulpSolverError as exc:
+            raise IntegrationError(f"the HiGHS solver failed: {exc}") from None
+        return status
+
     def solve(self, problem: PlanProblem) -> Plan | None:
         # PuLP costs ~0.4 s to import; only generation needs it.
         import pulp  # noqa: PLC0415
@@ -36,17 +47,27 @@ class HighsPlanSolver:
         model = pulp.LpProblem("rota", pulp.LpMinimize)
         x = _on_call_variables(pulp, model, problem)
         y = _support_variables(pulp, model, problem)
+        _rule_limits(pulp, model, problem, x, y)
         fairness = _fairness(pulp, model, problem, x, y)
         stability = _stability(problem, x, y)
         weight = 4 * (len(problem.weeks) * 7 + len(problem.support_days)) + 10
-        model += weight * pulp.lpSum(stability) + pulp.lpSum(fairness)
+        model += weight * pulp.lpSum(stability) + pulp.lpSum(most - fewest for most, fewest in fairness)
         self.progress(f"solving: {model.numVariables()} variables, {model.numConstraints()} constraints")
-        solver = pulp.HiGHS(msg=False, timeLimit=self.time_limit, threads=1, random_seed=1)
-        try:
-            with _quiet_stdout():
-                status = model.solve(solver)
-        except pulp.PulpSolverError as exc:
-            raise IntegrationError(f"the HiGHS solver failed: {exc}") from None
+        # First ask for every spread at its least (the average rounded up minus rounded down): usually
+        # found at once, while the open question (how wide?) sends HiGHS searching look-alike rotas. If
+        # that keeps every published assignment it can keep, it is optimal; if not, the full model
+        # decides, starting from it.
+        bounds = [(most.lowBound, fewest.upBound) for most, fewest in fairness]
+        for most, fewest in fairness:
+            most.upBound, fewest.lowBound = most.lowBound, fewest.upBound
+        status = self._run(pulp, model, self.time_limit / 4, warm=False)
+        found = model.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+        changed = round(pulp.value(pulp.lpSum(stability)) or 0) if found else None
+        if pulp.LpStatus[status] != "Optimal" or changed != _forced_changes(problem):
+            for (most, fewest), (low, high) in zip(fairness, bounds, strict=True):
+                most.upBound, fewest.lowBound = None, 0
+                most.lowBound, fewest.upBound = low, high
+            status = self._run(pulp, model, self.time_limit, warm=found)
         if pulp.LpStatus[status] != "Optimal" and model.sol_status not in (pulp.LpSolutionIntegerFeasible,):
             return None
         optimal = pulp.LpStatus[status] == "Optimal"
@@ -87,23 +108,6 @@ def _on_call_variables(
                 x[(who, week, role)] = var
         for role in (Role.PRIMARY, Role.SECONDARY):
             model += pulp.lpSum(x[(who, week, role)] for who in problem.on_call) == 1, f"one_{role.value}_{w}"
-        for e, who in enumerate(problem.on_call):
-            model += x[(who, week, Role.PRIMARY)] + x[(who, week, Role.SECONDARY)] <= 1, f"both_{e}_{w}"
-            if who not in problem.experienced:
-                model += (
-                    x[(who, week, Role.PRIMARY)]
-                    <= pulp.lpSum(
-                        x[(o, week, Role.SECONDARY)] for o in problem.on_call if o in problem.experienced
-                    ),
-                    f"newcomer_{e}_{w}",
-                )
-            if w > 0:
-                previous = problem.weeks[w - 1]
-                model += x[(who, previous, Role.PRIMARY)] + x[(who, week, Role.PRIMARY)] <= 1, f"run_{e}_{w}"
-    if problem.weeks and problem.previous_primary in problem.on_call:
-        model += x[(problem.previous_primary, problem.weeks[0], Role.PRIMARY)] == 0, "run_before"
-    if problem.weeks and problem.next_primary in problem.on_call:
-        model += x[(problem.next_primary, problem.weeks[-1], Role.PRIMARY)] == 0, "run_after"
     return x
 
 
@@ -116,17 +120,66 @@ def _support_variables(pulp: Any, model: Any, problem: PlanProblem) -> dict[tupl
                 model += var == 0, f"away_{e}_{d}"
             y[(who, day)] = var
         model += pulp.lpSum(y[(who, day)] for who in problem.support) == 1, f"support_{d}"
-    sprints: dict[Any, list[Any]] = {}
-    for day in problem.support_days:
-        sprints.setdefault(problem.sprint_of[day], []).append(day)
-    for s, (sprint, days) in enumerate(sorted(sprints.items())):
-        for e, who in enumerate(problem.support):
-            room = problem.max_support_days - problem.support_used[(who, sprint)]
-            model += pulp.lpSum(y[(who, day)] for day in days) <= max(0, room), f"sprint_{e}_{s}"
     return y
 
 
-def _fairness(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> list[Any]:
+def _rule_limits(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> None:
+    """The rule book's limits as constraints over the plan's choices; fixed slots count as constants.
+
+    "On call on a date" is the greater of the turns with hours that date, so a limit that names it holds
+    once for each such turn (and for the fixed slot, if any) rather than over their sum.
+    """
+    planned = (set(problem.weeks), set(problem.support_days))
+    for index, limit in enumerate(problem.limits):
+        terms: list[tuple[Any, int]] = []
+        constant = 0
+        choices: list[tuple[int, EngineerId, list[Any]]] = []
+        for slot, weight in limit.terms:
+            who, kind, when = slot
+            if kind is Kind.ON_CALL:
+                options: list[Any] = [None] if slot in problem.fixed else []
+                options += [w for w in problem.on_call_weeks_of.get(when, ()) if (who, w, Role.PRIMARY) in x]
+                if options:
+                    choices.append((weight, who, options))
+                continue
+            var = _variable(slot, planned, x, y)
+            if var is not None:
+                terms.append((var, weight))
+            elif slot in problem.fixed:
+                constant += weight
+        for number, combination in enumerate(itertools.product(*(options for _, _, options in choices))):
+            expression, total = list(terms), constant
+            for (weight, who, _), week in zip(choices, combination, strict=True):
+                if week is None:
+                    total += weight
+                else:
+                    expression += [(x[(who, week, role)], weight) for role in (Role.PRIMARY, Role.SECONDARY)]
+            if expression:
+                model.addConstraint(
+                    pulp.LpConstraint(
+                        pulp.LpAffineExpression(expression), pulp.LpConstraintLE, rhs=limit.most - total
+                    ),
+                    f"rule_{index}_{number}",
+                )
+
+
+def _variable(
+    slot: tuple[EngineerId, Kind, Any],
+    planned: tuple[set[Any], set[Any]],
+    x: dict[Any, Any],
+    y: dict[Any, Any],
+) -> Any:
+    """The plan's choice for a week or support-day slot in the period; None outside it (or for someone
+    the plan cannot give it to, whose slot then counts only if fixed, which inside the period it never is)."""
+    who, kind, when = slot
+    if kind is Kind.SUPPORT:
+        return y.get((who, when)) if when in planned[1] else None
+    return x.get((who, when, Role(kind.value))) if when in planned[0] else None
+
+
+def _fairness(
+    pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]
+) -> list[tuple[Any, Any]]:
     """Spread variables (most minus fewest, history included) for each measure."""
     history = problem.history
     measures = {
@@ -176,8 +229,23 @@ def _fairness(pulp: Any, model: Any, problem: PlanProblem, x: dict[Any, Any], y:
             count = total(who)  # type: ignore[no-untyped-call]
             model += most >= count, f"most_{name}_{e}"
             model += fewest <= count, f"fewest_{name}_{e}"
-        spreads.append(most - fewest)
+        spreads.append((most, fewest))
     return spreads
+
+
+def _forced_changes(problem: PlanProblem) -> int:
+    """Published assignments no plan can keep: someone not plannable, or on leave then."""
+    weeks = sum(
+        1
+        for (week, _role), who in problem.published_weeks.items()
+        if who not in problem.on_call or (who, week) in problem.unavailable_weeks
+    )
+    days = sum(
+        1
+        for day, who in problem.published_days.items()
+        if who not in problem.support or (who, day) in problem.unavailable_days
+    )
+    return weeks + days
 
 
 def _stability(problem: PlanProblem, x: dict[Any, Any], y: dict[Any, Any]) -> list[Any]:

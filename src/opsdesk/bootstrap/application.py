@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from opsdesk.bootstrap.cover import cover_engine
 from opsdesk.config.policy import Policy
 from opsdesk.config.settings import DEFAULT_DATABASE_URL, Settings
-from opsdesk.domain.errors import DatabaseNotMigratedError, IntegrationError, PolicyError
+from opsdesk.domain.errors import DatabaseNotMigratedError, PolicyError
 from opsdesk.domain.hours import CoverEngine
 from opsdesk.domain.jobs import Job
 from opsdesk.services.clock import Clock

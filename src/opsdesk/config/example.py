@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from opsdesk.domain.rota import SupportLimit
+
 ENGINEERS = ("alice", "bilal", "chen", "dana", "eve", "femi")
 # Pairs (primary, secondary) that keep every rule: eve is new and always has an experienced secondary,
-# nobody is primary two weeks running, nobody holds both roles.
+# nobody is on call two weeks running, nobody holds both roles.
 PAIRS = (
     ("alice", "bilal"),
     ("chen", "dana"),
@@ -50,6 +53,10 @@ engineers:                       # slack, github and pagerduty are optional
 rota:
   turn: {starts: monday, at: "07:00"}          # weekly on-call turns hand over Monday 07:00
   support-duty: {max-days-per-sprint: 3, sprint-days: 14, first-sprint: 2026-01-05}
+  fatigue:                       # kept by `opsdesk rota generate`, reported by `opsdesk rota check`
+    max-weeks-running: 1         # on-call turns in a row, primary or secondary: 1 = never two running
+    support-on-call-same-day: false   # true lets the support engineer be on call the same day
+    rest-after-weekend-days: 1   # no support duty the day after a weekend or bank-holiday day on call
   on-call:
 """
 FOOTER = """\
@@ -86,12 +93,20 @@ def example_policy(today: date, weeks: int = 6, is_working_day: Callable[[date],
         primary, secondary = PAIRS[index % len(PAIRS)]
         week = monday + timedelta(weeks=index)
         lines.append(f"    - {{week: {week}, primary: {primary}, secondary: {secondary}}}\n")
-    lines.append("  support:                     # one engineer per working day, self-assigned\n")
-    position = 0
+    lines.append("  support:                     # one engineer per working day, not on call that week\n")
+    limit = SupportLimit()
+    used: Counter[tuple[str, date]] = Counter()
     for offset in range(weeks * 7):
         day = monday + timedelta(days=offset)
-        if working(day):
-            lines.append(f"    - {{date: {day}, engineer: {ENGINEERS[position % len(ENGINEERS)]}}}\n")
-            position += 1
+        if not working(day):
+            continue
+        turn = offset // 7
+        busy = set(PAIRS[turn % len(PAIRS)])
+        if day.weekday() == 0 and turn > 0:
+            busy |= set(PAIRS[(turn - 1) % len(PAIRS)])  # on call at the weekend: a day's rest
+        free = [e for e in ENGINEERS if e not in busy]
+        engineer = min(free, key=lambda e: (used[(e, limit.sprint_of(day))], ENGINEERS.index(e)))
+        used[(engineer, limit.sprint_of(day))] += 1
+        lines.append(f"    - {{date: {day}, engineer: {engineer}}}\n")
     lines.append(FOOTER)
     return "".join(lines)

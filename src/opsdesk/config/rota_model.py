@@ -16,6 +16,7 @@ from opsdesk.domain.instants import parse_instant
 from opsdesk.domain.rota import (
     Engineer,
     EngineerId,
+    Fatigue,
     Leave,
     OnCallAssignment,
     Override,
@@ -71,6 +72,24 @@ class SupportDutyModel(StrictModel):
     )
 
 
+class FatigueModel(StrictModel):
+    max_weeks_running: int = Field(
+        default=1, ge=1, le=52, alias="max-weeks-running", description="on-call turns in a row, either role"
+    )
+    support_on_call_same_day: StrictBool = Field(
+        default=False,
+        alias="support-on-call-same-day",
+        description="true lets the support engineer be on call the same day",
+    )
+    rest_after_weekend_days: int = Field(
+        default=1,
+        ge=0,
+        le=7,
+        alias="rest-after-weekend-days",
+        description="no support duty this many days after a weekend or bank-holiday day on call; 0 for none",
+    )
+
+
 class OnCallWeekModel(StrictModel):
     week: Day = Field(description="the date the turn starts")
     primary: Id | None = None
@@ -85,6 +104,7 @@ class SupportDayModel(StrictModel):
 class RotaModel(StrictModel):
     turn: TurnModel = Field(default_factory=TurnModel)
     support_duty: SupportDutyModel = Field(default_factory=SupportDutyModel, alias="support-duty")
+    fatigue: FatigueModel = Field(default_factory=FatigueModel)
     on_call: list[OnCallWeekModel] = Field(default_factory=list, alias="on-call")
     support: list[SupportDayModel] = Field(default_factory=list)
 
@@ -160,6 +180,11 @@ def build_rota(
         support=tuple(SupportAssignment(d.date, EngineerId(d.engineer)) for d in rota.support),
         leave=tuple(Leave(EngineerId(x.engineer), x.first, x.last, x.note) for x in leave),
         overrides=tuple(parsed_overrides),
+        fatigue=Fatigue(
+            rota.fatigue.max_weeks_running,
+            rota.fatigue.support_on_call_same_day,
+            rota.fatigue.rest_after_weekend_days,
+        ),
     )
     return built, problems
 

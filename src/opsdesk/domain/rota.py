@@ -74,6 +74,15 @@ class SupportLimit:
 
 
 @dataclass(frozen=True)
+class Fatigue:
+    """Limits that keep duty bearable; the generator keeps them and `rota check` reports them."""
+
+    max_weeks_running: int = 1  # on-call turns in a row, primary or secondary
+    support_on_call_same_day: bool = False  # may the support engineer be on call the same day?
+    rest_after_weekend_days: int = 1  # no support duty this many days after a weekend day on call
+
+
+@dataclass(frozen=True)
 class OnCallAssignment:
     week: date
     primary: EngineerId | None
@@ -117,6 +126,7 @@ class Rota:
     support: tuple[SupportAssignment, ...] = ()
     leave: tuple[Leave, ...] = ()
     overrides: tuple[Override, ...] = ()
+    fatigue: Fatigue = Fatigue()
     _by_id: dict[EngineerId, Engineer] = field(default_factory=dict, compare=False, repr=False)
     _weeks: dict[date, OnCallAssignment] = field(default_factory=dict, compare=False, repr=False)
     _days: dict[date, SupportAssignment] = field(default_factory=dict, compare=False, repr=False)

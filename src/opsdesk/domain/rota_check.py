@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from opsdesk.domain.hours import CoverEngine
+from opsdesk.domain.hours import CoverEngine, DayKind
 from opsdesk.domain.instants import local_midnight
-from opsdesk.domain.rota import EngineerId, Holding, Role, Rota
+from opsdesk.domain.rota import WEEK, EngineerId, Holding, Role, Rota
+from opsdesk.domain.rota_rules import Code, Kind, People, Slot, calendar_of, limits
 from opsdesk.domain.shifts import duty_intervals
 
-
-class Code(StrEnum):
-    GAP = "gap"
-    SAME_PERSON_BOTH_ROLES = "same-person-both-roles"
-    ON_LEAVE = "on-leave"
-    NOT_OPTED_IN = "not-opted-in"
-    NEWCOMER_WITHOUT_EXPERIENCED_SECONDARY = "newcomer-without-experienced-secondary"
-    SUPPORT_DAYS_OVER_LIMIT = "support-days-over-limit"
-    UNKNOWN_ENGINEER = "unknown-engineer"
+__all__ = ["Code", "Violation", "check_rota", "held_slots", "rota_period"]
+# Checked on duty as it falls, interval by interval (overrides and leave applied): see _rules_at.
+HELD_CODES = frozenset({Code.SAME_PERSON_BOTH_ROLES, Code.NEWCOMER_WITHOUT_EXPERIENCED_SECONDARY})
 
 
 @dataclass(frozen=True)
@@ -46,18 +40,97 @@ def rota_period(rota: Rota, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
 
 
 def check_rota(rota: Rota, engine: CoverEngine, start: datetime, end: datetime) -> list[Violation]:
-    """Every rule over [start, end): duty rules in the cover windows, then the file-wide rules."""
+    """Every rule over [start, end): duty rules in the cover windows, then the rule book's limits."""
     tz = engine.timezone
-    found = _unknown_engineers(rota, tz, start, end) + _support_limits(rota, tz, start, end)
-    found += _merge(list(_duty_violations(rota, engine, start, end)))
-    return sorted(found, key=lambda v: (v.start, v.code, v.role or "", v.people))
+    found = _unknown_engineers(rota, tz, start, end) + _duty_violations(rota, engine, start, end)
+    found += _limit_violations(rota, engine, start, end)
+    return sorted(set(found), key=lambda v: (v.start, v.code, v.role or "", v.people))
 
 
 def _duty_violations(rota: Rota, engine: CoverEngine, start: datetime, end: datetime) -> list[Violation]:
-    found: list[Violation] = []
+    """Interval by interval, a violation that goes on (same rule, role and people) is one line: it ends
+    only when an interval of its role keeps the rule, so a week-long gap is one line, not one per window."""
+    done: list[Violation] = []
+    open_: dict[tuple[Code, Role | None, tuple[EngineerId, ...]], Violation] = {}
     for interval in duty_intervals(rota, engine, start, end):
-        found += _rules_at(rota, interval.holdings, interval.start, interval.end)
-    return found
+        found = {
+            (v.code, v.role, v.people): v
+            for v in _rules_at(rota, interval.holdings, interval.start, interval.end)
+        }
+        for key in [k for k in open_ if k not in found and (k[1] or Role.PRIMARY) in interval.holdings]:
+            done.append(open_.pop(key))
+        for key, violation in found.items():
+            previous = open_.get(key)
+            open_[key] = replace(previous, end=violation.end) if previous else violation
+    return done + list(open_.values())
+
+
+def held_slots(rota: Rota, engine: CoverEngine, start: datetime, end: datetime) -> set[Slot]:
+    """The slots held over [start, end): each date's support and on-call duty as it falls, and each
+    week's primary and secondary as whoever holds most of that role's hours in the turn."""
+    tz = engine.timezone
+    slots: set[Slot] = set()
+    seconds: Counter[tuple[date, Role, EngineerId | None]] = Counter()
+    for interval in duty_intervals(rota, engine, start, end):
+        day = interval.start.astimezone(tz).date()
+        week = rota.turn.week_at(interval.start, tz)
+        length = int((interval.end - interval.start).total_seconds())
+        for role, held in interval.holdings.items():
+            if role is not Role.SUPPORT:
+                seconds[(week, role, held.engineer)] += length
+            if held.engineer is not None:
+                slots.add((held.engineer, Kind.SUPPORT if role is Role.SUPPORT else Kind.ON_CALL, day))
+    totals: Counter[tuple[date, Role]] = Counter()
+    for (week, role, _who), length in seconds.items():
+        totals[(week, role)] += length
+    for (week, role, who), length in seconds.items():
+        if who is not None and 2 * length > totals[(week, role)]:
+            slots.add((who, Kind(role.value), week))
+    return slots
+
+
+def _limit_violations(rota: Rota, engine: CoverEngine, start: datetime, end: datetime) -> list[Violation]:
+    """The rule book's limits that the held slots break, for the limits touching [start, end)."""
+    tz = engine.timezone
+    fatigue, sprint = rota.fatigue, rota.support_limit
+    reach = (fatigue.max_weeks_running + 1) * WEEK
+    first = min(start.astimezone(tz).date() - reach, sprint.sprint_of(start.astimezone(tz).date()))
+    last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    last = max(last_day + reach, sprint.sprint_of(last_day) + timedelta(days=sprint.sprint_days - 1))
+    calendar = calendar_of(
+        (rota.turn.week_of(first) + i * WEEK for i in range((last - first).days // 7 + 2)),
+        first,
+        last,
+        (d for d in _dates(first, last) if engine.kind_of_day(d)[0] is DayKind.WORKING_DAY),
+        (d for d in _dates(first, last) if engine.kind_of_day(d)[0] is not DayKind.WORKING_DAY),
+    )
+    held = held_slots(rota, engine, local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz))
+    people = People(
+        tuple(dict.fromkeys(who for who, kind, _ in held if kind is not Kind.SUPPORT)),
+        tuple(dict.fromkeys(who for who, kind, _ in held if kind is Kind.SUPPORT)),
+        frozenset(e.id for e in rota.engineers if e.experienced),
+    )
+    found = []
+    for limit in limits(fatigue, sprint, calendar, people):
+        if limit.code in HELD_CODES or not limit.broken(held):
+            continue
+        if limit.by_turn:
+            a, b = rota.turn.start(limit.span[0], tz), rota.turn.end(limit.span[1], tz)
+        else:
+            a, b = local_midnight(limit.span[0], tz), local_midnight(limit.span[1] + timedelta(days=1), tz)
+        if a < end and b > start:
+            role = Role.SUPPORT if any(slot[1] is Kind.SUPPORT for slot, _ in limit.terms) else None
+            found.append(Violation(limit.code, a, b, role, limit.people, limit.message))
+    primary_runs = {(v.people, v.start, v.end) for v in found if v.code is Code.PRIMARY_WEEKS_RUNNING}
+    return [
+        v
+        for v in found
+        if not (v.code is Code.ON_CALL_WEEKS_RUNNING and (v.people, v.start, v.end) in primary_runs)
+    ]
+
+
+def _dates(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def _rules_at(rota: Rota, holdings: dict[Role, Holding], a: datetime, b: datetime) -> list[Violation]:
@@ -128,22 +201,6 @@ def _rules_at(rota: Rota, holdings: dict[Role, Holding], a: datetime, b: datetim
     return found
 
 
-def _merge(violations: list[Violation]) -> list[Violation]:
-    """Join violations that continue one another (same code, role and people) into one period."""
-    open_: dict[tuple[Code, Role | None, tuple[EngineerId, ...]], Violation] = {}
-    done: list[Violation] = []
-    for v in sorted(violations, key=lambda v: v.start):
-        key = (v.code, v.role, v.people)
-        previous = open_.get(key)
-        if previous is not None and previous.end == v.start:
-            open_[key] = Violation(v.code, previous.start, v.end, v.role, v.people, v.message)
-            continue
-        if previous is not None:
-            done.append(previous)
-        open_[key] = v
-    return done + list(open_.values())
-
-
 def _unknown_engineers(rota: Rota, tz: ZoneInfo, start: datetime, end: datetime) -> list[Violation]:
     found = []
 
@@ -182,28 +239,4 @@ def _unknown_engineers(rota: Rota, tz: ZoneInfo, start: datetime, end: datetime)
             None,
             "a leave entry",
         )
-    return found
-
-
-def _support_limits(rota: Rota, tz: ZoneInfo, start: datetime, end: datetime) -> list[Violation]:
-    limit = rota.support_limit
-    counts: Counter[tuple[EngineerId, date]] = Counter(
-        (entry.engineer, limit.sprint_of(entry.day)) for entry in rota.support
-    )
-    found = []
-    for (who, sprint), count in sorted(counts.items()):
-        a = local_midnight(sprint, tz)
-        b = local_midnight(sprint + timedelta(days=limit.sprint_days), tz)
-        if count > limit.max_days and a < end and b > start:
-            found.append(
-                Violation(
-                    Code.SUPPORT_DAYS_OVER_LIMIT,
-                    a,
-                    b,
-                    Role.SUPPORT,
-                    (who,),
-                    f"{who} has {count} support days in the sprint from {sprint}; "
-                    f"the limit is {limit.max_days}",
-                )
-            )
     return found

@@ -8,12 +8,13 @@ from datetime import datetime, time, timedelta
 from opsdesk.domain.errors import PolicyProblem
 from opsdesk.domain.hours import Cover, CoverAt, CoverEngine
 from opsdesk.domain.instants import wall_to_utc
-from opsdesk.domain.rota import ON_CALL_ROLES, EngineerId, Holding, Role, Rota, holding
+from opsdesk.domain.rota import ON_CALL_ROLES, WEEK, EngineerId, Holding, Role, Rota, holding
 from opsdesk.domain.rota_check import Violation, check_rota, rota_period
 from opsdesk.domain.shifts import Shift, shifts
 from opsdesk.services.clock import Clock
 from opsdesk.services.reports import EngineerHours, hours_report
 
+EMPTY_ROTA_WEEKS = 4  # what `rota check` covers when the rota assigns nothing: this turn and three more
 ROLES_BY_COVER = {Cover.SUPPORT: (Role.SUPPORT,), Cover.ON_CALL: ON_CALL_ROLES, Cover.NONE: ()}
 HORIZON = timedelta(days=366)  # as far as the cover engine looks for a change
 
@@ -84,9 +85,9 @@ class RotaService:
         return cover_until
 
     def check(self, start: datetime | None = None, end: datetime | None = None) -> list[Violation]:
-        """Every rule over [start, end); by default the whole period the rota assigns."""
-        period = self.period(start, end)
-        return check_rota(self.rota, self.engine, *period) if period else []
+        """Every rule over `check_period(start, end)`: by default the whole period the rota assigns."""
+        lo, hi = self.check_period(start, end)
+        return check_rota(self.rota, self.engine, lo, hi) if lo < hi else []
 
     def period(self, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime] | None:
         """[start, end), each defaulting to the edge of what the rota assigns."""
@@ -96,6 +97,18 @@ class RotaService:
         if period is None:
             return None
         return start or period[0], end or period[1]
+
+    def check_period(self, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+        """What `check` covers: [start, end), each defaulting to the edge of what the rota assigns; when
+        it assigns nothing, the turn holding now (or `start`) and the next three, which then are gaps."""
+        period = self.period(start, end)
+        if period is not None:
+            return period
+        tz = self.engine.timezone
+        first = self.rota.turn.week_at(start or self.clock.now(), tz)
+        return start or self.rota.turn.start(first, tz), end or self.rota.turn.start(
+            first + EMPTY_ROTA_WEEKS * WEEK, tz
+        )
 
     def shifts(
         self, start: datetime | None = None, end: datetime | None = None, engineer: EngineerId | None = None

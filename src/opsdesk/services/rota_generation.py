@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from opsdesk.domain.errors import InvalidPeriodError, PolicyError, PolicyProblem, RotaInfeasibleError
 from opsdesk.domain.hours import Cover, CoverEngine, DayKind
+from opsdesk.domain.instants import local_midnight
 from opsdesk.domain.rota import WEEK, EngineerId, Role, Rota
+from opsdesk.domain.rota_check import held_slots
 from opsdesk.domain.rota_plan import (
     Change,
     Fairness,
@@ -18,9 +20,11 @@ from opsdesk.domain.rota_plan import (
     PlanSolver,
     changes,
     infeasibilities,
+    spread_notes,
     spreads,
     turn_days,
 )
+from opsdesk.domain.rota_rules import Kind, People, calendar_of, limits, rule_book
 
 MAX_WEEKS = 156
 
@@ -32,6 +36,7 @@ class Generated:
     changes: list[Change]
     spreads: dict[str, tuple[int, int]]
     first_week: date
+    spread_notes: dict[str, str] = field(default_factory=dict)  # why a spread is wider than 1
 
 
 def generate(  # noqa: PLR0917  (the use case's inputs, each needed)
@@ -58,13 +63,20 @@ def generate(  # noqa: PLR0917  (the use case's inputs, each needed)
         raise RotaInfeasibleError(f"no rota can keep every rule; nothing was written:\n{lines}")
     plan = solver.solve(problem)
     if plan is None:
+        rules = "\n".join(f"  - {rule.code}: {rule.summary}" for rule in problem.rules)
         raise RotaInfeasibleError(
-            f"no rota keeps every rule together for the {weeks} weeks from {first} (one primary and one "
-            "secondary a week, nobody primary two weeks running, newcomers with an experienced secondary, "
-            "leave, and the support-day limit); nothing was written. Add people to the rota or move leave."
+            f"no rota keeps every rule together for the {weeks} weeks from {first}; nothing was written. "
+            f"The rules:\n{rules}\nAdd people to the rota, move leave, or relax rota.fatigue."
         )
     say("checking the result")
-    return Generated(problem, plan, changes(problem, plan, rota), spreads(problem, plan), first)
+    return Generated(
+        problem,
+        plan,
+        changes(problem, plan, rota),
+        spreads(problem, plan),
+        first,
+        spread_notes(problem, plan),
+    )
 
 
 def unknown_engineer_problems(rota: Rota) -> list[PolicyProblem]:
@@ -129,14 +141,18 @@ def plan_problem(rota: Rota, engine: CoverEngine, first: date, weeks: int) -> Pl
             )
         ]
 
-    return PlanProblem(
+    on_call_dates = {w: duty_dates(w) for w in planned}
+    problem = PlanProblem(
         weeks=planned,
         support_days=working,
         on_call=on_call,
         support=support,
         experienced=frozenset(e.id for e in known if e.experienced),
         unavailable_weeks=frozenset(
-            (who, w) for who in on_call for w in planned if any((who, d) in leave_days for d in duty_dates(w))
+            (who, w)
+            for who in on_call
+            for w in planned
+            if any((who, d) in leave_days for d in on_call_dates[w])
         ),
         unavailable_days=frozenset((who, d) for who in support for d in working if (who, d) in leave_days),
         weekend_days={w: weekend_days(w) for w in planned},
@@ -154,6 +170,50 @@ def plan_problem(rota: Rota, engine: CoverEngine, first: date, weeks: int) -> Pl
             if who is not None
         },
         published_days={a.day: a.engineer for a in rota.support if a.day in set(working)},
+    )
+    return _with_rules(problem, rota, engine, on_call_dates)
+
+
+def _with_rules(
+    problem: PlanProblem, rota: Rota, engine: CoverEngine, on_call_dates: dict[date, list[date]]
+) -> PlanProblem:
+    """The rule book's limits over the planned weeks and enough weeks around them to see runs and
+    sprints across the edges, with what the rota holds outside the period as fixed slots."""
+    tz, first, end = engine.timezone, problem.weeks[0], problem.weeks[-1] + WEEK
+    limit, fatigue = rota.support_limit, rota.fatigue
+    reach = (fatigue.max_weeks_running + 1) * WEEK
+    before = min(first - reach, limit.sprint_of(first) - timedelta(days=fatigue.rest_after_weekend_days))
+    after = max(end + reach, limit.sprint_of(end) + timedelta(days=limit.sprint_days))
+    around = held_slots(rota, engine, local_midnight(before, tz), rota.turn.start(first, tz))
+    around |= held_slots(rota, engine, rota.turn.start(end, tz), local_midnight(after, tz))
+    planned_days = set(problem.support_days)
+    fixed = frozenset(
+        (who, kind, when)
+        for who, kind, when in around
+        if not (kind is Kind.SUPPORT and when in planned_days)
+        and not (kind in (Kind.PRIMARY, Kind.SECONDARY) and first <= when < end)
+    )
+    days = _dates(before, after)
+    kinds = {d: engine.kind_of_day(d)[0] for d in days}
+    calendar = calendar_of(
+        (rota.turn.week_of(before) + i * WEEK for i in range((after - before).days // 7 + 1)),
+        before,
+        after,
+        (d for d in days if kinds[d] is DayKind.WORKING_DAY),
+        (d for d in days if kinds[d] is not DayKind.WORKING_DAY),
+    )
+    people = People(problem.on_call, problem.support, problem.experienced)
+    covering: dict[date, list[date]] = {}
+    for week, dates in on_call_dates.items():
+        for day in dates:
+            covering.setdefault(day, []).append(week)
+    return replace(
+        problem,
+        fatigue=fatigue,
+        rules=rule_book(fatigue, limit),
+        limits=tuple(limits(fatigue, limit, calendar, people)),
+        fixed=fixed,
+        on_call_weeks_of={day: tuple(weeks) for day, weeks in covering.items()},
     )
 
 

@@ -180,14 +180,16 @@ def check(
     if violations:
         if not as_json:
             typer.echo(f"{len(violations)} rule violation{'s' if len(violations) != 1 else ''}", err=True)
+            if service.period(lo, hi) is None:
+                a, b = service.check_period(lo, hi)
+                typer.echo(
+                    f"the policy assigns no rota yet (checked {_period(a, b, tz)}): "
+                    "`opsdesk rota generate` plans one, `opsdesk init` writes an example",
+                    err=True,
+                )
         raise typer.Exit(int(ExitCode.FAILED))
     if not as_json:
-        if service.period(lo, hi) is None:
-            typer.echo(
-                "the policy assigns no rota yet: `opsdesk init` writes an example, `opsdesk rota generate` plans one"
-            )
-        else:
-            typer.echo("the rota keeps every rule")
+        typer.echo("the rota keeps every rule")
 
 
 def _period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
@@ -266,6 +268,8 @@ def _print_plan(service: RotaService, result: Generated) -> None:
         "fairness (fewest to most per engineer, history included): "
         + "; ".join(f"{measure} {lo}-{hi}" for measure, (lo, hi) in result.spreads.items())
     )
+    for note in result.spread_notes.values():
+        out.print(f"  wider than 1: {note}")
     if result.changes:
         out.print(f"{len(result.changes)} published assignment(s) change (marked *):")
         for change in result.changes:
