@@ -53,6 +53,14 @@ def team(**changes: Any) -> dict[str, Any]:
     return document
 
 
+def lenient_team(**changes: Any) -> dict[str, Any]:
+    """TEAM letting an engineer hold the support duty and be on call the same day: for trying rota changes
+    (swaps, overrides) whose mechanics are the point, not the fatigue rule a small team trips over."""
+    document = team(**changes)
+    document["rota"]["fatigue"] = {"support-on-call-same-day": True}
+    return document
+
+
 def rota_service(
     document: dict[str, Any], cache_dir: Path, now: str = "2026-12-01T10:00:00+00:00"
 ) -> RotaService:

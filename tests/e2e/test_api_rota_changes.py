@@ -17,7 +17,7 @@ from opsdesk.domain.access import AccessRole
 from opsdesk.domain.rota import Role
 from opsdesk.entrypoints.api.app import create_app
 from opsdesk.entrypoints.api.context import api_context
-from tests.rota_builders import team
+from tests.rota_builders import lenient_team
 
 Api = tuple[TestClient, Path, dict[str, dict[str, str]]]
 
@@ -25,7 +25,7 @@ Api = tuple[TestClient, Path, dict[str, dict[str, str]]]
 @pytest.fixture
 def api(db: Engine, tmp_path: Path, cache_dir: Path) -> Iterator[Api]:
     policy = tmp_path / "opsdesk.yaml"
-    policy.write_text(json.dumps(team()), encoding="utf-8")
+    policy.write_text(json.dumps(lenient_team()), encoding="utf-8")
     url = db.url.render_as_string(hide_password=False)
     settings = Settings(policy, policy_path_explicit=True, cache_dir=cache_dir, database_url=url)
     context = api_context(settings)
@@ -119,7 +119,7 @@ def test_the_layer_revision_moves_with_the_layer(
     db: Engine, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     policy = tmp_path / "opsdesk.yaml"
-    policy.write_text(json.dumps(team()), encoding="utf-8")
+    policy.write_text(json.dumps(lenient_team()), encoding="utf-8")
     url = db.url.render_as_string(hide_password=False)
     settings = Settings(policy, policy_path_explicit=True, cache_dir=cache_dir, database_url=url)
     monkeypatch.setenv("OPSDESK_POLICY_READ_ONLY", "true")

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from sqlalchemy import Engine
 
 from tests.e2e.conftest import Run
-from tests.rota_builders import team
+from tests.rota_builders import lenient_team, team
 
 
 def block_yaml(document: object) -> str:
@@ -27,7 +27,7 @@ def block_yaml(document: object) -> str:
 
 def write_team(workdir: Path) -> str:
     """The test team as block YAML with people's comments in it; returns the text."""
-    text = block_yaml(team()).replace("engineers:", "# The team, as of this quarter.\nengineers:", 1)
+    text = block_yaml(lenient_team()).replace("engineers:", "# The team, as of this quarter.\nengineers:", 1)
     text = text.replace("rota:", "rota:  # agreed at the planning meeting", 1)
     (workdir / "opsdesk.yaml").write_text(text, encoding="utf-8")
     return text
@@ -144,7 +144,18 @@ def test_a_declined_swap_changes_nothing(opsdesk: Run, workdir: Path) -> None:
     original = write_team(workdir)
     assert (
         opsdesk(
-            "rota", "swap", "--with", "chen", "--role", "primary", "--on", "2026-12-01", "--as", "alice"
+            "rota",
+            "swap",
+            "--with",
+            "chen",
+            "--role",
+            "primary",
+            "--on",
+            "2026-12-01",
+            "--back",
+            "2026-12-08",
+            "--as",
+            "alice",
         ).returncode
         == 0
     )
@@ -257,3 +268,23 @@ def test_a_file_marked_read_only_is_left_alone(opsdesk: Run, workdir: Path, sqli
     again = opsdesk("rota", "leave", "omar", "--from", "2026-12-06", "--to", "2026-12-07", env=env)
     assert again.returncode == 1
     assert "omar is already on leave from 2026-12-05 to 2026-12-06, which overlaps" in again.stderr
+
+
+def test_a_swap_that_breaks_a_fatigue_rule_is_refused_naming_it(opsdesk: Run, workdir: Path) -> None:
+    """With the default fatigue rules, giving chen alice's turn puts chen on call on his own support day."""
+    (workdir / "opsdesk.yaml").write_text(block_yaml(team()), encoding="utf-8")
+    original = (workdir / "opsdesk.yaml").read_text(encoding="utf-8")
+    refused = opsdesk(
+        "rota", "swap", "--with", "chen", "--role", "primary", "--on", "2026-12-01", "--as", "alice"
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: refused, nothing written: the change breaks the rota's rules:")
+    assert (
+        "support-and-on-call-same-day: Wed 02 Dec 2026 00:00 to Thu 03 Dec 2026 00:00: chen has the support "
+        "duty on 2026-12-02 and is on call that day" in refused.stderr
+    )
+    assert (workdir / "opsdesk.yaml").read_text(encoding="utf-8") == original
+    assert (
+        opsdesk("rota", "changes").stdout.strip() in {"", "no rota changes"}
+        or "proposed" not in opsdesk("rota", "changes").stdout
+    )
