@@ -52,7 +52,7 @@ ENTRY = (
 
 
 def test_ticks_keep_who_and_when_from_the_history_and_go_back_down(fresh: Engine) -> None:
-    migrate(fresh, "downgrade", "0006")
+    migrate(fresh, "downgrade", "0008")
     times = {
         "submitted": utc("2027-02-20 10:00"),
         "start": utc("2027-03-02 18:00"),
@@ -87,7 +87,7 @@ def test_ticks_keep_who_and_when_from_the_history_and_go_back_down(fresh: Engine
     # No history entry for the tick (a hand-edited row): kept, said as unknown, at the submission.
     assert two.checklist == (Tick("stakeholders-informed", "unknown", utc("2027-02-20 10:00")),)
     assert (two.started_at, two.finished_at, three.checklist) == (None, None, ())
-    migrate(fresh, "downgrade", "0006")
+    migrate(fresh, "downgrade", "0008")
     with fresh.connect() as connection:
         rows = connection.execute(text("SELECT id, checklist FROM change_requests ORDER BY id")).all()
     assert [(n, json.loads(c) if isinstance(c, str) else c) for n, c in rows] == [
