@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from opsdesk.adapters.db.unit_of_work import SqlUnitOfWork
+from opsdesk.domain.changes.checklist import Tick
 from opsdesk.domain.changes.model import ChangeState, Code, Problem, Severity
 from opsdesk.domain.changes.window import ChangeWindow
 from opsdesk.domain.hours import Cover
@@ -187,12 +188,26 @@ def change_values(**extra: object) -> dict[str, object]:
     }
 
 
+# Ticks keep who (as written, however odd) and when (to the microsecond, read back in UTC), in order.
+TICKS = (
+    Tick("stakeholders-informed", "alice", datetime(2027, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)),
+    Tick("backup-and-rollback-verified", "ops\u202ebot \u05d0", datetime(2027, 3, 1, 9, 31, tzinfo=UTC)),
+)
+
+
 def test_change_requests_are_stored_found_and_booked(units: UnitOfWorkFactory) -> None:
     with units() as uow:
         first = uow.changes.create(change_values())
         second = uow.changes.create(change_values(repository="team/platform", issue=7))
         uow.changes.update(
-            first.id, {"state": ChangeState.APPROVED, "assigned": "alice", "checklist": ("a",)}
+            first.id,
+            {
+                "state": ChangeState.APPROVED,
+                "assigned": "alice",
+                "checklist": TICKS,
+                "started_at": NOW + timedelta(hours=1),
+                "finished_at": NOW + timedelta(hours=2),
+            },
         )
         uow.changes.entry(first.id, entry("approved", "approved by chen"))
         uow.commit()
@@ -202,9 +217,10 @@ def test_change_requests_are_stored_found_and_booked(units: UnitOfWorkFactory) -
         assert (got.state, got.assigned, got.checklist, got.problems) == (
             ChangeState.APPROVED,
             "alice",
-            ("a",),
+            TICKS,
             first.problems,
         )
+        assert (got.started_at, got.finished_at) == (NOW + timedelta(hours=1), NOW + timedelta(hours=2))
         assert got.window == first.window
         by_issue = uow.changes.by_issue("team/platform", 7)
         assert by_issue is not None and by_issue.id == second.id and by_issue.reference == "team/platform#7"

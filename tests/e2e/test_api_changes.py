@@ -18,6 +18,7 @@ from opsdesk.domain.access import AccessRole
 from opsdesk.entrypoints.api.app import create_app
 from opsdesk.entrypoints.api.context import ApiContext, api_context
 from tests.change_world import ENGINEERS, request_body
+from tests.fakes import SteppingClock
 from tests.rota_builders import team
 
 
@@ -26,6 +27,7 @@ class Api:
     client: TestClient
     context: ApiContext
     tokens: dict[str, str]
+    clock: SteppingClock
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -40,16 +42,20 @@ def api(db: Engine, tmp_path: Path, cache_dir: Path) -> Iterator[Api]:
     document = team(engineers=ENGINEERS, changes={"ask-channel": "#ask", "channel": "#changes"})
     policy.write_text(json.dumps(document), encoding="utf-8")
     url = db.url.render_as_string(hide_password=False)
-    context = api_context(Settings(policy, policy_path_explicit=True, cache_dir=cache_dir, database_url=url))
+    clock = SteppingClock(datetime(2027, 2, 20, 10, tzinfo=UTC))
+    settings = Settings(policy, policy_path_explicit=True, cache_dir=cache_dir, database_url=url)
+    context = api_context(settings, clock=clock)
     tokens = {}
     for name, role in (
         ("payments", AccessRole.REQUESTER),
         ("chen", AccessRole.ENGINEER),
         ("alice", AccessRole.ENGINEER),
+        ("dana", AccessRole.ENGINEER),
+        ("root", AccessRole.ADMIN),
     ):
         _, tokens[name] = context.tokens.create(name, role, datetime.now(UTC))
     with TestClient(create_app(context)) as client:
-        yield Api(client, context, tokens)
+        yield Api(client, context, tokens, clock)
     context.engine.dispose()
 
 
@@ -76,15 +82,50 @@ def test_a_request_through_the_api(api: Api) -> None:
     )
     early = api.post(f"{base}/start", "alice")
     assert early.status_code == 400
-    assert "tick the checklist first" in early.json()["detail"]
+    assert early.json()["detail"] == (
+        "CR-1 cannot start: tick the checklist first (stakeholders informed, backup and rollback verified); "
+        "its window opens Tue 02 Mar 2027 18:00 Europe/London, in 10 days 8 hours; it may start from 17:45 "
+        "(15 minutes before)"
+    )
     for item in ("stakeholders-informed", "backup-and-rollback-verified"):
         assert api.post(f"{base}/checklist", "alice", {"item": item}).status_code == 200
     bad_item = api.post(f"{base}/checklist", "alice", {"item": "coffee"})
     assert bad_item.status_code == 400
+    assert bad_item.json()["detail"].startswith(
+        "no checklist item 'coffee'; the items are: stakeholders-informed,"
+    )
+    api.clock.instant = datetime(2027, 3, 2, 17, 45, tzinfo=UTC)
     assert api.post(f"{base}/start", "alice").json()["state"] == "in-progress"
+    for item in ("assigned-engineer-available", "updates-posted-in-the-designated-channel"):
+        assert api.post(f"{base}/checklist", "alice", {"item": item}).status_code == 200
+    api.clock.instant = datetime(2027, 3, 2, 20, 30, tzinfo=UTC)
     done = api.post(f"{base}/complete", "alice", {"note": "upgraded"}).json()
     assert done["state"] == "completed"
-    assert done["monitoring_until"] is not None
+    assert (done["finished_at"], done["overran_by_seconds"], done["monitoring_until"]) == (
+        "2027-03-02T20:30:00+00:00",
+        1800,
+        "2027-03-03T20:30:00+00:00",
+    )
+    assert [h["message"] for h in done["history"][-2:]] == [
+        "completed by alice (30 minutes after its window closed): upgraded",
+        "CR-1 overran its window by 30 minutes",
+    ]
+    assert done["checklist"]["during"] == [
+        {
+            "item": "assigned-engineer-available",
+            "label": "assigned engineer available",
+            "ticked_by": "alice",
+            "ticked_at": "2027-03-02T17:45:00+00:00",
+        },
+        {
+            "item": "updates-posted-in-the-designated-channel",
+            "label": "updates posted in the designated channel",
+            "ticked_by": "alice",
+            "ticked_at": "2027-03-02T17:45:00+00:00",
+        },
+    ]
+    assert [i["ticked_by"] for i in done["checklist"]["before"]] == ["alice", "alice"]
+    assert done["checklist"]["after"][0]["ticked_by"] is None
     assert [h["what"] for h in done["history"]] == [
         "submitted",
         "checked",
@@ -92,7 +133,10 @@ def test_a_request_through_the_api(api: Api) -> None:
         "ticked",
         "ticked",
         "in-progress",
+        "ticked",
+        "ticked",
         "completed",
+        "overran",
     ]
     cancel = api.post(f"{base}/cancel", "payments")
     assert cancel.status_code == 400
@@ -161,13 +205,49 @@ def test_who_may_act_is_403_naming_who_may(api: Api) -> None:
             api.post("/api/v1/changes/2/approve", "alice", {"engineer": "dana", "instructions": "go"}),
             "alice asked for CR-2, so another engineer must approve it",
         ),
-        (
-            api.post("/api/v1/changes/1/checklist", "ops-bot", {"item": "stakeholders-informed"}),
-            "ops-bot is not one of the team's engineers (by id or GitHub login), so cannot tick the checklist of CR-1",
-        ),
     ]
     assert [(answer.status_code, answer.json()) for answer, _ in refusals] == [
         (403, {"detail": said}) for _, said in refusals
     ]
     states = [c["state"] for c in api.client.get("/api/v1/changes", headers=api.auth("chen")).json()]
     assert states == ["under-review", "under-review"]
+
+
+def test_only_the_assigned_engineer_or_an_admin_carries_a_change_out(api: Api) -> None:
+    """A change whose window is next month: a team engineer who is not the assigned one is refused every
+    step (403, saying who can); the assigned engineer cannot start it today; an admin may act, recorded."""
+    api.post("/api/v1/changes", "payments", {"title": "Payments: db upgrade", "body": request_body()})
+    api.post("/api/v1/changes/1/approve", "chen", {"engineer": "alice", "instructions": "snapshot first"})
+    base = "/api/v1/changes/1"
+    refusals = [
+        api.post(f"{base}/checklist", "dana", {"item": "stakeholders-informed"}),
+        api.post(f"{base}/start", "dana"),
+        api.post(f"{base}/complete", "dana", {"note": "done"}),
+        api.post(f"{base}/roll-back", "dana", {"note": "undone"}),
+    ]
+    assert [(r.status_code, r.json()["detail"]) for r in refusals] == [
+        (403, f"dana cannot {what} CR-1: only its assigned engineer (alice) or an admin can")
+        for what in ("tick the checklist of", "start", "complete", "roll back")
+    ]
+    ticked = api.post(f"{base}/checklist", "root", {"item": "Stakeholders informed"})
+    assert ticked.status_code == 200
+    assert ticked.json()["checklist"]["before"][0]["ticked_by"] == "root"
+    assert (
+        ticked.json()["history"][-1]["message"]
+        == "ticked: stakeholders informed (before the change) as admin"
+    )
+    api.post(f"{base}/checklist", "alice", {"item": "backup-and-rollback-verified"})
+    during = api.post(f"{base}/checklist", "alice", {"item": "assigned-engineer-available"})
+    assert (during.status_code, during.json()["detail"]) == (
+        400,
+        "'assigned engineer available' is ticked during the change, once it has started and until it is "
+        "completed or rolled back; CR-1 is approved",
+    )
+    today = api.post(f"{base}/start", "alice")
+    assert (today.status_code, today.json()["detail"]) == (
+        400,
+        "CR-1 cannot start: its window opens Tue 02 Mar 2027 18:00 Europe/London, in 10 days 8 hours; it may "
+        "start from 17:45 (15 minutes before)",
+    )
+    shown = api.client.get(base, headers=api.auth("chen")).json()
+    assert (shown["state"], shown["started_at"]) == ("approved", None)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from sqlalchemy import Engine
 
+from opsdesk.adapters.db.unit_of_work import SqlUnitOfWork
+from opsdesk.domain.changes.window import ChangeWindow
 from tests.e2e.conftest import Run
 from tests.rota_builders import team
 
@@ -55,7 +58,7 @@ def test_a_request_checked_from_a_file_and_from_standard_input(opsdesk: Run, wor
     ]
     late = opsdesk("change", "check", "-", "--submitted-at", "2025-12-17T09:00", stdin=fixed)
     assert late.returncode == 1
-    assert "error: short-notice: 32:30:00 (h:mm:ss) of notice" in late.stdout
+    assert "error: short-notice: 32 hours 30 minutes of notice; at least 48 hours are needed" in late.stdout
     bad_when = opsdesk("change", "check", "-", "--submitted-at", "last tuesday", stdin=fixed)
     assert bad_when.returncode == 2
     assert bad_when.stderr.startswith("error: --submitted-at 'last tuesday'")
@@ -114,25 +117,17 @@ def test_a_request_through_the_command_line(opsdesk: Run, workdir: Path) -> None
     assert "tick the checklist first" in early.stderr
     assert (
         opsdesk("change", "tick", "1", "stakeholders-informed", "--as", "dana").stdout.strip()
-        == "CR-1: 1 of 2 checklist items ticked"
+        == "CR-1: stakeholders informed ticked; before the change: 1 of 2 ticked"
     )
     assert opsdesk("change", "tick", "1", "backup-and-rollback-verified", "--as", "dana").returncode == 0
-    assert opsdesk("change", "start", "1", "--as", "dana").stdout.strip() == "CR-1 in progress"
-    done = opsdesk(
-        "change", "complete", "1", "--note", "rolled back: errors", "--rolled-back", "--as", "dana"
+    today = opsdesk("change", "start", "1", "--as", "dana")
+    assert today.returncode == 1
+    assert today.stderr.startswith(
+        "error: CR-1 cannot start: its window opens Tue 02 Mar 2027 17:30 Europe/London, in "
     )
-    assert done.stdout.startswith("CR-1 rolled-back; monitored until ")
-    assert "CR-1" in opsdesk("change", "list", "--monitoring").stdout
     shown = json.loads(opsdesk("change", "show", "1", "--json").stdout)
-    assert [h["what"] for h in shown["history"]] == [
-        "submitted",
-        "checked",
-        "approved",
-        "ticked",
-        "ticked",
-        "in-progress",
-        "rolled-back",
-    ]
+    assert [h["what"] for h in shown["history"]] == ["submitted", "checked", "approved", "ticked", "ticked"]
+    assert shown["state"] == "approved"
     assert opsdesk("change", "show", "9").stderr.strip() == "error: no change request CR-9"
 
 
@@ -170,3 +165,62 @@ def test_a_file_with_a_nul_is_refused_and_nothing_stored(opsdesk: Run, workdir: 
         "error: standard input holds a NUL character (U+0000) on line 1: give a text file\n",
     )
     assert opsdesk("change", "list", env=env).stdout == "no change requests\n"
+
+
+def test_a_change_carried_out_at_the_command_line_shows_who_ticked_what(
+    opsdesk: Run, workdir: Path, db: Engine
+) -> None:
+    document = team()
+    document["rota"]["on-call"].append({"week": "2027-03-01", "primary": "dana", "secondary": "bilal"})
+    (workdir / "opsdesk.yaml").write_text(json.dumps(document), encoding="utf-8")
+    env = {"OPSDESK_DATABASE_URL": db.url.render_as_string(hide_password=False)}
+    body = REQUEST.replace("_No response_", "Restore").replace(
+        "Thursday, 18th December 2025", "Tuesday 2nd March 2027"
+    )
+    opsdesk("change", "submit", "-", "--title", "Payments: upgrade", "--as", "payments", stdin=body, env=env)
+    opsdesk("change", "approve", "1", "--engineer", "dana", "--instructions", "go", "--as", "chen", env=env)
+    # The window is made to open now (the command runs on the real clock).
+    now = datetime.now(UTC).replace(microsecond=0)
+    with SqlUnitOfWork(db) as uow:
+        uow.changes.update(1, {"window": ChangeWindow(now + timedelta(minutes=10), now + timedelta(hours=2))})
+        uow.commit()
+    newcomer = opsdesk("change", "tick", "1", "stakeholders-informed", "--as", "bilal", env=env)
+    assert (newcomer.returncode, newcomer.stderr) == (
+        3,
+        "error: bilal cannot tick the checklist of CR-1: only its assigned engineer (dana) or an admin can\n",
+    )
+    refused = opsdesk("change", "start", "1", "--as", "bilal", env=env)
+    assert (refused.returncode, refused.stderr) == (
+        3,
+        "error: bilal cannot start CR-1: only its assigned engineer (dana) or an admin can\n",
+    )
+    assert opsdesk("change", "tick", "1", "stakeholders-informed", "--as", "dana", env=env).returncode == 0
+    admin = opsdesk(
+        "change", "tick", "1", "backup and rollback verified", "--as", "bilal", "--admin", env=env
+    )
+    assert admin.stdout == "CR-1: backup and rollback verified ticked; before the change: 2 of 2 ticked\n"
+    assert opsdesk("change", "start", "1", "--as", "dana", env=env).stdout == "CR-1 in progress\n"
+    undone = opsdesk("change", "complete", "1", "--note", "done", "--as", "dana", env=env)
+    assert undone.returncode == 1
+    assert undone.stderr == (
+        "error: CR-1 cannot be completed yet: tick the checklist's during items first (assigned engineer "
+        "available, updates posted in the designated channel), or roll it back\n"
+    )
+    for item in ("assigned-engineer-available", "updates-posted-in-the-designated-channel"):
+        assert opsdesk("change", "tick", "1", item, "--as", "dana", env=env).returncode == 0
+    done = opsdesk("change", "complete", "1", "--note", "upgraded", "--as", "dana", env=env)
+    assert done.stdout.startswith("CR-1 completed; monitored until ")
+    shown = opsdesk("change", "show", "1", env=env).stdout.splitlines()
+    ticks = [line for line in shown if line.startswith(("  before", "  during", "  after", "    ["))]
+    assert [line.split(", ")[0] for line in ticks] == [
+        "  before the change:",
+        "    [x] stakeholders informed (stakeholders-informed): ticked by dana",
+        "    [x] backup and rollback verified (backup-and-rollback-verified): ticked by bilal",
+        "  during the change:",
+        "    [x] assigned engineer available (assigned-engineer-available): ticked by dana",
+        "    [x] updates posted in the designated channel (updates-posted-in-the-designated-channel): ticked by dana",
+        "  after the change:",
+        "    [ ] success confirmed in the designated channel (success-confirmed-in-the-designated-channel)",
+    ]
+    history = [line for line in shown if "ticked: backup" in line]
+    assert len(history) == 1 and "bilal" in history[0] and "as admin" in history[0]

@@ -10,7 +10,7 @@ import pytest
 
 from opsdesk.domain.changes.model import ChangeAction, ChangeState
 from opsdesk.domain.changes.workflow import CHANGE_MOVES, next_change_state
-from opsdesk.domain.errors import ChangeError
+from opsdesk.domain.errors import ChangeError, ChangeNotAllowedError
 from opsdesk.domain.timeline import Actor, Source
 from tests.builders import utc
 from tests.change_world import REQUESTER, REVIEWER, ChangeWorld, request_body
@@ -44,9 +44,17 @@ def test_a_request_from_submission_to_monitoring(cache_dir: Path) -> None:
         "#platform-changes",
     )
     posted = [d for d, _ in w.messages("slack")]
-    assert posted[-2:] == ["#ask-platform", "#platform-changes"]
-    assert w.messages("slack")[-1][1]["text"].startswith(
+    assert posted[-3:] == ["#ask-platform", "#platform-changes", "UALICE"]
+    assert w.messages("slack")[-2][1]["text"].startswith(
         "Approved: CR-1 Payments: database upgrade, Tue 02 Mar 2027 18:00 Europe/London. Engineer: Alice (alice)."
+    )
+    # The assigned engineer is told directly: the window, the instructions and what to tick before.
+    assert w.messages("slack")[-1][1]["text"] == (
+        "You are assigned CR-1 Payments: database upgrade: Tue 02 Mar 2027 18:00 to Tue 02 Mar 2027 20:00 "
+        "(Europe/London). Updates in #platform-changes. Before you start, tick: stakeholders informed "
+        "(stakeholders-informed); backup and rollback verified (backup-and-rollback-verified) (opsdesk change "
+        "tick 1 ITEM). Start from 15 minutes before the window opens (opsdesk change start 1).\n"
+        "Instructions: Take a snapshot first"
     )
     start = utc("2027-03-02 18:00")
     assert w.jobs() == sorted(
@@ -56,24 +64,48 @@ def test_a_request_from_submission_to_monitoring(cache_dir: Path) -> None:
         ]
     )
     w.run_jobs(start - timedelta(minutes=30))
-    reminders = [p["text"] for d, p in w.messages("slack") if d == "UALICE"]
+    reminders = [p["text"] for d, p in w.messages("slack") if d == "UALICE" and "Reminder" in p["text"]]
     assert [r.split(",")[0] for r in reminders] == [
         "Reminder: you are assigned CR-1 Payments: database upgrade",
         "Reminder: you are assigned CR-1 Payments: database upgrade",
     ]
     assert "starting in 24 hours" in reminders[0] and "starting in 1 hour (" in reminders[1]
-    with pytest.raises(ChangeError, match="tick the checklist first"):
-        w.changes.start(change.id, Actor("alice", Source.CLI))
-    w.changes.tick(change.id, Actor("alice", Source.CLI), "stakeholders-informed")
-    with pytest.raises(ChangeError, match=r"backup and rollback verified\)"):
-        w.changes.start(change.id, Actor("alice", Source.CLI))
-    w.changes.tick(change.id, Actor("alice", Source.CLI), "backup-and-rollback-verified")
-    w.clock.instant = start
-    assert w.changes.start(change.id, Actor("alice", Source.CLI)).state is ChangeState.IN_PROGRESS
+    alice = Actor("alice", Source.CLI)
+    with pytest.raises(ChangeError) as early:
+        w.changes.start(change.id, alice)
+    assert str(early.value) == (
+        "CR-1 cannot start: tick the checklist first (stakeholders informed, backup and rollback verified); "
+        "its window opens Tue 02 Mar 2027 18:00 Europe/London, in 30 minutes; it may start from 17:45 "
+        "(15 minutes before)"
+    )
+    w.changes.tick(change.id, alice, "stakeholders-informed")
+    w.clock.instant = start - timedelta(minutes=20)
+    w.changes.tick(change.id, alice, "Backup and rollback  verified")  # its words work too
+    with pytest.raises(ChangeError, match=r"its window opens .*, in 20 minutes; it may start from 17:45"):
+        w.changes.start(change.id, alice)
+    w.clock.instant = start - timedelta(minutes=15)
+    assert w.changes.start(change.id, alice).state is ChangeState.IN_PROGRESS
+    with pytest.raises(ChangeError, match="tick the checklist's during items first"):
+        w.changes.finish(change.id, alice, "Upgraded; checks green")
+    for item in ("assigned-engineer-available", "updates-posted-in-the-designated-channel"):
+        w.changes.tick(change.id, alice, item)
     w.clock.instant = start + timedelta(hours=1)
-    done = w.changes.finish(change.id, Actor("alice", Source.CLI), "Upgraded; checks green")
-    assert done.state is ChangeState.COMPLETED
-    assert done.monitoring_until == start + timedelta(hours=25)
+    done = w.changes.finish(change.id, alice, "Upgraded; checks green")
+    assert (done.state, done.started_at, done.finished_at) == (
+        ChangeState.COMPLETED,
+        start - timedelta(minutes=15),
+        start + timedelta(hours=1),
+    )
+    assert done.monitoring_until == start + timedelta(hours=25)  # 24 hours from completion
+    w.clock.instant = start + timedelta(hours=2)
+    after = w.changes.tick(change.id, alice, "success-confirmed-in-the-designated-channel")
+    assert [(t.item, t.by, t.at) for t in after.checklist] == [
+        ("stakeholders-informed", "alice", start - timedelta(minutes=30)),
+        ("backup-and-rollback-verified", "alice", start - timedelta(minutes=20)),
+        ("assigned-engineer-available", "alice", start - timedelta(minutes=15)),
+        ("updates-posted-in-the-designated-channel", "alice", start - timedelta(minutes=15)),
+        ("success-confirmed-in-the-designated-channel", "alice", start + timedelta(hours=2)),
+    ]
     assert [c.id for c in w.changes.monitoring()] == [change.id]
     w.clock.instant = start + timedelta(hours=26)
     assert w.changes.monitoring() == []
@@ -86,8 +118,12 @@ def test_a_request_from_submission_to_monitoring(cache_dir: Path) -> None:
         "ticked",
         "ticked",
         "in-progress",
+        "ticked",
+        "ticked",
         "completed",
+        "ticked",
     ]
+    assert w.changes.history(change.id)[5].message == "ticked: stakeholders informed (before the change)"
     history = w.changes.history(change.id)
     assert (history[2].actor, history[2].source, history[2].at) == ("chen", Source.CLI, utc(SUBMITTED))
 
@@ -153,10 +189,12 @@ def test_reject_cancel_and_roll_back(cache_dir: Path) -> None:
         w.changes.cancel(two.id, REVIEWER)
     assert w.changes.cancel(two.id, REQUESTER, "not needed").state is ChangeState.CANCELLED
     three = w.changes.submit("Three", request_body("Thursday 4th March 2027 18:00-20:00"), REQUESTER)
-    w.changes.approve(three.id, REVIEWER, "bilal", instructions="go")
+    w.changes.approve(three.id, REVIEWER, "chen", instructions="go")
     for item in ("stakeholders-informed", "backup-and-rollback-verified"):
         w.changes.tick(three.id, REVIEWER, item)
+    w.clock.instant = utc("2027-03-04 18:00")
     w.changes.start(three.id, REVIEWER)
+    # A roll-back may be urgent: it waits for no during item.
     back = w.changes.finish(three.id, REVIEWER, "errors after the upgrade; restored", rolled_back=True)
     assert back.state is ChangeState.ROLLED_BACK
     with pytest.raises(ChangeError, match="is rolled-back: to complete it, it must be in-progress"):
@@ -188,8 +226,11 @@ def test_an_engineer_cannot_approve_their_own_request_under_another_name(cache_d
     with pytest.raises(ChangeError, match="is not a Slack channel"):
         w.changes.approve(mine.id, REVIEWER, "bilal", instructions="go", channel="#chg <!here>")
     approved = w.changes.approve(mine.id, REVIEWER, "bilal", instructions="go")
-    with pytest.raises(ChangeError, match="stranger is not one of the team's engineers"):
+    with pytest.raises(ChangeNotAllowedError) as refused:
         w.changes.tick(approved.id, Actor("stranger", Source.CLI), "stakeholders-informed")
+    assert str(refused.value) == (
+        "stranger cannot tick the checklist of CR-1: only its assigned engineer (bilal) or an admin can"
+    )
     cancelled = w.changes.cancel(mine.id, Actor("alice", Source.CLI), "not needed")  # the same person
     assert cancelled.state is ChangeState.CANCELLED
     assert w.messages("slack")[-1][1]["text"] == "Cancelled: CR-1 Mine: not needed"

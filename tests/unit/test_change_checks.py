@@ -79,7 +79,7 @@ def test_notice_of_exactly_48_hours_is_enough_and_a_second_less_is_not(cache_dir
     assert codes(short) == [("short-notice", "error")]
     assert (
         short.problems[0].message
-        == "47:59:59 (h:mm:ss) of notice; at least 48 hours are needed from submission to the window's start"
+        == "47 hours 59 minutes of notice; at least 48 hours are needed from submission to the window's start"
     )
 
 

@@ -1,15 +1,26 @@
-"""The `changes:` part of the policy file: notice, the longest window, and change freezes."""
+"""The `changes:` part of the policy file: notice, the longest window, change freezes, the checklist and
+how early a change may start."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from opsdesk.config.field_types import StrictModel
 from opsdesk.config.rota_model import Problem
+from opsdesk.domain.changes.checklist import (
+    DEFAULT_AFTER,
+    DEFAULT_BEFORE,
+    DEFAULT_DURING,
+    Checklist,
+    Phase,
+    checklist_of,
+    item_id,
+)
 from opsdesk.domain.changes.model import ChangePolicy, Freeze
 from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.instants import parse_period_bound
@@ -23,6 +34,57 @@ def _as_text(value: object) -> object:
 
 
 When = Annotated[str, BeforeValidator(_as_text), Field(max_length=64)]
+
+
+def _one_line(value: str) -> str:
+    # An item is one line of a list (Slack, GitHub, the terminal): no line breaks, no control characters
+    # and no bidirectional controls that would make it read as something other than what it says; the
+    # marks U+200E and U+200F stay (right-to-left words need them).
+    bad = next(
+        (c for c in value if unicodedata.category(c) in {"Cc", "Cf"} and c not in "\u200e\u200f"), None
+    )
+    if bad is not None:
+        raise ValueError(f"holds the control character U+{ord(bad):04X}: write the item on one plain line")
+    if not item_id(value):
+        raise ValueError("has no letters or digits: say what is to be done")
+    return value.strip()
+
+
+ItemText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+
+
+class ChecklistModel(StrictModel):
+    """The items of each phase; a phase left out keeps the team's items, `[]` has none."""
+
+    before: list[ItemText] = Field(
+        default=list(DEFAULT_BEFORE), max_length=30, description="all ticked to start"
+    )
+    during: list[ItemText] = Field(
+        default=list(DEFAULT_DURING), max_length=30, description="ticked once started; all to complete"
+    )
+    after: list[ItemText] = Field(
+        default=list(DEFAULT_AFTER), max_length=30, description="ticked once completed, while monitored"
+    )
+
+    def to_checklist(self) -> tuple[Checklist, list[Problem]]:
+        problems: list[Problem] = []
+        seen: dict[str, Phase] = {}
+        for phase, labels in (
+            (Phase.BEFORE, self.before),
+            (Phase.DURING, self.during),
+            (Phase.AFTER, self.after),
+        ):
+            for index, label in enumerate(labels):
+                found = item_id(label)
+                if found in seen:
+                    problems.append(
+                        (
+                            ("changes", "checklist", str(phase), index),
+                            f"{label!r} is listed twice (as {found}, also in {seen[found]}): keep one",
+                        )
+                    )
+                seen.setdefault(found, phase)
+        return checklist_of(self.before, self.during, self.after), problems
 
 
 class FreezeModel(StrictModel):
@@ -60,6 +122,14 @@ class ChangesModel(StrictModel):
         le=24 * 14,
         description="watched after a change, in the handover",
     )
+    checklist: ChecklistModel = Field(default_factory=ChecklistModel, description="before, during, after")
+    start_tolerance_minutes: float = Field(
+        default=15,
+        alias="start-tolerance-minutes",
+        ge=0,
+        le=24 * 60,
+        description="how long before its window opens a change may start",
+    )
 
     def to_policy(self, tz: ZoneInfo) -> tuple[ChangePolicy, list[Problem]]:
         problems: list[Problem] = []
@@ -76,6 +146,8 @@ class ChangesModel(StrictModel):
                 problems.append((("changes", "freezes", index, "to"), "the freeze ends before it starts"))
                 continue
             freezes.append(Freeze(start, end, model.reason))
+        checklist, checklist_problems = self.checklist.to_checklist()
+        problems += checklist_problems
         policy = ChangePolicy(
             notice=timedelta(hours=self.notice_hours),
             longest=timedelta(hours=self.longest_window_hours),
@@ -83,5 +155,7 @@ class ChangesModel(StrictModel):
             ask_channel=self.ask_channel,
             channel=self.channel,
             monitoring=timedelta(hours=self.monitoring_hours),
+            checklist=checklist,
+            start_tolerance=timedelta(minutes=self.start_tolerance_minutes),
         )
         return policy, problems

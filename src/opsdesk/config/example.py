@@ -81,6 +81,21 @@ services:                        # alarm sources; `opsdesk service key` makes a 
     name: High-priority alerts
     mode: notify                 # needs attention in support hours, never pages
     channel: "#platform-alerts"
+
+changes:                         # out-of-hours change requests
+  notice-hours: 48               # from submission to the window's start
+  longest-window-hours: 24
+  monitoring-hours: 24           # watched from completion, and listed for the handover
+  start-tolerance-minutes: 15    # a change may start this long before its window opens, no earlier
+  checklist:                     # ticked by the assigned engineer (or an admin), each phase in its turn
+    before:                      # once approved; all of them before the change starts
+      - stakeholders informed
+      - backup and rollback verified
+    during:                      # once started; all of them before it is completed
+      - assigned engineer available
+      - updates posted in the designated channel
+    after:                       # once completed or rolled back, while it is monitored
+      - success confirmed in the designated channel
 """
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from opsdesk.domain.changes.checklist import DEFAULT_CHECKLIST, Checklist
 from opsdesk.domain.changes.model import ChangeRequest
 from opsdesk.domain.rota import EngineerId
 
@@ -73,6 +74,7 @@ class IssueStatus:
     suggestion: str  # who is suggested to carry it out, and why
     timezone: ZoneInfo  # where the window is shown
     key: str
+    checklist: Checklist = DEFAULT_CHECKLIST  # the policy's items, shown with the change's ticks
 
 
 Notice = ChannelPost | Page | DirectMessage | IssueReply | IssueStatus

@@ -36,6 +36,7 @@ class Actor:
 
     name: str
     source: Source
+    admin: bool = False  # an admin token (API) or `--admin` (CLI): may act on anyone's change
 
 
 OPSDESK = Actor("opsdesk", Source.SYSTEM)

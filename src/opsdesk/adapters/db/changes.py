@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
 from opsdesk.adapters.db.tables import ChangeEntryRecord, ChangeRecord
+from opsdesk.domain.changes.checklist import Tick
 from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState, Code, Problem, Severity
 from opsdesk.domain.changes.window import ChangeWindow
 from opsdesk.domain.timeline import Source, TimelineEntry
@@ -107,7 +109,9 @@ def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
                 {"code": str(p.code), "severity": str(p.severity), "message": p.message} for p in value
             ]
         elif name == "checklist":
-            found["checklist"] = list(value)
+            found["checklist"] = [
+                {"item": t.item, "by": t.by, "at": t.at.astimezone(UTC).isoformat()} for t in value
+            ]
         else:
             found[name] = value.value if isinstance(value, Enum) else value
     return found
@@ -132,10 +136,14 @@ def _change(row: Row[Any]) -> ChangeRequest:
         assigned=r["assigned"],
         instructions=r["instructions"],
         channel=r["channel"],
-        checklist=tuple(r["checklist"] or ()),
+        checklist=tuple(
+            Tick(t["item"], t["by"], datetime.fromisoformat(t["at"])) for t in r["checklist"] or ()
+        ),
         reason=r["reason"],
         note=r["note"],
         monitoring_until=r["monitoring_until"],
+        started_at=r["started_at"],
+        finished_at=r["finished_at"],
         repository=r["repository"],
         issue=r["issue"],
     )

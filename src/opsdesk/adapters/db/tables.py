@@ -166,10 +166,13 @@ class ChangeRecord(Base):
     assigned: Mapped[str | None] = mapped_column(String(100), nullable=True)
     instructions: Mapped[str | None] = mapped_column(Text, nullable=True)
     channel: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The items ticked: [{"item": id, "by": who, "at": ISO 8601 UTC}], in the order ticked.
     checklist: Mapped[list[object]] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     monitoring_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     repository: Mapped[str | None] = mapped_column(String(140), nullable=True)
     issue: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

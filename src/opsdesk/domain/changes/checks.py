@@ -18,6 +18,7 @@ from opsdesk.domain.changes.model import (
     Severity,
 )
 from opsdesk.domain.changes.window import ChangeWindow, TimeProblem, TimeProblemCode, read_window
+from opsdesk.domain.durations import spoken
 from opsdesk.domain.hours import Cover, CoverEngine
 from opsdesk.domain.rota import Engineer, Rota
 
@@ -81,8 +82,7 @@ def check_window(  # noqa: PLR0917  (everything a check looks at)
         if notice <= timedelta():
             said = "the window starts before the request was made"
         else:
-            seconds = int(notice.total_seconds())
-            said = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d} (h:mm:ss) of notice"
+            said = f"{spoken(notice)} of notice"
         problems.append(
             Problem(
                 Code.SHORT_NOTICE,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from opsdesk.domain.changes.checklist import DEFAULT_CHECKLIST, Checklist, Tick
 from opsdesk.domain.changes.window import ChangeWindow
 
 BODY_LIMIT = 65_536  # characters of a request's text; a form's answers are far shorter
@@ -62,6 +63,8 @@ class ChangePolicy:
     ask_channel: str | None = None  # where requests and approvals are announced
     channel: str | None = None  # the designated channel for changes, unless a reviewer names another
     monitoring: timedelta = timedelta(hours=24)  # after a change, watched and handed over this long
+    checklist: Checklist = DEFAULT_CHECKLIST
+    start_tolerance: timedelta = timedelta(minutes=15)  # how early before its window a change may start
 
 
 @dataclass(frozen=True)
@@ -107,12 +110,6 @@ class ChangeAction(StrEnum):
 OPEN_CHANGE_STATES = (ChangeState.SUBMITTED, ChangeState.NEEDS_INFO, ChangeState.UNDER_REVIEW)
 
 
-CHECKLIST = (
-    ("stakeholders-informed", "stakeholders informed"),
-    ("backup-and-rollback-verified", "backup and rollback verified"),
-)
-
-
 @dataclass(frozen=True)
 class ChangeRequest:
     id: int
@@ -126,10 +123,12 @@ class ChangeRequest:
     assigned: str | None = None  # the engineer's id
     instructions: str | None = None
     channel: str | None = None  # the designated Slack channel
-    checklist: tuple[str, ...] = ()  # ids of the items ticked
+    checklist: tuple[Tick, ...] = ()  # the items ticked, by whom and when, in the order ticked
     reason: str | None = None  # why rejected or cancelled
     note: str | None = None  # after the change
-    monitoring_until: datetime | None = None
+    monitoring_until: datetime | None = None  # from completion (or roll-back), for the policy's period
+    started_at: datetime | None = None
+    finished_at: datetime | None = None  # completed or rolled back
     repository: str | None = None  # owner/name, for a request from a GitHub issue
     issue: int | None = None
 
@@ -137,9 +136,8 @@ class ChangeRequest:
     def reference(self) -> str:
         return f"{self.repository}#{self.issue}" if self.repository and self.issue else f"CR-{self.id}"
 
-    @property
-    def checklist_done(self) -> bool:
-        return all(item in self.checklist for item, _ in CHECKLIST)
+    def ticked(self, item: str) -> Tick | None:
+        return next((t for t in self.checklist if t.item == item), None)
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,8 @@ def bearer_token(header: str) -> str | None:
 
 
 def api_actor(token: TokenInfo) -> Actor:
-    """Who acts through the API: the token, by its name."""
-    return Actor(token.name, Source.API)
+    """Who acts through the API: the token, by its name (an admin token may act on anyone's change)."""
+    return Actor(token.name, Source.API, admin=token.role is AccessRole.ADMIN)
 
 
 class Access:

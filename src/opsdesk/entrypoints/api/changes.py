@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from opsdesk.domain.access import TokenInfo
-from opsdesk.domain.changes.model import CHECKLIST, ChangeState
+from opsdesk.domain.changes.model import ChangeState
 from opsdesk.entrypoints.api.auth import Access, api_actor
 from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.entrypoints.api.context import ApiContext
@@ -51,7 +51,11 @@ class MaybeReason(RequestBody):
 
 
 class Tick(RequestBody):
-    item: str = Field(description=" or ".join(item for item, _ in CHECKLIST))
+    item: str = Field(
+        min_length=1,
+        max_length=200,
+        description="a checklist item of the policy, by its id or its words (e.g. stakeholders-informed)",
+    )
 
 
 class Note(RequestBody):
@@ -63,9 +67,10 @@ def change_routes(context: ApiContext, access: Access) -> APIRouter:
 
     def view(change_id: int) -> dict[str, Any]:
         """The request as it now stands, with its checks, the suggested engineer and its history."""
-        found = context.changes.change(change_id)
+        changes = context.changes  # the policy in force now (it may be reloaded)
+        found = changes.change(change_id)
         return change_dict(
-            found, context.changes.suggest(found), context.changes.history(change_id), context.tz
+            found, changes.suggest(found), changes.history(change_id), context.tz, changes.policy.checklist
         )
 
     @router.post("/api/v1/changes/check")
@@ -82,8 +87,10 @@ def change_routes(context: ApiContext, access: Access) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         _: TokenInfo = access.viewer,
     ) -> list[dict[str, Any]]:
-        found = context.changes.changes(state, limit)
-        return [change_dict(c, context.changes.suggest(c), None, context.tz) for c in found]
+        changes = context.changes
+        found = changes.changes(state, limit)
+        checklist = changes.policy.checklist
+        return [change_dict(c, changes.suggest(c), None, context.tz, checklist) for c in found]
 
     @router.post("/api/v1/changes", status_code=201)
     def submit(body: Submit, token: TokenInfo = access.requester) -> dict[str, Any]:
@@ -113,7 +120,8 @@ def change_routes(context: ApiContext, access: Access) -> APIRouter:
 
     @router.post(f"{ONE}/checklist")
     def tick(change_id: ChangeId, body: Tick, token: TokenInfo = access.engineer) -> dict[str, Any]:
-        """Tick a pre-change checklist item; both are needed before `start`."""
+        """Tick a checklist item in its phase (the assigned engineer or an admin): before items once approved
+        (all before `start`), during items once started (all before `complete`), after items once over."""
         return view(context.changes.tick(change_id, api_actor(token), body.item).id)
 
     @router.post(f"{ONE}/start")

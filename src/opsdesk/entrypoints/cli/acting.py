@@ -16,6 +16,15 @@ As = Annotated[
     ),
 ]
 
+AsAdmin = Annotated[
+    bool,
+    typer.Option(
+        "--admin",
+        help="Act as an admin: on a change assigned to someone else (recorded as such).",
+        show_default=False,
+    ),
+]
 
-def actor(name: str | None) -> Actor:
-    return Actor((name or getpass.getuser() or "cli")[:100], Source.CLI)
+
+def actor(name: str | None, *, admin: bool = False) -> Actor:
+    return Actor((name or getpass.getuser() or "cli")[:100], Source.CLI, admin=admin)

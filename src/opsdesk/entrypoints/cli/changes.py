@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.changes.model import CHECKLIST, ChangeState
+from opsdesk.domain.changes.carry_out import overrun
+from opsdesk.domain.changes.checklist import PHASE_WORDS, Phase
+from opsdesk.domain.changes.model import ChangeState
+from opsdesk.domain.durations import spoken
 from opsdesk.domain.instants import parse_instant
-from opsdesk.entrypoints.cli.acting import As, actor
+from opsdesk.entrypoints.cli.acting import As, AsAdmin, actor
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import entry_line, printable
 from opsdesk.entrypoints.cli.wiring import application, run
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from opsdesk.bootstrap.application import Application
-    from opsdesk.domain.changes.model import Problem
+    from opsdesk.domain.changes.model import ChangeRequest, Problem
     from opsdesk.domain.changes.window import ChangeWindow
     from opsdesk.services.changes.workflow import ChangeWorkflow
 
@@ -107,7 +110,9 @@ def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
     if as_json:
         typer.echo(
             json.dumps(
-                change_dict(change, workflow.suggest(change), history, tz), ensure_ascii=False, indent=2
+                change_dict(change, workflow.suggest(change), history, tz, workflow.policy.checklist),
+                ensure_ascii=False,
+                indent=2,
             )
         )
         return
@@ -125,11 +130,36 @@ def _show(workflow: ChangeWorkflow, change_id: int, as_json: bool) -> None:
             f"  assigned: {change.assigned}; instructions: {printable(change.instructions or '')}; "
             f"channel: {change.channel or '-'}"
         )
-    if change.state is ChangeState.APPROVED:
-        for item, label in CHECKLIST:
-            typer.echo(f"  [{'x' if item in change.checklist else ' '}] {label} ({item})")
+    _show_checklist(workflow, change, tz)
     for entry in history:  # entries quote titles, reasons and notes as written
         typer.echo(entry_line(entry, tz))
+
+
+def _show_checklist(workflow: ChangeWorkflow, change: ChangeRequest, tz: ZoneInfo) -> None:
+    """Each phase's items once the change is approved, a ticked one with who and when."""
+    if change.state not in SHOWN_FROM:
+        return
+    for phase in Phase:
+        items = workflow.policy.checklist.phase(phase)
+        if items:
+            typer.echo(f"  {PHASE_WORDS[phase]}:")
+        for item in items:
+            tick = change.ticked(item.id)
+            said = (
+                f": ticked by {printable(tick.by)}, {tick.at.astimezone(tz):%a %d %b %H:%M %Z}"
+                if tick
+                else ""
+            )
+            typer.echo(f"    [{'x' if tick else ' '}] {printable(item.label)} ({item.id}){said}")
+    if change.started_at:
+        typer.echo(f"  started: {change.started_at.astimezone(tz):%a %d %b %Y %H:%M %Z}")
+    if change.finished_at:
+        late = overrun(change, change.finished_at)
+        overran = f" ({spoken(late)} after its window closed)" if late else ""
+        typer.echo(f"  finished: {change.finished_at.astimezone(tz):%a %d %b %Y %H:%M %Z}{overran}")
+
+
+SHOWN_FROM = (ChangeState.APPROVED, ChangeState.IN_PROGRESS, ChangeState.COMPLETED, ChangeState.ROLLED_BACK)
 
 
 def submit_command(
@@ -204,34 +234,55 @@ def reject_command(
 def tick_command(
     ctx: typer.Context,
     change_id: Number,
-    item: Annotated[str, typer.Argument(metavar="ITEM", help=" or ".join(i for i, _ in CHECKLIST))],
+    item: Annotated[
+        str, typer.Argument(metavar="ITEM", help="The item's id or its words (see `change show`).")
+    ],
     who: As = None,
+    admin: AsAdmin = False,
 ) -> None:
-    """Tick a pre-change checklist item (both are needed before `start`)."""
-    change = run(ctx.obj, lambda app: app.changes.tick(change_id, actor(who), item))
-    done = sum(1 for i, _ in CHECKLIST if i in change.checklist)
-    typer.echo(f"{change.reference}: {done} of {len(CHECKLIST)} checklist items ticked")
+    """Tick a checklist item in its phase: before items once approved (all before `start`), during items
+    once started (all before `complete`), after items once completed or rolled back."""
+    change, checklist = run(
+        ctx.obj,
+        lambda app: (
+            app.changes.tick(change_id, actor(who, admin=admin), item),
+            app.changes.policy.checklist,
+        ),
+    )
+    for found in filter(None, [checklist.find(item)]):  # tick refused an unknown item
+        phase = checklist.phase(found.phase)
+        done = sum(1 for i in phase if change.ticked(i.id))
+        typer.echo(
+            f"{change.reference}: {printable(found.label)} ticked; {PHASE_WORDS[found.phase]}: "
+            f"{done} of {len(phase)} ticked"
+        )
 
 
-def start_command(ctx: typer.Context, change_id: Number, who: As = None) -> None:
-    """The change begins (after the checklist)."""
-    change = run(ctx.obj, lambda app: app.changes.start(change_id, actor(who)))
+def start_command(ctx: typer.Context, change_id: Number, who: As = None, admin: AsAdmin = False) -> None:
+    """The change begins: its before items ticked, its window open (or about to: the policy's tolerance)."""
+    change = run(ctx.obj, lambda app: app.changes.start(change_id, actor(who, admin=admin)))
     typer.echo(f"{change.reference} in progress")
 
 
-def complete_command(
+def complete_command(  # noqa: PLR0917  (one parameter per option)
     ctx: typer.Context,
     change_id: Number,
     note: Annotated[str, typer.Option("--note", help="How it went.")],
     rolled_back: Annotated[bool, typer.Option("--rolled-back", help="It was rolled back.")] = False,
     who: As = None,
+    admin: AsAdmin = False,
 ) -> None:
-    """The change is done (or `--rolled-back`); it is then watched for the monitoring period."""
+    """The change is done (its during items ticked) or `--rolled-back`; it is then watched for the
+    monitoring period from now."""
     change = run(
-        ctx.obj, lambda app: app.changes.finish(change_id, actor(who), note, rolled_back=rolled_back)
+        ctx.obj,
+        lambda app: app.changes.finish(change_id, actor(who, admin=admin), note, rolled_back=rolled_back),
     )
+    late = overrun(change, change.finished_at) if change.finished_at else None
+    overran = f" ({spoken(late)} after its window closed)" if late else ""
     typer.echo(
-        f"{change.reference} {change.state}; monitored until {change.monitoring_until:%Y-%m-%d %H:%M} UTC"
+        f"{change.reference} {change.state}{overran}; monitored until "
+        f"{change.monitoring_until:%Y-%m-%d %H:%M} UTC"
     )
 
 

@@ -106,7 +106,8 @@ class ChangeContext:
         if not (change.repository and change.issue):
             return
         key = f"change:{change.id}:status:{now.isoformat()}:{change.state}:{len(change.checklist)}"
-        status = IssueStatus(change, self.suggest(change).reason, self.rota.engine.timezone, key)
+        tz = self.rota.engine.timezone
+        status = IssueStatus(change, self.suggest(change).reason, tz, key, self.policy.checklist)
         self.notifier.send(uow.outbox, status, now)
 
     def _announce(self, uow: UnitOfWork, change: ChangeRequest, what: str, text: str, now: datetime) -> None:

@@ -3,9 +3,12 @@ rejected with a reason. A reviewer is a team engineer and never the requester.""
 
 from __future__ import annotations
 
+from opsdesk.domain.changes.checklist import Phase
 from opsdesk.domain.changes.checks import available_engineers, days_of
 from opsdesk.domain.changes.model import ChangeAction, ChangeRequest
+from opsdesk.domain.changes.window import window_text
 from opsdesk.domain.changes.workflow import check_reviewer
+from opsdesk.domain.durations import spoken
 from opsdesk.domain.errors import ChangeError
 from opsdesk.domain.rota import Engineer
 from opsdesk.domain.timeline import Actor
@@ -66,6 +69,9 @@ class ReviewSteps(RequestSteps):
         self._announce(uow, updated, "approved", text, now)
         if designated:
             self._post(uow, designated, text, f"change:{change.id}:approved:designated", now)
+        self._direct(
+            uow, updated, self._assigned_text(updated), f"change:{change.id}:approved:{now.isoformat()}", now
+        )
         for before in REMINDERS:
             due = change.window.start - before
             if due > now:
@@ -74,6 +80,20 @@ class ReviewSteps(RequestSteps):
                     REMINDER_JOB, key, due, {"change": change.id, "before": before.total_seconds()}
                 )
         return updated
+
+    def _assigned_text(self, change: ChangeRequest) -> str:
+        """What the assigned engineer is told on approval: the window, the instructions, the channel and
+        the checklist's before items, then how to go on."""
+        tz = self.rota.engine.timezone
+        before = self.policy.checklist.phase(Phase.BEFORE)
+        items = "; ".join(f"{i.label} ({i.id})" for i in before)
+        return (
+            f"You are assigned {change.reference} {change.title}: {window_text(change.window, tz)}."
+            + (f" Updates in {change.channel}." if change.channel else "")
+            + (f" Before you start, tick: {items} (opsdesk change tick {change.id} ITEM)." if before else "")
+            + f" Start from {spoken(self.policy.start_tolerance)} before the window opens"
+            f" (opsdesk change start {change.id}).\nInstructions: {change.instructions}"
+        )
 
     def reject(self, change_id: int, reviewer: Actor, reason: str) -> ChangeRequest:
         with self.transaction() as uow:

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from opsdesk.domain.changes.model import CHECKLIST, ChangeRequest, CheckResult
+from opsdesk.domain.changes.carry_out import overrun
+from opsdesk.domain.changes.checklist import Checklist, Phase
+from opsdesk.domain.changes.model import ChangeRequest, CheckResult
 from opsdesk.domain.timeline import TimelineEntry
 from opsdesk.services.changes.context import Suggestion
 
@@ -31,13 +33,19 @@ def _utc(value: datetime) -> str:
 
 
 def change_dict(
-    change: ChangeRequest, suggestion: Suggestion, history: Sequence[TimelineEntry] | None, tz: ZoneInfo
+    change: ChangeRequest,
+    suggestion: Suggestion,
+    history: Sequence[TimelineEntry] | None,
+    tz: ZoneInfo,
+    checklist: Checklist,
 ) -> dict[str, Any]:
-    """The public shape of a request (API, `--json`), times in the policy's zone."""
+    """The public shape of a request (API, `--json`), times in the policy's zone; the checklist by phase,
+    each item with who ticked it and when (null: not yet)."""
 
     def when(value: datetime | None) -> str | None:
         return value.astimezone(tz).isoformat() if value else None
 
+    late = overrun(change, change.finished_at) if change.finished_at else None
     found: dict[str, Any] = {
         "id": change.id,
         "reference": change.reference,
@@ -55,9 +63,24 @@ def change_dict(
         "assigned": change.assigned,
         "instructions": change.instructions,
         "channel": change.channel,
-        "checklist": {item: item in change.checklist for item, _ in CHECKLIST},
+        "checklist": {
+            str(phase): [
+                {
+                    "item": item.id,
+                    "label": item.label,
+                    "ticked_by": tick.by if tick else None,
+                    "ticked_at": when(tick.at) if tick else None,
+                }
+                for item in checklist.phase(phase)
+                for tick in [change.ticked(item.id)]
+            ]
+            for phase in Phase
+        },
         "reason": change.reason,
         "note": change.note,
+        "started_at": when(change.started_at),
+        "finished_at": when(change.finished_at),
+        "overran_by_seconds": int(late.total_seconds()) if late else None,
         "monitoring_until": when(change.monitoring_until),
         "repository": change.repository,
         "issue": change.issue,
