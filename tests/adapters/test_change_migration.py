@@ -1,4 +1,4 @@
-"""Revision 0007 on SQLite and PostgreSQL: ticks stored as item ids only are carried over with who ticked
+"""Revision 0008 on SQLite and PostgreSQL: ticks stored as item ids only are carried over with who ticked
 them and when (from the change's history), started and finished from its transitions; and back down."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ ENTRY = (
 
 
 def test_ticks_keep_who_and_when_from_the_history_and_go_back_down(fresh: Engine) -> None:
-    migrate(fresh, "downgrade", "0008")
+    migrate(fresh, "downgrade", "0007")
     times = {
         "submitted": utc("2027-02-20 10:00"),
         "start": utc("2027-03-02 18:00"),
@@ -87,7 +87,7 @@ def test_ticks_keep_who_and_when_from_the_history_and_go_back_down(fresh: Engine
     # No history entry for the tick (a hand-edited row): kept, said as unknown, at the submission.
     assert two.checklist == (Tick("stakeholders-informed", "unknown", utc("2027-02-20 10:00")),)
     assert (two.started_at, two.finished_at, three.checklist) == (None, None, ())
-    migrate(fresh, "downgrade", "0008")
+    migrate(fresh, "downgrade", "0007")
     with fresh.connect() as connection:
         rows = connection.execute(text("SELECT id, checklist FROM change_requests ORDER BY id")).all()
     assert [(n, json.loads(c) if isinstance(c, str) else c) for n, c in rows] == [

@@ -5,8 +5,8 @@ Ticks were stored as item ids only. Each is carried over with who and when from 
 "unknown" at the request's submission. Started and finished come from the history's `in-progress`,
 `completed` and `rolled-back` entries.
 
-Revision ID: 0007
-Revises: 0008 (written alongside 0008, which was applied first: the chain is 0006 -> 0008 -> 0007)
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from alembic import op
 
 from opsdesk.adapters.db.types import UtcDateTime
 
-revision = "0007"
-down_revision = "0008"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Rota changes made as commands: the record of swaps, overrides and leave, and the layer over a
 read-only policy file.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from opsdesk.adapters.db.tables import ID
 from opsdesk.adapters.db.types import UtcDateTime
 
-revision = "0008"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
