@@ -235,3 +235,14 @@ def test_jobs_run_by_the_policy_in_force_page_the_new_holder(
         entries = reversed(uow.incidents.timeline(incident.id, limit=100).entries)  # oldest first
         paged = [e.data["engineer"] for e in entries if e.kind == "paged"]
     assert paged[:2] == ["alice", "chen"]
+
+
+def test_a_policy_naming_a_bank_holiday_file_that_is_not_there_is_refused(
+    served: tuple[TestClient, ApiContext, dict[str, str], Path],
+) -> None:
+    client, context, viewer, policy = served
+    policy.write_text(json.dumps(team(**{"bank-holidays": {"file": "holidays.json"}})), encoding="utf-8")
+    assert context.live.check() is False
+    assert pair(client, viewer) == ("alice", "bilal")
+    problems = " ".join(client.get("/readyz").json()["policy"]["refused"]["problems"])
+    assert "holidays.json" in problems

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from opsdesk.bootstrap.application import Application
 from opsdesk.config.loading import policy_from_bytes
 from opsdesk.config.policy import BUILT_IN, default_policy
-from opsdesk.domain.errors import PolicyError, PolicyProblem
+from opsdesk.domain.errors import DomainError, PolicyError, PolicyProblem
 from opsdesk.domain.jobs import Job
 
 if TYPE_CHECKING:
@@ -147,8 +147,8 @@ class LivePolicy:
             policy = default_policy() if raw is None else policy_from_bytes(raw, settings)
             candidate = current.with_policy(policy)
             candidate.validate()
-        except PolicyError as exc:
-            problems = tuple(str(p) for p in exc.problems)
+        except DomainError as exc:  # the file's problems, or what it names (a bank-holiday file) failing
+            problems = tuple(str(p) for p in exc.problems) if isinstance(exc, PolicyError) else (str(exc),)
             logger.error(
                 "policy %s refused: %d problem(s); version %s stays in force: %s",
                 file_version_now,
