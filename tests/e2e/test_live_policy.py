@@ -246,3 +246,33 @@ def test_a_policy_naming_a_bank_holiday_file_that_is_not_there_is_refused(
     assert pair(client, viewer) == ("alice", "bilal")
     problems = " ".join(client.get("/readyz").json()["policy"]["refused"]["problems"])
     assert "holidays.json" in problems
+
+
+def test_a_removed_file_at_the_default_path_keeps_the_last_good_policy(
+    workdir: Path, cache_dir: Path
+) -> None:
+    """A branch checked out without the file must not leave the service with nobody on call (and `serve
+    --workers N`, whose API processes are given the path explicitly, behaves the same in every process)."""
+    policy = workdir / "opsdesk.yaml"
+    policy.write_text(json.dumps(TEAM), encoding="utf-8")
+    settings = Settings(policy, policy_path_explicit=False, cache_dir=cache_dir)
+    live = LivePolicy(bootstrap(settings, clock=FixedClock(EVENING)))
+    policy.unlink()
+    assert live.check() is False
+    assert primary(live) == "alice"
+    refused = live.status().refused
+    assert refused is not None and "cannot be read" in " ".join(refused.problems)
+
+
+def test_putting_back_the_version_in_force_clears_the_refusal(
+    served: tuple[TestClient, ApiContext, dict[str, str], Path],
+) -> None:
+    client, context, viewer, policy = served
+    good = policy.read_bytes()
+    policy.write_text("rota: [unclosed", encoding="utf-8")
+    assert context.live.check() is False
+    assert client.get("/readyz").json()["policy"]["refused"] is not None
+    policy.write_bytes(good)  # the usual undo
+    assert context.live.check() is False  # nothing new to put in force...
+    assert client.get("/readyz").json()["policy"]["refused"] is None  # ...and nothing refused any more
+    assert 'opsdesk_policy_refused{version=""} 0' in client.get("/metrics", headers=viewer).text

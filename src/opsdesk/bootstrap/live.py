@@ -122,8 +122,9 @@ class LivePolicy:
         current = self._app
         settings = current.settings
         raw = _read(settings.policy_path)
-        # As the CLI reads it: no file at the default path means the built-in defaults.
-        gone = raw is None and settings.policy_path_explicit
+        # A file that was in force and is gone is refused (a branch checked out without it must not empty
+        # the team's policy); with no file from the start, the built-in defaults stay, as for the CLI.
+        gone = raw is None and (settings.policy_path_explicit or self._file != NO_FILE)
         file_version_now = "unreadable" if gone else file_version(raw) if raw is not None else NO_FILE
         try:
             layer = current.rota_layer_revision()
@@ -134,6 +135,9 @@ class LivePolicy:
             self._layer_unread = True
             layer = self._layer
         if file_version_now == self._file and layer == self._layer:
+            if self._status.refused is not None:  # the file is back to the version in force (an undo)
+                logger.info("policy file back to version %s, which is in force", self._status.version)
+                self._status = replace(self._status, refused=None)
             return False
         refused = self._status.refused
         if refused is not None and refused.version == file_version_now and layer == self._layer:
