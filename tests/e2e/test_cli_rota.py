@@ -179,3 +179,12 @@ def test_rota_check_on_an_empty_rota_reports_the_gap(opsdesk: Run, workdir: Path
     assert "nobody holds primary; assign someone" in result.stdout
     assert "the policy assigns no rota yet (checked " in result.stderr
     assert "`opsdesk rota generate` plans one" in result.stderr
+
+
+def test_rota_check_refuses_a_period_that_runs_backwards(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    for extra in ([], ["--json"]):
+        backwards = opsdesk("rota", "check", "--from", "2026-12-10", "--to", "2026-12-01", *extra)
+        assert backwards.returncode == 2, backwards.stdout
+        assert backwards.stdout == ""
+        assert "--to 2026-12-01 is before --from 2026-12-10: the period must run forwards" in backwards.stderr

@@ -27,8 +27,11 @@ def period(start: str, end: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def bounds(start: str | None, end: str | None, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
-    """Either end of a period when given, None where not."""
+    """Either end of a period when given, None where not; a usage error when both are and it runs
+    backwards."""
     with reported_errors("--from/--to"):
         lo = parse_period_bound(start, tz, end=False) if start else None
         hi = parse_period_bound(end, tz, end=True) if end else None
+        if lo is not None and hi is not None and hi <= lo:
+            raise InvalidPeriodError(f"--to {end} is before --from {start}: the period must run forwards")
     return lo, hi
