@@ -163,6 +163,9 @@ def test_a_declined_swap_changes_nothing(opsdesk: Run, workdir: Path) -> None:
     declined = opsdesk("rota", "swap", "decline", "1", "--as", "chen")
     assert declined.stdout.strip() == "swap #1 declined by chen; nothing changes"
     assert opsdesk("rota", "swap", "accept", "1", "--as", "chen").returncode == 1
+    listed = opsdesk("rota", "changes").stdout
+    assert "  declined (or withdrawn): it never came into force" in listed
+    assert "needs the consent" not in listed
     assert (workdir / "opsdesk.yaml").read_text(encoding="utf-8") == original
 
 
@@ -222,7 +225,8 @@ def test_a_read_only_file_keeps_changes_in_the_database_until_written(
     )
     assert kept.returncode == 0, kept.stderr
     assert kept.stdout.splitlines()[0] == (
-        "override #1 kept in the database (the deployment sets policy-read-only (OPSDESK_POLICY_READ_ONLY)); "
+        f"override #1 kept in the database {db.url.render_as_string(hide_password=True)} "
+        "(the deployment sets policy-read-only (OPSDESK_POLICY_READ_ONLY)); "
         "`opsdesk rota changes --write` writes it into the file later"
     )
     assert (workdir / "opsdesk.yaml").read_text(encoding="utf-8") == original
@@ -261,7 +265,8 @@ def test_a_file_marked_read_only_is_left_alone(opsdesk: Run, workdir: Path, sqli
         "rota", "leave", "omar", "--from", "2026-12-05", "--to", "2026-12-06", "--note", "away", env=env
     )
     assert kept.returncode == 0, kept.stderr
-    assert kept.stdout.startswith("leave #1 kept in the database (opsdesk.yaml is marked read-only)")
+    url = sqlite_db.url.render_as_string(hide_password=True)
+    assert kept.stdout.startswith(f"leave #1 kept in the database {url} (opsdesk.yaml is marked read-only)")
     assert path.read_text(encoding="utf-8") == original
     record = json.loads(opsdesk("rota", "changes", "--json", env=env).stdout)
     assert record["leave"] == [{"engineer": "omar", "from": "2026-12-05", "to": "2026-12-06", "note": "away"}]
@@ -288,3 +293,23 @@ def test_a_swap_that_breaks_a_fatigue_rule_is_refused_naming_it(opsdesk: Run, wo
         opsdesk("rota", "changes").stdout.strip() in {"", "no rota changes"}
         or "proposed" not in opsdesk("rota", "changes").stdout
     )
+
+
+def test_who_acts_is_a_plain_name(opsdesk: Run, workdir: Path) -> None:
+    original = write_team(workdir)
+    sneaky = opsdesk(
+        "rota",
+        "override",
+        "primary",
+        "dana",
+        "--from",
+        "2026-12-01T17:00",
+        "--to",
+        "2026-12-01T18:00",
+        "--as",
+        "mal\u202elory\x07",
+    )
+    assert sneaky.returncode == 2
+    assert "a name without control or direction characters" in sneaky.stderr
+    assert "\u202e" not in sneaky.stderr and "\x07" not in sneaky.stderr
+    assert (workdir / "opsdesk.yaml").read_text(encoding="utf-8") == original

@@ -11,6 +11,7 @@ from opsdesk.domain.errors import RotaChangeError
 from opsdesk.domain.hours import CoverEngine
 from opsdesk.domain.rota import EngineerId, Leave, Override, Role, Rota
 from opsdesk.domain.rota_changes import (
+    ChangeState,
     RotaChange,
     affected_period,
     duty_period,
@@ -177,6 +178,8 @@ def change_lines(change: RotaChange, tz: ZoneInfo) -> list[str]:
             lines.append(
                 f"  accepted by {change.accepted_by} {change.accepted_at.astimezone(tz):%a %d %b %Y %H:%M %Z}"
             )
+        elif change.state is ChangeState.DECLINED:
+            lines.append("  declined (or withdrawn): it never came into force")
         else:
             lines.append(
                 f"  needs the consent of {change.partner}: `opsdesk rota swap accept {change.id} --as {change.partner}`"

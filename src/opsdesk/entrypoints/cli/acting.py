@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import getpass
+import unicodedata
 from typing import Annotated
 
 import typer
 
 from opsdesk.domain.timeline import Actor, Source
+from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail
 
 As = Annotated[
     str | None,
@@ -27,4 +29,12 @@ AsAdmin = Annotated[
 
 
 def actor(name: str | None, *, admin: bool = False) -> Actor:
-    return Actor((name or getpass.getuser() or "cli")[:100], Source.CLI, admin=admin)
+    """Who acts; a usage error for a name with control or direction characters (it is recorded and shown)."""
+    who = (name or getpass.getuser() or "cli")[:100]
+    if any(unicodedata.category(char) in {"Cc", "Cf"} for char in who):
+        raise fail(
+            f"--as {who.encode('unicode_escape').decode()[:120]!r}: a name without control or direction "
+            "characters (an engineer's id, e.g. --as alice)",
+            ExitCode.USAGE,
+        )
+    return Actor(who, Source.CLI, admin=admin)

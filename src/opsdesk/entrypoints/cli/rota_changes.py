@@ -40,6 +40,7 @@ def _day(value: str, option: str) -> date:
 
 def _report(app: Application, outcome: Outcome, as_json: bool) -> None:
     """What changed, where it went, and who is on duty when it starts (as `opsdesk who` says it)."""
+    from opsdesk.adapters.db.engine import safe_url  # noqa: PLC0415
     from opsdesk.domain.rota_changes import ChangeState  # noqa: PLC0415
     from opsdesk.entrypoints.cli.rota import _describe  # noqa: PLC0415
     from opsdesk.services.rota import on_duty_dict  # noqa: PLC0415
@@ -59,7 +60,7 @@ def _report(app: Application, outcome: Outcome, as_json: bool) -> None:
         ChangeState.PROPOSED: f"proposed; not in force until {change.partner} accepts it",
         ChangeState.WRITTEN: f"written to {app.settings.policy_path}",
         ChangeState.LAYERED: (
-            f"kept in the database ({app.rota_changes.read_only_reason()}); "
+            f"kept in the database {safe_url(app.engine)} ({app.rota_changes.read_only_reason()}); "
             "`opsdesk rota changes --write` writes it into the file later"
         ),
     }.get(change.state, str(change.state))
