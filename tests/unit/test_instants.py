@@ -84,3 +84,17 @@ def test_a_period_given_as_dates_covers_the_whole_last_day() -> None:
     assert parse_period_bound("2026-06-24T12:00", LONDON, end=True) == utc("2026-06-24 11:00")
     with pytest.raises(InvalidInstantError, match="outside the years"):
         parse_period_bound("2300-01-01", LONDON, end=False)
+
+
+def test_a_span_across_the_clock_change_names_each_ends_offset() -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from opsdesk.domain.instants import span_text  # noqa: PLC0415
+
+    london = ZoneInfo("Europe/London")
+    start = datetime(2027, 3, 28, 0, 30, tzinfo=UTC).astimezone(london)  # 00:30 GMT
+    end = datetime(2027, 3, 28, 2, 30, tzinfo=UTC).astimezone(london)  # 03:30 BST: two hours later
+    assert span_text(start, end) == "Sun 28 Mar 2027 00:30 GMT to Sun 28 Mar 2027 03:30 BST"
+    same = datetime(2027, 3, 29, 18, 0, tzinfo=UTC).astimezone(london)
+    assert span_text(same, same.replace(hour=21)) == "Mon 29 Mar 2027 19:00 to Mon 29 Mar 2027 21:00 BST"

@@ -88,3 +88,10 @@ def parse_period_bound(value: str, tz: ZoneInfo, *, end: bool) -> datetime:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise InvalidInstantError(value, f"outside the years opsdesk covers ({FIRST_YEAR}-{LAST_YEAR})")
     return local_midnight(day + timedelta(days=1) if end else day, tz)
+
+
+def span_text(start: datetime, end: datetime) -> str:
+    """ "Sun 28 Mar 2027 00:30 to Sun 28 Mar 2027 03:30 BST"; across a clock change each end says its own
+    offset ("00:30 GMT to 03:30 BST"), so a two-hour window never reads as three."""
+    first = f"{start:%a %d %b %Y %H:%M}" + (f" {start:%Z}" if start.utcoffset() != end.utcoffset() else "")
+    return f"{first} to {end:%a %d %b %Y %H:%M %Z}"

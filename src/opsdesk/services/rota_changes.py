@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from opsdesk.domain.errors import RotaChangeError
 from opsdesk.domain.hours import CoverEngine
+from opsdesk.domain.instants import span_text
 from opsdesk.domain.rota import EngineerId, Leave, Override, Role, Rota
 from opsdesk.domain.rota_changes import (
     ChangeState,
@@ -187,8 +188,7 @@ def change_lines(change: RotaChange, tz: ZoneInfo) -> list[str]:
     for o in change.overrides:
         reason = f" ({o.reason})" if o.reason else ""
         lines.append(
-            f"  {o.role}: {o.engineer} from {o.start.astimezone(tz):%a %d %b %Y %H:%M} to "
-            f"{o.end.astimezone(tz):%a %d %b %Y %H:%M %Z}{reason}"
+            f"  {o.role}: {o.engineer} from {span_text(o.start.astimezone(tz), o.end.astimezone(tz))}{reason}"
         )
     for x in change.leave:
         note = f" ({x.note})" if x.note else ""

@@ -26,6 +26,7 @@ from opsdesk.domain.changes.dates import (
     unreadable,
     weekday_number,
 )
+from opsdesk.domain.instants import span_text
 
 __all__ = ["ChangeWindow", "TimeProblem", "TimeProblemCode", "read_window"]
 
@@ -330,4 +331,6 @@ def window_text(window: ChangeWindow | None, tz: ZoneInfo) -> str:
     if window is None:
         return "unknown"
     start, end = window.start.astimezone(tz), window.end.astimezone(tz)
+    if start.utcoffset() != end.utcoffset():  # across a clock change: each end says its own offset
+        return f"{span_text(start, end)} ({tz.key})"
     return f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M} ({tz.key})"

@@ -14,7 +14,7 @@ from opsdesk.domain.changes.carry_out import overrun
 from opsdesk.domain.changes.checklist import PHASE_WORDS, Phase
 from opsdesk.domain.changes.model import ChangeState
 from opsdesk.domain.durations import spoken
-from opsdesk.domain.instants import parse_instant
+from opsdesk.domain.instants import parse_instant, span_text
 from opsdesk.entrypoints.cli.acting import As, AsAdmin, actor
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import entry_line, printable
@@ -72,7 +72,7 @@ def check_command(
 
 def _window(window: ChangeWindow, tz: ZoneInfo) -> str:
     start, end = window.start.astimezone(tz), window.end.astimezone(tz)
-    return f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M %Z}"
+    return span_text(start, end)
 
 
 def _problem(problem: Problem) -> str:
