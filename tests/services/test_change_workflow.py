@@ -53,7 +53,7 @@ def test_a_request_from_submission_to_monitoring(cache_dir: Path) -> None:
         "You are assigned CR-1 Payments: database upgrade: Tue 02 Mar 2027 18:00 to Tue 02 Mar 2027 20:00 "
         "(Europe/London). Updates in #platform-changes. Before you start, tick: stakeholders informed "
         "(stakeholders-informed); backup and rollback verified (backup-and-rollback-verified) (opsdesk change "
-        "tick 1 ITEM). Start from 15 minutes before the window opens (opsdesk change start 1).\n"
+        "tick 1 ITEM). Start from Tue 02 Mar 17:45 GMT, 15 minutes before the window opens (opsdesk change start 1).\n"
         "Instructions: Take a snapshot first"
     )
     start = utc("2027-03-02 18:00")

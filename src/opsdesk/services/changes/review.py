@@ -91,9 +91,17 @@ class ReviewSteps(RequestSteps):
             f"You are assigned {change.reference} {change.title}: {window_text(change.window, tz)}."
             + (f" Updates in {change.channel}." if change.channel else "")
             + (f" Before you start, tick: {items} (opsdesk change tick {change.id} ITEM)." if before else "")
-            + f" Start from {spoken(self.policy.start_tolerance)} before the window opens"
-            f" (opsdesk change start {change.id}).\nInstructions: {change.instructions}"
+            + self._start_text(change)
+            + f" (opsdesk change start {change.id}).\nInstructions: {change.instructions}"
         )
+
+    def _start_text(self, change: ChangeRequest) -> str:
+        """When the engineer may start: a time, not a sum to do ("from 19:45, 15 minutes before it opens")."""
+        ahead = spoken(self.policy.start_tolerance)
+        if change.window is None:
+            return f" Start from {ahead} before the window opens"
+        earliest = (change.window.start - self.policy.start_tolerance).astimezone(self.rota.engine.timezone)
+        return f" Start from {earliest:%a %d %b %H:%M %Z}, {ahead} before the window opens"
 
     def reject(self, change_id: int, reviewer: Actor, reason: str) -> ChangeRequest:
         with self.transaction() as uow:
