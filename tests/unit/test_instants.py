@@ -87,10 +87,10 @@ def test_a_period_given_as_dates_covers_the_whole_last_day() -> None:
 
 
 def test_a_span_across_the_clock_change_names_each_ends_offset() -> None:
-    from datetime import UTC, datetime  # noqa: PLC0415
-    from zoneinfo import ZoneInfo  # noqa: PLC0415
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
 
-    from opsdesk.domain.instants import span_text  # noqa: PLC0415
+    from opsdesk.domain.instants import span_text
 
     london = ZoneInfo("Europe/London")
     start = datetime(2027, 3, 28, 0, 30, tzinfo=UTC).astimezone(london)  # 00:30 GMT
