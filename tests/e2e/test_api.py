@@ -182,7 +182,12 @@ def test_a_revoked_feed_url_stops_working_at_once(api: tuple[TestClient, ApiCont
     old_alice, old_team = context.feed_secret("alice"), context.feed_secret("team")
     assert client.get("/api/v1/calendar/alice.ics", params={"key": old_alice}).status_code == 200
     context.tokens.revoke_feed("alice")
-    assert client.get("/api/v1/calendar/alice.ics", params={"key": old_alice}).status_code == 401
+    revoked = client.get("/api/v1/calendar/alice.ics", params={"key": old_alice})
+    assert revoked.status_code == 401
+    assert revoked.json()["detail"] == (
+        "this calendar feed's key is wrong or was revoked: get its current URL with "
+        "`opsdesk token feed-url --engineer alice` and give that to the calendar app"
+    )
     new_alice = context.feed_secret("alice")
     assert new_alice != old_alice
     assert client.get("/api/v1/calendar/alice.ics", params={"key": new_alice}).status_code == 200

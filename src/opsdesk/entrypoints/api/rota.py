@@ -59,6 +59,13 @@ def rota_routes(context: ApiContext, access: Access) -> APIRouter:
     async def feed(name: str, key: str | None, request: Request) -> Response:
         """A feed opens with its own secret in `?key=` (calendar apps cannot send headers) or a token."""
         if not (key is not None and _same(key, await run_in_threadpool(context.feed_secret, name))):
+            if key is not None and "authorization" not in request.headers:  # a calendar app: no token
+                which = "" if name == "team" else f" --engineer {name}"
+                raise HTTPException(
+                    401,
+                    "this calendar feed's key is wrong or was revoked: get its current URL with "
+                    f"`opsdesk token feed-url{which}` and give that to the calendar app",
+                )
             await viewer(request)
         who = None if name == "team" else EngineerId(name)
         if who is not None and context.rota.rota.engineer(who) is None:
