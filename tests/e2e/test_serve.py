@@ -119,3 +119,21 @@ def test_metrics_add_up_every_api_process(opsdesk: Run, workdir: Path) -> None:
         server.wait(timeout=30)
     assert server.returncode == 0
     assert counted == [(asked, float(asked)) for asked, _ in counted]  # every scrape: the whole count
+
+
+def test_every_api_process_logs_in_the_format_asked_for(opsdesk: Run, workdir: Path) -> None:
+    """With --workers 2 --log-format json, the API processes' own lines (a refused policy) are JSON too."""
+    policy = workdir / "opsdesk.yaml"
+    policy.write_text(json.dumps(team()), encoding="utf-8")
+    server, _ = serve(workdir, "--workers", "2", "--log-format", "json", stderr=subprocess.PIPE)
+    try:
+        time.sleep(1)
+        policy.write_text("rota: [unclosed", encoding="utf-8")
+        time.sleep(4)  # two looks by every process
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=30)
+    lines = [json.loads(line) for line in stderr.decode().splitlines() if line.strip()]  # every line JSON
+    refusals = [line for line in lines if "refused" in line["message"]]
+    assert len(refusals) >= 3, refusals  # the serving process and both API processes said it
+    assert all(line["level"] == "error" for line in refusals)

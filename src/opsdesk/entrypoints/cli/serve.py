@@ -81,6 +81,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
         if settings.policy_path_explicit or settings.policy_path.exists():  # else the built-in policy
             os.environ["OPSDESK_CONFIG"] = str(settings.policy_path.resolve())
         os.environ["OPSDESK_DATABASE_URL"] = service_config.database_url
+        os.environ["OPSDESK_LOG_FORMAT"] = log_format  # the API processes log as this one does
         # Request counts go to files in one folder, summed by whichever process answers /metrics.
         counts = tempfile.TemporaryDirectory(prefix="opsdesk-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = counts.name
