@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -209,7 +210,9 @@ def test_a_change_carried_out_at_the_command_line_shows_who_ticked_what(
     for item in ("assigned-engineer-available", "updates-posted-in-the-designated-channel"):
         assert opsdesk("change", "tick", "1", item, "--as", "dana", env=env).returncode == 0
     done = opsdesk("change", "complete", "1", "--note", "upgraded", "--as", "dana", env=env)
-    assert done.stdout.startswith("CR-1 completed; monitored until ")
+    assert re.fullmatch(
+        r"CR-1 completed; monitored until \w{3} \d\d \w{3} \d{4} \d\d:\d\d (GMT|BST)\n", done.stdout
+    ), done.stdout  # in the team's time, as everything else is said
     shown = opsdesk("change", "show", "1", env=env).stdout.splitlines()
     ticks = [line for line in shown if line.startswith(("  before", "  during", "  after", "    ["))]
     assert [line.split(", ")[0] for line in ticks] == [

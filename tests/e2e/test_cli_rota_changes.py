@@ -313,3 +313,12 @@ def test_who_acts_is_a_plain_name(opsdesk: Run, workdir: Path) -> None:
     assert "a name without control or direction characters" in sneaky.stderr
     assert "\u202e" not in sneaky.stderr and "\x07" not in sneaky.stderr
     assert (workdir / "opsdesk.yaml").read_text(encoding="utf-8") == original
+
+
+def test_a_day_that_does_not_exist_is_said_so(opsdesk: Run, workdir: Path) -> None:
+    write_team(workdir)
+    leave = opsdesk("rota", "leave", "omar", "--from", "2027-02-30", "--to", "2027-03-02")
+    assert leave.returncode == 2
+    assert leave.stderr.startswith("error: --from '2027-02-30': there is no such day (day is out of range")
+    shapeless = opsdesk("rota", "leave", "omar", "--from", "30/2", "--to", "2027-03-02")
+    assert "expected a date as YYYY-MM-DD, e.g. 2026-12-07" in shapeless.stderr

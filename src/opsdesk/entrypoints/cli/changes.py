@@ -274,15 +274,20 @@ def complete_command(  # noqa: PLR0917  (one parameter per option)
 ) -> None:
     """The change is done (its during items ticked) or `--rolled-back`; it is then watched for the
     monitoring period from now."""
-    change = run(
+    finished = run(
         ctx.obj,
-        lambda app: app.changes.finish(change_id, actor(who, admin=admin), note, rolled_back=rolled_back),
+        lambda app: (
+            app.changes.finish(change_id, actor(who, admin=admin), note, rolled_back=rolled_back),
+            app.cover.timezone,
+        ),
     )
+    change, tz = finished
     late = overrun(change, change.finished_at) if change.finished_at else None
     overran = f" ({spoken(late)} after its window closed)" if late else ""
+    until = change.monitoring_until.astimezone(tz) if change.monitoring_until else None
     typer.echo(
         f"{change.reference} {change.state}{overran}; monitored until "
-        f"{change.monitoring_until:%Y-%m-%d %H:%M} UTC"
+        + (f"{until:%a %d %b %Y %H:%M %Z}" if until else "-")
     )
 
 

@@ -30,12 +30,15 @@ def _app(settings: Settings) -> Application:
 
 
 def _day(value: str, option: str) -> date:
+    text = value.strip()
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise fail(
-            f"{option} {value[:64]!r}: expected a date as YYYY-MM-DD, e.g. 2026-12-07", ExitCode.USAGE
-        ) from None
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        shaped = len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit()
+        reason = (
+            f"there is no such day ({exc})" if shaped else "expected a date as YYYY-MM-DD, e.g. 2026-12-07"
+        )
+        raise fail(f"{option} {value[:64]!r}: {reason}", ExitCode.USAGE) from None
 
 
 def _report(app: Application, outcome: Outcome, as_json: bool) -> None:
