@@ -188,3 +188,14 @@ def test_rota_check_refuses_a_period_that_runs_backwards(opsdesk: Run, workdir: 
         assert backwards.returncode == 2, backwards.stdout
         assert backwards.stdout == ""
         assert "--to 2026-12-01 is before --from 2026-12-10: the period must run forwards" in backwards.stderr
+
+
+def test_a_huge_bad_line_is_not_echoed_back_whole(opsdesk: Run, workdir: Path) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    huge = "x" * 2_000_000
+    for command in (["who"], ["hours"]):
+        answered = opsdesk(*command, "--at", "-", stdin=huge + "\n")
+        assert answered.returncode == 1
+        assert len(answered.stdout) < 400, len(answered.stdout)
+        assert answered.stdout.startswith("error: 'xxxxxxxx")
+        assert "(2,000,000 characters)" in answered.stdout

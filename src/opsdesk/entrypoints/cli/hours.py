@@ -12,7 +12,7 @@ import typer
 from opsdesk.config.settings import Settings
 from opsdesk.domain.hours import Cover, CoverAt, CoverWindow
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
-from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
+from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase, shortened
 from opsdesk.entrypoints.cli.wiring import run
 from opsdesk.services.hours import (
     HoursService,
@@ -109,7 +109,7 @@ def _stream(service: HoursService, source: BinaryIO, as_json: bool) -> bool:
                 for result in service.each_line(lines):
                     if isinstance(result, LineError):
                         ok = False
-                        out.append(f"error: {result.input!r}: {result.error}")
+                        out.append(f"error: {shortened(result.input)!r}: {result.error}")
                     else:
                         out.append(_sentence(result, tz))
             sys.stdout.write("\n".join(out) + "\n")

@@ -18,7 +18,7 @@ from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.domain.rota import EngineerId, Holding, Role
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.periods import FirstDay, LastDay, bounds, period
-from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase
+from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase, shortened
 from opsdesk.entrypoints.cli.wiring import application
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def _who_stream(service: RotaService, as_json: bool) -> bool:
             if as_json:
                 typer.echo(json.dumps({"input": line, "error": exc.reason}, ensure_ascii=False))
             else:
-                typer.echo(f"error: {line!r}: {exc.reason}")
+                typer.echo(f"error: {shortened(line)!r}: {exc.reason}")
         else:
             _print_duty(service, service.who(instant), as_json)
         sys.stdout.flush()

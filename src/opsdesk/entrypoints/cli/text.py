@@ -53,3 +53,8 @@ def entry_line(entry: TimelineEntry, tz: ZoneInfo) -> str:
         f"  {entry.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {printable(entry.actor)} ({entry.source})  "
         f"{printable(entry.message)}"
     )
+
+
+def shortened(text: str, limit: int = 80) -> str:
+    """A bad input echoed back in an error, cut to a readable length (a 2 MB line is not repeated whole)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
