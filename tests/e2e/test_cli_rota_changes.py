@@ -322,3 +322,15 @@ def test_a_day_that_does_not_exist_is_said_so(opsdesk: Run, workdir: Path) -> No
     assert leave.stderr.startswith("error: --from '2027-02-30': there is no such day (day is out of range")
     shapeless = opsdesk("rota", "leave", "omar", "--from", "30/2", "--to", "2027-03-02")
     assert "expected a date as YYYY-MM-DD, e.g. 2026-12-07" in shapeless.stderr
+
+
+def test_after_a_change_who_is_on_duty_is_shown_when_the_change_first_counts(
+    opsdesk: Run, workdir: Path
+) -> None:
+    """Leave from Saturday: the first cover that day (07:00), not midnight's "nobody is on duty"."""
+    write_team(workdir)
+    leave = opsdesk("rota", "leave", "omar", "--from", "2026-12-05", "--to", "2026-12-06", "--as", "omar")
+    assert leave.returncode == 0, leave.stderr
+    lines = leave.stdout.splitlines()
+    shown = lines[lines.index("on duty then:") + 1]
+    assert shown.startswith("  Sat 05 Dec 2026 07:00 GMT: on-call hours (weekend)"), shown
