@@ -213,7 +213,12 @@ def test_a_401_says_how_to_get_a_token_and_send_it(
     assert revoked.headers["www-authenticate"].startswith('Bearer realm="opsdesk", error="invalid_token", ')
     basic = client.get("/api/v1/oncall", headers={"Authorization": "Basic abc"})
     assert basic.json()["detail"].startswith("the Authorization header is not `Bearer <token>`: ")
-    assert "opsdesk token create --name NAME --role ROLE" in basic.headers["www-authenticate"]
+    assert "opsdesk token create --name NAME --role viewer" in basic.headers["www-authenticate"]
+    unknown = client.get("/api/v1/outbox", headers={"Authorization": "Bearer odk_nobody"})
+    assert unknown.json()["detail"] == (  # the role the route needs, as for no token at all
+        "this token is unknown or revoked: an admin creates one with `opsdesk token create --name NAME "
+        "--role engineer`; send it as `Authorization: Bearer <token>`"
+    )
 
 
 def test_bad_bodies(api: tuple[TestClient, ApiContext, dict[str, str]]) -> None:

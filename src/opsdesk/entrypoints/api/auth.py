@@ -64,12 +64,14 @@ class Access:
         self.engineer = Depends(self.require(AccessRole.ENGINEER))
         self.admin = Depends(self.require(AccessRole.ADMIN))
 
-    async def caller(self, request: Request) -> TokenInfo | None:
+    async def caller(self, request: Request, role: AccessRole | None = None) -> TokenInfo | None:
         """The caller's token, None without one; 401 for a malformed header or an unknown or revoked token."""
         try:
             token = bearer_token(request.headers.get("authorization", ""))
         except MalformedAuthorizationError:
-            raise unauthorized("the Authorization header is not `Bearer <token>`", invalid=True) from None
+            raise unauthorized(
+                "the Authorization header is not `Bearer <token>`", role, invalid=True
+            ) from None
         if token is None:
             return None
         cache = self.context.token_cache
@@ -77,7 +79,7 @@ class Access:
         if not known:  # not cached: ask the database, off the event loop
             info = await run_in_threadpool(cache.verify, token)
         if info is None:
-            raise unauthorized("this token is unknown or revoked", invalid=True)
+            raise unauthorized("this token is unknown or revoked", role, invalid=True)
         return info
 
     def require(
@@ -87,7 +89,7 @@ class Access:
         are open; 403 when the role is too low)."""
 
         async def check(request: Request) -> TokenInfo:
-            info = await self.caller(request)
+            info = await self.caller(request, role)
             if info is None:
                 if open_read and self.context.open_reads:
                     return ANONYMOUS
