@@ -4,12 +4,12 @@ they make worse), the overrides' own checks, unknown engineers, the text they ca
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from opsdesk.domain.errors import RotaChangeError
-from opsdesk.domain.hours import CoverEngine
-from opsdesk.domain.instants import span_text
+from opsdesk.domain.hours import Cover, CoverEngine
+from opsdesk.domain.instants import parse_instant, span_text
 from opsdesk.domain.rota import EngineerId, Leave, Override, Role, Rota
 from opsdesk.domain.rota_changes import (
     ChangeState,
@@ -21,7 +21,7 @@ from opsdesk.domain.rota_changes import (
     with_entries,
 )
 from opsdesk.domain.rota_check import check_rota
-from opsdesk.services.rota import override_problems
+from opsdesk.services.rota import OnDuty, RotaService, override_problems
 from opsdesk.services.text import BIDI_CONTROLS, NUL, nul_problem
 
 TEXT_LIMIT = 200  # the policy file's limit for an override's reason and a leave's note
@@ -196,3 +196,30 @@ def change_lines(change: RotaChange, tz: ZoneInfo) -> list[str]:
     if change.folded_at is not None:
         lines.append(f"  written into the policy file {change.folded_at.astimezone(tz):%a %d %b %Y %H:%M %Z}")
     return lines
+
+
+def first_duty(change: RotaChange, service: RotaService) -> OnDuty | None:
+    """Who is on duty at the first moment the change touches a duty: for an override, the first instant
+    its role is on duty within it (a support swap from midnight shows the 09:00 support engineer, not the
+    night's "nobody"); for leave, the first instant of cover on its first day."""
+    tz = service.engine.timezone
+    spans: list[tuple[datetime, datetime, Role | None]] = [(o.start, o.end, o.role) for o in change.overrides]
+    spans += [
+        (
+            parse_instant(f"{x.first}T00:00", tz),
+            parse_instant(f"{x.last + timedelta(days=1)}T00:00", tz),
+            None,
+        )
+        for x in change.leave
+    ]
+    if not spans:
+        return None
+    start, end, role = min(spans, key=lambda span: span[0])
+    at = start
+    for _ in range(8):  # a few cover changes at most before the role is on duty
+        duty = service.who(at)
+        on = role in duty.holdings if role is not None else duty.cover.cover is not Cover.NONE
+        if on or duty.cover.until is None or duty.cover.until >= end:
+            return duty if on else service.who(start)
+        at = duty.cover.until
+    return service.who(start)

@@ -20,7 +20,7 @@ from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.entrypoints.api.context import ApiContext
 from opsdesk.entrypoints.api.errors import invalid
 from opsdesk.services.rota import on_duty_dict
-from opsdesk.services.rota_changes import change_dict, entry_text
+from opsdesk.services.rota_changes import change_dict, entry_text, first_duty
 
 ChangeId = Annotated[int, Path(ge=1, le=2**62, description="the rota change's number")]
 Text = Annotated[str, Field(default="", max_length=1 << 20, description="200 characters at most")]
@@ -51,24 +51,20 @@ class LeaveBody(RequestBody):
 
 def rota_change_routes(context: ApiContext, access: Access) -> APIRouter:
     router = APIRouter(tags=["rota"])
-    tz = context.rota.engine.timezone
 
     def done(outcome: Outcome) -> dict[str, Any]:
         context.policy_changed()
         change, service = outcome.change, outcome.rota
-        starts = [o.start for o in change.overrides] + [
-            parse_instant(f"{x.first}T12:00", tz) for x in change.leave
-        ]
-        duty = service.who(min(starts)) if starts else None
+        duty = first_duty(change, service)
         return {
-            "change": change_dict(change, tz),
+            "change": change_dict(change, context.tz),
             "on_duty": on_duty_dict(service, duty) if duty else None,
         }
 
     @router.get("/api/v1/rota/changes")
     def changes(_: TokenInfo = access.viewer) -> dict[str, Any]:
         """Rota changes made as commands, newest first: who proposed, who consented, where each is kept."""
-        return {"changes": [change_dict(c, tz) for c in context.app.rota_changes.listed()]}
+        return {"changes": [change_dict(c, context.tz) for c in context.app.rota_changes.listed()]}
 
     @router.post("/api/v1/rota/swaps", status_code=201)
     async def propose(body: SwapBody, token: TokenInfo = access.engineer) -> dict[str, Any]:
@@ -96,13 +92,13 @@ def rota_change_routes(context: ApiContext, access: Access) -> APIRouter:
     async def decline(change_id: ChangeId, token: TokenInfo = access.engineer) -> dict[str, Any]:
         """Decline a swap proposed to the token's engineer, or withdraw their own proposal."""
         declined = await run_in_threadpool(context.app.rota_changes.decline_swap, change_id, token.name)
-        return {"change": change_dict(declined, tz)}
+        return {"change": change_dict(declined, context.tz)}
 
     @router.post("/api/v1/rota/overrides", status_code=201)
     async def override(body: OverrideBody, token: TokenInfo = access.engineer) -> dict[str, Any]:
         """An engineer takes a role for a period; refused (400, naming the rule) if it breaks one."""
         try:
-            start, end = parse_instant(body.start, tz), parse_instant(body.end, tz)
+            start, end = parse_instant(body.start, context.tz), parse_instant(body.end, context.tz)
         except InvalidInstantError as exc:
             raise invalid("from" if exc.value == body.start else "to", str(exc)) from None
         reason = entry_text(body.reason, "reason")

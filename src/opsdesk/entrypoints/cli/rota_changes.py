@@ -4,13 +4,12 @@ written into the policy file with its comments kept (or kept in the database ove
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.hours import Cover
 from opsdesk.domain.instants import parse_instant
 from opsdesk.domain.rota import Role
 from opsdesk.entrypoints.cli.acting import As, actor
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
     from opsdesk.bootstrap.rota_changes import Outcome
     from opsdesk.domain.rota_changes import RotaChange
-    from opsdesk.services.rota import OnDuty, RotaService
 
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON for programs.")]
 RoleArgument = Annotated[Role, typer.Argument(help="primary, secondary or support.", show_default=False)]
@@ -43,44 +41,17 @@ def _day(value: str, option: str) -> date:
         raise fail(f"{option} {value[:64]!r}: {reason}", ExitCode.USAGE) from None
 
 
-def _first_duty(change: RotaChange, service: RotaService) -> OnDuty | None:
-    """Who is on duty at the first moment the change touches a duty: for an override, the first instant
-    its role is on duty within it (a support swap from midnight shows the 09:00 support engineer, not the
-    night's "nobody"); for leave, the first instant of cover on its first day."""
-    tz = service.engine.timezone
-    spans: list[tuple[datetime, datetime, Role | None]] = [(o.start, o.end, o.role) for o in change.overrides]
-    spans += [
-        (
-            parse_instant(f"{x.first}T00:00", tz),
-            parse_instant(f"{x.last + timedelta(days=1)}T00:00", tz),
-            None,
-        )
-        for x in change.leave
-    ]
-    if not spans:
-        return None
-    start, end, role = min(spans, key=lambda span: span[0])
-    at = start
-    for _ in range(8):  # a few cover changes at most before the role is on duty
-        duty = service.who(at)
-        on = role in duty.holdings if role is not None else duty.cover.cover is not Cover.NONE
-        if on or duty.cover.until is None or duty.cover.until >= end:
-            return duty if on else service.who(start)
-        at = duty.cover.until
-    return service.who(start)
-
-
 def _report(app: Application, outcome: Outcome, as_json: bool) -> None:
     """What changed, where it went, and who is on duty when it starts (as `opsdesk who` says it)."""
     from opsdesk.adapters.db.engine import safe_url  # noqa: PLC0415
     from opsdesk.domain.rota_changes import ChangeState  # noqa: PLC0415
     from opsdesk.entrypoints.cli.rota import _describe  # noqa: PLC0415
     from opsdesk.services.rota import on_duty_dict  # noqa: PLC0415
-    from opsdesk.services.rota_changes import change_dict, change_lines  # noqa: PLC0415
+    from opsdesk.services.rota_changes import change_dict, change_lines, first_duty  # noqa: PLC0415
 
     change, service = outcome.change, outcome.rota
     tz = service.engine.timezone
-    duty = _first_duty(change, service)
+    duty = first_duty(change, service)
     if as_json:
         shown = {"change": change_dict(change, tz), "on_duty": on_duty_dict(service, duty) if duty else None}
         typer.echo(json.dumps(shown, ensure_ascii=False))
