@@ -17,6 +17,9 @@ DomainError                        anything opsdesk refuses, with a message for 
 │   ├── UnknownRotaChangeError     no such rota change (also a NotFoundError)               404
 │   ├── RotaChangeNotAllowedError  not this engineer's swap to accept (a NotAllowedError)   403, exit 3
 │   └── PolicyFileChangedError     the file changed under the change: nothing written, run it again
+├── HandoverError                  a handover step refused (a note too long, an acknowledgement twice)
+│   ├── UnknownHandoverError       no such handover, or none on that date (a NotFoundError) 404
+│   └── HandoverNotAllowedError    not a receiver of this handover (a NotAllowedError)      403, exit 3
 ├── TokenNameError                 a token name that cannot be told from an id, or is ambiguous
 │   └── TokenNameTakenError        a live token already has that name
 ├── NotFoundError                  the thing asked for does not exist                       HTTP 404
@@ -140,6 +143,18 @@ class RotaChangeNotAllowedError(NotAllowedError, RotaChangeError):
 
 class PolicyFileChangedError(RotaChangeError):
     """The policy file changed between reading it and replacing it: nothing was written."""
+
+
+class HandoverError(DomainError):
+    """A handover step refused: a note over the limit, an acknowledgement made already."""
+
+
+class UnknownHandoverError(HandoverError, NotFoundError):
+    """No such handover, or none made on that date."""
+
+
+class HandoverNotAllowedError(NotAllowedError, HandoverError):
+    """Only the receivers of a handover acknowledge it."""
 
 
 class TokenNameError(DomainError):

@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 if TYPE_CHECKING:  # types only: a command that never opens a unit of work does not import these
     from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState
+    from opsdesk.domain.handover.model import (
+        Acknowledgement,
+        AlarmCount,
+        Briefing,
+        HandoverKind,
+        HandoverRecord,
+        Note,
+        PageLine,
+    )
     from opsdesk.domain.hours import Cover
     from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState
     from opsdesk.domain.incidents.timeline import TimelinePage
@@ -59,6 +68,44 @@ class ChangeStore(Protocol):
         """Approved and in-progress changes holding windows (all but `other_than`)."""
 
 
+class HandoverStore(Protocol):
+    """Briefings made and kept, the support engineer's notes, and the reads a briefing is made from."""
+
+    def add(self, key: str, briefing: Briefing, made_at: datetime) -> HandoverRecord | None:
+        """Keep a briefing made for the moment `key`; None when one is kept for it already."""
+
+    def get(self, handover_id: int) -> HandoverRecord | None: ...
+    def by_key(self, key: str) -> HandoverRecord | None: ...
+    def between(
+        self, start: datetime, end: datetime, kind: HandoverKind | None = None, limit: int = 100
+    ) -> list[HandoverRecord]:
+        """Records whose moment is in [start, end), the latest first."""
+
+    def acknowledge(self, handover_id: int, acknowledgement: Acknowledgement) -> HandoverRecord: ...
+    def mark(
+        self, handover_id: int, *, reminded_at: datetime | None = None, escalated_at: datetime | None = None
+    ) -> None: ...
+
+    def add_note(self, at: datetime, author: str, text: str) -> Note: ...
+    def notes_between(self, start: datetime, end: datetime) -> list[Note]:
+        """Notes written in [start, end), the oldest first."""
+
+    def alarm_counts(self, start: datetime, end: datetime, top: int = 3) -> list[AlarmCount]:
+        """Alarms (incidents opened and alerts joined) in [start, end) per service, the busiest first, with
+        each service's `top` noisiest dedup keys."""
+
+    def pages_between(self, start: datetime, end: datetime) -> list[PageLine]:
+        """Pages sent in [start, end), the oldest first, with how long each waited for an acknowledgement."""
+
+    def open_incidents(self, limit: int = 200) -> list[Incident]: ...
+    def stretch_incidents(self, start: datetime, end: datetime, limit: int = 200) -> list[Incident]:
+        """Incidents opened or resolved in [start, end), and every deferred one."""
+
+    def changes_for(self, start: datetime, end: datetime, limit: int = 200) -> list[ChangeRequest]:
+        """Change requests a briefing of [start, end) may name: awaiting review; approved or running with a
+        window ending after `start`; under monitoring after `start`; finished in [start, end)."""
+
+
 class OutboxWriter(Protocol):
     def add(self, message: OutgoingMessage, now: datetime) -> bool:
         """Store a message to send; False when its idempotency key is stored already."""
@@ -85,6 +132,8 @@ class UnitOfWork(Protocol):
     def incidents(self) -> IncidentStore: ...
     @property
     def changes(self) -> ChangeStore: ...
+    @property
+    def handovers(self) -> HandoverStore: ...
     @property
     def outbox(self) -> OutboxWriter: ...
     @property
