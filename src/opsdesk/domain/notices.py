@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from opsdesk.domain.changes.checklist import DEFAULT_CHECKLIST, Checklist
 from opsdesk.domain.changes.model import ChangeRequest
+from opsdesk.domain.handover.model import Briefing
 from opsdesk.domain.rota import EngineerId
 
 
@@ -77,4 +78,17 @@ class IssueStatus:
     checklist: Checklist = DEFAULT_CHECKLIST  # the policy's items, shown with the change's ticks
 
 
-Notice = ChannelPost | Page | DirectMessage | IssueReply | IssueStatus
+@dataclass(frozen=True)
+class HandoverNotice:
+    """A briefing (a handover, hand-back, turn change or digest) posted to the team's channel and sent to
+    each recipient directly (Slack when both are set up, else email, else the log)."""
+
+    handover: int  # the kept record's id (how to acknowledge it)
+    briefing: Briefing
+    channel: str | None  # the team's channel; None: the log keeps the post under "handover"
+    recipients: tuple[EngineerId, ...]  # each gets it directly as well
+    timezone: ZoneInfo  # where times are shown
+    key: str  # the outbox key's stem
+
+
+Notice = ChannelPost | Page | DirectMessage | IssueReply | IssueStatus | HandoverNotice
