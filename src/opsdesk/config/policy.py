@@ -9,6 +9,7 @@ from pathlib import Path
 from opsdesk.config.defaults import DEFAULT_DIVISION, default_hours_policy
 from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.changes.model import ChangePolicy
+from opsdesk.domain.handover.model import HandoverPolicy
 from opsdesk.domain.hours import HoursPolicy
 from opsdesk.domain.incidents.model import MonitoredService
 from opsdesk.domain.rota import Rota
@@ -35,6 +36,7 @@ class Policy:
     service: dict[str, str] = field(default_factory=dict)
     services: tuple[MonitoredService, ...] = ()  # alarm sources (incidents)
     changes: ChangePolicy = field(default_factory=ChangePolicy)  # out-of-hours change requests
+    handover: HandoverPolicy = field(default_factory=HandoverPolicy)  # the daily rhythm
 
 
 def default_policy() -> Policy:

@@ -19,6 +19,7 @@ from opsdesk.config.defaults import (
     windows_from_text,
 )
 from opsdesk.config.field_types import Day, StrictModel, Weekday, check_pattern
+from opsdesk.config.handover_model import HandoverModel
 from opsdesk.config.policy import BankHolidaySettings, Policy
 from opsdesk.config.rota_model import (
     EngineerModel,
@@ -205,6 +206,9 @@ class PolicyModel(StrictModel):
         default_factory=list, description="alarm sources: routing, channel, escalation, integration keys"
     )
     changes: ChangesModel = Field(default_factory=ChangesModel, description="out-of-hours change requests")
+    handover: HandoverModel = Field(
+        default_factory=HandoverModel, description="the handover, hand-back, turn change and daily digest"
+    )
 
     @field_validator("working_days")
     @classmethod
@@ -242,6 +246,7 @@ class PolicyModel(StrictModel):
             service=self.service.as_text(),
             services=services,
             changes=changes,
+            handover=self.handover.to_policy(changes.ask_channel),
         )
         return policy, problems
 
