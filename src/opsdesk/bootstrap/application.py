@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from opsdesk.domain.shifts import Shift
     from opsdesk.services.changes.workflow import ChangeService, ChangeWorkflow
     from opsdesk.services.delivery import Deliverer
+    from opsdesk.services.handover.context import GitHubDigest
+    from opsdesk.services.handover.service import HandoverService
     from opsdesk.services.incidents.service import IncidentService
     from opsdesk.services.jobs import JobRunner
     from opsdesk.services.notifier import Notifier
@@ -310,6 +312,30 @@ class Application:
             self.unit_of_work, self.rota, self.policy.changes, self.clock, self.notifier, read=read_request
         )
 
+    @cached_property
+    def handovers(self) -> HandoverService:
+        """The daily rhythm: handovers, hand-backs, turn changes and digests, kept, sent and chased."""
+        from opsdesk.services.handover.service import HandoverService  # noqa: PLC0415
+
+        return HandoverService(
+            self.unit_of_work,
+            self.rota,
+            self.policy.handover,
+            self.clock,
+            self.notifier,
+            self.people,
+            self._github_digest,
+        )
+
+    def _github_digest(self) -> GitHubDigest:
+        """The digest's reader of GitHub (Dependabot pull requests, failed runs), built when a digest is made."""
+        from opsdesk.adapters.github.digest import GitHubDigestReader  # noqa: PLC0415  (heavy: githubkit)
+        from opsdesk.adapters.https_fetch import tls_context  # noqa: PLC0415
+
+        config = self.deployment
+        token = config.github_token.get_secret_value() if config.github_token else None
+        return GitHubDigestReader(token, config.github_api_url, tls_context(config.ca_file))
+
     def change_check(self, booked: bool = True) -> ChangeService:
         """Checking a request as written; against approved changes in the database when `booked`."""
         from opsdesk.adapters.github.form import read_request  # noqa: PLC0415
@@ -341,7 +367,12 @@ class Application:
         from opsdesk.adapters.aws.sns import SubscriptionConfirmer  # noqa: PLC0415  (heavy)
 
         confirmer = SubscriptionConfirmer(self.sns, self.sns.fetch)
-        return {**self.incidents.jobs(), **self.changes.jobs(), **confirmer.jobs()}
+        return {
+            **self.incidents.jobs(),
+            **self.changes.jobs(),
+            **self.handovers.jobs(),
+            **confirmer.jobs(),
+        }
 
     def deliverer(self, owner: str | None = None) -> Deliverer:
         """A worker's delivery of the outbox through the channels this deployment has set up."""
@@ -357,14 +388,18 @@ class Application:
         )
 
     def job_runner(
-        self, owner: str | None = None, handlers: Mapping[str, Callable[[Job], None]] | None = None
+        self,
+        owner: str | None = None,
+        handlers: Mapping[str, Callable[[Job], None]] | None = None,
+        planner: Callable[[datetime], object] | None = None,
     ) -> JobRunner:
-        """A worker's runner of due jobs: by this application's handlers, or by `handlers` (the live
-        policy's, which follow the policy in force)."""
+        """A worker's runner of due jobs: by this application's handlers and planner, or by `handlers` and
+        `planner` (the live policy's, which follow the policy in force)."""
         from opsdesk.services.jobs import JobRunner  # noqa: PLC0415
 
         chosen = self.job_handlers if handlers is None else handlers
-        return JobRunner(self.job_store, chosen, self.clock, owner or worker_name())
+        plan = self.handovers.plan if planner is None else planner
+        return JobRunner(self.job_store, chosen, self.clock, owner or worker_name(), planner=plan)
 
 
 def worker_name() -> str:

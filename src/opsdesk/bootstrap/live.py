@@ -101,7 +101,9 @@ class LivePolicy:
 
     def job_runner(self, owner: str | None = None) -> JobRunner:
         """A runner of due jobs by the handlers of the policy in force as each job runs."""
-        return self._app.job_runner(owner, handlers=LiveHandlers(self))
+        return self._app.job_runner(
+            owner, handlers=LiveHandlers(self), planner=lambda now: self.app.handovers.plan(now)
+        )
 
     def watch(self, interval: float = DEFAULT_INTERVAL) -> LivePolicy:
         """Look again every `interval` seconds from this process's watcher thread."""

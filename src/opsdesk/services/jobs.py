@@ -32,8 +32,14 @@ class JobRunner:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease: timedelta = timedelta(minutes=5)
     batch: int = 10
+    # Timed work that comes from the policy rather than from an event (the handover's moments): planned
+    # into jobs every `plan_every`, by every runner (their keys keep a job to one row).
+    planner: Callable[[datetime], object] | None = None
+    plan_every: timedelta = timedelta(minutes=1)
+    _planned_at: datetime | None = field(default=None, init=False, repr=False)
 
     def run_once(self) -> int:
+        self._plan()
         jobs = self.store.claim(self.owner, self.clock.now(), self.batch, self.lease)
         for job in jobs:
             handler = self.handlers.get(job.kind)
@@ -49,6 +55,17 @@ class JobRunner:
                 continue
             self.store.done(job.id, self.owner, self.clock.now())
         return len(jobs)
+
+    def _plan(self) -> None:
+        now = self.clock.now()
+        if self.planner is None or (self._planned_at is not None and now - self._planned_at < self.plan_every):
+            return
+        try:
+            self.planner(now)
+        except Exception as exc:  # planning again next pass: a database blip must not stop the jobs
+            logger.warning("planning timed jobs failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+            return
+        self._planned_at = now
 
     def stop(self) -> None:
         self.store.release(self.owner)

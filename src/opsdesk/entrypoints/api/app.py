@@ -12,6 +12,7 @@ from opsdesk.entrypoints.api.context import ApiContext
 from opsdesk.entrypoints.api.cover import cover_routes, now_builders
 from opsdesk.entrypoints.api.errors import ERROR_TABLE, error_answers
 from opsdesk.entrypoints.api.github import github_routes
+from opsdesk.entrypoints.api.handover import handover_routes
 from opsdesk.entrypoints.api.health import health_routes
 from opsdesk.entrypoints.api.hot_path import NowAnswers
 from opsdesk.entrypoints.api.incidents import incident_routes
@@ -66,6 +67,7 @@ def _fastapi(context: ApiContext, access: Access, metrics: Metrics, now_answers:
         incident_routes(context, access),
         change_routes(context, access),
         github_routes(context),
+        handover_routes(context, access),
         token_routes(context, access),
         health_routes(context, access, metrics),
         cover_routes(context, access, now_answers),

@@ -11,7 +11,7 @@ from opsdesk.domain.incidents.escalation import next_page, step_key
 from opsdesk.domain.incidents.model import Incident, IncidentState, MonitoredService
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.notices import Page
-from opsdesk.domain.rota import EngineerId, Role, holding
+from opsdesk.domain.rota import EngineerId, holding
 from opsdesk.domain.timeline import system_entry
 from opsdesk.services.incidents.context import (
     END_JOB,
@@ -142,7 +142,8 @@ class EscalationSteps(IncidentContext):
         uow.jobs.schedule(END_JOB, f"incident:{incident.id}:escalation-end", at, {"incident": incident.id})
 
     def _schedule_hand_back(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:
-        """A deferred incident goes into the hand-back when support hours next start."""
+        """A deferred incident goes into the hand-back when support hours next start (the handover's
+        hand-back lists every deferred incident: this only says when, on the timeline)."""
         engine = self.rota.engine
         start = next(
             (
@@ -154,23 +155,10 @@ class EscalationSteps(IncidentContext):
         )
         if start is None:
             return
-        key = f"incident:{incident.id}:hand-back:{start.isoformat()}"
-        uow.jobs.schedule(HANDBACK_JOB, key, start, {"incident": incident.id})
         when = start.astimezone(engine.timezone)
         text = f"in the hand-back at {when:%a %d %b %H:%M}, when support hours start"
         uow.incidents.entry(incident.id, system_entry(now, "hand-back-due", text, {}))
 
     def run_hand_back(self, job: Job) -> None:
-        """The morning hand-back of a deferred incident: posted to its channel, naming the support engineer."""
-        now = self.clock.now()
-        with self.transaction() as uow:
-            incident = uow.incidents.get(int(job.payload["incident"]))
-            if incident is None or incident.state is not IncidentState.DEFERRED:
-                return  # resolved (or acted on) overnight: nothing to hand back
-            support = holding(self.rota.rota, Role.SUPPORT, now, self.rota.engine.timezone).engineer
-            text = (
-                f"Hand-back: incident #{incident.id} ({incident.service}) was deferred out of hours: "
-                f"{incident.summary}. Informed: {incident.informed}. Plan: {incident.plan}."
-            )
-            uow.incidents.entry(incident.id, system_entry(now, "handed-back", text, {"support": support}))
-            self._post(uow, incident, f"hand-back-{job.key}", text, now, mention=support)
+        """Jobs of an earlier version, which posted each deferred incident on its own: the hand-back
+        briefing (services/handover) now lists them all in one message, so these do nothing."""
