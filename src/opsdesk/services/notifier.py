@@ -7,7 +7,9 @@ The routes, in one place:
   Slack id; PagerDuty goes to their PagerDuty user, else the service); by none, to the log;
 - a direct message goes to Slack when set up and the engineer has a Slack id, else email when set up,
   else the log;
-- an issue reply or status goes to GitHub when set up, else the log.
+- an issue reply or status goes to GitHub when set up, else the log;
+- a briefing (a handover notice) is a channel post (Slack when set up and the team has a channel, else the
+  log under "handover") and a direct message to each recipient, routed as above.
 A message that falls back to the log keeps the payload the vendor would have had, so the outbox shows it
 as it would have gone out; nothing goes dead for want of a channel.
 """
@@ -19,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from opsdesk.domain.notices import ChannelPost, DirectMessage, IssueStatus, Notice, Page
+from opsdesk.domain.notices import ChannelPost, DirectMessage, HandoverNotice, IssueStatus, Notice, Page
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.people import People
 from opsdesk.services.unit_of_work import OutboxWriter
 
 LOG = "log"
+HANDOVER_LOG = "handover"  # where the log files a briefing's channel post when the team has no channel
 KEY_LIMIT = 255
 
 
@@ -52,12 +55,13 @@ class Notifier:
         if isinstance(notice, Page):
             return self._page(notice)
         if isinstance(notice, DirectMessage):
-            return self._direct(notice)
-        destination = (
-            f"{notice.change.repository}#{notice.change.issue}"
-            if isinstance(notice, IssueStatus)
-            else (f"{notice.repository}#{notice.issue}")
-        )
+            return self._direct(notice.engineer, notice, notice.key)
+        if isinstance(notice, HandoverNotice):
+            return self._handover(notice)
+        if isinstance(notice, IssueStatus):
+            destination = f"{notice.change.repository}#{notice.change.issue}"
+        else:
+            destination = f"{notice.repository}#{notice.issue}"
         way = "github" if "github" in self.channels else LOG
         return [self._message(way, "github", destination, notice, notice.key)]
 
@@ -78,15 +82,24 @@ class Notifier:
             found.append(self._message(LOG, "slack", page.engineer, page, f"{page.key}:log"))
         return found
 
-    def _direct(self, notice: DirectMessage) -> list[OutgoingMessage]:
-        person = self.people.by_id(notice.engineer)
+    def _handover(self, notice: HandoverNotice) -> list[OutgoingMessage]:
+        """The post to the team's channel, then each recipient's own copy (keyed by engineer)."""
+        way = "slack" if "slack" in self.channels and notice.channel else LOG
+        found = [self._message(way, "slack", notice.channel or HANDOVER_LOG, notice, f"{notice.key}:channel")]
+        for engineer in notice.recipients:
+            found += self._direct(engineer, notice, f"{notice.key}:{engineer}")
+        return found
+
+    def _direct(self, engineer: str, notice: Notice, stem: str) -> list[OutgoingMessage]:
+        """Slack when set up and the engineer has a Slack id, else email when set up, else the log."""
+        person = self.people.by_id(engineer)
         if person is None:
             return []
         if "slack" in self.channels and person.slack:
-            return [self._message("slack", "slack", person.slack, notice, f"{notice.key}:slack")]
+            return [self._message("slack", "slack", person.slack, notice, f"{stem}:slack")]
         if "email" in self.channels:
-            return [self._message("email", "email", person.email, notice, f"{notice.key}:email")]
-        return [self._message(LOG, "slack", person.id, notice, f"{notice.key}:log")]
+            return [self._message("email", "email", person.email, notice, f"{stem}:email")]
+        return [self._message(LOG, "slack", person.id, notice, f"{stem}:log")]
 
     def _message(self, way: str, vendor: str, destination: str, notice: Notice, key: str) -> OutgoingMessage:
         """A message for `way` in `vendor`'s format (the log keeps the format of the vendor it stands in for)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.domain.notices import DirectMessage, Notice, Page
+from opsdesk.adapters.email.briefing import briefing_text
+from opsdesk.domain.notices import DirectMessage, HandoverNotice, Notice, Page
 from opsdesk.domain.people import People
 
 
@@ -12,4 +13,7 @@ class EmailRenderer:
     def render(self, notice: Notice, people: People) -> dict[str, Any]:
         if isinstance(notice, Page | DirectMessage):
             return {"subject": notice.subject, "text": notice.text}
+        if isinstance(notice, HandoverNotice):
+            subject, text = briefing_text(notice)
+            return {"subject": subject, "text": text}
         return {"subject": "opsdesk", "text": str(getattr(notice, "text", ""))}
