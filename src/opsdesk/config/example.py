@@ -96,6 +96,13 @@ changes:                         # out-of-hours change requests
       - updates posted in the designated channel
     after:                       # once completed or rolled back, while it is monitored
       - success confirmed in the designated channel
+
+handover:                        # 16:00 handover, 09:00 hand-back and digest, Monday turn change
+  channel: "#platform-team"      # where briefings are posted; receivers also get a direct message
+  acknowledge-minutes: 30        # unacknowledged this long: both receivers reminded
+  tell-giver-minutes: 30         # and this long after that: whoever handed over is told
+  late-limit-minutes: 120        # opsdesk down at 16:00: sent late up to 2 hours, else recorded as missed
+  repositories: []               # owner/name: Dependabot pull requests and failed runs in the digest
 """
 
 

@@ -170,8 +170,9 @@ def missed(line: Missed, tz: ZoneInfo) -> Item:
     which = "" if kind is HandoverKind.HANDOVER else f" --kind {line.kind}"
     return Item(
         (
-            f"The {clock(local, tz)} {word} on {day(local, tz)} was missed: opsdesk was down; read it with ",
-            Command(f"opsdesk handover preview{which} --at {local:%Y-%m-%dT%H:%M}"),
+            f"The {clock(local, tz)} {word} on {day(local, tz)} was missed: opsdesk was down and nothing was "
+            "sent; read what it holds with ",
+            Command(f"opsdesk handover show --date {local:%Y-%m-%d}{which}"),
         )
     )
 
