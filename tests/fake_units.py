@@ -2,7 +2,9 @@
 database-free service tests. tests/adapters/test_unit_of_work.py runs one contract suite against this and
 the real stores on SQLite and PostgreSQL, so the two keep behaving alike.
 
-Changes are made in place and undone in reverse on a rollback, as a transaction would.
+Changes are made in place and undone in reverse on a rollback (tests/fake_undo.py), as a transaction would.
+The handover store lives in tests/fake_handovers.py, and tests/adapters/test_handover_*.py hold it to the
+same contract.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from types import TracebackType
 from typing import Any, Self
 
 from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState
+from opsdesk.domain.handover.model import HandoverRecord, Note
 from opsdesk.domain.hours import Cover
 from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState
 from opsdesk.domain.incidents.timeline import ALERT, AlertSummary, TimelinePage
 from opsdesk.domain.jobs import Job, JobState
 from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage
 from opsdesk.domain.timeline import TimelineEntry
+from tests.fake_handovers import FakeHandoverStore
+from tests.fake_undo import Undo
 
 BOOKED = (ChangeState.APPROVED, ChangeState.IN_PROGRESS)
 
@@ -33,6 +38,8 @@ class FakeDatabase:
     entries: dict[int, list[TimelineEntry]] = field(default_factory=dict)  # by incident, oldest first
     changes: dict[int, ChangeRequest] = field(default_factory=dict)
     change_entries: dict[int, list[TimelineEntry]] = field(default_factory=dict)
+    handovers: dict[int, HandoverRecord] = field(default_factory=dict)
+    handover_notes: list[Note] = field(default_factory=list)
     outbox: list[OutboxRow] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)  # by key
     job_leases: dict[int, tuple[str, datetime]] = field(default_factory=dict)
@@ -53,27 +60,6 @@ class FakeDatabase:
 
     def job_store(self) -> FakeJobs:
         return FakeJobs(self)
-
-
-class Undo:
-    """What to do to take back each change, newest first, if the unit is rolled back."""
-
-    def __init__(self) -> None:
-        self.steps: list[Callable[[], None]] = []
-
-    def keep(self, mapping: dict[Any, Any], key: Any) -> None:
-        if key in mapping:
-            old = mapping[key]
-            self.steps.append(lambda: mapping.__setitem__(key, old))
-        else:
-            self.steps.append(lambda: mapping.pop(key, None))
-
-    def appended(self, items: list[Any]) -> None:
-        self.steps.append(items.pop)
-
-    def rollback(self) -> None:
-        while self.steps:
-            self.steps.pop()()
 
 
 def _values(changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -298,13 +284,14 @@ class FakeUnitOfWork:
         self._undo = Undo()
         self.incidents = FakeIncidentStore(db, self._undo)
         self.changes = FakeChangeStore(db, self._undo)
+        self.handovers = FakeHandoverStore(db, self._undo)
         self.outbox = FakeOutboxWriter(db, self._undo)
         self.jobs = FakeJobScheduler(db, self._undo)
         self.receipts = FakeReceipts(db, self._undo)
 
     def __enter__(self) -> Self:
         self._undo = Undo()
-        for store in (self.incidents, self.changes, self.outbox, self.jobs, self.receipts):
+        for store in (self.incidents, self.changes, self.handovers, self.outbox, self.jobs, self.receipts):
             store.undo = self._undo
         return self
 

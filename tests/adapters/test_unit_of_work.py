@@ -3,12 +3,10 @@ use) and the SQL stores on SQLite and PostgreSQL: whatever the services rely on,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsdesk.adapters.db.unit_of_work import SqlUnitOfWork
 from opsdesk.domain.changes.checklist import Tick
 from opsdesk.domain.changes.model import ChangeState, Code, Problem, Severity
 from opsdesk.domain.changes.window import ChangeWindow
@@ -18,19 +16,8 @@ from opsdesk.domain.incidents.timeline import ALERT
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.timeline import Source, TimelineEntry
 from opsdesk.services.unit_of_work import UnitOfWorkFactory
-from tests.fake_units import FakeDatabase
 
 NOW = datetime(2026, 12, 1, 21, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def units(request: pytest.FixtureRequest) -> Iterator[UnitOfWorkFactory]:
-    if request.param == "memory":
-        memory = FakeDatabase()
-        yield memory.units()
-        return
-    engine = request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "pg_db")
-    yield lambda: SqlUnitOfWork(engine)
 
 
 def entry(kind: str, message: str, at: datetime = NOW) -> TimelineEntry:

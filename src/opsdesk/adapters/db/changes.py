@@ -30,18 +30,18 @@ class SqlChangeStore:
         row = self.connection.execute(
             insert(ChangeRecord).values(**_columns(values), checklist=[]).returning(*COLUMNS)
         ).one()
-        return _change(row)
+        return change_of(row)
 
     def get(self, change_id: int) -> ChangeRequest | None:
         row = self.connection.execute(
             select(*COLUMNS).where(ChangeRecord.id == change_id).with_for_update()
         ).first()
-        return _change(row) if row else None
+        return change_of(row) if row else None
 
     def by_issue(self, repository: str, issue: int) -> ChangeRequest | None:
         query = select(*COLUMNS).where(ChangeRecord.repository == repository, ChangeRecord.issue == issue)
         row = self.connection.execute(query.with_for_update()).first()
-        return _change(row) if row else None
+        return change_of(row) if row else None
 
     def update(self, change_id: int, values: Mapping[str, Any]) -> ChangeRequest:
         row = self.connection.execute(
@@ -50,7 +50,7 @@ class SqlChangeStore:
             .values(**_columns(values))
             .returning(*COLUMNS)
         ).one()
-        return _change(row)
+        return change_of(row)
 
     def entry(self, change_id: int, entry: TimelineEntry) -> None:
         self.connection.execute(
@@ -85,13 +85,13 @@ class SqlChangeStore:
         query = select(*COLUMNS).order_by(ChangeRecord.id.desc()).limit(limit)
         if state is not None:
             query = query.where(ChangeRecord.state == state.value)
-        return [_change(r) for r in self.connection.execute(query)]
+        return [change_of(r) for r in self.connection.execute(query)]
 
 
 def _booked(rows: Any) -> list[Booked]:
     found = []
     for row in rows:
-        change = _change(row)
+        change = change_of(row)
         if change.window is not None:
             found.append(Booked(change.reference, change.window))
     return found
@@ -117,7 +117,7 @@ def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _change(row: Row[Any]) -> ChangeRequest:
+def change_of(row: Row[Any]) -> ChangeRequest:
     r = row._mapping
     window = (
         ChangeWindow(r["window_start"], r["window_end"]) if r["window_start"] and r["window_end"] else None

@@ -124,6 +124,23 @@ class IncidentEntryRecord(Base):
             postgresql_where=text("kind <> 'alert'"),
             sqlite_where=text("kind <> 'alert'"),
         ),
+        # A briefing counts the alerts of the last day and lists its pages: each read walks its own kind's
+        # entries by time. The alerts' index holds all the count reads (the kind too: SQLite reads a column
+        # a query names from the table unless the index holds it), so a storm is counted in the index.
+        Index(
+            "ix_incident_entries_alerts_at",
+            "at",
+            "incident_id",
+            "kind",
+            postgresql_where=text("kind = 'alert'"),
+            sqlite_where=text("kind = 'alert'"),
+        ),
+        Index(
+            "ix_incident_entries_pages_at",
+            "at",
+            postgresql_where=text("kind = 'paged'"),
+            sqlite_where=text("kind = 'paged'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
@@ -209,3 +226,38 @@ class RotaChangeRecord(Base):
     accepted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     folded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class BriefingRecord(Base):
+    """A handover (of any kind): a briefing made and kept. `key` (kind and UTC moment) is unique, so of two replicas making the same
+    moment one keeps it; the briefing is its JSON document, with what the reads filter on as columns."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_at", "at", "kind"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    stretch_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    stretch_end: Mapped[datetime] = mapped_column(UtcDateTime)
+    timeliness: Mapped[str] = mapped_column(String(16))
+    document: Mapped[dict[str, object]] = mapped_column(JSON)
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acknowledged_via: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class HandoverNoteRecord(Base):
+    """What the support engineer wrote for the next handover."""
+
+    __tablename__ = "handover_notes"
+    __table_args__ = (Index("ix_handover_notes_at", "at"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    author: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)

@@ -9,6 +9,7 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from opsdesk.adapters.db.changes import SqlChangeStore
+from opsdesk.adapters.db.handovers import SqlHandoverStore
 from opsdesk.adapters.db.incidents import SqlIncidentStore
 from opsdesk.adapters.db.jobs import schedule
 from opsdesk.adapters.db.outbox import add_message
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
 
     incidents: SqlIncidentStore
     changes: SqlChangeStore
+    handovers: SqlHandoverStore
     outbox: SqlOutboxWriter
     jobs: SqlJobScheduler
     receipts: SqlReceipts
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
         self._transaction = connection.begin()
         self.incidents = SqlIncidentStore(connection)
         self.changes = SqlChangeStore(connection)
+        self.handovers = SqlHandoverStore(connection)
         self.outbox = SqlOutboxWriter(connection)
         self.jobs = SqlJobScheduler(connection)
         self.receipts = SqlReceipts(connection)
