@@ -9,11 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from opsdesk.adapters.github.digest import GitHubDigestReader
 from sqlalchemy import Engine
 
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.adapters.github.digest import GitHubDigestReader
 from opsdesk.adapters.github.form import read_request
 from opsdesk.domain.handover.model import HandoverKind, HandoverRecord
 from opsdesk.domain.incidents.model import Alarm, Incident

@@ -4,7 +4,7 @@ change, the digest; late and missed briefings; reminders; two replicas."""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,7 +59,7 @@ def test_an_ordinary_wednesday(db: Engine, cache_dir: Path) -> None:
     ) == sorted(["#team", "alice@example.org", "UBILAL"])
 
     w.run_until(w.local("2026-12-03 09:01"))
-    back = w.records(HandoverKind.HAND_BACK)
+    back = w.records(HandoverKind.HAND_BACK)[1:]  # the first: Wednesday morning's, as the world began
     assert [r.briefing.at for r in back] == [w.local("2026-12-03 09:00")]
     assert names(back[0].briefing.giver) == ["alice", "bilal"]
     assert (
@@ -193,16 +193,30 @@ def test_the_monday_turn_change(db: Engine, cache_dir: Path) -> None:
     ]
 
 
-def test_a_dst_sunday(db: Engine, cache_dir: Path) -> None:
-    """Clocks go forward on Sunday 28 March 2027: Friday's handover runs from 16:00 GMT to Monday 09:00 BST,
-    and the turn changes at 07:00 BST."""
-    w = world(db, cache_dir, datetime(2027, 3, 26, 15, 0), date(2027, 3, 22))
-    w.run_until(w.local("2027-03-29 09:30"))
-    friday = w.records(HandoverKind.HANDOVER)[0].briefing
-    assert friday.end.astimezone(w.tz).isoformat() == "2027-03-29T09:00:00+01:00"
-    assert friday.start.astimezone(w.tz).isoformat() == "2027-03-26T16:00:00+00:00"
+def test_a_dst_sunday_at_easter(db: Engine, cache_dir: Path) -> None:
+    """Clocks go forward on Easter Sunday, 28 March 2027, between Good Friday and Easter Monday: Thursday's
+    handover runs from 16:00 GMT to Tuesday 09:00 BST, and the turn changes on Easter Monday at 07:00 BST."""
+    w = world(db, cache_dir, datetime(2027, 3, 25, 15, 0), date(2027, 3, 22))
+    w.run_until(w.local("2027-03-30 09:30"))
+    handovers = w.records(HandoverKind.HANDOVER)
+    assert [r.briefing.at.astimezone(w.tz).isoformat() for r in handovers] == ["2027-03-25T16:00:00+00:00"]
+    thursday = handovers[0].briefing
+    assert thursday.end.astimezone(w.tz).isoformat() == "2027-03-30T09:00:00+01:00"
+    assert {span.holiday for span in thursday.cover if span.holiday} == {"Good Friday", "Easter Monday"}
     turn = w.records(HandoverKind.TURN_CHANGE)[0].briefing
     assert turn.at.astimezone(w.tz).isoformat() == "2027-03-29T07:00:00+01:00"
+    back = w.records(HandoverKind.HAND_BACK)[-1].briefing
+    assert (back.start, back.end) == (thursday.start, thursday.end)
+
+
+def test_the_autumn_dst_sunday(db: Engine, cache_dir: Path) -> None:
+    """Clocks go back on Sunday 31 October 2027: Friday's handover runs from 16:00 BST to Monday 09:00 GMT."""
+    w = world(db, cache_dir, datetime(2027, 10, 29, 15, 0), date(2027, 10, 25))
+    w.run_until(w.local("2027-11-01 09:30"))
+    friday = w.records(HandoverKind.HANDOVER)[0].briefing
+    assert friday.start.astimezone(w.tz).isoformat() == "2027-10-29T16:00:00+01:00"
+    assert friday.end.astimezone(w.tz).isoformat() == "2027-11-01T09:00:00+00:00"
+    assert friday.end - friday.start == timedelta(hours=66)
 
 
 def test_the_preview_matches_what_is_made(db: Engine, cache_dir: Path) -> None:

@@ -101,9 +101,11 @@ class LivePolicy:
 
     def job_runner(self, owner: str | None = None) -> JobRunner:
         """A runner of due jobs by the handlers of the policy in force as each job runs."""
-        return self._app.job_runner(
-            owner, handlers=LiveHandlers(self), planner=lambda now: self.app.handovers.plan(now)
-        )
+        return self._app.job_runner(owner, handlers=LiveHandlers(self), planner=self._plan)
+
+    def _plan(self, now: datetime) -> int:
+        """The handover's moments planned by the policy in force now (its hours may have changed)."""
+        return self.app.handovers.plan(now)
 
     def watch(self, interval: float = DEFAULT_INTERVAL) -> LivePolicy:
         """Look again every `interval` seconds from this process's watcher thread."""

@@ -58,7 +58,9 @@ class JobRunner:
 
     def _plan(self) -> None:
         now = self.clock.now()
-        if self.planner is None or (self._planned_at is not None and now - self._planned_at < self.plan_every):
+        if self.planner is None or (
+            self._planned_at is not None and now - self._planned_at < self.plan_every
+        ):
             return
         try:
             self.planner(now)
