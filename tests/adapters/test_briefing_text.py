@@ -138,8 +138,8 @@ def test_a_digest_tells_of_a_missed_handover_and_how_to_read_it() -> None:
     said = lines(digest_failed())
     assert said[0].endswith("; 1 briefing missed")
     assert said[3] == (
-        "  - The 16:00 handover on Wed 2 Dec was missed: opsdesk was down; read it with "
-        "`opsdesk handover preview --at 2026-12-02T16:00`"
+        "  - The 16:00 handover on Wed 2 Dec was missed: opsdesk was down and nothing was sent; read what it "
+        "holds with `opsdesk handover show --date 2026-12-02`"
     )
     assert "  - GitHub did not answer (HTTP 503) for acme/api: the next digest tries again" in said
     assert said[-1] == "A digest is for reading: nothing to acknowledge."
@@ -147,7 +147,7 @@ def test_a_digest_tells_of_a_missed_handover_and_how_to_read_it() -> None:
 
 def test_a_missed_hand_back_is_read_with_its_kind() -> None:
     briefing = replace(digest_failed(), missed=(Missed("hand-back", at("2026-12-02 09:00")),))
-    assert "`opsdesk handover preview --kind hand-back --at 2026-12-02T09:00`" in lines(briefing)[3]
+    assert "`opsdesk handover show --date 2026-12-02 --kind hand-back`" in lines(briefing)[3]
 
 
 @pytest.mark.parametrize(

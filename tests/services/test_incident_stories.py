@@ -254,14 +254,11 @@ def test_deferral_records_who_was_told_and_the_plan(cache_dir: Path) -> None:
         "10:00; it goes into the morning hand-back",
         "in the hand-back at Wed 02 Dec 09:00, when support hours start",
     ]
-    # Wednesday 2 December 09:00: the support engineer (chen) sees it in the service's channel.
+    # Wednesday 2 December 09:00: the incident has no post of its own (the hand-back lists it: see
+    # tests/services/test_handover_stories.py), so the channel says nothing more of it.
+    posts = len(w.posts())
     w.run_until(utc("2026-12-02 09:00"))
-    destination, text = w.posts()[-1]
-    assert destination == "#platform-alerts"
-    assert text.startswith(f"Hand-back: incident #{incident.id} (platform) was deferred out of hours")
-    assert "Plan: rebuild db-1 at 10:00." in text
-    assert w.kinds(incident.id)[-1] == "handed-back"
-    assert w.timeline(incident.id)[-1].data == {"support": "chen"}
+    assert len(w.posts()) == posts
     w.incidents.resolve(incident.id, ENGINEER, "rebuilt")
     with pytest.raises(IncidentError, match="is resolved"):
         w.incidents.defer(incident.id, ENGINEER, "x", "y")

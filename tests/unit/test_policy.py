@@ -236,6 +236,7 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
         "rota",
         "leave",
         "overrides",
+        "handover",
         "service",
         "services",
         "changes",
