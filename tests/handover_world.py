@@ -43,6 +43,7 @@ class RhythmWorld:
     document: dict[str, Any]
     channels: frozenset[str] = frozenset({"log", "slack", "email"})
     owner: str = "story"
+    github: tuple[str | None, str | None] = (None, None)  # the digest's GitHub: (token, API URL)
     clock: SteppingClock = field(init=False)
     incidents: IncidentService = field(init=False)
     changes: ChangeWorkflow = field(init=False)
@@ -67,7 +68,7 @@ class RhythmWorld:
             self.clock,
             notifier,
             notifier.people,
-            lambda: GitHubDigestReader(None, None, None),
+            lambda: GitHubDigestReader(*self.github, timeout=3),
         )
         handlers = {**self.incidents.jobs(), **self.changes.jobs(), **self.handovers.jobs()}
         self.runner = JobRunner(self.jobs, handlers, self.clock, self.owner, planner=self.handovers.plan)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from opsdesk.adapters.db.engine import make_engine
 from opsdesk.adapters.db.unit_of_work import SqlUnitOfWork
@@ -121,3 +121,21 @@ def test_a_day_without_a_handover(opsdesk: Run, workdir: Path) -> None:
     bad = opsdesk("handover", "show", "--date", "5th December")
     assert bad.returncode == 2
     assert "give it as YYYY-MM-DD" in bad.stderr
+
+
+def test_a_worker_plans_the_coming_moments(opsdesk: Run, workdir: Path) -> None:
+    """`opsdesk worker` plans a job for every briefing of the next two days (the key keeps it to one)."""
+    db = setup(opsdesk, workdir)
+    before = datetime.now(UTC)
+    for _ in range(2):
+        ran = opsdesk("worker", "--once")
+        assert ran.returncode == 0, ran.stderr
+    with db.connect() as connection:
+        planned = connection.execute(
+            text("SELECT received_at FROM intake_receipts WHERE key = 'handover:planned-through'")
+        ).scalar_one()
+        keys = [k for (k,) in connection.execute(text("SELECT key FROM jobs WHERE kind = 'handover-make'"))]
+    reached = datetime.fromisoformat(str(planned)).replace(tzinfo=UTC)
+    assert before + timedelta(days=2) <= reached <= datetime.now(UTC) + timedelta(days=2)
+    assert len(keys) == len(set(keys))
+    assert all(k.split(":")[0] in {"handover", "hand-back", "digest", "turn-change"} for k in keys)
