@@ -84,7 +84,11 @@ class IncidentRecord(Base):
     two replicas taking the same alarm at once open one incident, and a resolved key can open a new one."""
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_opened", "opened_at"), Index("ix_incidents_state", "state"))
+    __table_args__ = (
+        Index("ix_incidents_opened", "opened_at"),
+        Index("ix_incidents_state", "state"),
+        Index("ix_incidents_resolved", "resolved_at"),  # the hand-back: incidents resolved overnight
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
     service: Mapped[str] = mapped_column(String(64))

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
     )
     op.create_index("ix_handover_notes_at", "handover_notes", ["at"])
+    op.create_index("ix_incidents_resolved", "incidents", ["resolved_at"])
     for name, columns, kind in (
         ("ix_incident_entries_alerts_at", ["at", "incident_id", "kind"], "alert"),
         ("ix_incident_entries_pages_at", ["at"], "paged"),
@@ -63,6 +64,7 @@ def downgrade() -> None:
     op.drop_index("ix_incident_entries_pages_at", table_name="incident_entries")
     op.drop_index("ix_incident_entries_alerts_at", table_name="incident_entries")
     op.drop_index("ix_handover_notes_at", table_name="handover_notes")
+    op.drop_index("ix_incidents_resolved", table_name="incidents")
     op.drop_table("handover_notes")
     op.drop_index("ix_handovers_at", table_name="handovers")
     op.drop_table("handovers")
