@@ -82,8 +82,11 @@ def test_a_note_is_kept_and_a_bad_one_refused(opsdesk: Run, workdir: Path) -> No
     long = opsdesk("handover", "note", "x" * 2500, "--as", "chen")
     assert long.returncode == 1
     assert "at most 2000 characters and this one has 2500" in long.stderr
-    preview = json.loads(opsdesk("handover", "preview", "--json").stdout)
-    assert [n["text"] for n in preview["notes"]] in ([], ["Payments deploy paused until Thursday"])
+    empty = opsdesk("handover", "note", "   ", "--as", "chen")
+    assert (empty.returncode, empty.stderr.strip()) == (
+        1,
+        "error: the note is empty: write what the on-call engineers should know",
+    )
 
 
 def test_show_list_and_ack(opsdesk: Run, workdir: Path) -> None:
