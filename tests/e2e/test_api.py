@@ -46,6 +46,7 @@ def api(
 ROUTES: list[tuple[str, str, AccessRole, dict[str, Any] | None, int]] = [
     ("GET", "/api/v1/cover?at=2026-12-01T10:00", AccessRole.VIEWER, None, 200),
     ("GET", "/api/v1/oncall?at=2026-12-01T17:00", AccessRole.VIEWER, None, 200),
+    ("GET", "/api/v1/cover/elapsed?from=2026-12-04T15:55&to=2026-12-07T09:10", AccessRole.VIEWER, None, 200),
     ("GET", "/api/v1/rota?from=2026-11-30&to=2026-12-06", AccessRole.VIEWER, None, 200),
     ("GET", "/api/v1/calendar/team.ics", AccessRole.VIEWER, None, 200),
     ("GET", "/api/v1/calendar/alice.ics", AccessRole.VIEWER, None, 200),

@@ -1,16 +1,18 @@
-"""Cover use cases: the cover now or at given instants, the windows of a period, and their JSON form."""
+"""Cover use cases: the cover now or at given instants, the windows of a period, the time of one cover in a
+period, and their JSON form."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from opsdesk.domain.elapsed import elapsed
 from opsdesk.domain.errors import InvalidInstantError, InvalidPeriodError
-from opsdesk.domain.hours import CoverAt, CoverEngine, CoverWindow, Day
+from opsdesk.domain.hours import Cover, CoverAt, CoverEngine, CoverWindow, Day
 from opsdesk.domain.instants import parse_instant, parse_period_bound
 from opsdesk.services.clock import Clock
 
@@ -21,6 +23,16 @@ class LineError:
 
     input: str
     error: str
+
+
+@dataclass(frozen=True)
+class Elapsed:
+    """How much of one cover the team offered in [start, end)."""
+
+    start: datetime
+    end: datetime
+    cover: Cover
+    amount: timedelta
 
 
 class HoursService:
@@ -39,6 +51,17 @@ class HoursService:
     def at(self, when: str) -> CoverAt:
         """The cover at a time typed by a person; InvalidInstantError if it cannot be read."""
         return self.engine.cover_at(parse_instant(when, self.engine.timezone))
+
+    def instant(self, when: str, now: datetime) -> datetime:
+        """A time typed by a person, or `now` (the caller's, read once: `--from now --to now` is empty);
+        InvalidInstantError if it cannot be read."""
+        if when.strip().lower() == "now":
+            return now
+        return parse_instant(when, self.engine.timezone)
+
+    def elapsed(self, start: datetime, end: datetime, cover: Cover) -> Elapsed:
+        """The time of `cover` in [start, end); InvalidPeriodError if the period runs backwards."""
+        return Elapsed(start, end, cover, elapsed(self.engine, start, end, cover))
 
     def each_line(self, lines: Iterable[str]) -> Iterator[CoverAt | LineError]:
         """One answer per line, in order; a bad line gives a LineError and the rest go on."""
@@ -126,6 +149,19 @@ def cover_at_json(result: CoverAt, tz: ZoneInfo) -> str:
 
 def line_error_json(error: LineError) -> str:
     return json.dumps({"input": error.input, "error": error.error}, ensure_ascii=False)
+
+
+def elapsed_dict(result: Elapsed, tz: ZoneInfo) -> dict[str, str | int | float]:
+    """The public shape of the cover clock's answer (CLI `--json` and the API): seconds as a number, a
+    whole number when the amount is whole seconds."""
+    amount = result.amount
+    seconds = amount // timedelta(seconds=1) if not amount.microseconds else amount.total_seconds()
+    return {
+        "from": result.start.astimezone(tz).isoformat(),
+        "to": result.end.astimezone(tz).isoformat(),
+        "cover": str(result.cover),
+        "seconds": seconds,
+    }
 
 
 def window_dict(window: CoverWindow, tz: ZoneInfo) -> dict[str, str | None]:

@@ -1,22 +1,36 @@
 """Cover and who is on duty: `GET /api/v1/cover` and `/api/v1/oncall`, for `at` or for now (the hot
-path's shared answer of this second)."""
+path's shared answer of this second); and the cover clock, `GET /api/v1/cover/elapsed`."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
 from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.errors import InvalidInstantError
+from opsdesk.domain.hours import Cover
 from opsdesk.domain.instants import parse_instant
 from opsdesk.entrypoints.api.auth import Access
 from opsdesk.entrypoints.api.context import ApiContext
 from opsdesk.entrypoints.api.errors import invalid
 from opsdesk.entrypoints.api.hot_path import Builders, NowAnswers, json_bytes
-from opsdesk.services.hours import cover_at_dict
+from opsdesk.services.hours import cover_at_dict, elapsed_dict
 from opsdesk.services.rota import on_duty_dict
+
+# Ten years of days take about 60 ms to work out the first time; longer periods are a CLI job.
+ELAPSED_LIMIT = timedelta(days=3660)
+
+
+class ElapsedOut(BaseModel):
+    """The time of one cover in [from, to): the object `opsdesk hours elapsed --json` prints."""
+
+    from_: str = Field(alias="from", description="ISO 8601, with the team's offset")
+    to: str = Field(description="ISO 8601, with the team's offset; not included")
+    cover: Cover
+    seconds: int | float = Field(description="a whole number when the time is whole seconds")
 
 
 def now_builders(context: ApiContext) -> Builders:
@@ -72,4 +86,35 @@ def cover_routes(context: ApiContext, access: Access, now_answers: NowAnswers) -
         "who is on duty",
         "Who is on duty at `at` (default now, to the second): the same object as `opsdesk who --json`.",
     )
+    elapsed_routes(router, context, access)
     return router
+
+
+def elapsed_routes(router: APIRouter, context: ApiContext, access: Access) -> None:
+    @router.get(
+        "/api/v1/cover/elapsed", tags=["cover"], response_model=ElapsedOut, response_model_by_alias=True
+    )
+    def elapsed(
+        start: Annotated[
+            str, Query(alias="from", max_length=64, description="an ISO 8601 instant, or `now`")
+        ],
+        end: Annotated[str, Query(alias="to", max_length=64, description="an ISO 8601 instant, or `now`")],
+        cover: Cover = Cover.SUPPORT,
+        _: TokenInfo = access.viewer,
+    ) -> dict[str, Any]:
+        """How long the team offered `cover` (support hours by default) in [from, to): exact across clock
+        changes and bank holidays. Instants without an offset are the team's wall-clock time."""
+        hours = context.app.hours
+        now = hours.clock.now()
+        instants = []
+        for name, text in (("from", start), ("to", end)):
+            try:
+                instants.append(hours.instant(text, now))
+            except InvalidInstantError as exc:
+                raise invalid(name, str(exc)) from None
+        lo, hi = instants
+        if hi < lo:
+            raise invalid("to", "`to` must not be before `from`")
+        if hi - lo > ELAPSED_LIMIT:
+            raise invalid("to", f"ask for at most {ELAPSED_LIMIT.days} days (ten years) at a time")
+        return elapsed_dict(hours.elapsed(lo, hi, cover), context.tz)

@@ -58,7 +58,7 @@ def main_options(
     ctx.obj = Settings.from_environment(str(config) if config else None)
 
 
-app.command("hours")(hours.hours)
+app.add_typer(hours.hours_app, name="hours")
 app.command("check")(policy.check)
 app.command("who")(rota.who)
 app.command("init")(policy.init)

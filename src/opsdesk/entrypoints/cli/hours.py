@@ -1,4 +1,5 @@
-"""`opsdesk hours`: the cover at instants (or now), a stream of instants, or the windows of a period."""
+"""`opsdesk hours`: the cover at instants (or now), a stream of instants, or the windows of a period; and
+`opsdesk hours elapsed`: the time of one cover in a period."""
 
 from __future__ import annotations
 
@@ -10,21 +11,35 @@ from zoneinfo import ZoneInfo
 import typer
 
 from opsdesk.config.settings import Settings
+from opsdesk.domain.durations import spoken
 from opsdesk.domain.hours import Cover, CoverAt, CoverWindow
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase, shortened
 from opsdesk.entrypoints.cli.wiring import run
 from opsdesk.services.hours import (
+    Elapsed,
     HoursService,
     LineError,
     cover_at_json,
+    elapsed_dict,
     window_dict,
 )
 
 STDIN = "-"
 CHUNK = 1 << 16
+# "7 hours 15 minutes in support hours from ..."
+ELAPSED_PHRASES = {
+    Cover.SUPPORT: "in support hours",
+    Cover.ON_CALL: "in on-call hours",
+    Cover.NONE: "with no cover",
+}
+
+hours_app = typer.Typer(
+    invoke_without_command=True, subcommand_metavar="[COMMAND [ARGS]...]", rich_markup_mode=None
+)
 
 
+@hours_app.callback()
 def hours(
     ctx: typer.Context,
     at: Annotated[
@@ -48,6 +63,8 @@ def hours(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line, for programs.")] = False,
 ) -> None:
     """What cover the team offers: support hours, on-call hours, or none."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings: Settings = ctx.obj
     if (start is None) != (end is None):
         raise fail("--from and --to go together: give both to list a period's windows", ExitCode.USAGE)
@@ -155,3 +172,48 @@ def _print_windows(windows: list[CoverWindow], tz: ZoneInfo, as_json: bool) -> N
             day_phrase(window.day, window.holiday),
         )
     Console().print(table)
+
+
+@hours_app.command("elapsed")
+def elapsed_command(
+    ctx: typer.Context,
+    start: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="WHEN",
+            help="Start of the period: an instant read like --at (wall-clock time in the policy's time "
+            "zone without an offset), or `now`.",
+        ),
+    ],
+    end: Annotated[
+        str, typer.Option("--to", metavar="WHEN", help="End of the period (not included), or `now`.")
+    ],
+    cover: Annotated[Cover, typer.Option("--cover", help="Which cover to count.")] = Cover.SUPPORT,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='{"from", "to", "cover", "seconds"}, for programs.')
+    ] = False,
+) -> None:
+    """How long the team offered a cover (support hours by default) in the period [--from, --to)."""
+    service = run(ctx.obj, lambda app: app.hours)
+    now = service.clock.now()
+    with reported_errors("--from"):
+        lo = service.instant(start, now)
+    with reported_errors("--to"):
+        hi = service.instant(end, now)
+    if hi < lo:
+        raise fail(f"--to {end} is before --from {start}: the period must run forwards", ExitCode.USAGE)
+    result = service.elapsed(lo, hi, cover)
+    if as_json:
+        typer.echo(json.dumps(elapsed_dict(result, service.timezone)))
+    else:
+        typer.echo(_elapsed_sentence(result, service.timezone))
+
+
+def _elapsed_sentence(result: Elapsed, tz: ZoneInfo) -> str:
+    """ "15 minutes in support hours from Fri 04 Dec 2026 15:55 GMT to Mon 07 Dec 2026 09:10 GMT"."""
+    start, end = result.start.astimezone(tz), result.end.astimezone(tz)
+    return (
+        f"{spoken(result.amount, days=False)} {ELAPSED_PHRASES[result.cover]} from {clock_text(start, True)} "
+        f"to {clock_text(end, end.date() != start.date())}"
+    )
