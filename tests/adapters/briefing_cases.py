@@ -21,6 +21,8 @@ from opsdesk.domain.handover.model import (
     Note,
     PageLine,
     Person,
+    PromiseLine,
+    RequestLine,
     Timeliness,
 )
 from opsdesk.domain.notices import HandoverNotice
@@ -160,6 +162,11 @@ def digest_ok() -> Briefing:
         HandoverKind.DIGEST, at("2026-12-03 09:00"), at("2026-12-03 09:00"), at("2026-12-03 16:00"),
         (), BILAL, CHEN, incidents=(P1_PAYMENTS,), changes=(review, replace(POSTGRES, start=at("2026-12-03 22:00"), end=at("2026-12-03 23:30"))),
         github=github, support=DANA,
+        promises=(PromiseLine(4, "Payments <b>degraded</b>", "alice", at("2026-12-03 08:30"), 41),),
+        requests=(
+            RequestLine(7, "Cannot reach the registry", "team-x", at("2026-12-02 15:55"), timedelta(minutes=20)),
+            RequestLine(9, "Quota increase for *prod*", "@here", at("2026-12-01 10:00"), timedelta(hours=5), "late"),
+        ),
     )  # fmt: skip
 
 

@@ -103,8 +103,17 @@ def _handover(briefing: Briefing, tz: ZoneInfo) -> Built:
             count=False,
         ),
         Section("Notes", tuple(said.note(n, tz) for n in briefing.notes), "No notes."),
+        *_waiting(briefing, tz),
     )
     return headline, top, sections
+
+
+def _waiting(briefing: Briefing, tz: ZoneInfo) -> tuple[Section, ...]:
+    """Promised updates now overdue, and support requests nobody has triaged (left out when none)."""
+    return (
+        Section("Overdue updates", tuple(said.promise(p, tz) for p in briefing.promises)),
+        Section("Support requests to triage", tuple(said.request(r, tz) for r in briefing.requests)),
+    )
 
 
 def _hand_back(briefing: Briefing, tz: ZoneInfo) -> Built:
@@ -193,6 +202,7 @@ def _digest(briefing: Briefing, tz: ZoneInfo) -> Built:
         _open(briefing, tz),
         _changes(briefing, tz, "review", "Awaiting review", "No change requests await review."),
         _changes(briefing, tz, "window", "Changes in the next 48 hours", "No changes in the next 48 hours."),
+        *_waiting(briefing, tz),
         *_github(briefing, tz),
     )
     return headline, (), sections

@@ -35,6 +35,8 @@ from opsdesk.domain.handover.model import (
     Note,
     PageLine,
     Person,
+    PromiseLine,
+    RequestLine,
     Timeliness,
 )
 
@@ -173,6 +175,33 @@ def missed(line: Missed, tz: ZoneInfo) -> Item:
             f"The {clock(local, tz)} {word} on {day(local, tz)} was missed: opsdesk was down and nothing was "
             "sent; read what it holds with ",
             Command(f"opsdesk handover show --date {local:%Y-%m-%d}{which}"),
+        )
+    )
+
+
+def promise(line: PromiseLine, tz: ZoneInfo) -> Item:
+    """ "Announcement #3 Database maintenance (#41): next update was due Wed 2 Dec 15:30, from alice"."""
+    about = f" (#{line.incident})" if line.incident is not None else ""
+    return Item(
+        (
+            f"Announcement #{line.announcement} ",
+            Outside(line.title, SUMMARY),
+            f"{about}: the next update was due {when(line.due_at, tz)}, from ",
+            Outside(line.author, 60),
+        )
+    )
+
+
+def request(line: RequestLine, tz: ZoneInfo) -> Item:
+    """ "#7 Cannot reach the registry, from team-x: waiting 1 h 20 min of support hours (past the target)"."""
+    late = " (past the triage target)" if line.what == "late" else ""
+    return Item(
+        (
+            f"#{line.id} ",
+            Outside(line.title, SUMMARY),
+            ", from ",
+            Outside(line.requester, 60),
+            f": waiting {waited(line.waited)} of support hours{late}",
         )
     )
 

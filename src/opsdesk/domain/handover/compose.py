@@ -21,6 +21,8 @@ from opsdesk.domain.handover.model import (
     Note,
     PageLine,
     Person,
+    PromiseLine,
+    RequestLine,
     Timeliness,
 )
 from opsdesk.domain.hours import Cover, CoverEngine
@@ -47,6 +49,8 @@ class Facts:
     notes: Sequence[Note] = ()
     github: GitHubSection | None = None
     missed: Sequence[Missed] = ()
+    promises: Sequence[PromiseLine] = ()
+    requests: Sequence[RequestLine] = ()
     people: Callable[[str | None], Person | None] = field(default=lambda _: None)
 
 
@@ -71,6 +75,8 @@ def compose(
             changes=_booked(facts, start, end) + _monitoring(facts, at),
             alarms=tuple(facts.alarms),
             notes=tuple(facts.notes),
+            promises=tuple(facts.promises),
+            requests=tuple(facts.requests),
         )
     if kind is HandoverKind.HAND_BACK:
         return replace(
@@ -93,6 +99,8 @@ def compose(
         changes=awaiting + _booked(facts, at, at + AHEAD),
         github=facts.github,
         missed=tuple(facts.missed),
+        promises=tuple(facts.promises),
+        requests=tuple(facts.requests),
         support=holder(Role.SUPPORT, at),
     )
 

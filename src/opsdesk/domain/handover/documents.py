@@ -24,6 +24,8 @@ from opsdesk.domain.handover.model import (
     Note,
     PageLine,
     Person,
+    PromiseLine,
+    RequestLine,
     Timeliness,
 )
 from opsdesk.domain.rota import EngineerId
@@ -125,6 +127,27 @@ def document(briefing: Briefing, tz: ZoneInfo) -> Document:
         ],
         "github": _github(b.github, tz),
         "missed": [{"kind": m.kind, "at": _when(m.at, tz)} for m in b.missed],
+        "promises": [
+            {
+                "announcement": p.announcement,
+                "title": p.title,
+                "author": p.author,
+                "due_at": _when(p.due_at, tz),
+                "incident": p.incident,
+            }
+            for p in b.promises
+        ],
+        "requests": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "requester": r.requester,
+                "created_at": _when(r.created_at, tz),
+                "waited_seconds": int(r.waited.total_seconds()),
+                "what": r.what,
+            }
+            for r in b.requests
+        ],
     }
 
 
@@ -250,6 +273,21 @@ def briefing(doc: Document) -> Briefing:
             tuple(_item(i) for i in github["failed_runs"]),
         ),
         missed=tuple(Missed(m["kind"], _required(m["at"])) for m in doc["missed"]),
+        promises=tuple(
+            PromiseLine(p["announcement"], p["title"], p["author"], _required(p["due_at"]), p["incident"])
+            for p in doc.get("promises", [])  # kept before promises were
+        ),
+        requests=tuple(
+            RequestLine(
+                r["id"],
+                r["title"],
+                r["requester"],
+                _required(r["created_at"]),
+                timedelta(seconds=r["waited_seconds"]),
+                r["what"],
+            )
+            for r in doc.get("requests", [])
+        ),
     )
 
 

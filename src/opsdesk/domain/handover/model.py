@@ -177,6 +177,29 @@ class Missed:
 
 
 @dataclass(frozen=True)
+class PromiseLine:
+    """An announcement's promised next update, now overdue."""
+
+    announcement: int
+    title: str
+    author: str
+    due_at: datetime
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestLine:
+    """A support request waiting on the team: untriaged, or past its triage target."""
+
+    id: int
+    title: str
+    requester: str
+    created_at: datetime
+    waited: timedelta  # in support hours
+    what: str = "untriaged"  # untriaged; late (untriaged past the policy's target)
+
+
+@dataclass(frozen=True)
 class Briefing:
     """What one moment says. Sections a kind does not use stay empty."""
 
@@ -196,6 +219,8 @@ class Briefing:
     leave: tuple[LeaveLine, ...] = ()
     github: GitHubSection | None = None
     missed: tuple[Missed, ...] = ()
+    promises: tuple[PromiseLine, ...] = ()  # overdue updates (handover, digest)
+    requests: tuple[RequestLine, ...] = ()  # untriaged support requests (handover, digest)
     timeliness: Timeliness = Timeliness.ON_TIME
     support: Person | None = None  # the digest: today's support engineer
 
