@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from opsdesk.services.notifier import Notifier
     from opsdesk.services.rota import RotaService
     from opsdesk.services.rota_generation import Generated
+    from opsdesk.services.support.service import SupportService
     from opsdesk.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -310,6 +311,16 @@ class Application:
 
         return ChangeWorkflow(
             self.unit_of_work, self.rota, self.policy.changes, self.clock, self.notifier, read=read_request
+        )
+
+    @cached_property
+    def support(self) -> SupportService:
+        """The support board: requests from GitHub, the API and the CLI, triaged and timed in support hours."""
+        from opsdesk.adapters.github.form import read_request  # noqa: PLC0415
+        from opsdesk.services.support.service import SupportService  # noqa: PLC0415
+
+        return SupportService(
+            self.unit_of_work, self.rota, self.policy.support, self.clock, self.notifier, read=read_request
         )
 
     @cached_property

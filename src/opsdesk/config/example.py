@@ -103,6 +103,12 @@ handover:                        # 16:00 handover, 09:00 hand-back and digest, M
   tell-giver-minutes: 30         # and this long after that: whoever handed over is told
   late-limit-minutes: 120        # opsdesk down at 16:00: sent late up to 2 hours, else recorded as missed
   repositories: []               # owner/name: Dependabot pull requests and failed runs in the digest
+
+support:                         # the support board: user requests from GitHub issues, the API and the CLI
+  label: support-request         # an issue with this label is a request (a change-request form never is)
+  triage-hours: 1                # targets, in support hours: triaged within one,
+  first-response-hours: 4        # answered by an engineer other than the requester within four,
+  done-hours: 35                 # and done within five support days
 """
 
 

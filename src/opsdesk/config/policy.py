@@ -13,6 +13,7 @@ from opsdesk.domain.handover.model import HandoverPolicy
 from opsdesk.domain.hours import HoursPolicy
 from opsdesk.domain.incidents.model import MonitoredService
 from opsdesk.domain.rota import Rota
+from opsdesk.domain.support.model import SupportPolicy
 
 BUILT_IN = "built-in defaults"
 
@@ -37,6 +38,7 @@ class Policy:
     services: tuple[MonitoredService, ...] = ()  # alarm sources (incidents)
     changes: ChangePolicy = field(default_factory=ChangePolicy)  # out-of-hours change requests
     handover: HandoverPolicy = field(default_factory=HandoverPolicy)  # the daily rhythm
+    support: SupportPolicy = field(default_factory=SupportPolicy)  # the support board
 
 
 def default_policy() -> Policy:

@@ -30,6 +30,7 @@ from opsdesk.config.rota_model import (
     build_rota,
 )
 from opsdesk.config.services_model import ServiceModel, build_services
+from opsdesk.config.support_model import SupportModel
 from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.hours import Cover, DayKind, HoursPolicy, LocalWindow, overlapping_pairs
 
@@ -209,6 +210,9 @@ class PolicyModel(StrictModel):
     handover: HandoverModel = Field(
         default_factory=HandoverModel, description="the handover, hand-back, turn change and daily digest"
     )
+    support: SupportModel = Field(
+        default_factory=SupportModel, description="the support board: user requests, triage and targets"
+    )
 
     @field_validator("working_days")
     @classmethod
@@ -247,6 +251,7 @@ class PolicyModel(StrictModel):
             services=services,
             changes=changes,
             handover=self.handover.to_policy(changes.ask_channel),
+            support=self.support.to_policy(changes.ask_channel),
         )
         return policy, problems
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 class AccessRole(StrEnum):
     VIEWER = "viewer"  # reads: cover, who is on duty, the rota, calendars
-    REQUESTER = "requester"  # + files out-of-hours change requests
+    REQUESTER = "requester"  # + files out-of-hours change requests and support requests
     ENGINEER = "engineer"  # + the outbox, incidents, reviews
     ADMIN = "admin"  # + tokens and settings
 

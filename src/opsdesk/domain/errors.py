@@ -20,6 +20,9 @@ DomainError                        anything opsdesk refuses, with a message for 
 ├── HandoverError                  a handover step refused (a note too long, an acknowledgement twice)
 │   ├── UnknownHandoverError       no such handover, or none on that date (a NotFoundError) 404
 │   └── HandoverNotAllowedError    not a receiver of this handover (a NotAllowedError)      403, exit 3
+├── SupportError                   a support-request step refused (a bad move, a field over its limit)
+│   ├── UnknownSupportRequestError no such support request (also a NotFoundError)           404
+│   └── SupportNotAllowedError     not this person's step (not a team engineer)             403, exit 3
 ├── TokenNameError                 a token name that cannot be told from an id, or is ambiguous
 │   └── TokenNameTakenError        a live token already has that name
 ├── NotFoundError                  the thing asked for does not exist                       HTTP 404
@@ -155,6 +158,19 @@ class UnknownHandoverError(HandoverError, NotFoundError):
 
 class HandoverNotAllowedError(NotAllowedError, HandoverError):
     """Only the receivers of a handover acknowledge it."""
+
+
+class SupportError(DomainError):
+    """A support-request step refused: an unknown status, a move the board does not allow, a field over its
+    limit, a done request moved without being reopened."""
+
+
+class UnknownSupportRequestError(SupportError, NotFoundError):
+    """No support request with that number."""
+
+
+class SupportNotAllowedError(NotAllowedError, SupportError):
+    """Not this person's step on a support request (triage, a move, an assignment are a team engineer's)."""
 
 
 class TokenNameError(DomainError):

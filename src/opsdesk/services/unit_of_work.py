@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # types only: a command that never opens a unit of work does 
     from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState
     from opsdesk.domain.incidents.timeline import TimelinePage
     from opsdesk.domain.outbox import OutgoingMessage
+    from opsdesk.domain.support.model import Comment, Status, SupportRequest, Triage
     from opsdesk.domain.timeline import TimelineEntry
 
 
@@ -106,6 +107,38 @@ class HandoverStore(Protocol):
         window ending after `start`; under monitoring after `start`; finished in [start, end)."""
 
 
+class SupportStore(Protocol):
+    """Support requests, their labels, comments and history; `get` and `by_issue` lock what they return."""
+
+    def create(self, values: Mapping[str, Any]) -> SupportRequest | None:
+        """A new request; None when one for its issue exists already (two deliveries of one issue at once:
+        its `opened` and `labeled`)."""
+
+    def get(self, request_id: int) -> SupportRequest | None: ...
+    def by_issue(self, repository: str, issue: int) -> SupportRequest | None: ...
+    def update(self, request_id: int, values: Mapping[str, Any]) -> SupportRequest: ...
+    def entry(self, request_id: int, entry: TimelineEntry) -> None: ...
+    def history(self, request_id: int) -> list[TimelineEntry]: ...
+    def comment(self, request_id: int, comment: Comment) -> Comment: ...
+    def comments(self, request_id: int) -> list[Comment]: ...
+    def requests(
+        self,
+        status: Status | None = None,
+        *,
+        label: str | None = None,
+        assignee: str | None = None,
+        triage: Triage | None = None,
+        limit: int = 100,
+    ) -> list[SupportRequest]:
+        """The newest first; `label` matched regardless of case."""
+
+    def untriaged(self, limit: int = 200) -> list[SupportRequest]:
+        """Requests still on the board (not done) that nobody has triaged, the oldest first."""
+
+    def created_between(self, start: datetime, end: datetime) -> list[SupportRequest]:
+        """Requests that arrived in [start, end), the oldest first."""
+
+
 class OutboxWriter(Protocol):
     def add(self, message: OutgoingMessage, now: datetime) -> bool:
         """Store a message to send; False when its idempotency key is stored already."""
@@ -134,6 +167,8 @@ class UnitOfWork(Protocol):
     def changes(self) -> ChangeStore: ...
     @property
     def handovers(self) -> HandoverStore: ...
+    @property
+    def support(self) -> SupportStore: ...
     @property
     def outbox(self) -> OutboxWriter: ...
     @property

@@ -265,3 +265,72 @@ class HandoverNoteRecord(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     author: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
+
+
+class SupportRequestRecord(Base):
+    """A user support request on the board; from a GitHub issue (repository, issue) or the API and CLI."""
+
+    __tablename__ = "support_requests"
+    __table_args__ = (
+        Index("ix_support_requests_issue", "repository", "issue", unique=True),
+        Index("ix_support_requests_status", "status", "triage"),
+        Index("ix_support_requests_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    requester: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    triage: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    assignee: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    link: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    repository: Mapped[str | None] = mapped_column(String(140), nullable=True)
+    issue: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    triaged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    triaged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class SupportLabelRecord(Base):
+    """A request's labels, one row each (`folded`: the label case-folded, what a filter matches)."""
+
+    __tablename__ = "support_labels"
+    __table_args__ = (Index("ix_support_labels_folded", "folded", "request_id"),)
+
+    request_id: Mapped[int] = mapped_column(ID, ForeignKey("support_requests.id"), primary_key=True)
+    folded: Mapped[str] = mapped_column(String(200), primary_key=True)
+    label: Mapped[str] = mapped_column(String(50))
+
+
+class SupportEntryRecord(Base):
+    """A support request's history: created, triaged, assigned, moved, reopened, commented; who and when."""
+
+    __tablename__ = "support_entries"
+    __table_args__ = (Index("ix_support_entries_request", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ID, ForeignKey("support_requests.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class SupportCommentRecord(Base):
+    """A comment on a support request (from opsdesk, or from the request's GitHub issue)."""
+
+    __tablename__ = "support_comments"
+    __table_args__ = (Index("ix_support_comments_request", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ID, ForeignKey("support_requests.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    author: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)

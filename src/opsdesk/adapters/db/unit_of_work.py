@@ -14,6 +14,7 @@ from opsdesk.adapters.db.incidents import SqlIncidentStore
 from opsdesk.adapters.db.jobs import schedule
 from opsdesk.adapters.db.outbox import add_message
 from opsdesk.adapters.db.receipts import SqlReceipts
+from opsdesk.adapters.db.support import SqlSupportStore
 from opsdesk.domain.outbox import OutgoingMessage
 
 
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     incidents: SqlIncidentStore
     changes: SqlChangeStore
     handovers: SqlHandoverStore
+    support: SqlSupportStore
     outbox: SqlOutboxWriter
     jobs: SqlJobScheduler
     receipts: SqlReceipts
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidentStore(connection)
         self.changes = SqlChangeStore(connection)
         self.handovers = SqlHandoverStore(connection)
+        self.support = SqlSupportStore(connection)
         self.outbox = SqlOutboxWriter(connection)
         self.jobs = SqlJobScheduler(connection)
         self.receipts = SqlReceipts(connection)

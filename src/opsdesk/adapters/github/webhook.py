@@ -18,6 +18,8 @@ from opsdesk.adapters.github.form import TITLE_PREFIX
 from opsdesk.services.changes.events import CommentEvent, IssueEvent
 
 ISSUE_LIMIT = 2**31 - 1
+LABELS_READ = 100  # GitHub allows 100 labels on an issue
+LABEL_LENGTH = 100  # characters of a label's name read (GitHub's own limit is 50)
 
 
 def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
@@ -52,6 +54,9 @@ def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:  
                 _time(issue, "created_at"),
                 _time(issue, "updated_at"),
                 from_form=title.startswith(TITLE_PREFIX),
+                labels=_labels(issue.get("labels")),
+                url=_url(issue.get("html_url")),
+                sender=_login(payload.get("sender")),
             )
         comment: dict[str, Any] = payload["comment"]
         body = str(comment.get("body") or "")
@@ -72,6 +77,26 @@ def read_event(kind: str, payload: object) -> IssueEvent | CommentEvent | str:  
         return f"not a GitHub {kind} event: {exc}"
     except (TypeError, ValueError):
         return f"not a GitHub {kind} event: a field has the wrong type"
+
+
+def _labels(found: object) -> tuple[str, ...]:
+    """The labels' names (GitHub sends label objects; a plain name is taken too), at most LABELS_READ."""
+    if not isinstance(found, list):
+        return ()
+    names = (item.get("name") if isinstance(item, dict) else item for item in found[:LABELS_READ])
+    return tuple(name[:LABEL_LENGTH] for name in names if isinstance(name, str) and name)
+
+
+def _login(found: object) -> str:
+    login = found.get("login") if isinstance(found, dict) else None
+    return login[:100] if isinstance(login, str) else ""
+
+
+def _url(found: object) -> str | None:
+    """The issue's page, if it is a web address of a sensible length."""
+    if isinstance(found, str) and found.startswith(("https://", "http://")) and len(found) <= 500:
+        return found
+    return None
 
 
 class _TimeError(ValueError):

@@ -22,6 +22,7 @@ from opsdesk.entrypoints.api.metrics import Metrics
 from opsdesk.entrypoints.api.outbox import outbox_routes
 from opsdesk.entrypoints.api.rota import rota_routes
 from opsdesk.entrypoints.api.rota_changes import rota_change_routes
+from opsdesk.entrypoints.api.support import support_routes
 from opsdesk.entrypoints.api.tokens import token_routes
 
 
@@ -68,6 +69,7 @@ def _fastapi(context: ApiContext, access: Access, metrics: Metrics, now_answers:
         change_routes(context, access),
         github_routes(context),
         handover_routes(context, access),
+        support_routes(context, access),
         token_routes(context, access),
         health_routes(context, access, metrics),
         cover_routes(context, access, now_answers),

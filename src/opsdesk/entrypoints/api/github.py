@@ -1,5 +1,6 @@
-"""GitHub's webhook (`issues` and `issue_comment`): change requests from the team's issue form, and the
-commands people comment on them. Authenticated by the webhook's signature, never by a bearer token."""
+"""GitHub's webhook (`issues` and `issue_comment`): change requests from the team's issue form and the
+commands people comment on them; support requests from issues carrying the policy's support label, and
+their comments. Authenticated by the webhook's signature, never by a bearer token."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def github_routes(context: ApiContext) -> APIRouter:
         x_github_delivery: Annotated[str, Header(max_length=128)] = "",
         x_hub_signature_256: Annotated[str | None, Header(max_length=200)] = None,
     ) -> dict[str, str]:
-        """GitHub `issues` and `issue_comment` webhooks: change requests from the issue form."""
+        """GitHub `issues` and `issue_comment` webhooks: change requests from the issue form, support
+        requests from issues with the support label."""
         if secret is None:
             raise HTTPException(404, "GitHub webhooks are not set up: set OPSDESK_GITHUB_WEBHOOK_SECRET")
         raw = await request.body()
@@ -51,10 +53,17 @@ def github_routes(context: ApiContext) -> APIRouter:
         event = read_github_event(x_github_event, without_nul(json_or_400(raw)))
         if isinstance(event, str):
             raise HTTPException(400, event)
+        # The support board first: it answers None, taking nothing in, for an issue that is not its own
+        # (no support label, or a change request), which then goes to the change workflow.
+        support, changes = context.app.support, context.changes
         if isinstance(event, IssueEvent):
-            said = await run_in_threadpool(context.changes.github_issue, event, x_github_delivery)
+            said = await run_in_threadpool(support.github_issue, event, x_github_delivery)
+            if said is None:
+                said = await run_in_threadpool(changes.github_issue, event, x_github_delivery)
         else:
-            said = await run_in_threadpool(context.changes.github_comment, event, x_github_delivery)
+            said = await run_in_threadpool(support.github_comment, event, x_github_delivery)
+            if said is None:
+                said = await run_in_threadpool(changes.github_comment, event, x_github_delivery)
         return {"status": said}
 
     return router

@@ -19,12 +19,13 @@ from opsdesk.entrypoints.cli import (
     rota_changes,
     serve,
     storage,
+    support,
     tokens,
 )
 
 app = typer.Typer(
     name="opsdesk",
-    help="Support operations for platform teams: cover, rota, incidents and changes, as code.",
+    help="Support operations for platform teams: cover, rota, incidents, changes and support requests, as code.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -65,12 +66,14 @@ app.command("init")(policy.init)
 rota_changes.register(rota.rota_app)  # rota swap, override, leave, changes
 app.add_typer(rota.rota_app, name="rota")
 rota.report_app.command("incidents")(incidents.report_command)
+rota.report_app.command("support")(support.report_command)
 app.add_typer(rota.report_app, name="report")
 app.add_typer(incidents.incident_app, name="incident")
 app.add_typer(incidents.service_app, name="service")
 app.add_typer(changes.change_app, name="change")
 app.add_typer(changes.github_app, name="github")
 app.add_typer(handover.handover_app, name="handover")
+app.add_typer(support.support_app, name="support")
 app.add_typer(storage.db_app, name="db")
 app.add_typer(storage.outbox_app, name="outbox")
 app.command("worker")(storage.worker_command)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -16,10 +15,10 @@ from opsdesk.domain.changes.model import ChangeState
 from opsdesk.domain.durations import spoken
 from opsdesk.domain.instants import parse_instant, span_text
 from opsdesk.entrypoints.cli.acting import As, AsAdmin, actor
-from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
+from opsdesk.entrypoints.cli.exit_codes import ExitCode, reported_errors
+from opsdesk.entrypoints.cli.inputs import read_input
 from opsdesk.entrypoints.cli.text import entry_line, printable
 from opsdesk.entrypoints.cli.wiring import application, run
-from opsdesk.services.text import NUL
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 change_app = typer.Typer(help="Out-of-hours change requests.", no_args_is_help=True, rich_markup_mode=None)
 github_app = typer.Typer(help="GitHub: the issue form.", no_args_is_help=True, rich_markup_mode=None)
-READ_LIMIT = 1 << 20  # bytes read from FILE: enough to say a body is far too large
 
 
 def check_command(
@@ -50,7 +48,7 @@ def check_command(
     from opsdesk.services.changes.views import check_dict  # noqa: PLC0415
 
     settings: Settings = ctx.obj
-    body = _read(file)
+    body = read_input(file)
     app = application(settings)
     with reported_errors():
         rota = app.rota
@@ -174,7 +172,7 @@ def submit_command(
     """File a request (teams without GitHub): checked at once."""
     workflow = _workflow(ctx.obj)
     with reported_errors():
-        change = workflow.submit(title, _read(file), actor(who))
+        change = workflow.submit(title, read_input(file), actor(who))
         _show(workflow, change.id, as_json)
 
 
@@ -300,23 +298,6 @@ def cancel_command(
     """Withdraw your own request."""
     change = run(ctx.obj, lambda app: app.changes.cancel(change_id, actor(who), reason))
     typer.echo(f"{change.reference} cancelled")
-
-
-def _read(file: str) -> str:
-    try:
-        raw = (
-            sys.stdin.buffer.read(READ_LIMIT + 1)
-            if file == "-"
-            else Path(file).read_bytes()[: READ_LIMIT + 1]
-        )
-    except OSError as exc:
-        raise fail(f"{file}: cannot read it ({exc.strerror or exc})", ExitCode.FAILED) from None
-    text = raw.decode("utf-8", errors="replace")
-    if NUL in text:  # a binary file, most likely; a NUL cannot be stored either way
-        line = text.count("\n", 0, text.index(NUL)) + 1
-        name = "standard input" if file == "-" else file
-        raise fail(f"{name} holds a NUL character (U+0000) on line {line}: give a text file", ExitCode.FAILED)
-    return text
 
 
 def template_command() -> None:

@@ -319,7 +319,7 @@ def ics_command(
 
 rota_app.command("ics")(ics_command)
 report_app = typer.Typer(
-    help="Reports: hours on duty, incidents.", no_args_is_help=True, rich_markup_mode=None
+    help="Reports: hours on duty, incidents, support requests.", no_args_is_help=True, rich_markup_mode=None
 )
 
 

@@ -1,4 +1,5 @@
-"""What arrives from a request's issue tracker (GitHub webhooks), as the change workflow takes it in."""
+"""What arrives from a request's issue tracker (GitHub webhooks), as the change workflow and the support
+board take it in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from opsdesk.domain.changes.model import ReviewCommand
 
 @dataclass(frozen=True)
 class IssueEvent:
-    """A GitHub `issues` webhook, as far as change requests care."""
+    """A GitHub `issues` webhook, as far as change requests and support requests care."""
 
     action: str  # opened, edited, reopened, closed, ...
     repository: str  # owner/name
@@ -21,6 +22,9 @@ class IssueEvent:
     created_at: datetime
     updated_at: datetime  # this version of the issue: orders edits delivered out of order
     from_form: bool = False  # filed with the team's issue form (its title prefix), whatever its body says
+    labels: tuple[str, ...] = ()  # the issue's labels' names (the support label puts it on the board)
+    url: str | None = None  # the issue's page on GitHub
+    sender: str = ""  # who took the action (closed or reopened it, added a label)
 
 
 @dataclass(frozen=True)

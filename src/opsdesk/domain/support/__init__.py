@@ -1,0 +1,1 @@
+"""Support requests: the board, triage and the support-hours targets."""

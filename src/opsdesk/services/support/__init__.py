@@ -1,0 +1,1 @@
+"""The support board: requests filed, triaged and worked through, from GitHub, the API and the CLI."""
