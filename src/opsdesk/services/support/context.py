@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from opsdesk.domain.changes.model import Problem, RequestText
+from opsdesk.domain.elapsed import elapsed
 from opsdesk.domain.errors import UnknownSupportRequestError
 from opsdesk.domain.hours import Cover, CoverEngine
 from opsdesk.domain.notices import ChannelPost, DirectMessage, IssueReply
@@ -26,15 +27,8 @@ LOG_FALLBACK = "support"  # where the log files an announcement when the team ha
 
 
 def support_time(engine: CoverEngine, start: datetime, end: datetime) -> timedelta:
-    """The support hours in [start, end): zero when it does not run forwards.
-
-    TO BE REPLACED at merge by the cover engine's shared clock primitive `elapsed(engine, start, end, cover)`
-    (issue 14, point 5): this private copy sums the support windows the same way until that lands.
-    """
-    if end <= start:
-        return timedelta(0)
-    windows = engine.windows(start, end)
-    return sum((w.end - w.start for w in windows if w.cover is Cover.SUPPORT), timedelta(0))
+    """The support hours in [start, end) (the cover engine's clock); zero when it does not run forwards."""
+    return elapsed(engine, start, end, Cover.SUPPORT) if start < end else timedelta(0)
 
 
 @dataclass
