@@ -240,4 +240,5 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
         "service",
         "services",
         "changes",
+        "announcements",
     }

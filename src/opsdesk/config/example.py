@@ -103,6 +103,14 @@ handover:                        # 16:00 handover, 09:00 hand-back and digest, M
   tell-giver-minutes: 30         # and this long after that: whoever handed over is told
   late-limit-minutes: 120        # opsdesk down at 16:00: sent late up to 2 hours, else recorded as missed
   repositories: []               # owner/name: Dependabot pull requests and failed runs in the digest
+
+announcements:                   # scheduled work, maintenance and incident updates (`opsdesk announce`)
+  update-channel: "#platform-updates"  # posted here, then forwarded to the ask channel, linked
+  ask-channel: "#ask-platform"
+  channel-mention-for: [P1]      # @channel only on an incident update on a P1 incident
+  here-per-week: 2               # @here at most twice a week, Monday to Sunday
+  reminders-before-hours: [24, 1]  # scheduled work is announced again this long before it starts
+  update-grace-minutes: 10       # a promised update this late is overdue (shown in the handover)
 """
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
+from opsdesk.config.announcements_model import AnnouncementsModel
 from opsdesk.config.changes_model import ChangesModel
 from opsdesk.config.defaults import (
     DEFAULT_DIVISION,
@@ -209,6 +210,10 @@ class PolicyModel(StrictModel):
     handover: HandoverModel = Field(
         default_factory=HandoverModel, description="the handover, hand-back, turn change and daily digest"
     )
+    announcements: AnnouncementsModel = Field(
+        default_factory=AnnouncementsModel,
+        description="scheduled work, maintenance and incident updates: channels, mention budget, reminders",
+    )
 
     @field_validator("working_days")
     @classmethod
@@ -233,6 +238,8 @@ class PolicyModel(StrictModel):
         problems += service_problems
         changes, change_problems = self.changes.to_policy(hours.timezone)
         problems += change_problems
+        announcements, announcement_problems = self.announcements.to_policy(changes.ask_channel)
+        problems += announcement_problems
         policy = Policy(
             hours=hours,
             bank_holidays=BankHolidaySettings(
@@ -247,6 +254,7 @@ class PolicyModel(StrictModel):
             services=services,
             changes=changes,
             handover=self.handover.to_policy(changes.ask_channel),
+            announcements=announcements,
         )
         return policy, problems
 

@@ -20,6 +20,8 @@ DomainError                        anything opsdesk refuses, with a message for 
 ├── HandoverError                  a handover step refused (a note too long, an acknowledgement twice)
 │   ├── UnknownHandoverError       no such handover, or none on that date (a NotFoundError) 404
 │   └── HandoverNotAllowedError    not a receiver of this handover (a NotAllowedError)      403, exit 3
+├── AnnouncementError              an announcement refused (a limit, a mention over budget)
+│   └── UnknownAnnouncementError   no such announcement (also a NotFoundError)              404
 ├── TokenNameError                 a token name that cannot be told from an id, or is ambiguous
 │   └── TokenNameTakenError        a live token already has that name
 ├── NotFoundError                  the thing asked for does not exist                       HTTP 404
@@ -155,6 +157,15 @@ class UnknownHandoverError(HandoverError, NotFoundError):
 
 class HandoverNotAllowedError(NotAllowedError, HandoverError):
     """Only the receivers of a handover acknowledge it."""
+
+
+class AnnouncementError(DomainError):
+    """An announcement refused: a title or body over its limit, a mention outside the budget, a time that
+    does not fit its kind, an incident or change request that does not exist."""
+
+
+class UnknownAnnouncementError(AnnouncementError, NotFoundError):
+    """No announcement with that number."""
 
 
 class TokenNameError(DomainError):

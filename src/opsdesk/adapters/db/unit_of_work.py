@@ -8,6 +8,7 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
+from opsdesk.adapters.db.announcements import SqlAnnouncementStore
 from opsdesk.adapters.db.changes import SqlChangeStore
 from opsdesk.adapters.db.handovers import SqlHandoverStore
 from opsdesk.adapters.db.incidents import SqlIncidentStore
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     incidents: SqlIncidentStore
     changes: SqlChangeStore
     handovers: SqlHandoverStore
+    announcements: SqlAnnouncementStore
     outbox: SqlOutboxWriter
     jobs: SqlJobScheduler
     receipts: SqlReceipts
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidentStore(connection)
         self.changes = SqlChangeStore(connection)
         self.handovers = SqlHandoverStore(connection)
+        self.announcements = SqlAnnouncementStore(connection)
         self.outbox = SqlOutboxWriter(connection)
         self.jobs = SqlJobScheduler(connection)
         self.receipts = SqlReceipts(connection)
