@@ -104,10 +104,11 @@ class SlackChannel:
         if previous is None:
             return None
         try:
-            reference = previous.reference or self._find(previous)
-            if reference is None:
+            reference = previous.reference or self._find(previous) or {}
+            channel, ts = reference.get("channel"), reference.get("ts")
+            if not channel or not ts:
                 return None
-            answer = self._client.chat_getPermalink(channel=reference["channel"], message_ts=reference["ts"])
+            answer = self._client.chat_getPermalink(channel=channel, message_ts=ts)
         except SlackApiError as exc:
             if _error(exc) in NO_PERMALINK | CANNOT_LOOK:
                 logger.warning("no permalink for %s: %s", previous.key, _error(exc))
