@@ -83,8 +83,8 @@ def worker_command(
     log_format: Annotated[str, typer.Option("--log-format", help="text or json")] = "text",
 ) -> None:
     """Deliver the outbox and run due jobs until stopped: incident escalation (the next page, the end of
-    escalation, hand-backs to working hours), reminders of change requests and announcements, and SNS
-    subscription confirmations. SIGTERM finishes the row or job in hand."""
+    escalation, hand-backs to working hours), announcements' promised updates and reminders, reminders
+    of change requests and SNS subscription confirmations. SIGTERM finishes the row or job in hand."""
     if log_format not in {"text", "json"}:
         raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
     configure(log_format)
