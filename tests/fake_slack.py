@@ -1,6 +1,6 @@
 """A local fake of Slack's Web API as Slack documents it: `chat.postMessage` (with message metadata),
-`conversations.history` / `.replies` (`include_all_metadata`), `conversations.list` and `.open`, with
-scripted failures: rate limits with any Retry-After, 5xx, `{"ok": false}`, slow answers, and answers cut
+`conversations.history` / `.replies` (`include_all_metadata`), `conversations.list` and `.open`,
+`chat.getPermalink` (a GET, as slack_sdk sends it), with scripted failures: rate limits with any Retry-After, 5xx, `{"ok": false}`, slow answers, and answers cut
 short after the post was taken.
 """
 
@@ -19,6 +19,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 TOKEN = "xoxb-test-token"
+WORKSPACE = "https://opsdesk-test.slack.com"
+
+
+def permalink(channel: str, ts: str) -> str:
+    """The permalink Slack gives a message: its workspace, channel id, and its ts as p + the digits."""
+    return f"{WORKSPACE}/archives/{channel}/p{ts.replace('.', '')}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class FakeSlack:
     hanging: list[tuple[str, int]] = field(default_factory=list)  # client addresses of hung requests
     tries: dict[str, int] = field(default_factory=dict)
     looks: int = 0
+    permalinks: list[tuple[str, str]] = field(default_factory=list)  # (channel, message_ts) asked for
+    permalink_script: list[tuple[int, dict[str, object], dict[str, str]]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -63,6 +71,7 @@ class FakeSlack:
         for method in ("conversations.history", "conversations.replies", "conversations.list"):
             self.server.expect_request(f"/api/{method}").respond_with_handler(self._read)
         self.server.expect_request("/api/conversations.open").respond_with_handler(self._open)
+        self.server.expect_request("/api/chat.getPermalink").respond_with_handler(self._permalink)
 
     def texts(self) -> list[str]:
         return [str(body["text"]) for body in self.delivered]
@@ -131,6 +140,25 @@ class FakeSlack:
                 and (method == "conversations.history" or b.get("thread_ts") == asked.get("ts"))
             ]
         return _json(200, {"ok": True, "messages": found[::-1], "has_more": False})
+
+    def _permalink(self, request: Request) -> Response:
+        """As Slack documents it: {"ok": true, "channel", "permalink"} for a message it holds; else
+        {"ok": false, "error": "channel_not_found" | "message_not_found"} (HTTP 200)."""
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return _json(200, {"ok": False, "error": "not_authed"})
+        asked = {**_body(request), **dict(request.args.items())}
+        channel, ts = str(asked.get("channel")), str(asked.get("message_ts"))
+        with self._lock:
+            self.permalinks.append((channel, ts))
+            if self.permalink_script:
+                status, payload, headers = self.permalink_script.pop(0)
+                return _json(status, payload, headers)
+            in_channel = [b for b in self.delivered if b["_conversation"] == channel]
+        if not in_channel:
+            return _json(200, {"ok": False, "error": "channel_not_found"})
+        if not any(b["ts"] == ts for b in in_channel):
+            return _json(200, {"ok": False, "error": "message_not_found"})
+        return _json(200, {"ok": True, "channel": channel, "permalink": permalink(channel, ts)})
 
     def _open(self, request: Request) -> Response:
         if "im" not in self.scopes:

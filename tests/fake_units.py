@@ -5,6 +5,7 @@ the real stores on SQLite and PostgreSQL, so the two keep behaving alike.
 Changes are made in place and undone in reverse on a rollback (tests/fake_undo.py), as a transaction would.
 The handover store lives in tests/fake_handovers.py, and tests/adapters/test_handover_*.py hold it to the
 same contract; the support store in tests/fake_support.py, held to it by tests/adapters/test_support_store.py.
+same contract; the announcement store in tests/fake_announcements.py (tests/adapters/test_announcement_store.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from opsdesk.domain.announcements.model import Announcement
 from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState
 from opsdesk.domain.handover.model import HandoverRecord, Note
 from opsdesk.domain.hours import Cover
@@ -24,6 +26,7 @@ from opsdesk.domain.jobs import Job, JobState
 from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage
 from opsdesk.domain.support.model import Comment, SupportRequest
 from opsdesk.domain.timeline import TimelineEntry
+from tests.fake_announcements import FakeAnnouncementStore
 from tests.fake_handovers import FakeHandoverStore
 from tests.fake_support import FakeSupportStore
 from tests.fake_undo import Undo
@@ -45,6 +48,7 @@ class FakeDatabase:
     support: dict[int, SupportRequest] = field(default_factory=dict)
     support_entries: dict[int, list[TimelineEntry]] = field(default_factory=dict)  # by request, oldest first
     support_comments: dict[int, list[Comment]] = field(default_factory=dict)
+    announcements: dict[int, Announcement] = field(default_factory=dict)
     outbox: list[OutboxRow] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)  # by key
     job_leases: dict[int, tuple[str, datetime]] = field(default_factory=dict)
@@ -291,13 +295,22 @@ class FakeUnitOfWork:
         self.changes = FakeChangeStore(db, self._undo)
         self.handovers = FakeHandoverStore(db, self._undo)
         self.support = FakeSupportStore(db, self._undo)
+        self.announcements = FakeAnnouncementStore(db, self._undo)
         self.outbox = FakeOutboxWriter(db, self._undo)
         self.jobs = FakeJobScheduler(db, self._undo)
         self.receipts = FakeReceipts(db, self._undo)
 
     def __enter__(self) -> Self:
         self._undo = Undo()
-        stores = (self.incidents, self.changes, self.handovers, self.support, self.outbox, self.jobs)
+        stores = (
+            self.incidents,
+            self.changes,
+            self.handovers,
+            self.support,
+            self.announcements,
+            self.outbox,
+            self.jobs,
+        )
         for store in (*stores, self.receipts):
             store.undo = self._undo
         return self

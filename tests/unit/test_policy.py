@@ -241,4 +241,5 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
         "services",
         "changes",
         "support",
+        "announcements",
     }

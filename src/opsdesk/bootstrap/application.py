@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from opsdesk.domain.rota_changes import RotaChange
     from opsdesk.domain.rota_plan import Plan
     from opsdesk.domain.shifts import Shift
+    from opsdesk.services.announcements.service import AnnouncementService
     from opsdesk.services.changes.workflow import ChangeService, ChangeWorkflow
     from opsdesk.services.delivery import Deliverer
     from opsdesk.services.handover.context import GitHubDigest
@@ -338,6 +339,20 @@ class Application:
             self._github_digest,
         )
 
+    @cached_property
+    def announcements(self) -> AnnouncementService:
+        """Scheduled work, maintenance and incident updates, as linked pairs held to the mention budget."""
+        from opsdesk.services.announcements.service import AnnouncementService  # noqa: PLC0415
+
+        return AnnouncementService(
+            self.unit_of_work,
+            self.policy.announcements,
+            self.clock,
+            self.notifier,
+            self.people,
+            self.cover.timezone,
+        )
+
     def _github_digest(self) -> GitHubDigest:
         """The digest's reader of GitHub (Dependabot pull requests, failed runs), built when a digest is made."""
         from opsdesk.adapters.github.digest import GitHubDigestReader  # noqa: PLC0415  (heavy: githubkit)
@@ -382,6 +397,7 @@ class Application:
             **self.incidents.jobs(),
             **self.changes.jobs(),
             **self.handovers.jobs(),
+            **self.announcements.jobs(),
             **confirmer.jobs(),
         }
 

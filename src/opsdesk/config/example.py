@@ -109,6 +109,13 @@ support:                         # the support board: user requests from GitHub 
   triage-hours: 1                # targets, in support hours: triaged within one,
   first-response-hours: 4        # answered by an engineer other than the requester within four,
   done-hours: 35                 # and done within five support days
+announcements:                   # scheduled work, maintenance and incident updates (`opsdesk announce`)
+  update-channel: "#platform-updates"  # posted here, then forwarded to the ask channel, linked
+  ask-channel: "#ask-platform"
+  channel-mention-for: [P1]      # @channel only on an incident update on a P1 incident
+  here-per-week: 2               # @here at most twice a week, Monday to Sunday
+  reminders-before-hours: [24, 1]  # scheduled work is announced again this long before it starts
+  update-grace-minutes: 10       # a promised update this late is overdue (shown in the handover)
 """
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from opsdesk.config.defaults import DEFAULT_DIVISION, default_hours_policy
+from opsdesk.domain.announcements.model import AnnouncementPolicy
 from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.changes.model import ChangePolicy
 from opsdesk.domain.handover.model import HandoverPolicy
@@ -39,6 +40,7 @@ class Policy:
     changes: ChangePolicy = field(default_factory=ChangePolicy)  # out-of-hours change requests
     handover: HandoverPolicy = field(default_factory=HandoverPolicy)  # the daily rhythm
     support: SupportPolicy = field(default_factory=SupportPolicy)  # the support board
+    announcements: AnnouncementPolicy = field(default_factory=AnnouncementPolicy)  # broadcasts
 
 
 def default_policy() -> Policy:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
+from opsdesk.config.announcements_model import AnnouncementsModel
 from opsdesk.config.changes_model import ChangesModel
 from opsdesk.config.defaults import (
     DEFAULT_DIVISION,
@@ -213,6 +214,10 @@ class PolicyModel(StrictModel):
     support: SupportModel = Field(
         default_factory=SupportModel, description="the support board: user requests, triage and targets"
     )
+    announcements: AnnouncementsModel = Field(
+        default_factory=AnnouncementsModel,
+        description="scheduled work, maintenance and incident updates: channels, mention budget, reminders",
+    )
 
     @field_validator("working_days")
     @classmethod
@@ -237,6 +242,8 @@ class PolicyModel(StrictModel):
         problems += service_problems
         changes, change_problems = self.changes.to_policy(hours.timezone)
         problems += change_problems
+        announcements, announcement_problems = self.announcements.to_policy(changes.ask_channel)
+        problems += announcement_problems
         policy = Policy(
             hours=hours,
             bank_holidays=BankHolidaySettings(
@@ -252,6 +259,7 @@ class PolicyModel(StrictModel):
             changes=changes,
             handover=self.handover.to_policy(changes.ask_channel),
             support=self.support.to_policy(changes.ask_channel),
+            announcements=announcements,
         )
         return policy, problems
 

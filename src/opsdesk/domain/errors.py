@@ -23,6 +23,8 @@ DomainError                        anything opsdesk refuses, with a message for 
 ├── SupportError                   a support-request step refused (a bad move, a field over its limit)
 │   ├── UnknownSupportRequestError no such support request (also a NotFoundError)           404
 │   └── SupportNotAllowedError     not this person's step (not a team engineer)             403, exit 3
+├── AnnouncementError              an announcement refused (a limit, a mention over budget)
+│   └── UnknownAnnouncementError   no such announcement (also a NotFoundError)              404
 ├── TokenNameError                 a token name that cannot be told from an id, or is ambiguous
 │   └── TokenNameTakenError        a live token already has that name
 ├── NotFoundError                  the thing asked for does not exist                       HTTP 404
@@ -171,6 +173,15 @@ class UnknownSupportRequestError(SupportError, NotFoundError):
 
 class SupportNotAllowedError(NotAllowedError, SupportError):
     """Not this person's step on a support request (triage, a move, an assignment are a team engineer's)."""
+
+
+class AnnouncementError(DomainError):
+    """An announcement refused: a title or body over its limit, a mention outside the budget, a time that
+    does not fit its kind, an incident or change request that does not exist."""
+
+
+class UnknownAnnouncementError(AnnouncementError, NotFoundError):
+    """No announcement with that number."""
 
 
 class TokenNameError(DomainError):

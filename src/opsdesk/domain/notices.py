@@ -91,4 +91,37 @@ class HandoverNotice:
     key: str  # the outbox key's stem
 
 
-Notice = ChannelPost | Page | DirectMessage | IssueReply | IssueStatus | HandoverNotice
+@dataclass(frozen=True)
+class AnnouncementNotice:
+    """An announcement (or a reminder of one before its work starts): posted to the update channel and
+    forwarded to the ask channel as one linked pair. The forward follows the post in the outbox (sent only
+    once the post is delivered) and names it: in Slack, by its permalink."""
+
+    number: int  # the announcement's id
+    heading: str  # what it is, before the title: "Maintenance", "Reminder: scheduled work in 1 hour"
+    title: str
+    body: str
+    lines: tuple[str, ...]  # what else it says: the incident, when the work starts, the next update
+    mention: str | None  # here or channel: a Slack mention comes from this field only, never from the text
+    update_channel: str | None  # None: the log keeps the post under "announcements"
+    ask_channel: str | None  # None: the log keeps the forward under "ask"
+    key: str  # the outbox key's stem: the post and the forward add their own names
+
+
+@dataclass(frozen=True)
+class Forward:
+    """The second of an announcement's pair, as its renderer writes it (the notifier makes it)."""
+
+    of: AnnouncementNotice
+
+
+Notice = (
+    ChannelPost
+    | Page
+    | DirectMessage
+    | IssueReply
+    | IssueStatus
+    | HandoverNotice
+    | AnnouncementNotice
+    | Forward
+)

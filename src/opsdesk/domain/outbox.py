@@ -4,6 +4,11 @@ A row is delivered by one worker at a time, under a lease. The worker marks the 
 (`sending_at`) just before it hands the message to the vendor; if the worker dies, or the vendor's
 answer is lost, the row stays marked and the next worker knows the outcome is in doubt: it asks the
 channel whether the message arrived before it sends again, so a message is never posted twice.
+
+A message may follow another (`after`, the other's key): it is not claimed until that one is delivered,
+and when it is sent the channel is told where that one went and what the vendor called it (its
+`reference`, e.g. Slack's channel and ts), so it can link to it (a forward naming the post by its
+permalink). Two rows written in one transaction so make one linked pair, each delivered once.
 """
 
 from __future__ import annotations
@@ -20,6 +25,13 @@ from typing import Any
 RETRY_AFTER_CEILING = timedelta(days=1)
 
 
+# What a vendor calls a delivered message (Slack: {"channel": id, "ts": ts}), kept on its row so that a
+# message following it can link to it.
+Reference = dict[str, str]
+# The payload key under which the deliverer hands a following message what it follows (never stored).
+PREVIOUS = "previous"
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
@@ -34,6 +46,7 @@ class OutgoingMessage:
     destination: str  # a Slack channel, an address, a URL name
     payload: dict[str, Any]
     idempotency_key: str
+    after: str | None = None  # the key of a message this one follows: sent only once that is delivered
 
 
 @dataclass(frozen=True)
@@ -49,10 +62,46 @@ class OutboxRow:
     # Set while a worker hands the message to its vendor; still set afterwards means the outcome of
     # that attempt is unknown (the worker died, or the vendor's answer was lost).
     sending_at: datetime | None = None
+    reference: Reference | None = None  # what the vendor called it once delivered (when it said)
 
     @property
     def in_doubt(self) -> bool:
         return self.state is OutboxState.PENDING and self.sending_at is not None
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The delivered message a following one links to: where it went, its key, what the vendor called it
+    (None when unknown: its delivery was settled by a look after a lost answer) and when it was stored."""
+
+    destination: str
+    key: str
+    reference: Reference | None
+    since: datetime
+
+    def as_payload(self) -> dict[str, Any]:
+        return {
+            "destination": self.destination,
+            "key": self.key,
+            "reference": self.reference,
+            "since": self.since.isoformat(),
+        }
+
+    @classmethod
+    def from_payload(cls, value: object) -> Previous | None:
+        """What the deliverer handed over under PREVIOUS; None for anything else."""
+        if not isinstance(value, dict):
+            return None
+        try:
+            reference = value.get("reference")
+            return cls(
+                str(value["destination"]),
+                str(value["key"]),
+                {str(k): str(v) for k, v in reference.items()} if isinstance(reference, dict) else None,
+                datetime.fromisoformat(str(value["since"])),
+            )
+        except (KeyError, ValueError):
+            return None
 
 
 @dataclass(frozen=True)

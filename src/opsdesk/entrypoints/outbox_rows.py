@@ -23,6 +23,8 @@ def outbox_row_dict(row: OutboxRow) -> dict[str, Any]:
         "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
         "last_error": row.last_error,
         "in_doubt": row.in_doubt,
+        "after": row.message.after,  # the key of the message this one follows (sent only after it)
+        "reference": row.reference,  # what the vendor called it once delivered (Slack: channel and ts)
     }
 
 

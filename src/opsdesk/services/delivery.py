@@ -7,6 +7,10 @@ next claim, unsent. While a slow vendor keeps a send waiting, a heartbeat renews
 worker can take the row. Any failure, expected or not, is a counted attempt with its reason. An attempt
 whose outcome was lost (the worker died mid-send, the answer was cut short) is resolved by asking the
 channel whether the message arrived before anything is sent again.
+
+A message that follows another (`after`) is claimed only once that one is delivered (the store sees to
+it), and is handed to its channel with what it follows (where it went, what the vendor called it), so the
+channel can link to it; what a vendor calls a delivered message is kept on its row for that.
 """
 
 from __future__ import annotations
@@ -15,11 +19,21 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from opsdesk.domain.outbox import Arrival, DeliveryError, OutboxRow, OutgoingMessage, RetryPolicy, Taken
+from opsdesk.domain.outbox import (
+    PREVIOUS,
+    Arrival,
+    DeliveryError,
+    OutboxRow,
+    OutgoingMessage,
+    Previous,
+    Reference,
+    RetryPolicy,
+    Taken,
+)
 from opsdesk.services.clock import Clock
 
 logger = logging.getLogger("opsdesk.outbox")
@@ -28,8 +42,9 @@ logger = logging.getLogger("opsdesk.outbox")
 class Channel(Protocol):
     """One way out (log, Slack, email, webhook, PagerDuty, GitHub)."""
 
-    def send(self, message: OutgoingMessage) -> None:
-        """Deliver, or raise DeliveryError saying why not (and whether the vendor may have acted)."""
+    def send(self, message: OutgoingMessage) -> Reference | None:
+        """Deliver, or raise DeliveryError saying why not (and whether the vendor may have acted); what
+        the vendor calls the message, when it says (a following message may link to it)."""
 
     def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
         """After an attempt (begun at `since`) whose outcome was lost: did `message` arrive?"""
@@ -39,7 +54,10 @@ class OutboxStore(Protocol):
     def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]: ...
     def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> Taken | None: ...
     def renew(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool: ...
-    def delivered(self, row_id: int, owner: str, now: datetime) -> bool: ...
+    def delivered(
+        self, row_id: int, owner: str, now: datetime, reference: Reference | None = None
+    ) -> bool: ...
+    def by_key(self, key: str) -> OutboxRow | None: ...
     def failed(
         self, row_id: int, owner: str, error: str, next_attempt: datetime | None, *, in_doubt: bool = False
     ) -> bool: ...
@@ -94,6 +112,7 @@ class Deliverer:
             reason = f"no channel named {row.message.channel!r} is configured"
             self.store.failed(row.id, self.owner, reason, None)
             return False
+        message = self._linked(row.message)
         taken = self.store.take(row.id, self.owner, self.clock.now(), self.lease)
         if taken is None:
             logger.info(
@@ -105,16 +124,29 @@ class Deliverer:
             if since is not None and not self._resolve_doubt(channel, row, since):
                 return True
             try:
-                channel.send(row.message)
+                reference = channel.send(message)
             except DeliveryError as failure:
                 self._failed(row, failure)
                 return True
             except Exception as exc:  # anything a vendor library lets escape: counted, never fatal
                 self._failed(row, unexpected(exc, "sending"))
                 return True
-        if not self.store.delivered(row.id, self.owner, self.clock.now()):
+        if not self.store.delivered(row.id, self.owner, self.clock.now(), reference):
             logger.warning("outbox row #%s was sent, but its lease was lost meanwhile", row.id)
         return True
+
+    def _linked(self, message: OutgoingMessage) -> OutgoingMessage:
+        """A following message with what it follows under PREVIOUS (as it is now: delivered, since the
+        row was claimed); as it is when that row is gone (its channel then names it in plain words)."""
+        if message.after is None:
+            return message
+        found = self.store.by_key(message.after)
+        if found is None:
+            return message
+        previous = Previous(
+            found.message.destination, found.message.idempotency_key, found.reference, found.created_at
+        )
+        return replace(message, payload={**message.payload, PREVIOUS: previous.as_payload()})
 
     def _resolve_doubt(self, channel: Channel, row: OutboxRow, since: datetime) -> bool:
         """An earlier attempt (begun at `since`) lost its outcome: True to send now; False when settled (or

@@ -9,7 +9,9 @@ The routes, in one place:
   else the log;
 - an issue reply or status goes to GitHub when set up, else the log;
 - a briefing (a handover notice) is a channel post (Slack when set up and the team has a channel, else the
-  log under "handover") and a direct message to each recipient, routed as above.
+  log under "handover") and a direct message to each recipient, routed as above;
+- an announcement is a linked pair: the post to the update channel, then the forward to the ask channel,
+  which follows the post (each to Slack when set up and the policy names the channel, else the log).
 A message that falls back to the log keeps the payload the vendor would have had, so the outbox shows it
 as it would have gone out; nothing goes dead for want of a channel.
 """
@@ -17,17 +19,28 @@ as it would have gone out; nothing goes dead for want of a channel.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from opsdesk.domain.notices import ChannelPost, DirectMessage, HandoverNotice, IssueStatus, Notice, Page
+from opsdesk.domain.notices import (
+    AnnouncementNotice,
+    ChannelPost,
+    DirectMessage,
+    Forward,
+    HandoverNotice,
+    IssueStatus,
+    Notice,
+    Page,
+)
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.people import People
 from opsdesk.services.unit_of_work import OutboxWriter
 
 LOG = "log"
 HANDOVER_LOG = "handover"  # where the log files a briefing's channel post when the team has no channel
+ANNOUNCEMENT_LOG = "announcements"  # where the log files an announcement without an update channel
+ASK_LOG = "ask"  # and its forward without an ask channel
 KEY_LIMIT = 255
 
 
@@ -58,6 +71,10 @@ class Notifier:
             return self._direct(notice.engineer, notice, notice.key)
         if isinstance(notice, HandoverNotice):
             return self._handover(notice)
+        if isinstance(notice, AnnouncementNotice):
+            return self._announcement(notice)
+        if isinstance(notice, Forward):
+            raise TypeError("a forward is sent with its announcement, as the second of the pair")
         if isinstance(notice, IssueStatus):
             destination = f"{notice.change.repository}#{notice.change.issue}"
         else:
@@ -89,6 +106,22 @@ class Notifier:
         for engineer in notice.recipients:
             found += self._direct(engineer, notice, f"{notice.key}:{engineer}")
         return found
+
+    def _announcement(self, notice: AnnouncementNotice) -> list[OutgoingMessage]:
+        """The post, then the forward that follows it: stored together, the forward sent only after the post
+        is delivered, so the two are one pair however the workers fare."""
+        to_update = notice.update_channel or ANNOUNCEMENT_LOG
+        post = self._message(
+            self._way(notice.update_channel), "slack", to_update, notice, f"{notice.key}:post"
+        )
+        to_ask = notice.ask_channel or ASK_LOG
+        forward = self._message(
+            self._way(notice.ask_channel), "slack", to_ask, Forward(notice), f"{notice.key}:forward"
+        )
+        return [post, replace(forward, after=post.idempotency_key)]
+
+    def _way(self, channel: str | None) -> str:
+        return "slack" if "slack" in self.channels and channel else LOG
 
     def _direct(self, engineer: str, notice: Notice, stem: str) -> list[OutgoingMessage]:
         """Slack when set up and the engineer has a Slack id, else email when set up, else the log."""

@@ -16,6 +16,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 if TYPE_CHECKING:  # types only: a command that never opens a unit of work does not import these
+    from datetime import timedelta
+
+    from opsdesk.domain.announcements.model import Announcement, AnnouncementKind, Mention
     from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState
     from opsdesk.domain.handover.model import (
         Acknowledgement,
@@ -139,6 +142,44 @@ class SupportStore(Protocol):
         """Requests that arrived in [start, end), the oldest first."""
 
 
+class AnnouncementStore(Protocol):
+    """Announcements kept: what was said and where, the mention used, the next update promised (and kept),
+    and the reminders before scheduled work."""
+
+    def add(self, announcement: Announcement) -> Announcement:
+        """Keep a new announcement (its `id` is ignored); the one kept, with its number."""
+
+    def get(self, announcement_id: int) -> Announcement | None: ...
+    def listed(
+        self,
+        limit: int = 50,
+        *,
+        kind: AnnouncementKind | None = None,
+        incident: int | None = None,
+        change: int | None = None,
+    ) -> list[Announcement]:
+        """The newest first, optionally of one kind, or on one incident or change request."""
+
+    def mentions(self, mention: Mention, start: datetime, end: datetime) -> int:
+        """Announcements made in [start, end) with `mention`."""
+
+    def open_promises(self, *, incident: int | None = None, change: int | None = None) -> list[Announcement]:
+        """Announcements on this incident or change request whose promised update is not kept yet."""
+
+    def keep(self, announcement_ids: Sequence[int], by: int, at: datetime) -> None:
+        """Their promises are kept by the announcement `by`, at `at`."""
+
+    def mark_reminded(self, announcement_id: int, at: datetime) -> None:
+        """The author (and the incident's lead) were reminded of its promised update at `at`."""
+
+    def mark_reminder_sent(self, announcement_id: int, before: timedelta, at: datetime) -> None:
+        """The reminder `before` its work starts was sent at `at`."""
+
+    def overdue_promises(self, now: datetime, limit: int = 200) -> list[Announcement]:
+        """Announcements whose promised update is overdue at `now` (past its time and the grace, not
+        kept), the longest overdue first: for the handover and the digest."""
+
+
 class OutboxWriter(Protocol):
     def add(self, message: OutgoingMessage, now: datetime) -> bool:
         """Store a message to send; False when its idempotency key is stored already."""
@@ -169,6 +210,8 @@ class UnitOfWork(Protocol):
     def handovers(self) -> HandoverStore: ...
     @property
     def support(self) -> SupportStore: ...
+    @property
+    def announcements(self) -> AnnouncementStore: ...
     @property
     def outbox(self) -> OutboxWriter: ...
     @property

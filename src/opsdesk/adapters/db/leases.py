@@ -11,9 +11,18 @@ PENDING = "pending"
 
 
 def claim_due(
-    engine: Engine, model: Any, due_column: Any, *, owner: str, now: datetime, limit: int, lease: timedelta
+    engine: Engine,
+    model: Any,
+    due_column: Any,
+    *,
+    owner: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    ready: Any = None,
 ) -> list[Row[Any]]:
-    """Take up to `limit` pending rows due at `now` for `owner` until `now + lease`.
+    """Take up to `limit` pending rows due at `now` (and `ready`, a further condition) for `owner` until
+    `now + lease`.
 
     PostgreSQL skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`); on SQLite the
     transaction holds the write lock from its start (`BEGIN IMMEDIATE`), so claims never overlap.
@@ -22,6 +31,7 @@ def claim_due(
         model.state == PENDING,
         due_column <= now,
         or_(model.lease_until.is_(None), model.lease_until < now),
+        *(() if ready is None else (ready,)),
     )
     with engine.begin() as connection:
         ids = list(

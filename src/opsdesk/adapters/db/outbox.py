@@ -1,19 +1,31 @@
-"""The outbox table: add in the caller's transaction, claim with a lease, then mark delivered or failed."""
+"""The outbox table: add in the caller's transaction, claim with a lease, then mark delivered or failed. A
+row that follows another (`after_key`) is claimed only once that one is delivered (or gone)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from opsdesk.adapters.db.leases import claim_due, if_held, outcome, release_all
 from opsdesk.adapters.db.tables import OutboxRecord
-from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage, Taken
+from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage, Reference, Taken
 
 ERROR_LIMIT = 2000  # characters of a vendor's error kept on the row
 COLUMNS = tuple(OutboxRecord.__table__.columns)
+FOLLOWED = aliased(OutboxRecord, name="followed")
+
+
+def _ready() -> ColumnElement[bool]:
+    """Not waiting for another message: it follows none, or the one it follows is delivered or gone."""
+    waiting = exists().where(
+        FOLLOWED.idempotency_key == OutboxRecord.after_key,
+        FOLLOWED.state != OutboxState.DELIVERED.value,
+    )
+    return OutboxRecord.after_key.is_(None) | ~waiting
 
 
 def add_message(connection: Connection, message: OutgoingMessage, now: datetime) -> bool:
@@ -23,6 +35,7 @@ def add_message(connection: Connection, message: OutgoingMessage, now: datetime)
         "destination": message.destination,
         "payload": message.payload,
         "idempotency_key": message.idempotency_key,
+        "after_key": message.after,
         "state": OutboxState.PENDING.value,
         "attempts": 0,
         "created_at": now,
@@ -56,6 +69,7 @@ class SqlOutbox:
             now=now,
             limit=limit,
             lease=lease,
+            ready=_ready(),
         )
         return [_row_from(row) for row in rows]
 
@@ -87,10 +101,20 @@ class SqlOutbox:
         """Extend `owner`'s lease while a send is still in flight (a slow vendor); False if it was lost."""
         return if_held(self.engine, OutboxRecord, row_id, owner, {"lease_until": now + lease})
 
-    def delivered(self, row_id: int, owner: str, now: datetime) -> bool:
-        """Mark delivered if `owner` still holds the row; False when the lease was lost meanwhile."""
-        values = outcome(OutboxRecord, state=OutboxState.DELIVERED.value, delivered_at=now, sending_at=None)
+    def delivered(self, row_id: int, owner: str, now: datetime, reference: Reference | None = None) -> bool:
+        """Mark delivered (with what the vendor called it) if `owner` still holds the row; False when the
+        lease was lost meanwhile."""
+        extra: dict[str, Any] = {} if reference is None else {"reference": reference}
+        values = outcome(
+            OutboxRecord, state=OutboxState.DELIVERED.value, delivered_at=now, sending_at=None, **extra
+        )
         return if_held(self.engine, OutboxRecord, row_id, owner, values)
+
+    def by_key(self, key: str) -> OutboxRow | None:
+        """The row with this idempotency key, if any (what a following message links to)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(*COLUMNS).where(OutboxRecord.idempotency_key == key)).first()
+        return _row_from(row) if row is not None else None
 
     def failed(
         self, row_id: int, owner: str, error: str, next_attempt: datetime | None, *, in_doubt: bool = False
@@ -135,11 +159,14 @@ class SqlOutbox:
             return result.rowcount == 1
 
     def lag(self, now: datetime) -> float:
-        """Seconds the oldest due, undelivered row has waited (0 when none waits)."""
+        """Seconds the oldest due, undelivered row has waited (0 when none waits); a row waiting for the
+        one it follows is not counted (that one is)."""
         with self.engine.connect() as connection:
             oldest = connection.scalar(
                 select(func.min(OutboxRecord.next_attempt_at)).where(
-                    OutboxRecord.state == OutboxState.PENDING.value, OutboxRecord.next_attempt_at <= now
+                    OutboxRecord.state == OutboxState.PENDING.value,
+                    OutboxRecord.next_attempt_at <= now,
+                    _ready(),
                 )
             )
         if oldest is None:
@@ -190,7 +217,9 @@ def _row_from(record: Row[Any]) -> OutboxRow:
     r = record._mapping
     return OutboxRow(
         id=r["id"],
-        message=OutgoingMessage(r["channel"], r["destination"], dict(r["payload"]), r["idempotency_key"]),
+        message=OutgoingMessage(
+            r["channel"], r["destination"], dict(r["payload"]), r["idempotency_key"], r["after_key"]
+        ),
         state=OutboxState(r["state"]),
         attempts=r["attempts"],
         created_at=r["created_at"],
@@ -198,4 +227,5 @@ def _row_from(record: Row[Any]) -> OutboxRow:
         delivered_at=r["delivered_at"],
         last_error=r["last_error"],
         sending_at=r["sending_at"],
+        reference=dict(r["reference"]) if r["reference"] else None,
     )

@@ -35,6 +35,10 @@ class OutboxRecord(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # When a worker handed the message to its vendor; left set when that attempt's outcome is unknown.
     sending_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The key of the message this one follows: not claimed until that one is delivered.
+    after_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # What the vendor called the message once delivered (Slack: channel and ts), for one that follows it.
+    reference: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
 
 
 class JobRecord(Base):
@@ -334,3 +338,44 @@ class SupportCommentRecord(Base):
     author: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
+
+
+class AnnouncementRecord(Base):
+    """An announcement: what was said, by whom, where it went, the mention it used, the next update it
+    promised (and what became of it), and the reminders before its work starts."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        Index("ix_announcements_at", "at"),
+        Index("ix_announcements_mention", "mention", "at"),  # the week's @here, counted
+        Index("ix_announcements_incident", "incident_id", "id"),
+        Index("ix_announcements_change", "change_id", "id"),
+        # Promises not kept yet: kept by the next announcement on their subject, listed when overdue.
+        Index(
+            "ix_announcements_open_promises",
+            "overdue_from",
+            postgresql_where=text("kept_at IS NULL AND next_update IS NOT NULL"),
+            sqlite_where=text("kept_at IS NULL AND next_update IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    incident_id: Mapped[int | None] = mapped_column(ID, ForeignKey("incidents.id"), nullable=True)
+    change_id: Mapped[int | None] = mapped_column(ID, ForeignKey("change_requests.id"), nullable=True)
+    priority: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    mention: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_update: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    overdue_from: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    kept_by: Mapped[int | None] = mapped_column(ID, nullable=True)
+    kept_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    update_channel: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    ask_channel: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # [{"before": seconds, "at": ISO 8601 UTC, "sent_at": ISO 8601 UTC or null}], earliest first.
+    reminders: Mapped[list[object]] = mapped_column(JSON)

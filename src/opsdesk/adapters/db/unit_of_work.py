@@ -8,6 +8,7 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
+from opsdesk.adapters.db.announcements import SqlAnnouncementStore
 from opsdesk.adapters.db.changes import SqlChangeStore
 from opsdesk.adapters.db.handovers import SqlHandoverStore
 from opsdesk.adapters.db.incidents import SqlIncidentStore
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     changes: SqlChangeStore
     handovers: SqlHandoverStore
     support: SqlSupportStore
+    announcements: SqlAnnouncementStore
     outbox: SqlOutboxWriter
     jobs: SqlJobScheduler
     receipts: SqlReceipts
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
         self.changes = SqlChangeStore(connection)
         self.handovers = SqlHandoverStore(connection)
         self.support = SqlSupportStore(connection)
+        self.announcements = SqlAnnouncementStore(connection)
         self.outbox = SqlOutboxWriter(connection)
         self.jobs = SqlJobScheduler(connection)
         self.receipts = SqlReceipts(connection)

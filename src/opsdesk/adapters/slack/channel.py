@@ -5,6 +5,11 @@ the channel can look in the conversation (`conversations.history`, or `.replies`
 whether the post arrived instead of posting it again. That look needs the read scopes
 (`channels:history`, `groups:history`, `im:history`, `channels:read`, `groups:read`, `im:write`);
 without them such a row is parked for a person to check, never posted twice.
+
+A post answers with what Slack calls it (its channel id and ts), kept on its outbox row. A forward that
+follows a post (an announcement's second message) gets the post's permalink from `chat.getPermalink` as it
+is sent, and links to it; when the post's ts is not known (its delivery was settled by the look above) it
+is found by its metadata first, and when no permalink can be had the forward names the post in words.
 """
 
 from __future__ import annotations
@@ -18,7 +23,16 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from opsdesk.domain.outbox import Arrival, DeliveryError, OutgoingMessage, retry_after
+from opsdesk.adapters.slack.announcement import linked_text
+from opsdesk.domain.outbox import (
+    PREVIOUS,
+    Arrival,
+    DeliveryError,
+    OutgoingMessage,
+    Previous,
+    Reference,
+    retry_after,
+)
 
 logger = logging.getLogger("opsdesk.slack")
 EVENT_TYPE = "opsdesk_outbox"  # the metadata event type that marks opsdesk's own posts
@@ -49,6 +63,8 @@ CANNOT_LOOK = PERMANENT | {
     "not_allowed_token_type",
 }
 LOOK_BACK = timedelta(minutes=2)  # before the attempt began: clocks differ a little
+# Answers to chat.getPermalink after which the forward names the post in words instead of failing.
+NO_PERMALINK = {"message_not_found", "channel_not_found", "thread_not_found", "missing_scope"}
 PAGES = 10  # of 200 messages each, at most, when looking for a post
 
 
@@ -59,12 +75,15 @@ class SlackChannel:
             token=token, base_url=base_url or "https://slack.com/api/", timeout=timeout, retry_handlers=[]
         )
 
-    def send(self, message: OutgoingMessage) -> None:
+    def send(self, message: OutgoingMessage) -> Reference | None:
         payload = message.payload
+        text = str(payload.get("text", ""))
+        if "linked" in payload and PREVIOUS in payload:
+            text = self._linked(payload) or text
         try:
-            self._client.chat_postMessage(
+            answer = self._client.chat_postMessage(
                 channel=message.destination,
-                text=str(payload.get("text", "")),
+                text=text,
                 blocks=payload.get("blocks"),
                 thread_ts=payload.get("thread_ts"),
                 unfurl_links=False,
@@ -74,36 +93,42 @@ class SlackChannel:
             raise _failure(exc) from None
         except Exception as exc:
             raise _transport(exc, "posting") from None
+        channel, ts = answer.get("channel"), answer.get("ts")
+        return {"channel": str(channel), "ts": str(ts)} if channel and ts else None
+
+    def _linked(self, payload: dict[str, Any]) -> str | None:
+        """The forward's text linking to the post it follows; None (the text naming it in words) when
+        Slack has no permalink for it. A failure to ask that may pass (a rate limit, an outage) is raised
+        for a retry: nothing was posted yet."""
+        previous = Previous.from_payload(payload.get(PREVIOUS))
+        if previous is None:
+            return None
+        try:
+            reference = previous.reference or self._find(previous) or {}
+            channel, ts = reference.get("channel"), reference.get("ts")
+            if not channel or not ts:
+                return None
+            answer = self._client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError as exc:
+            if _error(exc) in NO_PERMALINK | CANNOT_LOOK:
+                logger.warning("no permalink for %s: %s", previous.key, _error(exc))
+                return None
+            raise _failure(exc) from None
+        except Exception as exc:
+            raise DeliveryError(_transport(exc, "asking for a permalink").reason) from None
+        return linked_text(payload["linked"], str(answer.get("permalink") or ""))
+
+    def _find(self, previous: Previous) -> Reference | None:
+        """The post by its metadata, when its ts was not kept (its answer was lost)."""
+        found, reference = self._search(previous.destination, previous.key, previous.since, None)
+        return reference if found is Arrival.ARRIVED else None
 
     def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
         """Look for the post by its metadata in the conversation, from shortly before `since`."""
         try:
-            channel = self._conversation(message.destination)
-            if channel is None:
-                return Arrival.UNKNOWN
-            oldest = f"{(since - LOOK_BACK).timestamp():.6f}"
             thread = message.payload.get("thread_ts")
-            cursor = None
-            for _ in range(PAGES):
-                if thread:
-                    page = self._client.conversations_replies(
-                        channel=channel,
-                        ts=str(thread),
-                        oldest=oldest,
-                        include_all_metadata=True,
-                        limit=200,
-                        cursor=cursor,
-                    )
-                else:
-                    page = self._client.conversations_history(
-                        channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-                    )
-                if any(_ours(m, message.idempotency_key) for m in page.get("messages") or []):
-                    return Arrival.ARRIVED
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    return Arrival.SEND
-            return Arrival.UNKNOWN  # more posts since then than opsdesk will read through
+            found, _ = self._search(message.destination, message.idempotency_key, since, thread)
+            return found
         except SlackApiError as exc:
             error = _error(exc)
             if error in CANNOT_LOOK:
@@ -112,6 +137,38 @@ class SlackChannel:
             raise _failure(exc) from None
         except Exception as exc:
             raise _transport(exc, "looking for an earlier post") from None
+
+    def _search(
+        self, destination: str, key: str, since: datetime, thread: object
+    ) -> tuple[Arrival, Reference | None]:
+        """Whether the post with `key` is in the conversation (from shortly before `since`), and what Slack
+        calls it when it is; UNKNOWN when the conversation cannot be told or holds too many posts since."""
+        channel = self._conversation(destination)
+        if channel is None:
+            return Arrival.UNKNOWN, None
+        oldest = f"{(since - LOOK_BACK).timestamp():.6f}"
+        cursor = None
+        for _ in range(PAGES):
+            if thread:
+                page = self._client.conversations_replies(
+                    channel=channel,
+                    ts=str(thread),
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            else:
+                page = self._client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+                )
+            found = next((m for m in page.get("messages") or [] if _ours(m, key)), None)
+            if found is not None:
+                return Arrival.ARRIVED, {"channel": channel, "ts": str(found.get("ts"))}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return Arrival.SEND, None
+        return Arrival.UNKNOWN, None  # more posts since then than opsdesk will read through
 
     def _conversation(self, destination: str) -> str | None:
         """The conversation id behind a destination: a channel id as it is, a user's direct messages, or a

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from opsdesk.entrypoints.api.announcements import announcement_routes
 from opsdesk.entrypoints.api.auth import Access
 from opsdesk.entrypoints.api.changes import change_routes
 from opsdesk.entrypoints.api.context import ApiContext
@@ -70,6 +71,7 @@ def _fastapi(context: ApiContext, access: Access, metrics: Metrics, now_answers:
         github_routes(context),
         handover_routes(context, access),
         support_routes(context, access),
+        announcement_routes(context, access),
         token_routes(context, access),
         health_routes(context, access, metrics),
         cover_routes(context, access, now_answers),

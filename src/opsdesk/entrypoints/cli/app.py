@@ -10,6 +10,7 @@ import typer
 from opsdesk import __version__
 from opsdesk.config.settings import Settings
 from opsdesk.entrypoints.cli import (
+    announcements,
     changes,
     handover,
     hours,
@@ -74,6 +75,7 @@ app.add_typer(changes.change_app, name="change")
 app.add_typer(changes.github_app, name="github")
 app.add_typer(handover.handover_app, name="handover")
 app.add_typer(support.support_app, name="support")
+app.add_typer(announcements.announce_app, name="announce")
 app.add_typer(storage.db_app, name="db")
 app.add_typer(storage.outbox_app, name="outbox")
 app.command("worker")(storage.worker_command)

@@ -49,6 +49,8 @@ def list_command(
             error = f"  last error: {printable(row.last_error)}" if row.last_error else ""
             if row.in_doubt:
                 error += "  (in doubt: checked with the vendor before any resend)"
+            if row.message.after and row.state is OutboxState.PENDING:
+                error += f"  (follows {printable(row.message.after)}: sent once that is delivered)"
             said = summary(message_text(row.message.payload))
             said = f': "{said}"' if said else ""
             typer.echo(
@@ -81,8 +83,8 @@ def worker_command(
     log_format: Annotated[str, typer.Option("--log-format", help="text or json")] = "text",
 ) -> None:
     """Deliver the outbox and run due jobs until stopped: incident escalation (the next page, the end of
-    escalation, hand-backs to working hours), reminders of change requests and SNS subscription
-    confirmations. SIGTERM finishes the row or job in hand."""
+    escalation, hand-backs to working hours), announcements' promised updates and reminders, reminders
+    of change requests and SNS subscription confirmations. SIGTERM finishes the row or job in hand."""
     if log_format not in {"text", "json"}:
         raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
     configure(log_format)

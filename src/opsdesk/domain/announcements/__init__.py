@@ -1,0 +1,1 @@
+"""Announcements: broadcasts to the update channel, forwarded to the ask channel, with a mention budget."""
