@@ -20,11 +20,13 @@ from opsdesk.domain.incidents.model import Alarm, Incident
 from opsdesk.domain.jobs import JobState
 from opsdesk.domain.outbox import OutboxRow
 from opsdesk.domain.timeline import Actor, Source
+from opsdesk.services.announcements.service import AnnouncementService
 from opsdesk.services.changes.workflow import ChangeWorkflow
 from opsdesk.services.handover.service import HandoverService
 from opsdesk.services.incidents.service import IncidentService
 from opsdesk.services.jobs import JobRunner
 from opsdesk.services.rota import RotaService
+from opsdesk.services.support.service import SupportService
 from tests.builders import engine_for, notifier_for, policy_from_yaml, sql_units
 from tests.fakes import SteppingClock
 
@@ -69,8 +71,18 @@ class RhythmWorld:
             notifier,
             notifier.people,
             lambda: GitHubDigestReader(*self.github, timeout=3),
+            policy.support.triage,
         )
-        handlers = {**self.incidents.jobs(), **self.changes.jobs(), **self.handovers.jobs()}
+        self.announcements = AnnouncementService(
+            units, policy.announcements, self.clock, notifier, notifier.people, self.tz
+        )
+        self.support = SupportService(units, rota, policy.support, self.clock, notifier, read=read_request)
+        handlers = {
+            **self.incidents.jobs(),
+            **self.changes.jobs(),
+            **self.handovers.jobs(),
+            **self.announcements.jobs(),
+        }
         self.runner = JobRunner(self.jobs, handlers, self.clock, self.owner, planner=self.handovers.plan)
 
     def local(self, text: str) -> datetime:

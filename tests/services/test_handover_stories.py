@@ -3,6 +3,7 @@ change, the digest; late and missed briefings; reminders; two replicas."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
+from opsdesk.domain.announcements.model import AnnouncementKind, Request
 from opsdesk.domain.errors import HandoverError, HandoverNotAllowedError, UnknownHandoverError
 from opsdesk.domain.handover.model import HandoverKind, Timeliness
 from tests.handover_world import RhythmWorld, cli
@@ -274,3 +276,39 @@ def test_two_replicas_at_1600_make_one_handover(pg_db: Engine, cache_dir: Path) 
     made = first.records(HandoverKind.HANDOVER)
     assert len(made) == 1
     assert len(first.sent(f"{made[0].key}:channel")) == 1
+
+
+def test_overdue_updates_and_untriaged_requests_are_in_the_handover_and_the_digest(
+    db: Engine, cache_dir: Path
+) -> None:
+    """An incident update promised for 15:00 and not kept is flagged at 16:00. A request filed at 15:10 and
+    not triaged has waited 50 support minutes at 16:00, still 50 in the 09:00 digest (nothing counts
+    overnight), and is past the one-hour triage target by Thursday's handover."""
+    w = world(db, cache_dir, datetime(2026, 12, 2, 14, 0), date(2026, 11, 30))
+    incident = w.alarm("db-down", "Database down")
+    update = Request(AnnouncementKind.INCIDENT_UPDATE, "Database <b>down</b>", "Failing over.", incident.id,
+                     next_update=timedelta(hours=1))  # fmt: skip
+    announced = w.announcements.announce(update, cli("alice"))
+    w.run_until(w.local("2026-12-02 15:10"))
+    filed = w.support.new("Cannot reach the registry", "From the build agents.", cli("team-x"))
+    w.run_until(w.local("2026-12-02 16:01"))
+    b = w.records(HandoverKind.HANDOVER)[0].briefing
+    assert [(p.announcement, p.incident, p.due_at) for p in b.promises] == [
+        (announced.id, incident.id, w.local("2026-12-02 15:00"))
+    ]
+    assert [(r.id, r.waited, r.what) for r in b.requests] == [(filed.id, timedelta(minutes=50), "untriaged")]
+    w.run_until(w.local("2026-12-03 09:21"))
+    digest = w.records(HandoverKind.DIGEST)[-1].briefing
+    assert [(r.id, r.waited, r.what) for r in digest.requests] == [
+        (filed.id, timedelta(minutes=50), "untriaged")
+    ]
+    channel = json.dumps(
+        [r.message.payload for r in w.sent(f"{w.records(HandoverKind.HANDOVER)[0].key}:channel")]
+    )
+    assert "Database &lt;b&gt;down&lt;/b&gt;" in channel
+    assert "Cannot reach the registry" in channel
+    w.run_until(w.local("2026-12-03 16:01"))
+    thursday = w.records(HandoverKind.HANDOVER)[-1].briefing
+    assert [(r.id, r.waited, r.what) for r in thursday.requests] == [
+        (filed.id, timedelta(hours=7, minutes=50), "late")
+    ]

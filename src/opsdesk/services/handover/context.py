@@ -49,6 +49,7 @@ class HandoverContext:
     notifier: Notifier
     people: People
     github: Callable[[], GitHubDigest]  # built when a digest is made
+    triage_target: timedelta = timedelta(hours=1)  # the support board's, in support hours
 
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:

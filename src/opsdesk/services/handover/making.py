@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from opsdesk.domain.elapsed import elapsed
 from opsdesk.domain.errors import HandoverError
 from opsdesk.domain.handover.acks import reminder_due
 from opsdesk.domain.handover.compose import Facts, compose
@@ -16,6 +17,8 @@ from opsdesk.domain.handover.model import (
     HandoverKind,
     Missed,
     Moment,
+    PromiseLine,
+    RequestLine,
     Timeliness,
 )
 from opsdesk.domain.handover.moments import handover_for
@@ -34,6 +37,7 @@ from opsdesk.services.unit_of_work import UnitOfWork
 
 logger = logging.getLogger("opsdesk.handover")
 DAY = timedelta(hours=24)
+ZERO = timedelta(0)
 
 
 class MakingSteps(HandoverContext):
@@ -129,6 +133,8 @@ class MakingSteps(HandoverContext):
                 changes=store.changes_for(at, at + 2 * DAY),
                 github=github,
                 missed=self._missed(uow, at),
+                promises=self._promises(uow, at),
+                requests=self._requests(uow, at),
                 people=self.person,
             )
         previous = self.previous(HandoverKind.HANDOVER, at)
@@ -142,8 +148,29 @@ class MakingSteps(HandoverContext):
             changes=store.changes_for(start, end),
             alarms=store.alarm_counts(at - DAY, at) if kind is HandoverKind.HANDOVER else [],
             notes=notes,
+            promises=self._promises(uow, at) if kind is HandoverKind.HANDOVER else [],
+            requests=self._requests(uow, at) if kind is HandoverKind.HANDOVER else [],
             people=self.person,
         )
+
+    def _promises(self, uow: UnitOfWork, at: datetime) -> list[PromiseLine]:
+        """Announcements whose promised next update is overdue at `at`."""
+        return [
+            PromiseLine(a.id, a.title, a.author, a.promise.due, a.incident)
+            for a in uow.announcements.overdue_promises(at)
+            if a.promise is not None
+        ]
+
+    def _requests(self, uow: UnitOfWork, at: datetime) -> list[RequestLine]:
+        """Support requests nobody has triaged, with how long each has waited in support hours."""
+        found = []
+        for request in uow.support.untriaged():
+            waited = elapsed(self.rota.engine, request.created_at, at) if request.created_at < at else ZERO
+            what = "late" if waited > self.triage_target else "untriaged"
+            found.append(
+                RequestLine(request.id, request.title, request.requester, request.created_at, waited, what)
+            )
+        return found
 
     def _missed(self, uow: UnitOfWork, at: datetime) -> list[Missed]:
         """Briefings recorded as missed since the digest before this one."""
