@@ -71,7 +71,7 @@ class RhythmWorld:
             notifier,
             notifier.people,
             lambda: GitHubDigestReader(*self.github, timeout=3),
-            policy.support.triage,
+            policy.support,
         )
         self.announcements = AnnouncementService(
             units, policy.announcements, self.clock, notifier, notifier.people, self.tz

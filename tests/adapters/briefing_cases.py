@@ -166,6 +166,7 @@ def digest_ok() -> Briefing:
         requests=(
             RequestLine(7, "Cannot reach the registry", "team-x", at("2026-12-02 15:55"), timedelta(minutes=20)),
             RequestLine(9, "Quota increase for *prod*", "@here", at("2026-12-01 10:00"), timedelta(hours=5), "late"),
+            RequestLine(5, "Grant access to logs", "team-z", at("2026-11-30 10:00"), timedelta(hours=9), "unanswered"),
         ),
     )  # fmt: skip
 

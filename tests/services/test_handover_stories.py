@@ -312,3 +312,19 @@ def test_overdue_updates_and_untriaged_requests_are_in_the_handover_and_the_dige
     assert [(r.id, r.waited, r.what) for r in thursday.requests] == [
         (filed.id, timedelta(hours=7, minutes=50), "late")
     ]
+
+
+def test_the_digest_flags_an_accepted_request_nobody_has_answered(db: Engine, cache_dir: Path) -> None:
+    """Filed at 10:00 on Wednesday and accepted at 10:05 with no answer: by Thursday's 09:00 digest it has
+    waited 6 support hours, past the 4-hour first-response target."""
+    w = world(db, cache_dir, datetime(2026, 12, 2, 10, 0), date(2026, 11, 30))
+    filed = w.support.new("Quota increase for prod", "We need 20 more nodes.", cli("team-y"))
+    w.run_until(w.local("2026-12-02 10:05"))
+    w.support.triage(filed.id, cli("chen"), accept="P2")
+    w.run_until(w.local("2026-12-03 09:01"))
+    digest = w.records(HandoverKind.DIGEST)[-1].briefing
+    assert [(r.id, r.waited, r.what) for r in digest.requests] == [
+        (filed.id, timedelta(hours=6), "unanswered")
+    ]
+    (post,) = w.sent(f"{w.records(HandoverKind.DIGEST)[-1].key}:channel")
+    assert "Support requests past their targets" in json.dumps(post.message.payload)

@@ -337,7 +337,7 @@ class Application:
             self.notifier,
             self.people,
             self._github_digest,
-            self.policy.support.triage,
+            self.policy.support,
         )
 
     @cached_property

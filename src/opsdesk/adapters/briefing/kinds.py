@@ -112,7 +112,14 @@ def _waiting(briefing: Briefing, tz: ZoneInfo) -> tuple[Section, ...]:
     """Promised updates now overdue, and support requests nobody has triaged (left out when none)."""
     return (
         Section("Overdue updates", tuple(said.promise(p, tz) for p in briefing.promises)),
-        Section("Support requests to triage", tuple(said.request(r, tz) for r in briefing.requests)),
+        Section(
+            "Support requests to triage",
+            tuple(said.request(r, tz) for r in briefing.requests if r.what in ("untriaged", "late")),
+        ),
+        Section(
+            "Support requests past their targets",
+            tuple(said.request(r, tz) for r in briefing.requests if r.what in ("unanswered", "overdue")),
+        ),
     )
 
 

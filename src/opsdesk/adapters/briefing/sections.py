@@ -192,9 +192,16 @@ def promise(line: PromiseLine, tz: ZoneInfo) -> Item:
     )
 
 
+REQUEST_WAITS = {  # why a request is listed, beyond waiting for triage
+    "late": " (past the triage target)",
+    "unanswered": " since it came in, and no engineer has answered (past the first-response target)",
+    "overdue": " since it came in, and it is not done (past the target for done)",
+}
+
+
 def request(line: RequestLine, tz: ZoneInfo) -> Item:
     """ "#7 Cannot reach the registry, from team-x: waiting 1 h 20 min of support hours (past the target)"."""
-    late = " (past the triage target)" if line.what == "late" else ""
+    late = REQUEST_WAITS.get(line.what, "")
     return Item(
         (
             f"#{line.id} ",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from opsdesk.domain.handover.model import (
 from opsdesk.domain.handover.moments import moments
 from opsdesk.domain.people import People
 from opsdesk.domain.rota import Role, holding
+from opsdesk.domain.support.model import SupportPolicy
 from opsdesk.services.clock import Clock
 from opsdesk.services.notifier import Notifier
 from opsdesk.services.rota import RotaService
@@ -49,7 +50,7 @@ class HandoverContext:
     notifier: Notifier
     people: People
     github: Callable[[], GitHubDigest]  # built when a digest is made
-    triage_target: timedelta = timedelta(hours=1)  # the support board's, in support hours
+    support: SupportPolicy = field(default_factory=SupportPolicy)  # the board's targets, in support hours
 
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:

@@ -24,6 +24,7 @@ from opsdesk.domain.handover.model import (
 from opsdesk.domain.handover.moments import handover_for
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.notices import HandoverNotice
+from opsdesk.domain.support.model import Status, SupportRequest, Triage
 from opsdesk.domain.timeline import system_entry
 from opsdesk.services.handover.context import (
     CHASE_JOB,
@@ -38,6 +39,7 @@ from opsdesk.services.unit_of_work import UnitOfWork
 logger = logging.getLogger("opsdesk.handover")
 DAY = timedelta(hours=24)
 ZERO = timedelta(0)
+BREACH_LIMIT = 200  # accepted requests looked at for the digest's breaches
 
 
 class MakingSteps(HandoverContext):
@@ -134,7 +136,7 @@ class MakingSteps(HandoverContext):
                 github=github,
                 missed=self._missed(uow, at),
                 promises=self._promises(uow, at),
-                requests=self._requests(uow, at),
+                requests=self._requests(uow, at, breaches=True),
                 people=self.person,
             )
         previous = self.previous(HandoverKind.HANDOVER, at)
@@ -161,16 +163,32 @@ class MakingSteps(HandoverContext):
             if a.promise is not None
         ]
 
-    def _requests(self, uow: UnitOfWork, at: datetime) -> list[RequestLine]:
-        """Support requests nobody has triaged, with how long each has waited in support hours."""
+    def _requests(self, uow: UnitOfWork, at: datetime, *, breaches: bool = False) -> list[RequestLine]:
+        """Support requests nobody has triaged, with how long each has waited in support hours (late past
+        the triage target, unless triaged once before: a declined request reopened); with `breaches`, also
+        accepted ones past the first-response or the done target."""
         found = []
         for request in uow.support.untriaged():
-            waited = elapsed(self.rota.engine, request.created_at, at) if request.created_at < at else ZERO
-            what = "late" if waited > self.triage_target else "untriaged"
-            found.append(
-                RequestLine(request.id, request.title, request.requester, request.created_at, waited, what)
-            )
+            waited = self._support_time(request.created_at, at)
+            late = request.triaged_at is None and waited > self.support.triage
+            found.append(self._request_line(request, waited, "late" if late else "untriaged"))
+        if breaches:
+            for request in uow.support.requests(triage=Triage.ACCEPTED, limit=BREACH_LIMIT):
+                if request.status is Status.DONE:
+                    continue
+                waited = self._support_time(request.created_at, at)
+                if request.first_response_at is None and waited > self.support.first_response:
+                    found.append(self._request_line(request, waited, "unanswered"))
+                elif waited > self.support.done:
+                    found.append(self._request_line(request, waited, "overdue"))
         return found
+
+    def _support_time(self, start: datetime, end: datetime) -> timedelta:
+        return elapsed(self.rota.engine, start, end) if start < end else ZERO
+
+    @staticmethod
+    def _request_line(request: SupportRequest, waited: timedelta, what: str) -> RequestLine:
+        return RequestLine(request.id, request.title, request.requester, request.created_at, waited, what)
 
     def _missed(self, uow: UnitOfWork, at: datetime) -> list[Missed]:
         """Briefings recorded as missed since the digest before this one."""
