@@ -51,15 +51,6 @@ def moments(
     return sorted(found, key=lambda m: (m.at, order.index(m.kind)))
 
 
-def moment_at_or_before(
-    engine: CoverEngine, turn: TurnPattern, policy: HandoverPolicy, kind: HandoverKind, at: datetime
-) -> Moment | None:
-    """The latest moment of `kind` at or before `at` (within REACH); None when there is none."""
-    found = moments(engine, turn, policy, at - REACH, at + timedelta(microseconds=1))
-    earlier = [m for m in found if m.kind is kind]
-    return earlier[-1] if earlier else None
-
-
 def handover_for(engine: CoverEngine, policy: HandoverPolicy, at: datetime) -> Moment | None:
     """The handover made at the end of the support window at or before `at`: during a support window, the
     one its end will make; outside one, the one whose stretch holds `at`. None without support windows."""

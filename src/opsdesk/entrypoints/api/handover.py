@@ -13,7 +13,6 @@ from opsdesk.domain.access import TokenInfo
 from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.handover.documents import document
 from opsdesk.domain.handover.model import HandoverKind
-from opsdesk.domain.instants import parse_instant
 from opsdesk.entrypoints.api.auth import Access, api_actor
 from opsdesk.entrypoints.api.bodies import RequestBody
 from opsdesk.entrypoints.api.context import ApiContext
@@ -104,13 +103,10 @@ def handover_routes(context: ApiContext, access: Access) -> APIRouter:
         """The handover that would be made at the end of the support window at or before `at` (outside a
         working day: the one covering `at`), made from what is stored now; nothing is kept or sent."""
         app = context.app
-        if at.strip().lower() == "now":
-            instant = app.clock.now()
-        else:
-            try:
-                instant = parse_instant(at, context.tz)
-            except InvalidInstantError as exc:
-                raise invalid("at", str(exc)) from None
+        try:
+            instant = app.hours.instant(at, app.clock.now())
+        except InvalidInstantError as exc:
+            raise invalid("at", str(exc)) from None
         return document(app.handovers.preview(instant), context.tz)
 
     @router.post("/api/v1/handovers/notes", status_code=201, response_model=NoteOut)

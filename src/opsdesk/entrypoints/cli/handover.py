@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from opsdesk.domain.handover.model import HandoverKind, HandoverRecord
-from opsdesk.domain.instants import parse_instant
 from opsdesk.entrypoints.cli.acting import As, actor
 from opsdesk.entrypoints.cli.exit_codes import reported_errors
 from opsdesk.entrypoints.cli.text import printable
@@ -153,7 +152,8 @@ def preview_command(
 
     app = application(ctx.obj)
     tz = app.cover.timezone
-    instant = _instant(at, tz, app.clock.now())
+    with reported_errors("--at"):
+        instant = app.hours.instant(at, app.clock.now())
     with reported_errors():
         briefing = app.handovers.preview(instant)
     if as_json:
@@ -163,10 +163,3 @@ def preview_command(
 
     subject, body = briefing_text(briefing, None, tz)
     typer.echo(f"{subject}\n(preview: nothing kept or sent)\n\n{body}")
-
-
-def _instant(text: str, tz: ZoneInfo, now: datetime) -> datetime:
-    if text.strip().lower() == "now":
-        return now
-    with reported_errors("--at"):
-        return parse_instant(text, tz)

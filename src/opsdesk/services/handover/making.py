@@ -25,6 +25,7 @@ from opsdesk.domain.handover.moments import handover_for
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.notices import HandoverNotice
 from opsdesk.domain.support.model import Status, SupportRequest, Triage
+from opsdesk.domain.support.report import waits
 from opsdesk.domain.timeline import system_entry
 from opsdesk.services.handover.context import (
     CHASE_JOB,
@@ -165,30 +166,32 @@ class MakingSteps(HandoverContext):
 
     def _requests(self, uow: UnitOfWork, at: datetime, *, breaches: bool = False) -> list[RequestLine]:
         """Support requests nobody has triaged, with how long each has waited in support hours (late past
-        the triage target, unless triaged once before: a declined request reopened); with `breaches`, also
-        accepted ones past the first-response or the done target."""
-        found = []
-        for request in uow.support.untriaged():
-            waited = self._support_time(request.created_at, at)
-            late = request.triaged_at is None and waited > self.support.triage
-            found.append(self._request_line(request, waited, "late" if late else "untriaged"))
+        the triage target, as the board's report counts it); with `breaches`, also accepted ones past the
+        first-response or the done target."""
+        found = [self._request_line(r, at, "triage", "untriaged") for r in uow.support.untriaged()]
         if breaches:
             for request in uow.support.requests(triage=Triage.ACCEPTED, limit=BREACH_LIMIT):
-                if request.status is Status.DONE:
-                    continue
-                waited = self._support_time(request.created_at, at)
-                if request.first_response_at is None and waited > self.support.first_response:
-                    found.append(self._request_line(request, waited, "unanswered"))
-                elif waited > self.support.done:
-                    found.append(self._request_line(request, waited, "overdue"))
-        return found
+                if request.status is not Status.DONE:
+                    found.append(self._request_line(request, at, "first_response", None))
+        return [line for line in found if line is not None]
+
+    def _request_line(
+        self, request: SupportRequest, at: datetime, measure: str, otherwise: str | None
+    ) -> RequestLine | None:
+        """The request's line: `late` (for triage), `unanswered` or `overdue` when the board's `waits` say
+        it is past that target; else `otherwise` (None: not listed)."""
+        late = waits(request, at, self.support, self._support_time).late
+        if measure == "triage":
+            what = "late" if "triage" in late else otherwise
+        else:
+            what = "unanswered" if "first_response" in late else "overdue" if "done" in late else otherwise
+        if what is None:
+            return None
+        waited = self._support_time(request.created_at, at)
+        return RequestLine(request.id, request.title, request.requester, request.created_at, waited, what)
 
     def _support_time(self, start: datetime, end: datetime) -> timedelta:
         return elapsed(self.rota.engine, start, end) if start < end else ZERO
-
-    @staticmethod
-    def _request_line(request: SupportRequest, waited: timedelta, what: str) -> RequestLine:
-        return RequestLine(request.id, request.title, request.requester, request.created_at, waited, what)
 
     def _missed(self, uow: UnitOfWork, at: datetime) -> list[Missed]:
         """Briefings recorded as missed since the digest before this one."""
