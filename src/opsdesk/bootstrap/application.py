@@ -10,19 +10,17 @@ clients). Nothing can be set on it from outside.
 from __future__ import annotations
 
 import os
-import socket
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opsdesk.bootstrap.cover import cover_engine
+from opsdesk.bootstrap.workers import WorkerParts
 from opsdesk.config.policy import Policy
 from opsdesk.config.settings import DEFAULT_DATABASE_URL, Settings
 from opsdesk.domain.errors import DatabaseNotMigratedError, PolicyError
 from opsdesk.domain.hours import CoverEngine
-from opsdesk.domain.jobs import Job
 from opsdesk.services.clock import Clock
 from opsdesk.services.hours import HoursService
 
@@ -31,7 +29,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from opsdesk.adapters.aws.sns import SnsVerifier
     from opsdesk.adapters.db.jobs import SqlJobs
     from opsdesk.adapters.db.outbox import SqlOutbox
     from opsdesk.adapters.db.rota_changes import SqlRotaChanges
@@ -44,11 +41,9 @@ if TYPE_CHECKING:
     from opsdesk.domain.shifts import Shift
     from opsdesk.services.announcements.service import AnnouncementService
     from opsdesk.services.changes.workflow import ChangeService, ChangeWorkflow
-    from opsdesk.services.delivery import Deliverer
     from opsdesk.services.handover.context import GitHubDigest
     from opsdesk.services.handover.service import HandoverService
     from opsdesk.services.incidents.service import IncidentService
-    from opsdesk.services.jobs import JobRunner
     from opsdesk.services.notifier import Notifier
     from opsdesk.services.rota import RotaService
     from opsdesk.services.rota_generation import Generated
@@ -56,7 +51,7 @@ if TYPE_CHECKING:
     from opsdesk.services.unit_of_work import UnitOfWorkFactory
 
 
-class Application:
+class Application(WorkerParts):
     def __init__(
         self,
         settings: Settings,
@@ -373,62 +368,3 @@ class Application:
                 return uow.changes.booked()
 
         return ChangeService(self.rota, self.policy.changes, held if booked else tuple, read=read_request)
-
-    @cached_property
-    def sns(self) -> SnsVerifier:
-        """SNS signatures, with certificates fetched only from the allowed hosts over HTTPS."""
-        import re  # noqa: PLC0415
-
-        from opsdesk.adapters.aws.sns import SnsVerifier  # noqa: PLC0415  (heavy: cryptography, httpx)
-        from opsdesk.adapters.https_fetch import https_get, tls_context  # noqa: PLC0415
-
-        config = self.deployment
-        fetch = https_get(tls_context(config.ca_file), config.sns_timeout_seconds)
-        return SnsVerifier(re.compile(config.sns_cert_hosts), fetch, port=config.sns_port)
-
-    # -- workers ---------------------------------------------------------------------------------
-
-    @cached_property
-    def job_handlers(self) -> Mapping[str, Callable[[Job], None]]:
-        """Every job kind and its handler: each capability declares its own."""
-        from opsdesk.adapters.aws.sns import SubscriptionConfirmer  # noqa: PLC0415  (heavy)
-
-        confirmer = SubscriptionConfirmer(self.sns, self.sns.fetch)
-        return {
-            **self.incidents.jobs(),
-            **self.changes.jobs(),
-            **self.handovers.jobs(),
-            **self.announcements.jobs(),
-            **confirmer.jobs(),
-        }
-
-    def deliverer(self, owner: str | None = None) -> Deliverer:
-        """A worker's delivery of the outbox through the channels this deployment has set up."""
-        from opsdesk.bootstrap.channels import channels  # noqa: PLC0415  (vendor clients: heavy)
-        from opsdesk.domain.outbox import RetryPolicy  # noqa: PLC0415
-        from opsdesk.services.delivery import Deliverer  # noqa: PLC0415
-
-        config = self.deployment
-        policy = RetryPolicy(max_retry_after=timedelta(seconds=config.outbox_max_retry_after_seconds))
-        lease = timedelta(seconds=config.outbox_lease_seconds)
-        return Deliverer(
-            self.outbox, channels(config), self.clock, owner or worker_name(), policy=policy, lease=lease
-        )
-
-    def job_runner(
-        self,
-        owner: str | None = None,
-        handlers: Mapping[str, Callable[[Job], None]] | None = None,
-        planner: Callable[[datetime], object] | None = None,
-    ) -> JobRunner:
-        """A worker's runner of due jobs: by this application's handlers and planner, or by `handlers` and
-        `planner` (the live policy's, which follow the policy in force)."""
-        from opsdesk.services.jobs import JobRunner  # noqa: PLC0415
-
-        chosen = self.job_handlers if handlers is None else handlers
-        plan = self.handovers.plan if planner is None else planner
-        return JobRunner(self.job_store, chosen, self.clock, owner or worker_name(), planner=plan)
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}"

@@ -37,7 +37,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     import uvicorn  # noqa: PLC0415
     from uvicorn.supervisors.multiprocess import Multiprocess  # noqa: PLC0415
 
-    from opsdesk.bootstrap.application import worker_name  # noqa: PLC0415
+    from opsdesk.bootstrap.workers import worker_name  # noqa: PLC0415
     from opsdesk.entrypoints.api.app import create_app  # noqa: PLC0415
     from opsdesk.entrypoints.api.context import api_context  # noqa: PLC0415
 
