@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # types only: a command that never opens a unit of work does 
         PageLine,
     )
     from opsdesk.domain.hours import Cover
+    from opsdesk.domain.incidents.mail import EmailRecord
     from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState
     from opsdesk.domain.incidents.timeline import TimelinePage
     from opsdesk.domain.outbox import OutgoingMessage
@@ -180,6 +181,25 @@ class AnnouncementStore(Protocol):
         kept), the longest overdue first: for the handover and the digest."""
 
 
+class EmailStore(Protocol):
+    """Critical-incident email taken in: each message once by Message-ID, the incident it opened or joined,
+    the raw message (cut) for audit, and the reply sent."""
+
+    def add(self, record: EmailRecord) -> bool:
+        """Keep a message taken in; False (and nothing changed) when one with its Message-ID is kept."""
+
+    def get(self, message_id: str) -> EmailRecord | None: ...
+    def incident_for(self, message_ids: Sequence[str]) -> int | None:
+        """The incident of a kept message whose Message-ID, or whose reply's Message-ID, is one of these
+        (the newest such message's); None when none is."""
+
+    def replies_since(self, address: str, since: datetime) -> int:
+        """Replies sent to `address` (compared without regard to case) by messages received from `since`."""
+
+    def for_incident(self, incident_id: int, limit: int = 100) -> list[EmailRecord]:
+        """The messages of an incident, the oldest first."""
+
+
 class OutboxWriter(Protocol):
     def add(self, message: OutgoingMessage, now: datetime) -> bool:
         """Store a message to send; False when its idempotency key is stored already."""
@@ -212,6 +232,8 @@ class UnitOfWork(Protocol):
     def support(self) -> SupportStore: ...
     @property
     def announcements(self) -> AnnouncementStore: ...
+    @property
+    def emails(self) -> EmailStore: ...
     @property
     def outbox(self) -> OutboxWriter: ...
     @property
