@@ -298,7 +298,14 @@ class Application(WorkerParts):
     def incidents(self) -> IncidentService:
         from opsdesk.services.incidents.service import IncidentService  # noqa: PLC0415
 
-        return IncidentService(self.unit_of_work, self.rota, self.policy.services, self.clock, self.notifier)
+        return IncidentService(
+            self.unit_of_work,
+            self.rota,
+            self.policy.services,
+            self.clock,
+            self.notifier,
+            self.policy.email,
+        )
 
     @cached_property
     def changes(self) -> ChangeWorkflow:

@@ -12,6 +12,7 @@ from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.changes.model import ChangePolicy
 from opsdesk.domain.handover.model import HandoverPolicy
 from opsdesk.domain.hours import HoursPolicy
+from opsdesk.domain.incidents.mail import EmailPolicy
 from opsdesk.domain.incidents.model import MonitoredService
 from opsdesk.domain.rota import Rota
 from opsdesk.domain.support.model import SupportPolicy
@@ -41,6 +42,7 @@ class Policy:
     handover: HandoverPolicy = field(default_factory=HandoverPolicy)  # the daily rhythm
     support: SupportPolicy = field(default_factory=SupportPolicy)  # the support board
     announcements: AnnouncementPolicy = field(default_factory=AnnouncementPolicy)  # broadcasts
+    email: EmailPolicy = field(default_factory=EmailPolicy)  # critical-incident email
 
 
 def default_policy() -> Policy:

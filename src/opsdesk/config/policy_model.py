@@ -19,6 +19,7 @@ from opsdesk.config.defaults import (
     WEEKDAY_NAMES,
     windows_from_text,
 )
+from opsdesk.config.email_model import EmailModel
 from opsdesk.config.field_types import Day, StrictModel, Weekday, check_pattern
 from opsdesk.config.handover_model import HandoverModel
 from opsdesk.config.policy import BankHolidaySettings, Policy
@@ -218,6 +219,10 @@ class PolicyModel(StrictModel):
         default_factory=AnnouncementsModel,
         description="scheduled work, maintenance and incident updates: channels, mention budget, reminders",
     )
+    email: EmailModel = Field(
+        default_factory=EmailModel,
+        description="critical-incident email: the SMTP listener, accepted senders, the trusted relay, replies",
+    )
 
     @field_validator("working_days")
     @classmethod
@@ -244,6 +249,8 @@ class PolicyModel(StrictModel):
         problems += change_problems
         announcements, announcement_problems = self.announcements.to_policy(changes.ask_channel)
         problems += announcement_problems
+        email, email_problems = self.email.to_policy(base_dir, {s.id for s in services}, changes.ask_channel)
+        problems += email_problems
         policy = Policy(
             hours=hours,
             bank_holidays=BankHolidaySettings(
@@ -260,6 +267,7 @@ class PolicyModel(StrictModel):
             handover=self.handover.to_policy(changes.ask_channel),
             support=self.support.to_policy(changes.ask_channel),
             announcements=announcements,
+            email=email,
         )
         return policy, problems
 

@@ -109,6 +109,20 @@ class AnnouncementNotice:
 
 
 @dataclass(frozen=True)
+class EmailReply:
+    """An answer to someone who wrote to opsdesk, threaded under their message (email when it is set up,
+    else the log). It carries its own Message-ID, so a reply to it finds the incident it answered."""
+
+    to: str  # the address answered
+    subject: str
+    text: str
+    in_reply_to: str  # their Message-ID
+    references: tuple[str, ...]  # the thread so far, theirs last
+    message_id: str  # this reply's own
+    key: str
+
+
+@dataclass(frozen=True)
 class Forward:
     """The second of an announcement's pair, as its renderer writes it (the notifier makes it)."""
 
@@ -124,4 +138,5 @@ Notice = (
     | HandoverNotice
     | AnnouncementNotice
     | Forward
+    | EmailReply
 )

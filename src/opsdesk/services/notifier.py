@@ -10,6 +10,7 @@ The routes, in one place:
 - an issue reply or status goes to GitHub when set up, else the log;
 - a briefing (a handover notice) is a channel post (Slack when set up and the team has a channel, else the
   log under "handover") and a direct message to each recipient, routed as above;
+- an email reply goes by email when it is set up, else to the log;
 - an announcement is a linked pair: the post to the update channel, then the forward to the ask channel,
   which follows the post (each to Slack when set up and the policy names the channel, else the log).
 A message that falls back to the log keeps the payload the vendor would have had, so the outbox shows it
@@ -27,6 +28,7 @@ from opsdesk.domain.notices import (
     AnnouncementNotice,
     ChannelPost,
     DirectMessage,
+    EmailReply,
     Forward,
     HandoverNotice,
     IssueStatus,
@@ -61,7 +63,7 @@ class Notifier:
         for message in self.messages(notice):
             outbox.add(message, now)
 
-    def messages(self, notice: Notice) -> list[OutgoingMessage]:
+    def messages(self, notice: Notice) -> list[OutgoingMessage]:  # noqa: PLR0911  (one route per kind)
         if isinstance(notice, ChannelPost):
             way = "slack" if "slack" in self.channels and notice.channel else LOG
             return [self._message(way, "slack", notice.channel or notice.fallback, notice, notice.key)]
@@ -73,6 +75,9 @@ class Notifier:
             return self._handover(notice)
         if isinstance(notice, AnnouncementNotice):
             return self._announcement(notice)
+        if isinstance(notice, EmailReply):
+            way = "email" if "email" in self.channels else LOG
+            return [self._message(way, "email", notice.to, notice, notice.key)]
         if isinstance(notice, Forward):
             raise TypeError("a forward is sent with its announcement, as the second of the pair")
         if isinstance(notice, IssueStatus):

@@ -48,12 +48,7 @@ class EmailChannel:
         self.starttls, self.timeout = starttls, timeout
 
     def send(self, message: OutgoingMessage) -> None:
-        email = EmailMessage()
-        email["From"] = self.sender
-        email["To"] = message.destination
-        email["Subject"] = str(message.payload.get("subject", "opsdesk"))[:250]
-        email["Message-ID"] = message_id(message.idempotency_key, self.sender)
-        email.set_content(str(message.payload.get("text", "")))
+        email = self._email(message)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
@@ -75,9 +70,34 @@ class EmailChannel:
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP server unreachable: {exc}") from None
 
+    def _email(self, message: OutgoingMessage) -> EmailMessage:
+        """The message with its headers; a reply carries its own Message-ID and the thread (In-Reply-To,
+        References), and says it was sent automatically (RFC 3834), so auto-responders leave it be."""
+        payload = message.payload
+        email = EmailMessage()
+        email["From"] = self.sender
+        email["To"] = message.destination
+        email["Subject"] = _one_line(str(payload.get("subject", "opsdesk")))[:250]
+        email["Message-ID"] = str(
+            payload.get("message_id") or message_id(message.idempotency_key, self.sender)
+        )
+        if payload.get("in_reply_to"):
+            email["In-Reply-To"] = _one_line(str(payload["in_reply_to"]))
+            thread = [_one_line(str(ref)) for ref in payload.get("references", [])][-20:]
+            email["References"] = " ".join(thread or [email["In-Reply-To"]])
+        if payload.get("auto_submitted"):
+            email["Auto-Submitted"] = str(payload["auto_submitted"])
+        email.set_content(str(payload.get("text", "")))
+        return email
+
     def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
         """Sent again: the same Message-ID lets mail systems drop a repeat."""
         return Arrival.SEND
+
+
+def _one_line(text: str) -> str:
+    """A header value on one line: any CR, LF or other control character becomes a space."""
+    return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text).split())
 
 
 def _codes(exc: smtplib.SMTPRecipientsRefused) -> str:

@@ -19,6 +19,7 @@ from opsdesk.entrypoints.cli import (
     rota,
     rota_changes,
     serve,
+    smtp,
     storage,
     support,
     tokens,
@@ -80,6 +81,7 @@ app.add_typer(storage.db_app, name="db")
 app.add_typer(storage.outbox_app, name="outbox")
 app.command("worker")(storage.worker_command)
 app.command("serve")(serve.serve_command)
+app.command("smtp")(smtp.smtp_command)
 app.add_typer(tokens.token_app, name="token")
 policy_app = typer.Typer(
     help="The policy file: its JSON Schema.", no_args_is_help=True, rich_markup_mode=None

@@ -185,6 +185,7 @@ def list_command(
             typer.echo(
                 f"#{incident.id}{priority} {incident.state:<12} {incident.opened_at.astimezone(tz):%Y-%m-%d %H:%M} "
                 f"{incident.service}: {printable(incident.summary)} ({plural(incident.alert_count, 'alert')})"
+                + _by_email(incident.details.get("origin"))
             )
     if not found and not as_json:
         typer.echo("no incidents")
@@ -363,3 +364,16 @@ incident_app.command("defer")(defer_command)
 incident_app.command("note")(note_command)
 incident_app.command("set")(set_command)
 service_app.command("key")(key_command)
+
+
+def _by_email(origin: object) -> str:
+    """ ", by email from ops@dept.gov.uk in #payments" for an incident that came by email; "" else."""
+    if not isinstance(origin, dict) or origin.get("kind") != "email":
+        return ""
+    channel = origin.get("channel")
+    where = (
+        f" in #{channel}"
+        if channel and not str(channel).startswith(("C", "G"))
+        else (f" in {channel}" if channel else ", no channel named")
+    )
+    return printable(f", by email from {origin.get('sender')}{where}")

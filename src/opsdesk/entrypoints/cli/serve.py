@@ -7,15 +7,20 @@ import os
 import signal
 import tempfile
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from opsdesk.config.settings import Settings
+from opsdesk.domain.incidents.mail import EmailPolicy
 from opsdesk.entrypoints.cli import wiring
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.logs import configure
 from opsdesk.services.worker import run_worker
+
+if TYPE_CHECKING:
+    from opsdesk.bootstrap.live import LivePolicy
+    from opsdesk.entrypoints.smtp.listener import Listener
 
 logger = logging.getLogger("opsdesk.serve")
 LogFormat = Annotated[str, typer.Option("--log-format", help="text or json", show_default=True)]
@@ -66,6 +71,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     ]
     for thread in threads:
         thread.start()
+    listener = _email_listener(application.policy.email, context.live)
     logger.info(
         "serving",
         extra={
@@ -107,9 +113,23 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
         else:
             uvicorn.Server(config).run()
     finally:
+        if listener is not None:
+            listener.stop()
         stopping.set()
         for thread in threads:
             thread.join(timeout=30)
         if counts is not None:
             counts.cleanup()
         logger.info("stopped")
+
+
+def _email_listener(email: EmailPolicy, live: LivePolicy) -> Listener | None:
+    """The critical-incident email listener, when the policy enables it (its policy read live)."""
+    if not email.enabled:
+        return None
+    from opsdesk.entrypoints.smtp.listener import Listener, ListenerError  # noqa: PLC0415
+
+    try:
+        return Listener(lambda: live.app, email.host, email.port).start()
+    except ListenerError as exc:
+        raise fail(str(exc), ExitCode.FAILED) from None

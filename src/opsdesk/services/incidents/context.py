@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from opsdesk.domain.errors import IncidentError, UnknownIncidentError
+from opsdesk.domain.incidents.mail import EmailPolicy
 from opsdesk.domain.incidents.model import Incident, MonitoredService, key_digest
 from opsdesk.domain.notices import ChannelPost
 from opsdesk.domain.rota import EngineerId
@@ -33,6 +34,9 @@ class IncidentContext:
     services: Sequence[MonitoredService]
     clock: Clock
     notifier: Notifier
+    email_policy: EmailPolicy = field(
+        default_factory=EmailPolicy
+    )  # critical-incident email (services/incidents/mail.py)
     _by_key: dict[str, MonitoredService] = field(init=False, repr=False)
     _by_id: dict[str, MonitoredService] = field(init=False, repr=False)
 

@@ -53,18 +53,30 @@ class IntakeSteps(ActionSteps):
                 message = f"{joining.message} (alert {incident.alert_count})"
                 uow.incidents.entry(incident.id, replace(joining, message=message))
                 return Outcome(incident)
-            what = f"triggered: {alarm.summary}"
-            uow.incidents.entry(
-                incident.id, TimelineEntry(now, actor.name, actor.source, "triggered", what, {})
-            )
-            routing = self._route(service, cover)
-            uow.incidents.entry(incident.id, system_entry(now, "routed", routing.reason, {}))
-            self._ask_for_roles(uow, incident, now)
-            text = f"Incident #{incident.id} ({service.name}): {_ended(incident.summary)} "
-            text += _ended(routing.reason[:1].upper() + routing.reason[1:])
-            self._post(uow, incident, "opened", text, now, mention=routing.name)
-            self._start_escalation(uow, service, incident, routing, now)
+            self._opened(uow, service, incident, actor, cover, now)
             return Outcome(incident, opened=True)
+
+    def _opened(  # noqa: PLR0917  (the unit, the incident, who opened it, and when)
+        self,
+        uow: UnitOfWork,
+        service: MonitoredService,
+        incident: Incident,
+        actor: Actor,
+        cover: CoverAt,
+        now: datetime,
+    ) -> Routing:
+        """A new incident's first steps, in the caller's unit of work: the timeline, the routing by cover,
+        the post to its service's channel, and the escalation (a page now, or held for cover)."""
+        what = f"triggered: {incident.summary}"
+        uow.incidents.entry(incident.id, TimelineEntry(now, actor.name, actor.source, "triggered", what, {}))
+        routing = self._route(service, cover)
+        uow.incidents.entry(incident.id, system_entry(now, "routed", routing.reason, {}))
+        self._ask_for_roles(uow, incident, now)
+        text = f"Incident #{incident.id} ({service.name}): {_ended(incident.summary)} "
+        text += _ended(routing.reason[:1].upper() + routing.reason[1:])
+        self._post(uow, incident, "opened", text, now, mention=routing.name)
+        self._start_escalation(uow, service, incident, routing, now)
+        return routing
 
     def _start_escalation(
         self, uow: UnitOfWork, service: MonitoredService, incident: Incident, routing: Routing, now: datetime

@@ -15,11 +15,11 @@ from opsdesk.domain.incidents.report import Figures, incident_report
 from opsdesk.domain.incidents.timeline import PAGE_LIMIT, TimelinePage, check_page
 from opsdesk.domain.timeline import TimelineEntry
 from opsdesk.services.incidents.context import TIMELINE_PAGE
-from opsdesk.services.incidents.intake import IntakeSteps
+from opsdesk.services.incidents.mail import EmailSteps
 
 
-class IncidentService(IntakeSteps):
-    """Alarms in (IntakeSteps), people acting (ActionSteps), escalation jobs (EscalationSteps), and the
+class IncidentService(EmailSteps):
+    """Alarms in (IntakeSteps), email in (EmailSteps), people acting (ActionSteps), escalation jobs (EscalationSteps), and the
     reads below."""
 
     def incident(self, incident_id: int) -> Incident:

@@ -39,8 +39,19 @@ def incident_dict(incident: Incident, tz: Any) -> dict[str, Any]:
         "deferred_at": when(incident.deferred_at),
         "informed": incident.informed,
         "plan": incident.plan,
+        "origin": origin(incident),
         "details": incident.details,
     }
+
+
+def origin(incident: Incident) -> dict[str, Any]:
+    """Where an incident came from: email (with the sender and the Slack channel named), an alarm source,
+    or a person."""
+    found = incident.details.get("origin")
+    if isinstance(found, dict):
+        return found
+    kind = "manual" if incident.dedup_key.startswith("manual-") else "alarm"
+    return {"kind": kind, "source": incident.source}
 
 
 def entry_dict(entry: TimelineEntry, tz: Any) -> dict[str, Any]:

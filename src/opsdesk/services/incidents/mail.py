@@ -1,0 +1,224 @@
+"""Critical-incident email in: a message opens an incident on the policy's email service (routed by cover as
+alarms are), or becomes a note on the incident of its thread; the sender is answered, threaded, through the
+outbox. Everything for one message happens in one unit of work, so it is kept whole or not at all, and a
+message kept once (by Message-ID) is never taken again."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from opsdesk.domain.errors import IncidentError
+from opsdesk.domain.hours import Cover, CoverAt
+from opsdesk.domain.incidents.mail import EmailPolicy, EmailRecord, IncidentEmail, Outcome, why_silent
+from opsdesk.domain.incidents.mail_reply import (
+    CHANNEL_ID,
+    Situation,
+    channel_text,
+    reply_id,
+    reply_subject,
+    reply_text,
+)
+from opsdesk.domain.incidents.model import Alarm, Incident
+from opsdesk.domain.incidents.routing import Routing
+from opsdesk.domain.notices import ChannelPost, DirectMessage, EmailReply
+from opsdesk.domain.rota import Role, holding
+from opsdesk.domain.timeline import Actor, Source, TimelineEntry
+from opsdesk.services.incidents.intake import IntakeSteps
+from opsdesk.services.unit_of_work import UnitOfWork
+
+FACTS_ON_TIMELINE = 4000  # characters of the known facts on the timeline entry (all are in the details)
+AUTOMATIC_REPLIES = ("auto-submitted: auto-replied", "a delivery report", "x-autoreply", "x-autorespond")
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of a message: for the SMTP answer and the log."""
+
+    outcome: Outcome | None  # None: a repeat of a message kept already
+    incident: int | None
+    replied: bool = False
+
+    def said(self) -> str:
+        """The end of the `250` line: what the sender's mail server logs."""
+        if self.outcome is None:
+            return f"already received (incident #{self.incident})" if self.incident else "already received"
+        if self.outcome is Outcome.OPENED:
+            return f"incident #{self.incident} opened"
+        if self.outcome is Outcome.FOLLOW_UP:
+            return f"added to incident #{self.incident}"
+        return "received; automatic mail is not answered"
+
+
+class EmailSteps(IntakeSteps):
+    """Intake by email, beside alarms (IntakeSteps)."""
+
+    def receive(self, email: IncidentEmail, raw: bytes) -> Received:
+        """Take in one message: once per Message-ID, whole or not at all (commit before the SMTP `250`)."""
+        policy = self.email_policy
+        if not policy.service:
+            raise IncidentError("email intake is not set up: name `email.service` in the policy")
+        service = self.service(policy.service)
+        now = self.clock.now()
+        cover = self.rota.engine.cover_at(now)
+        with self.transaction() as uow:
+            kept = uow.emails.get(email.message_id)
+            if kept is not None:
+                return Received(None, kept.incident)
+            record = EmailRecord(
+                email.message_id,
+                None,
+                Outcome.IGNORED,
+                email.sender,
+                email.author,
+                email.subject,
+                email.channel,
+                now,
+                raw[: policy.raw_bytes],
+                len(raw),
+            )
+            thread = uow.emails.incident_for(email.thread) if email.thread else None
+            if thread is not None and not _automatic_reply(email):
+                self._follow_up(uow, thread, email, now)
+                uow.emails.add(
+                    replace(record, incident=thread, outcome=Outcome.FOLLOW_UP, silent="a follow-up")
+                )
+                return Received(Outcome.FOLLOW_UP, thread)
+            if _automatic_reply(email):
+                uow.emails.add(replace(record, silent=email.automatic or "the null sender (a bounce)"))
+                return Received(Outcome.IGNORED, None)
+            actor = Actor(email.author or email.sender, Source.EMAIL)
+            incident, opened = uow.incidents.open_or_join(_alarm(service.id, email, policy), cover.cover, now)
+            if opened:
+                routing = self._opened(uow, service, incident, actor, cover, now)
+                self._email_entry(uow, incident.id, email, now)
+            else:  # the same thread's dedup key open already (a made Message-ID repeated): a note
+                self._follow_up(uow, incident.id, email, now)
+                routing = self._route(service, cover)
+            when = self._resumes(routing, cover)
+            situation = Situation(incident.id, cover.cover, routing, now, when, policy.support_channel)
+            self._tell(uow, incident, email, situation)
+            sent = uow.emails.replies_since(email.reply_to, now - timedelta(hours=1)) if email.reply_to else 0
+            silent = why_silent(email, sent, policy)
+            record = replace(record, incident=incident.id, outcome=Outcome.OPENED, silent=silent)
+            if silent is None:
+                record = self._reply(uow, record, email, situation, now)
+            uow.emails.add(record)
+            return Received(Outcome.OPENED, incident.id, replied=silent is None)
+
+    def _reply(
+        self, uow: UnitOfWork, record: EmailRecord, email: IncidentEmail, situation: Situation, now: datetime
+    ) -> EmailRecord:
+        """The answer to the sender, threaded under their message, kept with its own Message-ID."""
+        key = f"email:{_digest(email.message_id)}:reply"
+        own = reply_id(key, self.email_policy.addresses[0] if self.email_policy.addresses else "")
+        references = (
+            *[ref for ref in reversed(email.thread) if ref != email.message_id][-18:],
+            email.message_id,
+        )
+        reply = EmailReply(
+            email.reply_to,
+            reply_subject(situation.incident, email.subject),
+            reply_text(email, situation),
+            email.message_id,
+            references,
+            own,
+            key,
+        )
+        self.notifier.send(uow.outbox, reply, now)
+        return replace(record, reply_id=own, reply_to=email.reply_to)
+
+    def _tell(self, uow: UnitOfWork, incident: Incident, email: IncidentEmail, situation: Situation) -> None:
+        """In support hours the support engineer is told directly; with Slack set up and a channel named,
+        the conversation starts there: the incident is open, and who is on call."""
+        now = situation.now
+        if situation.cover is Cover.SUPPORT and situation.routing.name is not None:
+            text = (
+                f"Incident #{incident.id} came in by email from {email.author or email.sender} in support "
+                f"hours: {email.subject}. Pick it up, or hand it to the on-call engineer: "
+                f"opsdesk incident show {incident.id}"
+            )
+            key = f"email:{_digest(email.message_id)}:support"
+            message = DirectMessage(situation.routing.name, f"Incident #{incident.id} by email", text, key)
+            self.notifier.send(uow.outbox, message, now)
+        if email.channel and "slack" in self.notifier.channels:
+            text = channel_text(email, situation, self._on_call(now))
+            key = f"email:{_digest(email.message_id)}:channel"
+            paged, _ = situation.routing.first_paged()
+            mention = situation.routing.name or (paged[0] if paged else None)
+            where = email.channel if CHANNEL_ID.fullmatch(email.channel) else f"#{email.channel}"
+            self.notifier.send(uow.outbox, ChannelPost(where, text, key, "email", mention), now)
+
+    def _on_call(self, at: datetime) -> str:
+        """Who holds each on-call role at `at` ("On call: primary alice, secondary bob.")."""
+        tz = self.rota.engine.timezone
+        held = [
+            (role, holding(self.rota.rota, role, at, tz).engineer) for role in (Role.PRIMARY, Role.SECONDARY)
+        ]
+        named = ", ".join(f"{role} {engineer}" for role, engineer in held if engineer)
+        return f"On call: {named}." if named else "Nobody holds on-call now."
+
+    def _resumes(self, routing: Routing, cover: CoverAt) -> str:
+        at = routing.page_at or cover.until
+        return self._when(at) if at is not None else "the next cover window"
+
+    def _follow_up(self, uow: UnitOfWork, incident_id: int, email: IncidentEmail, now: datetime) -> None:
+        """A message in an incident's thread: a note on its timeline, and a post to its service's channel."""
+        who = email.author or email.sender
+        uow.incidents.entry(
+            incident_id,
+            TimelineEntry(
+                now,
+                who,
+                Source.EMAIL,
+                "note",
+                f"email from {who}: {email.subject}\n{email.facts[:FACTS_ON_TIMELINE]}".strip(),
+                _details(email),
+            ),
+        )
+        incident = self._get(uow, incident_id)
+        text = f"Incident #{incident_id}: a follow-up email from {who}: {email.subject}"
+        self._post(uow, incident, f"email:{_digest(email.message_id)}", text, now)
+
+    def _email_entry(self, uow: UnitOfWork, incident_id: int, email: IncidentEmail, now: datetime) -> None:
+        who = email.author or email.sender
+        message = f"email from {who}: {email.facts[:FACTS_ON_TIMELINE]}".strip()
+        uow.incidents.entry(
+            incident_id, TimelineEntry(now, who, Source.EMAIL, "email", message, _details(email))
+        )
+
+
+def _alarm(service: str, email: IncidentEmail, policy: EmailPolicy) -> Alarm:
+    """The incident's alarm: one per thread (its dedup key from the Message-ID), its origin in the details."""
+    details = {
+        "origin": {"kind": "email", "sender": email.author or email.sender, "channel": email.channel},
+        "message_id": email.message_id,
+        "facts": email.facts,
+        **_details(email),
+    }
+    who = email.author or email.sender
+    return Alarm(
+        service, f"email:{_digest(email.message_id)}", email.subject, f"email:{who}", "critical", details
+    )
+
+
+def _details(email: IncidentEmail) -> dict[str, object]:
+    found: dict[str, object] = {}
+    if email.attachments:
+        found["attachments"] = [
+            {"name": a.name, "type": a.content_type, "bytes": a.size} for a in email.attachments
+        ]
+    if email.problems:
+        found["problems"] = list(email.problems)
+    return found
+
+
+def _automatic_reply(email: IncidentEmail) -> bool:
+    """A bounce, a delivery report or an auto-reply: an answer to something, never a new incident."""
+    reason = (email.automatic or "").lower()
+    return not email.sender or reason.startswith(AUTOMATIC_REPLIES)
+
+
+def _digest(message_id: str) -> str:
+    return hashlib.sha256(message_id.encode()).hexdigest()[:32]

@@ -1,0 +1,111 @@
+"""`opsdesk smtp` killed: right after a `250` nothing is lost (the incident and the reply are committed
+before the answer); killed before it answers, nothing is kept and the sender's retry is taken once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from tests.e2e.test_workers import wait_until
+from tests.email_world import ADDRESS, SENDER, email_section, free_port, message
+from tests.incident_world import policy_document
+
+
+def start(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "OPSDESK_POLICY_RELOAD_SECONDS": "0"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "opsdesk", "--config", "opsdesk.yaml", "smtp", "--port", str(port)],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+    def listening() -> bool:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    assert wait_until(listening, 60)
+    return process
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    if process.stderr:
+        process.stderr.close()
+
+
+def counts(url: str) -> tuple[int, int]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        incidents = connection.execute(text("select count(*) from incidents")).scalar_one()
+        replies = connection.execute(
+            text("select count(*) from outbox where idempotency_key like 'email:%:reply'")
+        ).scalar_one()
+    engine.dispose()
+    return incidents, replies
+
+
+def test_killed_after_250_loses_nothing_and_killed_before_leaves_the_sender_to_retry(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'opsdesk.db'}"
+    document = policy_document(
+        date(2026, 11, 30), weeks=60, email=email_section(), service={"database-url": url}
+    )
+    (tmp_path / "opsdesk.yaml").write_text(json.dumps(document))
+    port = free_port()
+
+    listener = start(tmp_path, port)
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.ehlo("relay.dept.gov.uk")
+        client.mail(SENDER)
+        client.rcpt(ADDRESS)
+        code, said = client.data(message().as_bytes())
+        kill(listener)  # the moment the 250 is read
+    assert code == 250 and b"incident #1 opened" in said
+    assert counts(url) == (1, 1)
+
+    listener = start(tmp_path, port)
+    second = message("Checkout down", message_id="<second@dept.gov.uk>").as_bytes()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+        reader = raw.makefile("rb")
+        reader.readline()  # the greeting
+        for line in (
+            b"HELO relay.dept.gov.uk",
+            f"MAIL FROM:<{SENDER}>".encode(),
+            f"RCPT TO:<{ADDRESS}>".encode(),
+        ):
+            raw.sendall(line + b"\r\n")
+            assert reader.readline().startswith(b"250")
+        raw.sendall(b"DATA\r\n")
+        assert reader.readline().startswith(b"354")
+        raw.sendall(second.replace(b"\n", b"\r\n"))  # all but the final dot: no answer yet
+        kill(listener)
+    assert counts(url) == (1, 1)  # nothing kept: the sender's server has no 250 and tries again
+
+    listener = start(tmp_path, port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            client.ehlo("relay.dept.gov.uk")
+            client.mail(SENDER)
+            client.rcpt(ADDRESS)
+            assert client.data(second) == (250, b"2.0.0 Accepted: incident #2 opened")
+            client.mail(SENDER)
+            client.rcpt(ADDRESS)
+            assert client.data(second)[1] == b"2.0.0 Accepted: already received (incident #2)"
+    finally:
+        listener.send_signal(signal.SIGTERM)
+        listener.wait(timeout=30)
+        if listener.stderr:
+            listener.stderr.close()
+    assert counts(url) == (2, 2)
