@@ -6,6 +6,7 @@ Changes are made in place and undone in reverse on a rollback (tests/fake_undo.p
 The handover store lives in tests/fake_handovers.py, and tests/adapters/test_handover_*.py hold it to the
 same contract; the support store in tests/fake_support.py, held to it by tests/adapters/test_support_store.py.
 same contract; the announcement store in tests/fake_announcements.py (tests/adapters/test_announcement_store.py).
+The email store is here, held to its contract by tests/adapters/test_email_store.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from opsdesk.domain.announcements.model import Announcement
 from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState
 from opsdesk.domain.handover.model import HandoverRecord, Note
 from opsdesk.domain.hours import Cover
+from opsdesk.domain.incidents.mail import EmailRecord
 from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState
 from opsdesk.domain.incidents.timeline import ALERT, AlertSummary, TimelinePage
 from opsdesk.domain.jobs import Job, JobState
@@ -49,6 +51,7 @@ class FakeDatabase:
     support_entries: dict[int, list[TimelineEntry]] = field(default_factory=dict)  # by request, oldest first
     support_comments: dict[int, list[Comment]] = field(default_factory=dict)
     announcements: dict[int, Announcement] = field(default_factory=dict)
+    emails: dict[str, EmailRecord] = field(default_factory=dict)  # by Message-ID, in the order taken in
     outbox: list[OutboxRow] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)  # by key
     job_leases: dict[int, tuple[str, datetime]] = field(default_factory=dict)
@@ -238,6 +241,66 @@ class FakeChangeStore:
         ]
 
 
+# As the databases keep text: no NUL (PostgreSQL refuses it), an unpaired surrogate (no UTF-8) as U+FFFD.
+_STORABLE = {0: None, **dict.fromkeys(range(0xD800, 0xE000), "\ufffd")}
+
+
+def _stored(text: str, limit: int | None = None) -> str:
+    return text.translate(_STORABLE)[:limit]
+
+
+@dataclass
+class FakeEmailStore:
+    db: FakeDatabase
+    undo: Undo
+
+    def add(self, record: EmailRecord) -> bool:
+        def optional(text: str | None, limit: int | None = None) -> str | None:
+            return None if text is None else _stored(text, limit)
+
+        kept = replace(
+            record,
+            **{name: _stored(getattr(record, name)) for name in ("sender", "author", "subject")},
+            message_id=_stored(record.message_id, 255),
+            channel=optional(record.channel, 100),
+            reply_id=optional(record.reply_id, 255),
+            reply_to=optional(record.reply_to),
+            silent=optional(record.silent),
+        )
+        if kept.message_id in self.db.emails:
+            return False
+        self.undo.keep(self.db.emails, kept.message_id)
+        self.db.emails[kept.message_id] = kept
+        return True
+
+    def get(self, message_id: str) -> EmailRecord | None:
+        return self.db.emails.get(_stored(message_id, 255))
+
+    def incident_for(self, message_ids: Sequence[str]) -> int | None:
+        wanted = {_stored(m, 255) for m in message_ids}
+        found = [
+            (e.received_at, order, e.incident)
+            for order, e in enumerate(self.db.emails.values())
+            if e.incident is not None and (e.message_id in wanted or e.reply_id in wanted)
+        ]
+        return max(found)[2] if found else None
+
+    def replies_since(self, address: str, since: datetime) -> int:
+        key = _stored(address).lower()[:320]
+        return sum(
+            1
+            for e in self.db.emails.values()
+            if e.reply_id is not None
+            and e.reply_to is not None
+            and e.reply_to.lower()[:320] == key
+            and e.received_at >= since
+        )
+
+    def for_incident(self, incident_id: int, limit: int = 100) -> list[EmailRecord]:
+        kept = [(e.received_at, order, e) for order, e in enumerate(self.db.emails.values())]
+        return [e for _, _, e in sorted(kept, key=lambda k: k[:2]) if e.incident == incident_id][:limit]
+
+
 @dataclass
 class FakeOutboxWriter:
     db: FakeDatabase
@@ -296,6 +359,7 @@ class FakeUnitOfWork:
         self.handovers = FakeHandoverStore(db, self._undo)
         self.support = FakeSupportStore(db, self._undo)
         self.announcements = FakeAnnouncementStore(db, self._undo)
+        self.emails = FakeEmailStore(db, self._undo)
         self.outbox = FakeOutboxWriter(db, self._undo)
         self.jobs = FakeJobScheduler(db, self._undo)
         self.receipts = FakeReceipts(db, self._undo)
@@ -308,6 +372,7 @@ class FakeUnitOfWork:
             self.handovers,
             self.support,
             self.announcements,
+            self.emails,
             self.outbox,
             self.jobs,
         )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from opsdesk.adapters.db.types import UtcDateTime
@@ -379,3 +389,32 @@ class AnnouncementRecord(Base):
     ask_channel: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # [{"before": seconds, "at": ISO 8601 UTC, "sent_at": ISO 8601 UTC or null}], earliest first.
     reminders: Mapped[list[object]] = mapped_column(JSON)
+
+
+class IncidentEmailRecord(Base):
+    """A critical-incident email taken in: once by Message-ID, the incident it opened or joined, the raw
+    message (cut) for audit, and the reply sent. `reply_to_key` is `reply_to` in lower case, so the replies
+    to one address are counted through an index on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "incident_emails"
+    __table_args__ = (
+        Index("ix_incident_emails_incident", "incident_id", "received_at"),
+        Index("ix_incident_emails_reply_id", "reply_id"),  # a message in the thread of a reply sent
+        Index("ix_incident_emails_reply_to", "reply_to_key", "received_at"),  # the replies of the last hour
+    )
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    incident_id: Mapped[int | None] = mapped_column(ID, ForeignKey("incidents.id"), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_size: Mapped[int] = mapped_column(BigInteger)
+    reply_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    reply_to: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reply_to_key: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    silent: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from opsdesk.adapters.db.announcements import SqlAnnouncementStore
 from opsdesk.adapters.db.changes import SqlChangeStore
 from opsdesk.adapters.db.handovers import SqlHandoverStore
+from opsdesk.adapters.db.incident_emails import SqlEmailStore
 from opsdesk.adapters.db.incidents import SqlIncidentStore
 from opsdesk.adapters.db.jobs import schedule
 from opsdesk.adapters.db.outbox import add_message
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     handovers: SqlHandoverStore
     support: SqlSupportStore
     announcements: SqlAnnouncementStore
+    emails: SqlEmailStore
     outbox: SqlOutboxWriter
     jobs: SqlJobScheduler
     receipts: SqlReceipts
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
         self.handovers = SqlHandoverStore(connection)
         self.support = SqlSupportStore(connection)
         self.announcements = SqlAnnouncementStore(connection)
+        self.emails = SqlEmailStore(connection)
         self.outbox = SqlOutboxWriter(connection)
         self.jobs = SqlJobScheduler(connection)
         self.receipts = SqlReceipts(connection)
