@@ -1,0 +1,434 @@
+"""Critical-incident email in: raw MIME bytes to an IncidentEmail, whatever the bytes, never raising."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from email.errors import InvalidBase64LengthDefect
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import getaddresses
+
+from opsdesk.adapters.email.mime_text import (
+    clean_facts,
+    codec_of,
+    decode_bytes,
+    decode_words,
+    has_unsafe,
+    html_text,
+    lenient_base64,
+    one_line,
+    restore_text,
+)
+from opsdesk.domain.incidents.mail import (
+    ATTACHMENT_LIMIT,
+    MESSAGE_ID_LIMIT,
+    THREAD_LIMIT,
+    Attachment,
+    EmailPolicy,
+    IncidentEmail,
+    Verdict,
+    named_channel,
+)
+from opsdesk.domain.incidents.model import SUMMARY_LIMIT
+
+DEPTH_LIMIT = 20  # multipart nesting read
+PART_LIMIT = 200  # MIME parts read
+PROBLEM_LIMIT = 10
+NAME_LIMIT = 200  # an attachment's name
+HTML_CHARS = 1_000_000  # markup read from an HTML-only body (the facts are far shorter)
+SHOWN = 100  # a header value quoted in a reason or a problem
+
+# The headers read; the rest are never decoded (a message may carry hundreds of thousands).
+_READ = frozenset({
+    "message-id", "from", "subject", "in-reply-to", "references", "authentication-results", "auto-submitted",
+    "precedence", "list-id", "list-unsubscribe", "x-auto-response-suppress", "x-autoreply", "x-autorespond",
+})  # fmt: skip
+_ID = re.compile(r"<[^<>\s]+>")
+_BARE_ID = re.compile(r"[^<>\s@]+@[^<>\s@]+")
+_LOCAL = re.compile(r"[^\s@<>()\[\]\\,;:\"]{1,64}")
+_DOMAIN = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)*[^\W_](?:[\w-]{0,61}[^\W_])?")
+_CONTENT_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]{1,63}/[a-z0-9!#$&^_.+-]{1,127}")
+_DMARC = re.compile(r"\s*dmarc\s*(?:/\s*\d+\s*)?=\s*([a-z]+)", re.IGNORECASE)
+_SUPPRESSED = frozenset({"all", "autoreply", "oof"})
+_ROBOTS = frozenset(
+    {"mailer-daemon", "postmaster", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply"}
+)
+
+
+def parse_email(raw: bytes, *, sender: str, policy: EmailPolicy) -> IncidentEmail:
+    """The message as opsdesk reads it. Any bytes give a result: what could not be read is a problem line."""
+    try:
+        return _parse(raw, sender, policy)
+    except Exception as error:  # the stdlib parser has edge cases that raise: a message must never be lost
+        return _unreadable(raw, sender, policy, error)
+
+
+def dmarc_verdict(results: Iterable[str], authserv_id: str | None) -> Verdict:
+    """The DMARC verdict in Authentication-Results header values (RFC 8601) from the trusted relay: only those
+    whose authserv-id is `authserv_id` count, since anyone upstream can add such a header. Any `fail` is FAIL;
+    PASS needs every DMARC result the relay wrote to be `pass`; anything else is NONE."""
+    if not authserv_id:
+        return Verdict.NONE
+    found: list[str] = []
+    for value in results:
+        segments = _result_segments(value[:10_000])
+        head = segments[0].split()
+        if head and head[0].strip('"').lower() == authserv_id.strip().lower():
+            found += [m.group(1).lower() for s in segments[1:] if (m := _DMARC.match(s))]
+    if "fail" in found:
+        return Verdict.FAIL
+    return Verdict.PASS if found and all(r == "pass" for r in found) else Verdict.NONE
+
+
+def _result_segments(value: str) -> list[str]:
+    """An Authentication-Results value split at `;`, with (comments) dropped and "quoted strings" kept."""
+    segments: list[str] = []
+    current: list[str] = []
+    depth, quoted, escaped = 0, False, False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quoted:
+            quoted = char != '"'
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            continue
+        elif depth == 0 and char == '"':
+            quoted = True
+        elif depth == 0 and char == ";":
+            segments.append("".join(current))
+            current = []
+            continue
+        if depth == 0:
+            current.append(char)
+    return [*segments, "".join(current)]
+
+
+class _Headers:
+    """The headers read, by lower-case name, as text: unfolded, 8-bit bytes decoded, encoded words not."""
+
+    def __init__(self, message: Message) -> None:
+        self.values: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            key = str(name).strip().lower()
+            if key in _READ:
+                # Unfolding removes only a line break before white space; any other stays, as a control.
+                text = re.sub(r"(?:\r\n|\r|\n)(?=[ \t])", "", restore_text(str(value)))
+                self.values.setdefault(key, []).append(text)
+
+    def all(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+    def first(self, name: str) -> str | None:
+        return next(iter(self.all(name)), None)
+
+
+def _parse(raw: bytes, sender: str, policy: EmailPolicy) -> IncidentEmail:
+    problems: list[str] = []
+    message = _message(raw, problems)
+    headers = _Headers(message)
+    message_id, made = _message_id(headers, raw, problems)
+    author = _author(headers, problems)
+    subject = one_line(decode_words(headers.first("subject") or ""), SUMMARY_LIMIT) or "(no subject)"
+    parts = _parts(message, problems)
+    leaves = [part for part in parts if not part.is_multipart() or _is_message(part)]
+    facts = _facts(leaves, policy.facts_chars, problems)
+    attachments = _attachments(leaves, policy.attachment_bytes, problems)
+    problems += _defects(parts)
+    return IncidentEmail(
+        message_id=message_id,
+        sender=sender,
+        author=author,
+        subject=subject,
+        facts=facts,
+        channel=named_channel(facts, subject),
+        thread=_thread(headers, message_id),
+        attachments=attachments,
+        automatic=_automatic(headers, message.get_content_type(), sender, author),
+        dmarc=dmarc_verdict(headers.all("authentication-results"), policy.authserv_id),
+        problems=_summarised(problems),
+        made_id=made,
+    )
+
+
+def _message(raw: bytes, problems: list[str]) -> Message:
+    # compat32 keeps header values as received (the default policy's header objects parse lazily and can
+    # raise on odd input); this module decodes them itself.
+    try:
+        return BytesParser(policy=compat32).parsebytes(raw)
+    except Exception:  # RecursionError on very deep nesting, above all
+        problems.append("the MIME structure could not be read (nested too deep?): only its headers were")
+        return BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+
+
+def _unreadable(raw: bytes, sender: str, policy: EmailPolicy, error: Exception) -> IncidentEmail:
+    text = decode_bytes(raw[: policy.facts_chars * 4], None, final=False)[0]
+    facts = clean_facts(text, policy.facts_chars, cut=len(raw) > policy.facts_chars * 4)
+    return IncidentEmail(
+        message_id=_made_id(raw),
+        sender=sender,
+        author="",
+        subject="(no subject)",
+        facts=facts,
+        channel=named_channel(facts),
+        automatic="the null sender (a bounce)" if _is_null(sender) else None,
+        problems=(f"the message could not be read ({type(error).__name__}): its raw text is the facts",),
+        made_id=True,
+    )
+
+
+def _made_id(raw: bytes) -> str:
+    return f"<{hashlib.sha256(raw).hexdigest()[:40]}.made@opsdesk.invalid>"
+
+
+def _cut_id(token: str) -> str:
+    # Cut keeping the brackets, so a reply's References to a long id matches the id as stored.
+    return token if len(token) <= MESSAGE_ID_LIMIT else token[: MESSAGE_ID_LIMIT - 1] + ">"
+
+
+def _ids(value: str) -> Iterator[str]:
+    return (_cut_id(m.group()) for m in _ID.finditer(value) if not has_unsafe(m.group()))
+
+
+def _message_id(headers: _Headers, raw: bytes, problems: list[str]) -> tuple[str, bool]:
+    values = headers.all("message-id")
+    if len(values) > 1:
+        problems.append(f"{len(values)} Message-ID headers: the first was kept")
+    value = values[0].strip() if values else ""
+    found = next(_ids(value), None)
+    if found is None and _BARE_ID.fullmatch(value) and not has_unsafe(value):
+        problems.append("the Message-ID had no angle brackets: they were added")
+        found = _cut_id(f"<{value}>")
+    if found is not None:
+        return found, False
+    problems.append(
+        "an unreadable Message-ID: one was made from the message"
+        if value
+        else "no Message-ID: one was made from the message"
+    )
+    return _made_id(raw), True
+
+
+def _thread(headers: _Headers, own: str) -> tuple[str, ...]:
+    thread: dict[str, None] = {}  # a dict keeps the order
+    for value in (*headers.all("in-reply-to"), *headers.all("references")):
+        for token in _ids(value):
+            if token != own:
+                thread.setdefault(token, None)
+                if len(thread) >= THREAD_LIMIT:
+                    return tuple(thread)
+    return tuple(thread)
+
+
+def _author(headers: _Headers, problems: list[str]) -> str:
+    # The address is read from the header as sent: an addr-spec is never encoded, and decoding the display
+    # name first would let an encoded "<someone@else>" in it pass for the address.
+    values = headers.all("from")
+    if len(values) != 1:
+        problems.append(f"{len(values)} From headers: no author was taken" if values else "no From header")
+        return ""
+    addresses = [a for _, a in getaddresses([values[0]]) if a] if len(values[0]) <= 2000 else []
+    if len(addresses) == 1 and (address := _valid_address(addresses[0])):
+        return address
+    problems.append(f"no one address could be read in From: {one_line(values[0], SHOWN)!r}")
+    return ""
+
+
+def _valid_address(address: str) -> str:
+    local, at, domain = address.strip().rpartition("@")
+    domain = domain.rstrip(".").lower()
+    if (
+        at
+        and _LOCAL.fullmatch(local)
+        and not has_unsafe(local)
+        and len(domain) <= 253
+        and _DOMAIN.fullmatch(domain)
+    ):
+        return f"{local}@{domain}"
+    return ""
+
+
+def _is_message(part: Message) -> bool:
+    return part.get_content_maintype() == "message"
+
+
+def _parts(message: Message, problems: list[str]) -> list[Message]:
+    """The message's parts in order, depth first, at most PART_LIMIT and DEPTH_LIMIT deep. An attached message
+    (message/*) is one part: its own parts belong to another message."""
+    parts: list[Message] = []
+    stack = [(message, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if len(parts) == PART_LIMIT:
+            problems.append(f"more than {PART_LIMIT} MIME parts: the rest were not read")
+            break
+        parts.append(part)
+        if part.is_multipart() and not _is_message(part):
+            if depth == DEPTH_LIMIT:
+                problems.append(f"parts nested more than {DEPTH_LIMIT} deep were not read")
+                continue
+            children = [p for p in part.get_payload() if isinstance(p, Message)]
+            stack += [(child, depth + 1) for child in reversed(children)]
+    return parts
+
+
+def _payload(part: Message) -> bytes:
+    """The part's bytes after its Content-Transfer-Encoding (broken base64 is read as far as it goes)."""
+    if part.is_multipart():
+        try:
+            return b"".join(p.as_bytes() for p in part.get_payload() if isinstance(p, Message))
+        except Exception:  # an attached message that cannot be written out again: its size is unknown
+            return b""
+    # Never get_payload(decode=False) on a leaf: with 8-bit bytes it decodes them in the declared charset,
+    # and a charset such as zlib raises.
+    seen = len(part.defects)
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return b""
+    if any(isinstance(d, InvalidBase64LengthDefect) for d in part.defects[seen:]):
+        return lenient_base64(data)  # the stdlib gave up and returned the base64 itself
+    return data
+
+
+def _is_attachment(part: Message) -> bool:
+    if part.get_content_disposition() == "attachment":
+        return True
+    return part.get_content_maintype() != "text" and part.get_filename() is not None
+
+
+def _facts(leaves: list[Message], limit: int, problems: list[str]) -> str:
+    """The text of the first plain-text part that is not an attachment, else of the first HTML one; an empty
+    part is passed over (a broken boundary or a lazy mailer leaves them)."""
+    kinds = [(part, _text_kind(part)) for part in leaves]
+    for subtype in ("plain", "html"):
+        for part, kind in kinds:
+            if kind == subtype and (facts := _text(part, subtype, limit, problems)):
+                return facts
+    problems.append("no plain-text or HTML part with text in it: there are no facts")
+    return ""
+
+
+def _text_kind(part: Message) -> str | None:
+    """Whether the part's text may be the facts, and read as which: "plain", "html", or None (it may not)."""
+    if _is_attachment(part):
+        return None
+    maintype, subtype = part.get_content_maintype(), part.get_content_subtype()
+    if maintype == "text" and subtype in {"plain", "html"}:
+        return subtype
+    # A multipart without a (usable) boundary could not be split: its body is read as plain text.
+    return "plain" if maintype == "multipart" and not part.is_multipart() else None
+
+
+def _text(part: Message, subtype: str, limit: int, problems: list[str]) -> str:
+    data = _payload(part)
+    budget = limit * 4 + 16 if subtype == "plain" else HTML_CHARS
+    text = _decoded(data[:budget], part.get_content_charset(), len(data) <= budget, problems)
+    cut = len(data) > budget
+    if subtype == "html":
+        text, longer = html_text(text, limit)
+        cut = cut or longer
+    return clean_facts(text, limit, cut=cut)
+
+
+def _decoded(data: bytes, charset: str | None, final: bool, problems: list[str]) -> str:
+    text, codec = decode_bytes(data, charset, final=final)
+    shown = one_line(charset or "", 40)
+    if charset and codec_of(charset) is None:
+        problems.append(f"the text's charset {shown!r} is unknown: it was read as {codec}")
+    elif charset and codec != codec_of(charset):
+        problems.append(f"the text was not valid {shown}: it was read as {codec}")
+    elif not charset and not data.isascii():
+        problems.append(f"the text's 8-bit bytes named no charset: they were read as {codec}")
+    return text
+
+
+def _attachments(leaves: list[Message], limit: int, problems: list[str]) -> tuple[Attachment, ...]:
+    """The attachments, listed and never opened."""
+    listed = [p for p in leaves if _is_attachment(p)]
+    if len(listed) > ATTACHMENT_LIMIT:
+        problems.append(f"{len(listed) - ATTACHMENT_LIMIT} more attachments were not listed")
+    attachments = []
+    for part in listed[:ATTACHMENT_LIMIT]:
+        name = one_line(decode_words(restore_text(part.get_filename() or "")), NAME_LIMIT)
+        content_type = part.get_content_type()
+        if not _CONTENT_TYPE.fullmatch(content_type):
+            content_type = "application/octet-stream"
+        attachment = Attachment(name or "(unnamed)", content_type, len(_payload(part)))
+        if attachment.size > limit:
+            problems.append(f"the attachment {attachment.name!r} is {attachment.size} bytes, over {limit}")
+        attachments.append(attachment)
+    return tuple(attachments)
+
+
+def _is_null(sender: str) -> bool:
+    return not sender.strip().strip("<>").strip()
+
+
+def _localpart(address: str) -> str:
+    """The lower-case local part without a +tag ("MAILER-DAEMON" alone counts as one too)."""
+    address = address.strip().strip("<>")
+    return address.rpartition("@")[0 if "@" in address else 2].split("+")[0].lower()
+
+
+def _token(value: str) -> str:
+    words = re.sub(r"\([^()]*\)", " ", value).split()
+    return words[0].lower() if words else ""
+
+
+def _automatic(headers: _Headers, content_type: str, sender: str, author: str) -> str | None:
+    """Why the message must never be answered (RFC 3834, lists, robots, bounces); None: a person wrote it."""
+    robot = next((a for a in (sender, author) if _localpart(a) in _ROBOTS), None)
+    reasons = (
+        _marked_automatic(headers),
+        "the null sender (a bounce)" if _is_null(sender) else None,
+        f"sent by {one_line(robot, SHOWN)}, an automatic sender" if robot else None,
+        "a delivery report (multipart/report)" if content_type == "multipart/report" else None,
+    )
+    return next((reason for reason in reasons if reason), None)
+
+
+def _marked_automatic(headers: _Headers) -> str | None:
+    for name, marks in _AUTOMATIC_MARKS:
+        for value in headers.all(name.lower()):
+            if marks(value):
+                return f"{name}: {one_line(value, SHOWN) or '(empty)'}"
+    return None
+
+
+# A header, and when its value marks the message automatic. Lists and autoresponders count whatever the value.
+_AUTOMATIC_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("Auto-Submitted", lambda value: _token(value) != "no"),
+    ("Precedence", lambda value: _token(value) in {"bulk", "list", "junk", "auto_reply"}),
+    ("List-Id", lambda value: True),
+    ("List-Unsubscribe", lambda value: True),
+    ("X-Auto-Response-Suppress", lambda value: bool(_SUPPRESSED & set(re.split(r"[\s,;]+", value.lower())))),
+    ("X-Autoreply", lambda value: True),
+    ("X-Autorespond", lambda value: True),
+)
+
+
+def _defects(parts: list[Message]) -> list[str]:
+    """The MIME defects the parser noted, in one sentence."""
+    names: dict[str, None] = {}
+    for part in parts:
+        for defect in part.defects:
+            words = re.findall(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z0-9]+", type(defect).__name__)
+            names.setdefault(" ".join(w.lower() for w in words if w != "Defect"), None)
+    if not names:
+        return []
+    listed = ", ".join(list(names)[:5]) + (", ..." if len(names) > 5 else "")
+    return [f"the MIME structure was damaged ({listed}): it was read as far as it could be"]
+
+
+def _summarised(problems: list[str]) -> tuple[str, ...]:
+    unique = list(dict.fromkeys(problems))
+    if len(unique) <= PROBLEM_LIMIT:
+        return tuple(unique)
+    return (*unique[: PROBLEM_LIMIT - 1], f"and {len(unique) - PROBLEM_LIMIT + 1} more oddities")
