@@ -135,7 +135,8 @@ def report(  # noqa: PLR0917  (the run's figures)
             text("select count(*) from incident_entries where kind = 'note'")
         ).scalar_one()
         rows = connection.execute(
-            text("select idempotency_key, created_at from outbox where idempotency_key like 'email:%:reply'")
+            text("select idempotency_key, created_at from outbox where idempotency_key like :replies"),
+            {"replies": "email:%:reply"},
         ).all()
     engine.dispose()
     by_digest = {hashlib.sha256(m.encode()).hexdigest()[:32]: m for m in accepted}  # the reply's key

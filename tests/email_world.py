@@ -111,7 +111,7 @@ class EmailWorld:
         url = self.db.url.render_as_string(hide_password=False)
         settings = Settings(path, policy_path_explicit=True, cache_dir=self.cache_dir, database_url=url)
         self.app = bootstrap(settings, clock=self.clock, migrate=True)
-        self.app.database  # noqa: B018  (migrated now, not at the first message)
+        self.app.engine  # noqa: B018  (migrated now, not at the first message)
 
     @contextmanager
     def running(self) -> Iterator[EmailWorld]:
@@ -125,6 +125,7 @@ class EmailWorld:
         finally:
             outgoing.stop()
             listener.stop()
+            self.app.engine.dispose()
 
     def at(self, text: str) -> None:
         """Move the clock to a wall-clock time in London, e.g. at("2026-12-02 21:30")."""
@@ -150,6 +151,10 @@ class EmailWorld:
         """Run the outbox once; every message the outgoing mail server has received so far."""
         self.app.deliverer(owner="test").run_once()
         return self.mailbox.messages
+
+    def replies(self, to: str = SENDER) -> list[Message]:
+        """Run the outbox once; the messages delivered so far to `to` (the pages go to engineers)."""
+        return [m for m in self.deliver() if m["To"] == to]
 
     def outbox(self) -> list[OutboxRow]:
         return sorted(SqlOutbox(self.db).rows(limit=10_000), key=lambda r: r.id)

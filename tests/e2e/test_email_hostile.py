@@ -54,10 +54,10 @@ def test_a_header_injection_in_the_subject_stays_one_line(world: EmailWorld) -> 
         (incident,) = world.incidents()
         assert "\n" not in incident.summary and "\r" not in incident.summary
         assert incident.summary.startswith("Disk full")
-        (reply,) = world.deliver()
+        (reply,) = world.replies()
     assert reply["Bcc"] is None and reply["Cc"] is None
     assert reply["To"] == SENDER
-    assert world.mailbox.recipients == [[SENDER]]
+    assert sorted(world.mailbox.recipients) == [["alice@example.org"], [SENDER]]  # the page and the reply
 
 
 @pytest.mark.parametrize(

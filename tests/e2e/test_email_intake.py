@@ -41,7 +41,7 @@ def test_in_on_call_hours_the_primary_is_paged_and_the_sender_answered_in_the_th
             r.message.destination for r in world.outbox() if r.message.idempotency_key.startswith("page:")
         ]
         assert pages == ["alice@example.org"]  # the week's primary, by email (Slack is not set up)
-        (reply,) = world.deliver()
+        (reply,) = world.replies()
     assert reply["To"] == SENDER
     assert reply["In-Reply-To"] == "<first@dept.gov.uk>"
     assert reply["References"] == "<first@dept.gov.uk>"
@@ -62,7 +62,7 @@ def test_at_23_00_it_waits_for_07_00_and_the_reply_says_so(world: EmailWorld) ->
         assert not [
             r for r in world.outbox() if r.message.idempotency_key.startswith("page:")
         ]  # nobody woken
-        (reply,) = world.deliver()
+        (reply,) = world.replies()
     first = body(reply).splitlines()[0]
     assert first == (
         "Incident #1 is recorded, but nobody is on call now. The on-call engineer will be paged when cover "
@@ -82,7 +82,7 @@ def test_in_support_hours_the_reply_points_to_the_support_channel_and_support_is
         assert told.destination == "chen@example.org"  # Wednesday's support engineer
         assert "came in by email" in str(told.payload["text"])
         assert not [r for r in world.outbox() if r.message.idempotency_key.startswith("page:")]
-        replies = [m for m in world.deliver() if m["To"] == SENDER]
+        replies = world.replies()
     (reply,) = replies
     first = body(reply).splitlines()[0]
     assert first.startswith("Incident #1 is open. It is support hours: the support engineer has been told.")
@@ -95,7 +95,7 @@ def test_on_a_bank_holiday_at_noon_the_primary_is_paged(world: EmailWorld) -> No
         assert world.send(message())[0] == 250
         (incident,) = world.incidents()
         assert incident.cover is Cover.ON_CALL
-        (reply,) = world.deliver()
+        (reply,) = world.replies()
     assert body(reply).startswith("Incident #1 is open, and the on-call engineer has been paged.")
 
 
@@ -104,7 +104,7 @@ def test_without_a_channel_the_reply_asks_for_one(world: EmailWorld) -> None:
         assert world.send(message(body="Everything returns 502 since 21:10."))[0] == 250
         (incident,) = world.incidents()
         assert incident.details["origin"]["channel"] is None
-        (reply,) = world.deliver()
+        (reply,) = world.replies()
     assert "Which Slack channel will you talk in? Reply to this email with it" in body(reply)
 
 
@@ -113,13 +113,13 @@ def test_the_same_message_delivered_twice_opens_one_incident_and_sends_one_reply
         assert world.send(message()) == (250, "2.0.0 Accepted: incident #1 opened")
         assert world.send(message()) == (250, "2.0.0 Accepted: already received (incident #1)")
         assert len(world.incidents()) == 1
-        assert len(world.deliver()) == 1
+        assert len(world.replies()) == 1
 
 
 def test_a_follow_up_in_the_thread_is_a_note_on_the_incident(world: EmailWorld) -> None:
     with world.running():
         world.send(message())
-        (reply,) = world.deliver()
+        (reply,) = world.replies()
         follow = message(
             "Re: Payments API down",
             "Now 504s as well; the database team is looking.",
@@ -135,7 +135,7 @@ def test_a_follow_up_in_the_thread_is_a_note_on_the_incident(world: EmailWorld) 
         notes = [e for e in timeline if e.kind == "note"]
         assert len(notes) == 1 and "Now 504s as well" in notes[0].message
         assert notes[0].actor == SENDER
-        assert len(world.deliver()) == 1  # no second reply
+        assert len(world.replies()) == 1  # no second reply
 
 
 def test_an_auto_reply_is_never_answered_and_opens_nothing(world: EmailWorld) -> None:
@@ -145,7 +145,7 @@ def test_an_auto_reply_is_never_answered_and_opens_nothing(world: EmailWorld) ->
         bounce = message("Undelivered", "bounce", message_id="<bounce@dept.gov.uk>")
         assert world.send(bounce, mail_from="<>")[0] == 250
         assert world.incidents() == []
-        assert world.deliver() == []
+        assert world.replies() == []
 
 
 def test_automatic_alert_mail_opens_an_incident_but_is_not_answered(world: EmailWorld) -> None:
@@ -153,7 +153,7 @@ def test_automatic_alert_mail_opens_an_incident_but_is_not_answered(world: Email
         alert = message("CRITICAL: db-1 down", "disk", headers={"Auto-Submitted": "auto-generated"})
         assert world.send(alert)[0] == 250
         assert len(world.incidents()) == 1
-        assert world.deliver() == []
+        assert world.replies() == []
 
 
 def test_a_sender_gets_at_most_the_configured_replies_an_hour(
@@ -166,10 +166,10 @@ def test_a_sender_gets_at_most_the_configured_replies_an_hour(
         for n in range(4):
             assert world.send(message(f"Outage {n}", message_id=f"<m{n}@dept.gov.uk>"))[0] == 250
         assert len(world.incidents()) == 4
-        assert len(world.deliver()) == 2
+        assert len(world.replies()) == 2
         world.at("2026-12-02 22:01")  # an hour on, one more may go
         world.send(message("Outage 5", message_id="<m5@dept.gov.uk>"))
-        assert len(world.deliver()) == 3
+        assert len(world.replies()) == 3
 
 
 @pytest.mark.parametrize(

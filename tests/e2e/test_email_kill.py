@@ -51,7 +51,7 @@ def counts(url: str) -> tuple[int, int]:
     with engine.connect() as connection:
         incidents = connection.execute(text("select count(*) from incidents")).scalar_one()
         replies = connection.execute(
-            text("select count(*) from outbox where idempotency_key like 'email:%:reply'")
+            text("select count(*) from outbox where idempotency_key like :replies"), {"replies": "email:%:reply"}
         ).scalar_one()
     engine.dispose()
     return incidents, replies
