@@ -12,6 +12,7 @@ from email.policy import compat32
 from email.utils import getaddresses
 
 from opsdesk.adapters.email.mime_text import (
+    HeaderText,
     clean_facts,
     codec_of,
     decode_bytes,
@@ -21,6 +22,7 @@ from opsdesk.adapters.email.mime_text import (
     lenient_base64,
     one_line,
     restore_text,
+    result_segments,
 )
 from opsdesk.domain.incidents.mail import (
     ATTACHMENT_LIMIT,
@@ -74,7 +76,7 @@ def dmarc_verdict(results: Iterable[str], authserv_id: str | None) -> Verdict:
         return Verdict.NONE
     found: list[str] = []
     for value in results:
-        segments = _result_segments(value[:10_000])
+        segments = result_segments(value[:10_000])
         head = segments[0].split()
         if head and head[0].strip('"').lower() == authserv_id.strip().lower():
             found += [m.group(1).lower() for s in segments[1:] if (m := _DMARC.match(s))]
@@ -83,57 +85,10 @@ def dmarc_verdict(results: Iterable[str], authserv_id: str | None) -> Verdict:
     return Verdict.PASS if found and all(r == "pass" for r in found) else Verdict.NONE
 
 
-def _result_segments(value: str) -> list[str]:
-    """An Authentication-Results value split at `;`, with (comments) dropped and "quoted strings" kept."""
-    segments: list[str] = []
-    current: list[str] = []
-    depth, quoted, escaped = 0, False, False
-    for char in value:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif quoted:
-            quoted = char != '"'
-        elif char == "(":
-            depth += 1
-        elif char == ")" and depth:
-            depth -= 1
-            continue
-        elif depth == 0 and char == '"':
-            quoted = True
-        elif depth == 0 and char == ";":
-            segments.append("".join(current))
-            current = []
-            continue
-        if depth == 0:
-            current.append(char)
-    return [*segments, "".join(current)]
-
-
-class _Headers:
-    """The headers read, by lower-case name, as text: unfolded, 8-bit bytes decoded, encoded words not."""
-
-    def __init__(self, message: Message) -> None:
-        self.values: dict[str, list[str]] = {}
-        for name, value in message.raw_items():
-            key = str(name).strip().lower()
-            if key in _READ:
-                # Unfolding removes only a line break before white space; any other stays, as a control.
-                text = re.sub(r"(?:\r\n|\r|\n)(?=[ \t])", "", restore_text(str(value)))
-                self.values.setdefault(key, []).append(text)
-
-    def all(self, name: str) -> list[str]:
-        return self.values.get(name, [])
-
-    def first(self, name: str) -> str | None:
-        return next(iter(self.all(name)), None)
-
-
 def _parse(raw: bytes, sender: str, policy: EmailPolicy) -> IncidentEmail:
     problems: list[str] = []
     message = _message(raw, problems)
-    headers = _Headers(message)
+    headers = HeaderText(message, _READ)
     message_id, made = _message_id(headers, raw, problems)
     author = _author(headers, problems)
     subject = one_line(decode_words(headers.first("subject") or ""), SUMMARY_LIMIT) or "(no subject)"
@@ -197,7 +152,7 @@ def _ids(value: str) -> Iterator[str]:
     return (_cut_id(m.group()) for m in _ID.finditer(value) if not has_unsafe(m.group()))
 
 
-def _message_id(headers: _Headers, raw: bytes, problems: list[str]) -> tuple[str, bool]:
+def _message_id(headers: HeaderText, raw: bytes, problems: list[str]) -> tuple[str, bool]:
     values = headers.all("message-id")
     if len(values) > 1:
         problems.append(f"{len(values)} Message-ID headers: the first was kept")
@@ -216,7 +171,7 @@ def _message_id(headers: _Headers, raw: bytes, problems: list[str]) -> tuple[str
     return _made_id(raw), True
 
 
-def _thread(headers: _Headers, own: str) -> tuple[str, ...]:
+def _thread(headers: HeaderText, own: str) -> tuple[str, ...]:
     thread: dict[str, None] = {}  # a dict keeps the order
     for value in (*headers.all("in-reply-to"), *headers.all("references")):
         for token in _ids(value):
@@ -227,7 +182,7 @@ def _thread(headers: _Headers, own: str) -> tuple[str, ...]:
     return tuple(thread)
 
 
-def _author(headers: _Headers, problems: list[str]) -> str:
+def _author(headers: HeaderText, problems: list[str]) -> str:
     # The address is read from the header as sent: an addr-spec is never encoded, and decoding the display
     # name first would let an encoded "<someone@else>" in it pass for the address.
     values = headers.all("from")
@@ -382,7 +337,7 @@ def _token(value: str) -> str:
     return words[0].lower() if words else ""
 
 
-def _automatic(headers: _Headers, content_type: str, sender: str, author: str) -> str | None:
+def _automatic(headers: HeaderText, content_type: str, sender: str, author: str) -> str | None:
     """Why the message must never be answered (RFC 3834, lists, robots, bounces); None: a person wrote it."""
     robot = next((a for a in (sender, author) if _localpart(a) in _ROBOTS), None)
     reasons = (
@@ -394,7 +349,7 @@ def _automatic(headers: _Headers, content_type: str, sender: str, author: str) -
     return next((reason for reason in reasons if reason), None)
 
 
-def _marked_automatic(headers: _Headers) -> str | None:
+def _marked_automatic(headers: HeaderText) -> str | None:
     for name, marks in _AUTOMATIC_MARKS:
         for value in headers.all(name.lower()):
             if marks(value):

@@ -1,5 +1,6 @@
-"""Text out of MIME: charsets (unknown or lying ones included), RFC 2047 encoded words, one-line header text,
-and the plain text of a body (HTML included), cleaned of control and bidi override characters."""
+"""Text out of MIME: header values as text, charsets (unknown or lying ones included), RFC 2047 encoded words,
+one-line header text, Authentication-Results segments, and the plain text of a body (HTML included), cleaned
+of control and bidi override characters."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import binascii
 import codecs
 import re
 from email.charset import ALIASES
+from email.message import Message
 from html.parser import HTMLParser
 
 # Tried in turn when the declared charset is missing, unknown or wrong. UTF-8 first (what undeclared 8-bit
@@ -108,6 +110,54 @@ def decode_words(value: str) -> str:
         out.append(decode_bytes(bytes(run), run_charset)[0])
     out.append(value[position:])
     return "".join(out)
+
+
+class HeaderText:
+    """A message's headers of the given (lower-case) names as text: unfolded, 8-bit bytes decoded, encoded
+    words not (an address or an id is never encoded)."""
+
+    def __init__(self, message: Message, names: frozenset[str]) -> None:
+        self.values: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            key = str(name).strip().lower()
+            if key in names:
+                # Unfolding removes only a line break before white space; any other stays, as a control.
+                text = re.sub(r"(?:\r\n|\r|\n)(?=[ \t])", "", restore_text(str(value)))
+                self.values.setdefault(key, []).append(text)
+
+    def all(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+    def first(self, name: str) -> str | None:
+        return next(iter(self.all(name)), None)
+
+
+def result_segments(value: str) -> list[str]:
+    """An Authentication-Results value split at `;`, with (comments) dropped and "quoted strings" kept."""
+    segments: list[str] = []
+    current: list[str] = []
+    depth, quoted, escaped = 0, False, False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quoted:
+            quoted = char != '"'
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            continue
+        elif depth == 0 and char == '"':
+            quoted = True
+        elif depth == 0 and char == ";":
+            segments.append("".join(current))
+            current = []
+            continue
+        if depth == 0:
+            current.append(char)
+    return [*segments, "".join(current)]
 
 
 def has_unsafe(text: str) -> bool:
