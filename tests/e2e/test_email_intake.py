@@ -186,3 +186,32 @@ def test_refusals_in_the_dialogue_say_why(
         got, said = world.send(message(), mail_from=mail_from, to=to)
         assert got == code and reason in said
         assert world.incidents() == []
+
+
+def test_with_slack_set_up_the_named_channel_hears_of_the_incident_and_who_is_on_call(
+    db: Engine, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPSDESK_SLACK_TOKEN", "xoxb-test")
+    world = EmailWorld(db, tmp_path, cache_dir, datetime(2026, 12, 2, 21, 30), slack=True)
+    with world.running():
+        assert world.send(message())[0] == 250
+        (post,) = [r.message for r in world.outbox() if r.message.idempotency_key.endswith(":channel")]
+    assert (post.channel, post.destination) == ("slack", "#payments-incident")
+    text = str(post.payload["text"])
+    assert text.startswith(f"Incident #1 is open, from an email by {SENDER}: Payments API down")
+    assert "The on-call primary has been paged and will answer here." in text
+    assert "On call: primary alice, secondary bilal." in text
+
+
+def test_a_storage_failure_answers_451_and_keeps_nothing(world: EmailWorld) -> None:
+    with world.running():
+        with world.db.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE incident_emails RENAME TO incident_emails_away")
+        try:
+            code, said = world.send(message())
+        finally:
+            with world.db.begin() as connection:
+                connection.exec_driver_sql("ALTER TABLE incident_emails_away RENAME TO incident_emails")
+        assert code == 451 and "your server will retry" in said
+        assert world.incidents() == []
+        assert world.send(message()) == (250, "2.0.0 Accepted: incident #1 opened")  # the retry

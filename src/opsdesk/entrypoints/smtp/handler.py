@@ -70,14 +70,31 @@ class IntakeHandler:
             return _too_large(policy)
         sender = envelope.mail_from or ""
         sender = "" if sender in {"<>", ""} else sender
+        peer = _peer(session)
+        # Parsing a hostile message can take seconds, and storing waits on the database: neither may hold
+        # the event loop that every other connection is served from.
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, self._answer, raw, sender, peer
+        )
+
+    def _answer(self, raw: bytes, sender: str, peer: str) -> str:
+        try:
+            return self._take(raw, sender, peer)
+        except Exception:  # a bug of ours: the sender's server keeps the message and tries again
+            logger.exception("email not taken", extra={"peer": peer})
+            return "451 4.3.0 opsdesk could not take the message just now; your server will retry"
+
+    def _take(self, raw: bytes, sender: str, peer: str) -> str:
+        """Parse, check and store one message (on a worker thread); the answer to its DATA."""
+        app = self.current()
+        policy = app.policy.email
         email = parse_email(raw, sender=sender, policy=policy)
         refusal = _content_refusal(policy, email)
         if refusal:
-            logger.info("refused", extra={"at": "DATA", "peer": _peer(session), "why": refusal})
+            logger.info("refused", extra={"at": "DATA", "peer": peer, "why": refusal})
             return refusal
-        loop = asyncio.get_running_loop()
         try:
-            received = await loop.run_in_executor(self.executor, self.current().incidents.receive, email, raw)
+            received = app.incidents.receive(email, raw)
         except DomainError as exc:  # the policy is not set up for email: keep the mail queued upstream
             logger.error("email not taken", extra={"why": str(exc), "message_id": email.message_id[:100]})
             return "451 4.3.0 opsdesk cannot take mail just now (it is not set up); your server will retry"
@@ -86,7 +103,7 @@ class IntakeHandler:
             return "451 4.3.0 opsdesk could not store the message just now; your server will retry"
         logger.info(
             "email taken",
-            extra={"message_id": email.message_id[:100], "outcome": received.said(), "peer": _peer(session)},
+            extra={"message_id": email.message_id[:100], "outcome": received.said(), "peer": peer},
         )
         return f"250 2.0.0 Accepted: {received.said()}"
 
