@@ -242,4 +242,5 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
         "changes",
         "support",
         "announcements",
+        "email",
     }

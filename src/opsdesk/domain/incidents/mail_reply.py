@@ -30,7 +30,8 @@ class Situation:
 
 def shown_channel(channel: str) -> str:
     """A Slack channel as a reader knows it: `#name`, or "the Slack channel C0123..." for an id."""
-    return f"the Slack channel {channel}" if CHANNEL_ID.fullmatch(channel) else f"#{channel}"
+    name = channel.lstrip("#")
+    return f"the Slack channel {name}" if CHANNEL_ID.fullmatch(name) else f"#{name}"
 
 
 def reply_id(key: str, address: str) -> str:
