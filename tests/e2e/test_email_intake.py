@@ -3,10 +3,16 @@ routed by cover, and the reply read from a fake SMTP server the outbox delivers 
 
 from __future__ import annotations
 
-from datetime import datetime
+import smtplib
+import ssl
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import Engine
 
 from opsdesk.domain.hours import Cover
@@ -215,3 +221,46 @@ def test_a_storage_failure_answers_451_and_keeps_nothing(world: EmailWorld) -> N
         assert code == 451 and "your server will retry" in said
         assert world.incidents() == []
         assert world.send(message()) == (250, "2.0.0 Accepted: incident #1 opened")  # the retry
+
+
+def test_starttls_when_a_certificate_is_configured(db: Engine, tmp_path: Path, cache_dir: Path) -> None:
+    certificate, key = self_signed(tmp_path)
+    world = EmailWorld(
+        db,
+        tmp_path,
+        cache_dir,
+        datetime(2026, 12, 2, 21, 30),
+        email_section(certificate=str(certificate), **{"private-key": str(key)}),
+    )
+    with world.running(), smtplib.SMTP("127.0.0.1", world.port, timeout=30) as client:
+        client.ehlo("relay.dept.gov.uk")
+        assert client.has_extn("starttls")
+        client.starttls(context=ssl._create_unverified_context())
+        client.ehlo("relay.dept.gov.uk")
+        client.mail(SENDER)
+        client.rcpt(ADDRESS)
+        assert client.data(message().as_bytes()) == (250, b"2.0.0 Accepted: incident #1 opened")
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "opsdesk.test")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "smtp.pem", folder / "smtp.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path

@@ -1,5 +1,5 @@
-"""`opsdesk smtp` killed: right after a `250` nothing is lost (the incident and the reply are committed
-before the answer); killed before it answers, nothing is kept and the sender's retry is taken once."""
+"""The listener as a process. `opsdesk smtp` killed: right after a `250` nothing is lost (the incident and the reply are committed
+before the answer); killed before it answers, nothing is kept and the sender's retry is taken once. `opsdesk serve` starts it when the policy enables email."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from tests.e2e.test_serve import get, serve
 from tests.e2e.test_workers import wait_until
 from tests.email_world import ADDRESS, SENDER, email_section, free_port, message
 from tests.incident_world import policy_document
@@ -51,7 +52,8 @@ def counts(url: str) -> tuple[int, int]:
     with engine.connect() as connection:
         incidents = connection.execute(text("select count(*) from incidents")).scalar_one()
         replies = connection.execute(
-            text("select count(*) from outbox where idempotency_key like :replies"), {"replies": "email:%:reply"}
+            text("select count(*) from outbox where idempotency_key like :replies"),
+            {"replies": "email:%:reply"},
         ).scalar_one()
     engine.dispose()
     return incidents, replies
@@ -109,3 +111,42 @@ def test_killed_after_250_loses_nothing_and_killed_before_leaves_the_sender_to_r
         if listener.stderr:
             listener.stderr.close()
     assert counts(url) == (2, 2)
+
+
+def test_serve_starts_the_listener_when_the_policy_enables_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'opsdesk.db'}"
+    port = free_port()
+    document = policy_document(
+        date(2026, 11, 30), weeks=60, email=email_section(port=port), service={"database-url": url}
+    )
+    (tmp_path / "opsdesk.yaml").write_text(json.dumps(document))
+    server, base = serve(tmp_path)
+    try:
+        assert get(f"{base}/healthz")[0] == 200
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            client.ehlo("relay.dept.gov.uk")
+            client.mail(SENDER)
+            client.rcpt(ADDRESS)
+            assert client.data(message().as_bytes()) == (250, b"2.0.0 Accepted: incident #1 opened")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    assert server.returncode == 0
+    assert counts(url) == (1, 1)
+    listed = subprocess.run(
+        [sys.executable, "-m", "opsdesk", "incident", "list"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert listed.stdout.rstrip().endswith(f"by email from {SENDER} in #payments-incident")
+    as_json = subprocess.run(
+        [sys.executable, "-m", "opsdesk", "incident", "list", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    origin = json.loads(as_json.stdout)["origin"]
+    assert origin == {"kind": "email", "sender": SENDER, "channel": "payments-incident"}

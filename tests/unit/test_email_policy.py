@@ -21,8 +21,7 @@ def test_off_by_default() -> None:
 
 def test_a_section_as_written_and_kept_in_the_cache() -> None:
     policy = policy_from_yaml(
-        SERVICE
-        + 'changes:\n  ask-channel: "#ask-platform"\n'
+        SERVICE + 'changes:\n  ask-channel: "#ask-platform"\n'
         "email:\n"
         "  enabled: true\n"
         "  service: platform\n"
@@ -55,7 +54,10 @@ def test_a_section_as_written_and_kept_in_the_cache() -> None:
             SERVICE + "email:\n  enabled: true\n  service: platform\n  addresses: [a@b.uk]\n",
             "email.sender-domains: list the domains mail is accepted from",
         ),
-        ("email:\n  addresses: [not-an-address]\n", "is not an email address (write it as name@example.gov.uk)"),
+        (
+            "email:\n  addresses: [not-an-address]\n",
+            "is not an email address (write it as name@example.gov.uk)",
+        ),
         ("email:\n  sender-domains: ['dept gov uk']\n", "is not a domain (write it as example.gov.uk"),
         ("email:\n  trusted-relays: [relay.example]\n", "is not an IP address or network (e.g. 10.0.0.0/24)"),
         ("email:\n  certificate: tls.pem\n", "email.certificate: STARTTLS needs both"),

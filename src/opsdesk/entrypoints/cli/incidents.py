@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from opsdesk.config.settings import Settings
+from opsdesk.domain.incidents.mail_reply import shown_channel
 from opsdesk.domain.incidents.model import Incident, IncidentState, Priority, key_digest
 from opsdesk.domain.incidents.report import Figures
 from opsdesk.domain.incidents.timeline import PAGE_LIMIT
@@ -367,13 +368,9 @@ service_app.command("key")(key_command)
 
 
 def _by_email(origin: object) -> str:
-    """ ", by email from ops@dept.gov.uk in #payments" for an incident that came by email; "" else."""
+    """What an incident list's line adds for an incident that came by email ("" for any other)."""
     if not isinstance(origin, dict) or origin.get("kind") != "email":
         return ""
     channel = origin.get("channel")
-    where = (
-        f" in #{channel}"
-        if channel and not str(channel).startswith(("C", "G"))
-        else (f" in {channel}" if channel else ", no channel named")
-    )
+    where = f" in {shown_channel(str(channel))}" if channel else ", no channel named"
     return printable(f", by email from {origin.get('sender')}{where}")
