@@ -63,9 +63,11 @@ class EmailSteps(IntakeSteps):
         now = self.clock.now()
         cover = self.rota.engine.cover_at(now)
         with self.transaction() as uow:
-            kept = uow.emails.get(email.message_id)
-            if kept is not None:
-                return Received(None, kept.incident)
+            # The receipt is the claim: a second delivery of the same message at the same moment waits for
+            # the first's commit here, then finds it kept.
+            if not uow.receipts.receipt(f"email:{_digest(email.message_id)}", now):
+                kept = uow.emails.get(email.message_id)
+                return Received(None, kept.incident if kept else None)
             record = EmailRecord(
                 email.message_id,
                 None,
