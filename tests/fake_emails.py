@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from opsdesk.domain.incidents.mail import EmailRecord
+from opsdesk.domain.incidents.email import EmailRecord
 from tests.fake_undo import Undo
 
 

@@ -21,7 +21,7 @@ from opsdesk.domain.announcements.model import Announcement
 from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState
 from opsdesk.domain.handover.model import HandoverRecord, Note
 from opsdesk.domain.hours import Cover
-from opsdesk.domain.incidents.mail import EmailRecord
+from opsdesk.domain.incidents.email import EmailRecord
 from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState
 from opsdesk.domain.incidents.timeline import ALERT, AlertSummary, TimelinePage
 from opsdesk.domain.jobs import Job, JobState

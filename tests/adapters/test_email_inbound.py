@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from opsdesk.adapters.email.inbound import dmarc_verdict, parse_email
 from opsdesk.adapters.email.mime_text import CUT_MARK
-from opsdesk.domain.incidents.mail import (
+from opsdesk.domain.incidents.email import (
     ATTACHMENT_LIMIT,
     MESSAGE_ID_LIMIT,
     THREAD_LIMIT,

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, inspect, text
 
 from opsdesk.adapters.db.engine import migrations_current, upgrade
 from opsdesk.adapters.db.unit_of_work import SqlUnitOfWork
-from opsdesk.domain.incidents.mail import EmailRecord, Outcome
+from opsdesk.domain.incidents.email import EmailOutcome, EmailRecord
 from tests.adapters.test_change_migration import migrate
 from tests.adapters.test_handover_migration import (
     INCIDENT,
@@ -41,7 +41,7 @@ def test_incident_emails_come_and_go_and_incidents_stored_before_stay(fresh: Eng
     upgrade(fresh)
     assert shape(fresh) == APPLIED and migrations_current(fresh)
     record = EmailRecord(
-        "<m@x>", 1, Outcome.OPENED, "a@x", "a@x", "Disk", None, NOW, b"raw", 3, "<r@o>", "A@X"
+        "<m@x>", 1, EmailOutcome.OPENED, "a@x", "a@x", "Disk", None, NOW, b"raw", 3, "<r@o>", "A@X"
     )
     with SqlUnitOfWork(fresh) as uow:
         assert uow.emails.add(record)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from opsdesk.domain.hours import Cover
-from opsdesk.domain.incidents.mail import EmailRecord, Outcome
+from opsdesk.domain.incidents.email import EmailOutcome, EmailRecord
 from opsdesk.domain.incidents.model import Alarm
 from opsdesk.services.unit_of_work import UnitOfWorkFactory
 
@@ -24,7 +24,7 @@ def email(message_id: str, **fields: object) -> EmailRecord:
     values: dict[str, object] = {
         "message_id": message_id,
         "incident": None,
-        "outcome": Outcome.OPENED,
+        "outcome": EmailOutcome.OPENED,
         "sender": "bounces+alice@example.com",
         "author": "alice@example.com",
         "subject": "Payments down",
@@ -63,7 +63,9 @@ def test_a_message_is_kept_once_by_its_message_id(units: UnitOfWorkFactory) -> N
         reply_id="<reply-a1@opsdesk>",
         reply_to="Alice@Example.com",
     )
-    silent = email("<a2@example.com>", outcome=Outcome.IGNORED, sender="", channel=None, silent="a bounce")
+    silent = email(
+        "<a2@example.com>", outcome=EmailOutcome.IGNORED, sender="", channel=None, silent="a bounce"
+    )
     assert keep(units, whole, silent) == [True, True]
     again = replace(whole, subject="Taken in twice", incident=None, received_at=NOW + HOUR)
     with units() as uow:
@@ -86,10 +88,10 @@ def test_the_incident_of_a_thread_is_found_by_message_id_or_reply_id(units: Unit
     keep(
         units,
         email("<m1@x>", incident=first, received_at=NOW, reply_id="<r1@opsdesk>", reply_to="a@x"),
-        email("<m2@x>", incident=second, received_at=NOW + 2 * MINUTE, outcome=Outcome.FOLLOW_UP),
+        email("<m2@x>", incident=second, received_at=NOW + 2 * MINUTE, outcome=EmailOutcome.FOLLOW_UP),
         # taken in after <m2@x> but received before it: "newest" is by the time received
-        email("<m0@x>", incident=first, received_at=NOW + MINUTE, outcome=Outcome.FOLLOW_UP),
-        email("<bounce@x>", received_at=NOW + HOUR, outcome=Outcome.IGNORED, reply_id="<r9@opsdesk>"),
+        email("<m0@x>", incident=first, received_at=NOW + MINUTE, outcome=EmailOutcome.FOLLOW_UP),
+        email("<bounce@x>", received_at=NOW + HOUR, outcome=EmailOutcome.IGNORED, reply_id="<r9@opsdesk>"),
     )
     unknown = [f"<unknown-{n}@x>" for n in range(49)]
     with units() as uow:
@@ -130,11 +132,11 @@ def test_an_incidents_messages_are_listed_oldest_first(units: UnitOfWorkFactory)
     first, second = incidents(units)
     keep(
         units,
-        email("<late@x>", incident=first, received_at=NOW + 2 * HOUR, outcome=Outcome.FOLLOW_UP),
+        email("<late@x>", incident=first, received_at=NOW + 2 * HOUR, outcome=EmailOutcome.FOLLOW_UP),
         email("<open@x>", incident=first, received_at=NOW),
         email("<other@x>", incident=second, received_at=NOW + HOUR),
-        email("<mid@x>", incident=first, received_at=NOW + HOUR, outcome=Outcome.FOLLOW_UP),
-        email("<ignored@x>", received_at=NOW, outcome=Outcome.IGNORED),
+        email("<mid@x>", incident=first, received_at=NOW + HOUR, outcome=EmailOutcome.FOLLOW_UP),
+        email("<ignored@x>", received_at=NOW, outcome=EmailOutcome.IGNORED),
     )
     with units() as uow:
         listed = [e.message_id for e in uow.emails.for_incident(first)]

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 from opsdesk.config.changes_model import CHANNEL
 from opsdesk.config.field_types import StrictModel
 from opsdesk.config.rota_model import Problem
-from opsdesk.domain.incidents.mail import EmailPolicy
+from opsdesk.domain.incidents.email import EmailPolicy
 
 ADDRESS = r"^[^@\s<>\"]{1,64}@[A-Za-z0-9.-]{1,253}$"
 DOMAIN = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"

@@ -12,7 +12,7 @@ from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.changes.model import ChangePolicy
 from opsdesk.domain.handover.model import HandoverPolicy
 from opsdesk.domain.hours import HoursPolicy
-from opsdesk.domain.incidents.mail import EmailPolicy
+from opsdesk.domain.incidents.email import EmailPolicy
 from opsdesk.domain.incidents.model import MonitoredService
 from opsdesk.domain.rota import Rota
 from opsdesk.domain.support.model import SupportPolicy

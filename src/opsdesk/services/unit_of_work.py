@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # types only: a command that never opens a unit of work does 
         PageLine,
     )
     from opsdesk.domain.hours import Cover
-    from opsdesk.domain.incidents.mail import EmailRecord
+    from opsdesk.domain.incidents.email import EmailRecord
     from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState
     from opsdesk.domain.incidents.timeline import TimelinePage
     from opsdesk.domain.outbox import OutgoingMessage

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, Table, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from opsdesk.adapters.db.tables import IncidentEmailRecord
-from opsdesk.domain.incidents.mail import MESSAGE_ID_LIMIT, EmailRecord, Outcome
+from opsdesk.domain.incidents.email import MESSAGE_ID_LIMIT, EmailOutcome, EmailRecord
 
 EMAILS = cast("Table", IncidentEmailRecord.__table__)
 C = EMAILS.c
@@ -108,7 +108,7 @@ def email_of(row: Row[Any]) -> EmailRecord:
     return EmailRecord(
         message_id=r["message_id"],
         incident=r["incident_id"],
-        outcome=Outcome(r["outcome"]),
+        outcome=EmailOutcome(r["outcome"]),
         sender=r["sender"],
         author=r["author"],
         subject=r["subject"],

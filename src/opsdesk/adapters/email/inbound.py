@@ -24,7 +24,7 @@ from opsdesk.adapters.email.mime_text import (
     restore_text,
     result_segments,
 )
-from opsdesk.domain.incidents.mail import (
+from opsdesk.domain.incidents.email import (
     ATTACHMENT_LIMIT,
     MESSAGE_ID_LIMIT,
     THREAD_LIMIT,

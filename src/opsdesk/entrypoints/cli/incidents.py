@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.incidents.mail_reply import shown_channel
+from opsdesk.domain.incidents.email_reply import shown_channel
 from opsdesk.domain.incidents.model import Incident, IncidentState, Priority, key_digest
 from opsdesk.domain.incidents.report import Figures
 from opsdesk.domain.incidents.timeline import PAGE_LIMIT

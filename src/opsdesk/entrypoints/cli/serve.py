@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.incidents.mail import EmailPolicy
+from opsdesk.domain.incidents.email import EmailPolicy
 from opsdesk.entrypoints.cli import wiring
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.logs import configure

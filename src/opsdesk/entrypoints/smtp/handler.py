@@ -18,7 +18,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from opsdesk.adapters.email.inbound import parse_email
 from opsdesk.domain.errors import DomainError
-from opsdesk.domain.incidents.mail import EmailPolicy, IncidentEmail, Verdict
+from opsdesk.domain.incidents.email import EmailPolicy, IncidentEmail, Verdict
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application

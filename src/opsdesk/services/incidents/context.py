@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from opsdesk.domain.errors import IncidentError, UnknownIncidentError
-from opsdesk.domain.incidents.mail import EmailPolicy
+from opsdesk.domain.incidents.email import EmailPolicy
 from opsdesk.domain.incidents.model import Incident, MonitoredService, key_digest
 from opsdesk.domain.notices import ChannelPost
 from opsdesk.domain.rota import EngineerId
@@ -36,7 +36,7 @@ class IncidentContext:
     notifier: Notifier
     email_policy: EmailPolicy = field(
         default_factory=EmailPolicy
-    )  # critical-incident email (services/incidents/mail.py)
+    )  # critical-incident email (services/incidents/email.py)
     _by_key: dict[str, MonitoredService] = field(init=False, repr=False)
     _by_id: dict[str, MonitoredService] = field(init=False, repr=False)
 

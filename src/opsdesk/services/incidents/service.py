@@ -15,7 +15,7 @@ from opsdesk.domain.incidents.report import Figures, incident_report
 from opsdesk.domain.incidents.timeline import PAGE_LIMIT, TimelinePage, check_page
 from opsdesk.domain.timeline import TimelineEntry
 from opsdesk.services.incidents.context import TIMELINE_PAGE
-from opsdesk.services.incidents.mail import EmailSteps
+from opsdesk.services.incidents.email import EmailSteps
 
 
 class IncidentService(EmailSteps):

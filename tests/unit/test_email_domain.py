@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from opsdesk.domain.hours import Cover
-from opsdesk.domain.incidents.mail import EmailPolicy, IncidentEmail, named_channel, why_silent
-from opsdesk.domain.incidents.mail_reply import Situation, reply_id, reply_subject, reply_text, shown_channel
+from opsdesk.domain.incidents.email import EmailPolicy, IncidentEmail, named_channel, why_silent
+from opsdesk.domain.incidents.email_reply import Situation, reply_id, reply_subject, reply_text, shown_channel
 from opsdesk.domain.incidents.routing import Routing
 from opsdesk.domain.rota import Holding, Role
 

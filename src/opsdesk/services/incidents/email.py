@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from opsdesk.domain.errors import IncidentError
 from opsdesk.domain.hours import Cover, CoverAt
-from opsdesk.domain.incidents.mail import EmailPolicy, EmailRecord, IncidentEmail, Outcome, why_silent
-from opsdesk.domain.incidents.mail_reply import (
+from opsdesk.domain.incidents.email import EmailOutcome, EmailPolicy, EmailRecord, IncidentEmail, why_silent
+from opsdesk.domain.incidents.email_reply import (
     CHANNEL_ID,
     Situation,
     channel_text,
@@ -36,7 +36,7 @@ AUTOMATIC_REPLIES = ("auto-submitted: auto-replied", "a delivery report", "x-aut
 class Received:
     """What became of a message: for the SMTP answer and the log."""
 
-    outcome: Outcome | None  # None: a repeat of a message kept already
+    outcome: EmailOutcome | None  # None: a repeat of a message kept already
     incident: int | None
     replied: bool = False
 
@@ -44,9 +44,9 @@ class Received:
         """The end of the `250` line: what the sender's mail server logs."""
         if self.outcome is None:
             return f"already received (incident #{self.incident})" if self.incident else "already received"
-        if self.outcome is Outcome.OPENED:
+        if self.outcome is EmailOutcome.OPENED:
             return f"incident #{self.incident} opened"
-        if self.outcome is Outcome.FOLLOW_UP:
+        if self.outcome is EmailOutcome.FOLLOW_UP:
             return f"added to incident #{self.incident}"
         return "received; automatic mail is not answered"
 
@@ -71,7 +71,7 @@ class EmailSteps(IntakeSteps):
             record = EmailRecord(
                 email.message_id,
                 None,
-                Outcome.IGNORED,
+                EmailOutcome.IGNORED,
                 email.sender,
                 email.author,
                 email.subject,
@@ -84,12 +84,12 @@ class EmailSteps(IntakeSteps):
             if thread is not None and not _automatic_reply(email):
                 self._follow_up(uow, thread, email, now)
                 uow.emails.add(
-                    replace(record, incident=thread, outcome=Outcome.FOLLOW_UP, silent="a follow-up")
+                    replace(record, incident=thread, outcome=EmailOutcome.FOLLOW_UP, silent="a follow-up")
                 )
-                return Received(Outcome.FOLLOW_UP, thread)
+                return Received(EmailOutcome.FOLLOW_UP, thread)
             if _automatic_reply(email):
                 uow.emails.add(replace(record, silent=email.automatic or "the null sender (a bounce)"))
-                return Received(Outcome.IGNORED, None)
+                return Received(EmailOutcome.IGNORED, None)
             actor = Actor(email.author or email.sender, Source.EMAIL)
             incident, opened = uow.incidents.open_or_join(_alarm(service.id, email, policy), cover.cover, now)
             if opened:
@@ -103,11 +103,11 @@ class EmailSteps(IntakeSteps):
             self._tell(uow, incident, email, situation)
             sent = uow.emails.replies_since(email.reply_to, now - timedelta(hours=1)) if email.reply_to else 0
             silent = why_silent(email, sent, policy)
-            record = replace(record, incident=incident.id, outcome=Outcome.OPENED, silent=silent)
+            record = replace(record, incident=incident.id, outcome=EmailOutcome.OPENED, silent=silent)
             if silent is None:
                 record = self._reply(uow, record, email, situation, now)
             uow.emails.add(record)
-            return Received(Outcome.OPENED, incident.id, replied=silent is None)
+            return Received(EmailOutcome.OPENED, incident.id, replied=silent is None)
 
     def _reply(
         self, uow: UnitOfWork, record: EmailRecord, email: IncidentEmail, situation: Situation, now: datetime

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from opsdesk.domain.hours import Cover
-from opsdesk.domain.incidents.mail import IncidentEmail
+from opsdesk.domain.incidents.email import IncidentEmail
 from opsdesk.domain.incidents.routing import Routing
 
 SUBJECT_LIMIT = 200

@@ -65,7 +65,9 @@ class IncidentEmail:
         return self.author or self.sender
 
 
-class Outcome(StrEnum):
+class EmailOutcome(StrEnum):
+    """What became of a message taken in."""
+
     OPENED = "opened"  # it opened an incident
     FOLLOW_UP = "follow-up"  # in the thread of an earlier message: a note on that incident
     IGNORED = "ignored"  # a bounce or other automatic mail with no thread: kept, nothing opened
@@ -77,7 +79,7 @@ class EmailRecord:
 
     message_id: str
     incident: int | None  # the incident it opened or joined (None: ignored)
-    outcome: Outcome
+    outcome: EmailOutcome
     sender: str
     author: str
     subject: str
