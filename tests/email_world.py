@@ -32,6 +32,7 @@ from tests.incident_world import policy_document
 LONDON = ZoneInfo("Europe/London")
 ADDRESS = "oncall@platform.gov.uk"
 SENDER = "ops@dept.gov.uk"
+FROM = "opsdesk@platform.gov.uk"  # what opsdesk's mail is sent from: not the intake address
 
 
 def free_port() -> int:
@@ -102,7 +103,7 @@ class EmailWorld:
         self.clock = SteppingClock(self.start.replace(tzinfo=LONDON))
         self.mailbox = Mailbox()
         self.outgoing_port = free_port()
-        service = {"smtp-host": "127.0.0.1", "smtp-port": self.outgoing_port, "smtp-from": ADDRESS}
+        service = {"smtp-host": "127.0.0.1", "smtp-port": self.outgoing_port, "smtp-from": FROM}
         if self.slack:  # the token comes from OPSDESK_SLACK_TOKEN (the test sets it)
             service |= {"slack-api-url": "http://127.0.0.1:9/api/"}
         document = policy_document(date(2026, 11, 30), weeks=30, email=self.email, service=service)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from opsdesk.domain.hours import Cover
 from opsdesk.domain.incidents.model import IncidentState
+from opsdesk.domain.timeline import Actor, Source
 from tests.email_world import ADDRESS, SENDER, EmailWorld, email_section, message
 
 
@@ -54,6 +55,7 @@ def test_in_on_call_hours_the_primary_is_paged_and_the_sender_answered_in_the_th
     assert reply["References"] == "<first@dept.gov.uk>"
     assert reply["Subject"] == "Re: Payments API down [incident #1]"
     assert reply["Auto-Submitted"] == "auto-replied"
+    assert reply["Reply-To"] == ADDRESS  # an answer to it comes back to the intake
     text = body(reply)
     assert text.splitlines()[0] == "Incident #1 is open, and the on-call engineer has been paged."
     assert "The engineer will answer in #payments-incident on Slack." in text
@@ -284,3 +286,52 @@ def test_the_same_message_delivered_at_once_by_five_connections_is_taken_once(wo
         (incident,) = world.incidents()
         assert incident.alert_count == 1
         assert len(world.replies()) == 1
+
+
+def test_a_follow_up_naming_a_channel_gives_the_incident_its_channel(
+    db: Engine, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPSDESK_SLACK_TOKEN", "xoxb-test")
+    world = EmailWorld(db, tmp_path, cache_dir, datetime(2026, 12, 2, 21, 30), slack=True)
+    with world.running():
+        world.send(message(body="Everything returns 502."))
+        (reply,) = [r.message for r in world.outbox() if r.message.idempotency_key.endswith(":reply")]
+        follow = message(
+            "Re: Payments API down",
+            "We are in #payments-incident now.",
+            message_id="<second@dept.gov.uk>",
+            headers={"In-Reply-To": str(reply.payload["message_id"])},
+        )
+        assert world.send(follow) == (250, "2.0.0 Accepted: added to incident #1")
+        (incident,) = world.incidents()
+        assert incident.details["origin"]["channel"] == "payments-incident"
+        (post,) = [r.message for r in world.outbox() if r.message.idempotency_key.endswith(":channel")]
+        assert post.destination == "#payments-incident"
+
+
+def test_a_message_in_the_thread_of_a_resolved_incident_opens_a_new_one(world: EmailWorld) -> None:
+    with world.running():
+        world.send(message())
+        world.app.incidents.resolve(1, Actor("alice", Source.CLI))
+        again = message(
+            "Re: Payments API down",
+            "It is down again.",
+            message_id="<again@dept.gov.uk>",
+            headers={"In-Reply-To": "<first@dept.gov.uk>", "References": "<first@dept.gov.uk>"},
+        )
+        assert world.send(again) == (250, "2.0.0 Accepted: incident #2 opened")
+        second = world.incidents()[1]
+        assert second.details["follows"] == 1
+        assert second.state is IncidentState.TRIGGERED
+
+
+def test_the_reply_carries_the_thread_oldest_first(world: EmailWorld) -> None:
+    with world.running():
+        mail = message(
+            message_id="<m3@dept.gov.uk>",
+            headers={"References": "<m1@dept.gov.uk> <m2@dept.gov.uk>", "In-Reply-To": "<m2@dept.gov.uk>"},
+        )
+        assert world.send(mail)[0] == 250
+        (reply,) = world.replies()
+    assert reply["References"] == "<m1@dept.gov.uk> <m2@dept.gov.uk> <m3@dept.gov.uk>"
+    assert reply["In-Reply-To"] == "<m3@dept.gov.uk>"

@@ -3,11 +3,13 @@ before the answer); killed before it answers, nothing is kept and the sender's r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import smtplib
 import socket
+import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -47,6 +49,35 @@ def kill(process: subprocess.Popen[bytes]) -> None:
         process.stderr.close()
 
 
+def kill_while_storing(folder: Path, port: int, mail: bytes, listener: subprocess.Popen[bytes]) -> None:
+    """Send a whole message while the test holds SQLite's write lock, and kill the listener while its store
+    waits for it: after the final dot, before any answer."""
+    blocker = sqlite3.connect(folder / "opsdesk.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the listener's store will wait for this write lock
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+            reader = raw.makefile("rb")
+            reader.readline()  # the greeting
+            for line in (
+                b"HELO relay.dept.gov.uk",
+                f"MAIL FROM:<{SENDER}>".encode(),
+                f"RCPT TO:<{ADDRESS}>".encode(),
+            ):
+                raw.sendall(line + b"\r\n")
+                assert reader.readline().startswith(b"250")
+            raw.sendall(b"DATA\r\n")
+            assert reader.readline().startswith(b"354")
+            raw.sendall(mail.replace(b"\n", b"\r\n") + b".\r\n")  # the whole message: now it is stored
+            raw.settimeout(1.5)
+            with contextlib.suppress(TimeoutError):
+                answered = reader.readline()
+                raise AssertionError(f"answered before storing: {answered!r}")
+            kill(listener)  # in the middle of storing, before any answer
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
 def counts(url: str) -> tuple[int, int]:
     engine = create_engine(url)
     with engine.connect() as connection:
@@ -79,20 +110,7 @@ def test_killed_after_250_loses_nothing_and_killed_before_leaves_the_sender_to_r
 
     listener = start(tmp_path, port)
     second = message("Checkout down", message_id="<second@dept.gov.uk>").as_bytes()
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
-        reader = raw.makefile("rb")
-        reader.readline()  # the greeting
-        for line in (
-            b"HELO relay.dept.gov.uk",
-            f"MAIL FROM:<{SENDER}>".encode(),
-            f"RCPT TO:<{ADDRESS}>".encode(),
-        ):
-            raw.sendall(line + b"\r\n")
-            assert reader.readline().startswith(b"250")
-        raw.sendall(b"DATA\r\n")
-        assert reader.readline().startswith(b"354")
-        raw.sendall(second.replace(b"\n", b"\r\n"))  # all but the final dot: no answer yet
-        kill(listener)
+    kill_while_storing(tmp_path, port, second, listener)
     assert counts(url) == (1, 1)  # nothing kept: the sender's server has no 250 and tries again
 
     listener = start(tmp_path, port)

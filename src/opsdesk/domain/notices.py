@@ -120,6 +120,7 @@ class EmailReply:
     references: tuple[str, ...]  # the thread so far, theirs last
     message_id: str  # this reply's own
     key: str
+    reply_to: str | None = None  # where replies to it go (the intake address), when not the sender's address
 
 
 @dataclass(frozen=True)

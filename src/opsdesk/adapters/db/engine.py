@@ -27,7 +27,7 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
             "sqlite:///opsdesk.db or postgresql+psycopg://user@host:5432/name"
         ) from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -38,7 +38,8 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
     connect_args: dict[str, Any] = {"connect_timeout": 5}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+    # hide_parameters: a failed statement's error (logged) never carries the values (a message, a token).
+    return create_engine(parsed, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

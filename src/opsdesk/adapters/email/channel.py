@@ -85,6 +85,8 @@ class EmailChannel:
             email["In-Reply-To"] = _one_line(str(payload["in_reply_to"]))
             thread = [_one_line(str(ref)) for ref in payload.get("references", [])][-20:]
             email["References"] = " ".join(thread or [email["In-Reply-To"]])
+        if payload.get("reply_to"):
+            email["Reply-To"] = _one_line(str(payload["reply_to"]))
         if payload.get("auto_submitted"):
             email["Auto-Submitted"] = str(payload["auto_submitted"])
         email.set_content(str(payload.get("text", "")))

@@ -21,6 +21,7 @@ class EmailRenderer:
                 "in_reply_to": notice.in_reply_to,
                 "references": list(notice.references),
                 "auto_submitted": "auto-replied",
+                "reply_to": notice.reply_to,
             }
         if isinstance(notice, HandoverNotice):
             subject, text = briefing_text(notice)

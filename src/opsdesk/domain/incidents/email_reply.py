@@ -99,12 +99,17 @@ def _first(number: str, situation: Situation) -> str:
 
 
 def channel_text(email: IncidentEmail, situation: Situation, on_call: str) -> str:
-    """The post in the channel the sender named: the incident, who wrote, and who will answer."""
+    """The post in the channel the sender named: the incident, who wrote, and who will answer (the same
+    cases as the reply's first sentence)."""
     who = email.author or email.sender
     text = f"Incident #{situation.incident} is open, from an email by {who}: {email.subject}"
-    paged, role = situation.routing.first_paged()
+    routing = situation.routing
+    paged, role = routing.first_paged()
     if situation.cover is Cover.SUPPORT:
-        return f"{text}\nIt is support hours: the support engineer has been told. {on_call}"
-    if situation.routing.page_at is not None and situation.routing.page_at <= situation.now and paged:
+        told = "the support engineer has been told" if routing.name else "but nobody holds support right now"
+        return f"{text}\nIt is support hours: {told}. {on_call}"
+    if routing.page_at is not None and routing.page_at <= situation.now and paged:
         return f"{text}\nThe on-call {role} has been paged and will answer here. {on_call}"
-    return f"{text}\nNobody is on call now: the on-call engineer is paged at {situation.when}. {on_call}"
+    if routing.page_at is not None and paged:
+        return f"{text}\nNobody is on call now: the on-call {role} is paged at {situation.when}. {on_call}"
+    return f"{text}\nNobody could be paged automatically: {routing.reason}. {on_call}"

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from opsdesk.domain.incidents.email import EmailPolicy
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.wiring import application
 from opsdesk.entrypoints.logs import configure
@@ -38,12 +39,7 @@ def smtp_command(
         if app.deployment.policy_reload_seconds > 0:
             live.watch(app.deployment.policy_reload_seconds)
     email = app.policy.email
-    if not email.service or not email.addresses:
-        raise fail(
-            "email is not set up: name email.service, email.addresses and email.sender-domains in the policy "
-            "(see `opsdesk policy schema`)",
-            ExitCode.FAILED,
-        )
+    _check_set_up(email)
     stopping = threading.Event()
 
     def stop(_signal: int, _frame: FrameType | None) -> None:
@@ -60,3 +56,12 @@ def smtp_command(
     typer.echo(f"opsdesk: listening for email on {listener.host}:{listener.port}", err=True)
     stopping.wait()
     listener.stop()
+
+
+def _check_set_up(email: EmailPolicy) -> None:
+    if not email.service or not email.addresses:
+        raise fail(
+            "email is not set up: name email.service, email.addresses and email.sender-domains in the policy "
+            "(see `opsdesk policy schema`)",
+            ExitCode.FAILED,
+        )

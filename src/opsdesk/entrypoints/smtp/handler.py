@@ -73,15 +73,18 @@ class IntakeHandler:
         peer = _peer(session)
         # Parsing a hostile message can take seconds, and storing waits on the database: neither may hold
         # the event loop that every other connection is served from.
-        return await asyncio.get_running_loop().run_in_executor(
-            self.executor, self._answer, raw, sender, peer
-        )
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self.executor, self._answer, raw, sender, peer
+            )
+        except RuntimeError:  # the listener is stopping: a temporary refusal, so the sender tries again
+            return "421 4.3.2 opsdesk is restarting; your server will retry"
 
     def _answer(self, raw: bytes, sender: str, peer: str) -> str:
         try:
             return self._take(raw, sender, peer)
-        except Exception:  # a bug of ours: the sender's server keeps the message and tries again
-            logger.exception("email not taken", extra={"peer": peer})
+        except Exception as exc:  # a bug of ours: the sender's server keeps the message and tries again
+            logger.error("email not taken", extra={"peer": peer, "why": type(exc).__name__})
             return "451 4.3.0 opsdesk could not take the message just now; your server will retry"
 
     def _take(self, raw: bytes, sender: str, peer: str) -> str:
@@ -98,8 +101,11 @@ class IntakeHandler:
         except DomainError as exc:  # the policy is not set up for email: keep the mail queued upstream
             logger.error("email not taken", extra={"why": str(exc), "message_id": email.message_id[:100]})
             return "451 4.3.0 opsdesk cannot take mail just now (it is not set up); your server will retry"
-        except Exception:  # storage down, a bug: the sender keeps the message and tries again
-            logger.exception("email not taken", extra={"message_id": email.message_id[:100]})
+        except Exception as exc:  # storage down, a bug: the sender keeps the message and tries again
+            # The kind of failure only: its text may quote the message.
+            logger.error(
+                "email not taken", extra={"message_id": email.message_id[:100], "why": type(exc).__name__}
+            )
             return "451 4.3.0 opsdesk could not store the message just now; your server will retry"
         logger.info(
             "email taken",
@@ -121,9 +127,10 @@ def _relay_refusal(policy: EmailPolicy, session: Session) -> str | None:
         peer = ipaddress.ip_address(_peer(session))
     except ValueError:
         peer = None
-    if peer is not None and any(
-        peer in ipaddress.ip_network(net, strict=False) for net in policy.trusted_relays
-    ):
+    # Listening on "::", an IPv4 relay connects as ::ffff:10.20.0.5: compare its IPv4 address too.
+    mapped = peer.ipv4_mapped if isinstance(peer, ipaddress.IPv6Address) else None
+    networks = [ipaddress.ip_network(net, strict=False) for net in policy.trusted_relays]
+    if any(address in net for address in (peer, mapped) if address is not None for net in networks):
         return None
     return "550 5.7.1 This address takes mail only through the organisation's mail relay; send it through your usual mail server"
 

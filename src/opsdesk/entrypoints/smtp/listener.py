@@ -21,6 +21,7 @@ logger = logging.getLogger("opsdesk.smtp")
 # Messages stored at once, each in its own unit of work. SQLite takes one writer at a time: more threads only
 # wait on its lock (p99 of DATA 580 ms with 8 against 55 ms with 1, benchmarks/bench_email_intake.py).
 STORE_THREADS = 4
+ANSWER_GRACE = 0.2  # seconds for the last answers to go out as the listener stops
 
 
 class ListenerError(RuntimeError):
@@ -74,16 +75,17 @@ class Listener:
         return self
 
     def stop(self) -> None:
-        """Stop taking connections; messages being stored finish first."""
+        """Stop taking connections; messages being stored finish first and get their answer."""
         loop, server = self._loop, self._server
         if loop is None or server is None:
             return
         server.close()
-        asyncio.run_coroutine_threadsafe(server.wait_closed(), loop).result(timeout=10)
+        self._executor.shutdown(wait=True)  # the stores in hand commit
+        # Let the loop send their answers before it stops.
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(ANSWER_GRACE), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self._executor.shutdown(wait=True)
         loop.close()
         self._loop = self._server = None
 
