@@ -340,11 +340,26 @@ def test_message_ids_are_one_token_cut_at_the_limit() -> None:
     assert read(mail(Message_ID="bare@example.com")).message_id == "<bare@example.com>"
 
 
-def test_the_thread_is_in_reply_to_then_references_without_repeats_or_itself() -> None:
+@pytest.mark.parametrize(
+    ("references", "in_reply_to", "thread"),
+    [
+        ("<r1@x> <r2@x> <r3@x>", "<r3@x>", ("<r1@x>", "<r2@x>", "<r3@x>")),
+        ("<r1@x>\r\n <r2@x>", "<r3@x>", ("<r1@x>", "<r2@x>", "<r3@x>")),
+        (None, "<r3@x>", ("<r3@x>",)),
+        ("<r1@x> <r1@x> <m1@example.com> <r2@x>", None, ("<r1@x>", "<r2@x>")),
+    ],
+)
+def test_the_thread_is_oldest_first_references_then_in_reply_to(
+    references: str | None, in_reply_to: str | None, thread: tuple[str, ...]
+) -> None:
+    assert read(mail(References=references, In_Reply_To=in_reply_to)).thread == thread
+
+
+def test_a_long_thread_keeps_its_first_and_newest_ids() -> None:
     refs = " ".join(f"<r{i}@x>" for i in range(THREAD_LIMIT + 10))
-    email = read(mail(In_Reply_To="<r5@x>", References=f"<m1@example.com>\r\n {refs} <r5@x>"))
-    assert email.thread[:3] == ("<r5@x>", "<r0@x>", "<r1@x>")
-    assert len(email.thread) == THREAD_LIMIT and "<m1@example.com>" not in email.thread
+    email = read(mail(In_Reply_To="<r59@x>", References=f"<m1@example.com>\r\n {refs} <r55@x>"))
+    assert email.thread == ("<r0@x>", *(f"<r{i}@x>" for i in range(11, THREAD_LIMIT + 10)))
+    assert len(email.thread) == THREAD_LIMIT
 
 
 @pytest.mark.parametrize(
@@ -393,6 +408,61 @@ def test_a_one_megabyte_body_is_cut() -> None:
 def test_a_huge_html_body_is_cut() -> None:
     email = read(mail(b"<p>" + b"word " * 400_000 + b"</p>", Content_Type="text/html"))
     assert email.facts.endswith(CUT_MARK) and len(email.facts) <= POLICY.facts_chars + len(CUT_MARK)
+
+
+# Markup on which html.parser's time is quadratic (the first took 399 s at 1 MB): read as text, and cut.
+@pytest.mark.parametrize("unit", ["<!--", "</", "<!", "<a ", "<", "&#", "<p"])
+def test_hostile_html_markup_is_text_and_cut(unit: str) -> None:
+    markup = unit * (1_000_000 // len(unit))
+    email = read(mail(markup.encode(), Content_Type="text/html"))
+    assert email.facts == markup[: POLICY.facts_chars].rstrip() + CUT_MARK
+
+
+def test_deeply_nested_html_tags_give_no_text_and_are_cut() -> None:
+    email = read(mail(b"<b>" * 333_333, Content_Type="text/html"))
+    assert email.facts == CUT_MARK
+
+
+def test_html_comments_and_declarations_are_dropped_and_a_stray_lt_is_text() -> None:
+    html = (
+        b"<!DOCTYPE html><?xml:namespace prefix = o /><!--[if mso]><p>Outlook only</p><![endif]-->"
+        b"<![if !mso]><p>Latency < 5 s, x<3 </ ok</p><![endif]><!----><p>Done</p><!-- never closed <p>tail"
+    )
+    email = read(mail(html, Content_Type="text/html"))
+    assert email.facts == "Latency < 5 s, x<3 </ ok\n\nDone\n<!-- never closed\ntail"
+
+
+def test_html_is_read_to_its_first_64k_characters_of_markup() -> None:
+    html = b"<p>Start</p>" + b"<span style='font-family:Calibri'></span>" * 2000 + b"<p>Late</p>"
+    email = read(mail(html, Content_Type="text/html"))
+    assert email.facts == "Start" + CUT_MARK
+
+
+def test_a_message_of_far_too_many_parts_is_read_from_its_start() -> None:
+    tiny = [part("text/plain", b"x" * 150) for _ in range(4000)]
+    late = part("application/pdf", b"%PDF", 'Content-Disposition: attachment; filename="late.pdf"')
+    raw = multipart(
+        "mixed",
+        part("text/plain", b"Storage array degraded"),
+        part("application/pdf", b"%PDF", 'Content-Disposition: attachment; filename="early.pdf"'),
+        *tiny,
+        late,
+    )
+    assert len(raw) > 600_000
+    email = read(raw)
+    check_invariants(email)
+    assert email.facts == "Storage array degraded"
+    assert email.attachments == (Attachment("early.pdf", "application/pdf", 4),)
+    assert email.problems[0] == (
+        "far too many MIME parts (4004 boundary-like lines): only the first 512 KB of the message was read"
+    )
+
+
+def test_a_message_of_far_too_many_lines_is_read_from_its_start() -> None:
+    email = read(mail(b"Disk full on db-3" + b"\n" * 1_000_000))
+    check_invariants(email)
+    assert email.facts == "Disk full on db-3" + CUT_MARK
+    assert email.problems == ("far too many lines (1000004): only the first 512 KB of the message was read",)
 
 
 @pytest.mark.parametrize(

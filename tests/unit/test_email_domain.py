@@ -25,9 +25,22 @@ POLICY = EmailPolicy(replies_per_hour=2)
         ("slack://channel?team=T012&id=G0123ABCD9", "G0123ABCD9"),
         ("channel id C0ABCDEF12 please", "C0ABCDEF12"),
         ("Slack channel: team-outage", "team-outage"),
+        ("channel C0123ABCDEF", "C0123ABCDEF"),
+        ("Slack channel ID: C0123ABCDEF", "C0123ABCDEF"),
+        ("our slack channel is ops_2", "ops_2"),
         ("Incident #12 again, nothing else", None),
         ("write to ops#team@dept.gov.uk or C# code", None),
         ("", None),
+        # Look-alikes: upper-case words, a word and a number, plain words after "Slack channel", colours.
+        ("ERROR: CONNECTION REFUSED", None),
+        ("GATEWAY502 errors", None),
+        ("errors in GATEWAY502", None),
+        ("channel CONNECTION", None),
+        ("Our slack channel is unavailable", None),
+        ("join the Slack channel we opened", None),
+        ("color #fff", None),
+        ("#ff0000", None),
+        ("color #fff; talk in #web-outage", "web-outage"),
     ],
 )
 def test_the_channel_a_sender_names(text: str, channel: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from email.errors import InvalidBase64LengthDefect
 from email.message import Message
@@ -12,6 +13,7 @@ from email.policy import compat32
 from email.utils import getaddresses
 
 from opsdesk.adapters.email.mime_text import (
+    MARKUP_CHARS,
     HeaderText,
     clean_facts,
     codec_of,
@@ -39,8 +41,13 @@ from opsdesk.domain.incidents.model import SUMMARY_LIMIT
 DEPTH_LIMIT = 20  # multipart nesting read
 PART_LIMIT = 200  # MIME parts read
 PROBLEM_LIMIT = 10
+# The stdlib parser builds every part and reads every line before PART_LIMIT applies (seconds for a
+# message of 650,000 tiny parts): a message with far more boundary-like lines, or lines, than a real one
+# is read only from its start.
+BOUNDARY_LIMIT = 20 * PART_LIMIT  # lines starting "--"
+LINE_LIMIT = 1_000_000  # a 10 MB message of base64 has some 130,000
+PREFIX_BYTES = 512 * 1024  # read of such a message
 NAME_LIMIT = 200  # an attachment's name
-HTML_CHARS = 1_000_000  # markup read from an HTML-only body (the facts are far shorter)
 SHOWN = 100  # a header value quoted in a reason or a problem
 
 # The headers read; the rest are never decoded (a message may carry hundreds of thousands).
@@ -116,11 +123,28 @@ def _parse(raw: bytes, sender: str, policy: EmailPolicy) -> IncidentEmail:
 def _message(raw: bytes, problems: list[str]) -> Message:
     # compat32 keeps header values as received (the default policy's header objects parse lazily and can
     # raise on odd input); this module decodes them itself.
+    raw = _readable_start(raw, problems)
     try:
         return BytesParser(policy=compat32).parsebytes(raw)
     except Exception:  # RecursionError on very deep nesting, above all
         problems.append("the MIME structure could not be read (nested too deep?): only its headers were")
         return BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+
+
+def _readable_start(raw: bytes, problems: list[str]) -> bytes:
+    """The message, or only its start when it has far too many parts or lines to parse them all."""
+    # The parser ends lines at CRLF, LF or CR: each count below sees each line once, whichever it is.
+    boundaries = raw.count(b"\n--") + raw.count(b"\r--")
+    lines = raw.count(b"\n") + raw.count(b"\r") - raw.count(b"\r\n")
+    if boundaries <= BOUNDARY_LIMIT and lines <= LINE_LIMIT:
+        return raw
+    many = (
+        f"MIME parts ({boundaries} boundary-like lines)"
+        if boundaries > BOUNDARY_LIMIT
+        else f"lines ({lines})"
+    )
+    problems.append(f"far too many {many}: only the first {PREFIX_BYTES // 1024} KB of the message was read")
+    return raw[:PREFIX_BYTES]
 
 
 def _unreadable(raw: bytes, sender: str, policy: EmailPolicy, error: Exception) -> IncidentEmail:
@@ -172,14 +196,23 @@ def _message_id(headers: HeaderText, raw: bytes, problems: list[str]) -> tuple[s
 
 
 def _thread(headers: HeaderText, own: str) -> tuple[str, ...]:
-    thread: dict[str, None] = {}  # a dict keeps the order
-    for value in (*headers.all("in-reply-to"), *headers.all("references")):
+    """The thread's Message-IDs, oldest first (RFC 5322 section 3.6.4): References in order, then In-Reply-To
+    when References lacks it; each once, never the message's own. Past THREAD_LIMIT the first (the thread's
+    start) and the newest are kept, as RFC 5322 trims References. Only the newest are remembered, so memory
+    stays bounded however many: an id repeated after THREAD_LIMIT newer ones comes back as the newest."""
+    first: str | None = None
+    newest: OrderedDict[str, None] = OrderedDict()
+    for value in (*headers.all("references"), *headers.all("in-reply-to")):
         for token in _ids(value):
-            if token != own:
-                thread.setdefault(token, None)
-                if len(thread) >= THREAD_LIMIT:
-                    return tuple(thread)
-    return tuple(thread)
+            if token in (own, first) or token in newest:
+                continue
+            if first is None:
+                first = token
+                continue
+            newest[token] = None
+            if len(newest) == THREAD_LIMIT:
+                newest.popitem(last=False)
+    return (first, *newest) if first else ()
 
 
 def _author(headers: HeaderText, problems: list[str]) -> str:
@@ -283,7 +316,7 @@ def _text_kind(part: Message) -> str | None:
 
 def _text(part: Message, subtype: str, limit: int, problems: list[str]) -> str:
     data = _payload(part)
-    budget = limit * 4 + 16 if subtype == "plain" else HTML_CHARS
+    budget = limit * 4 + 16 if subtype == "plain" else MARKUP_CHARS * 4  # bytes: up to 4 a character
     text = _decoded(data[:budget], part.get_content_charset(), len(data) <= budget, problems)
     cut = len(data) > budget
     if subtype == "html":

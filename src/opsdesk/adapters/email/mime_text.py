@@ -190,6 +190,11 @@ _BLOCKS = frozenset({
     "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
 })  # fmt: skip
 _LINKS = ("http://", "https://", "slack://")
+MARKUP_CHARS = 65_536  # markup parsed from an HTML body: the facts it gives are capped far shorter anyway
+# After complete comments are gone, each "<": a declaration or processing instruction (dropped: no text),
+# a whole tag (kept), or anything else (escaped). [^<>] bounds every scan by the next "<", so one pass is
+# linear; html.parser itself rescans to the end from each construct it cannot close (quadratic).
+_MARKUP = re.compile(r"<(?:[!?][^<>]*>|/?[A-Za-z][^<>]*>)?")
 
 
 class _HtmlText(HTMLParser):
@@ -244,15 +249,46 @@ class _HtmlText(HTMLParser):
             self.emit(data if self.preformatted else re.sub(r"[ \t\r\n\f]+", " ", data))
 
 
+def _without_comments(markup: str) -> str:
+    """The markup without its complete comments ("<!-->" included), found by moving forward only (a regex
+    would scan to the end again from each "<!--" that has no end)."""
+    kept: list[str] = []
+    position = 0
+    while (start := markup.find("<!--", position)) >= 0 and (end := markup.find("-->", start + 2)) >= 0:
+        kept.append(markup[position:start])
+        position = end + 3
+    kept.append(markup[position:])
+    return "".join(kept)
+
+
+def _tidied(markup: str) -> str:
+    """Markup html.parser reads in linear time: complete comments, declarations and processing instructions
+    removed; every other "<" that opens no whole tag (an unterminated "<!", "</" without a name, a stray "<",
+    a tag with no ">" before the next "<") escaped as text."""
+
+    def token(found: re.Match[str]) -> str:
+        text = found.group()
+        if len(text) == 1:
+            return "&lt;"
+        return "" if text[1] in "!?" else text
+
+    return _MARKUP.sub(token, _without_comments(markup))
+
+
 def html_text(markup: str, limit: int) -> tuple[str, bool]:
     """The visible text of an HTML body (scripts and styles dropped, entities unescaped) and whether it was
-    longer than `limit` characters."""
+    longer than `limit` characters (or than MARKUP_CHARS of markup)."""
+    cut = len(markup) > MARKUP_CHARS
+    if cut:
+        markup = markup[:MARKUP_CHARS]
+        if (opened := markup.rfind("<")) > markup.rfind(">"):
+            markup = markup[:opened]  # a tag cut in half is not text
     parser = _HtmlText(limit)
     try:
-        parser.feed(markup)
+        parser.feed(_tidied(markup))
         parser.close()
     except Exception:  # noqa: S110  html.parser has raised on odd markup in some versions: keep what was read
         pass
     lines = (line.strip(" ") for line in "".join(parser.parts).split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return text, parser.size > limit
+    return text, cut or parser.size > limit

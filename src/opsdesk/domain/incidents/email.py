@@ -9,18 +9,25 @@ from datetime import datetime
 from enum import StrEnum
 
 MESSAGE_ID_LIMIT = 255  # a stored Message-ID (longer ones are cut: they are still unique enough)
-THREAD_LIMIT = 50  # Message-IDs read from In-Reply-To and References
+THREAD_LIMIT = 50  # Message-IDs kept from References and In-Reply-To
 ATTACHMENT_LIMIT = 50  # attachments listed per message
 
 # A Slack channel as a sender names it: a link to it, its id, or `#name`. Names are lower-case letters,
 # digits, `-`, `_` and `.`, at most 80 characters, and hold a letter (so "incident #12" names none).
+# Plain text is full of look-alikes ("CONNECTION REFUSED", "GATEWAY502", "our Slack channel is down",
+# "color #fff"), so a bare id counts only after "channel", "in" or "join" and with a digit in it (after "in"
+# or "join", not shaped like a word and a number), and a name after "Slack channel" only with a `-`, `_` or
+# digit in it.
 _LINK = re.compile(r"https?://[A-Za-z0-9-]+\.slack\.com/archives/([CG][A-Z0-9]{8,12})\b")
 _APP_LINK = re.compile(r"slack://channel\?[^\s]*?\bid=([CG][A-Z0-9]{8,12})\b")
 _NAME = re.compile(r"(?<![\w#&/])#([a-z0-9][a-z0-9._-]{0,79})(?![\w.-]*@)", re.IGNORECASE)
-_ID = re.compile(r"(?<![\w/#])([CG][A-Z0-9]{8,12})(?![\w])")
+_ID = re.compile(r"(?i:\bchannel(?:[^\S\n]+id)?[^\S\n]*(?:[:=-]|\bis\b)?)[^\S\n]*([CG][A-Z0-9]{8,12})(?!\w)")
+_ID_IN = re.compile(r"(?i:\b(?:in|join))[^\S\n]+([CG][A-Z0-9]{8,12})(?!\w)")
+_WORD_NUMBER = re.compile(r"[A-Z]+[0-9]+")  # "GATEWAY502", "CLUSTER01"
 _SAID = re.compile(
     r"\bslack channel\b[^\S\n]*(?:is|:|-)?[^\S\n]*([a-z0-9][a-z0-9._-]{1,79})\b", re.IGNORECASE
 )
+_COLOUR = re.compile(r"[0-9a-f]{3}|[0-9a-f]{6}", re.IGNORECASE)  # "#fff", "#ff0000": CSS, not a channel
 
 
 class Verdict(StrEnum):
@@ -50,7 +57,7 @@ class IncidentEmail:
     subject: str  # one line: no control characters, at most SUMMARY_LIMIT characters
     facts: str  # the plain text (or the text of an HTML-only body), capped
     channel: str | None = None  # the Slack channel the sender named (an id, or a name without "#")
-    thread: tuple[str, ...] = ()  # Message-IDs from In-Reply-To, then References
+    thread: tuple[str, ...] = ()  # Message-IDs of the thread, oldest first: References, then In-Reply-To
     attachments: tuple[Attachment, ...] = ()
     automatic: str | None = (
         None  # why it must never be answered (Auto-Submitted, bulk, a list); None: a person
@@ -128,17 +135,30 @@ class EmailPolicy:
 
 def named_channel(*texts: str) -> str | None:
     """The Slack channel named in the texts (the first text that names one wins): a Slack link, a channel
-    id, `#name`, or "Slack channel: name"; the id or the name without "#"."""
+    id ("channel C0123ABCDEF", "in C0123ABCDEF"), `#name`, or "Slack channel: name-with-a-dash"; the id or
+    the name without "#"."""
     for text in texts:
-        for pattern in (_LINK, _APP_LINK, _NAME, _ID, _SAID):
+        for pattern in (_LINK, _APP_LINK, _NAME, _ID, _ID_IN, _SAID):
             for found in pattern.finditer(text):
-                value = found.group(1)
-                if pattern in (_NAME, _SAID):
-                    value = value.lower().rstrip(".-_")
-                    if not any(c.isalpha() for c in value):
-                        continue
-                return value
+                if (value := _channel(pattern, found.group(1))) is not None:
+                    return value
     return None
+
+
+def _channel(pattern: re.Pattern[str], value: str) -> str | None:
+    """The channel a match names, or None when it is a look-alike."""
+    if pattern in (_ID, _ID_IN):
+        if not any(c.isdigit() for c in value):
+            return None
+        return None if pattern is _ID_IN and _WORD_NUMBER.fullmatch(value) else value
+    if pattern not in (_NAME, _SAID):
+        return value
+    value = value.lower().rstrip(".-_")
+    if not any(c.isalpha() for c in value):
+        return None
+    if pattern is _NAME:
+        return None if _COLOUR.fullmatch(value) else value
+    return value if any(c.isdigit() or c in "-_" for c in value) else None
 
 
 def replies_left(sent_last_hour: int, policy: EmailPolicy) -> bool:
