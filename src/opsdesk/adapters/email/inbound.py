@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from email.errors import InvalidBase64LengthDefect
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses
 
+from opsdesk.adapters.email.automatic import automatic_reason, is_null
 from opsdesk.adapters.email.mime_text import (
     MARKUP_CHARS,
     HeaderText,
@@ -61,10 +62,6 @@ _LOCAL = re.compile(r"[^\s@<>()\[\]\\,;:\"]{1,64}")
 _DOMAIN = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)*[^\W_](?:[\w-]{0,61}[^\W_])?")
 _CONTENT_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]{1,63}/[a-z0-9!#$&^_.+-]{1,127}")
 _DMARC = re.compile(r"\s*dmarc\s*(?:/\s*\d+\s*)?=\s*([a-z]+)", re.IGNORECASE)
-_SUPPRESSED = frozenset({"all", "autoreply", "oof"})
-_ROBOTS = frozenset(
-    {"mailer-daemon", "postmaster", "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply"}
-)
 
 
 def parse_email(raw: bytes, *, sender: str, policy: EmailPolicy) -> IncidentEmail:
@@ -113,7 +110,7 @@ def _parse(raw: bytes, sender: str, policy: EmailPolicy) -> IncidentEmail:
         channel=named_channel(facts, subject),
         thread=_thread(headers, message_id),
         attachments=attachments,
-        automatic=_automatic(headers, message.get_content_type(), sender, author),
+        automatic=automatic_reason(headers, message.get_content_type(), sender, author),
         dmarc=dmarc_verdict(headers.all("authentication-results"), policy.authserv_id),
         problems=_summarised(problems),
         made_id=made,
@@ -157,7 +154,7 @@ def _unreadable(raw: bytes, sender: str, policy: EmailPolicy, error: Exception) 
         subject="(no subject)",
         facts=facts,
         channel=named_channel(facts),
-        automatic="the null sender (a bounce)" if _is_null(sender) else None,
+        automatic="the null sender (a bounce)" if is_null(sender) else None,
         problems=(f"the message could not be read ({type(error).__name__}): its raw text is the facts",),
         made_id=True,
     )
@@ -353,53 +350,6 @@ def _attachments(leaves: list[Message], limit: int, problems: list[str]) -> tupl
             problems.append(f"the attachment {attachment.name!r} is {attachment.size} bytes, over {limit}")
         attachments.append(attachment)
     return tuple(attachments)
-
-
-def _is_null(sender: str) -> bool:
-    return not sender.strip().strip("<>").strip()
-
-
-def _localpart(address: str) -> str:
-    """The lower-case local part without a +tag ("MAILER-DAEMON" alone counts as one too)."""
-    address = address.strip().strip("<>")
-    return address.rpartition("@")[0 if "@" in address else 2].split("+")[0].lower()
-
-
-def _token(value: str) -> str:
-    words = re.sub(r"\([^()]*\)", " ", value).split()
-    return words[0].lower() if words else ""
-
-
-def _automatic(headers: HeaderText, content_type: str, sender: str, author: str) -> str | None:
-    """Why the message must never be answered (RFC 3834, lists, robots, bounces); None: a person wrote it."""
-    robot = next((a for a in (sender, author) if _localpart(a) in _ROBOTS), None)
-    reasons = (
-        _marked_automatic(headers),
-        "the null sender (a bounce)" if _is_null(sender) else None,
-        f"sent by {one_line(robot, SHOWN)}, an automatic sender" if robot else None,
-        "a delivery report (multipart/report)" if content_type == "multipart/report" else None,
-    )
-    return next((reason for reason in reasons if reason), None)
-
-
-def _marked_automatic(headers: HeaderText) -> str | None:
-    for name, marks in _AUTOMATIC_MARKS:
-        for value in headers.all(name.lower()):
-            if marks(value):
-                return f"{name}: {one_line(value, SHOWN) or '(empty)'}"
-    return None
-
-
-# A header, and when its value marks the message automatic. Lists and autoresponders count whatever the value.
-_AUTOMATIC_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
-    ("Auto-Submitted", lambda value: _token(value) != "no"),
-    ("Precedence", lambda value: _token(value) in {"bulk", "list", "junk", "auto_reply"}),
-    ("List-Id", lambda value: True),
-    ("List-Unsubscribe", lambda value: True),
-    ("X-Auto-Response-Suppress", lambda value: bool(_SUPPRESSED & set(re.split(r"[\s,;]+", value.lower())))),
-    ("X-Autoreply", lambda value: True),
-    ("X-Autorespond", lambda value: True),
-)
 
 
 def _defects(parts: list[Message]) -> list[str]:
