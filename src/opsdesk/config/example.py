@@ -116,6 +116,14 @@ announcements:                   # scheduled work, maintenance and incident upda
   here-per-week: 2               # @here at most twice a week, Monday to Sunday
   reminders-before-hours: [24, 1]  # scheduled work is announced again this long before it starts
   update-grace-minutes: 10       # a promised update this late is overdue (shown in the handover)
+
+email:                           # critical-incident email (`opsdesk smtp`, or `serve` when enabled)
+  enabled: false                 # true: `opsdesk serve` listens for mail on host:port
+  service: platform              # the incidents email opens are this service's
+  addresses: [oncall@platform.example.gov.uk]
+  sender-domains: [example.gov.uk]  # mail only from these domains (and their subdomains)
+  port: 2525
+  replies-per-hour: 5            # to one sender; automatic mail is never answered
 """
 
 
