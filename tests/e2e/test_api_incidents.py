@@ -116,6 +116,10 @@ def test_the_documented_trigger_acknowledge_and_resolve(api: Api) -> None:
     assert incident["details"]["custom_details"] == {"ping time": "1500ms", "load avg": 0.75}
     assert incident["details"]["links"] == DOCUMENTED_TRIGGER["links"]
     assert incident["details"]["component"] == "postgres"
+    assert incident["origin"] == {
+        "kind": "alarm",
+        "source": "monitoringtool:cloudvendor:central-region-dc-01:852559987:cluster/api-stats-prod-003",
+    }
     again = api.client.post(ENQUEUE, json=DOCUMENTED_TRIGGER)
     assert again.status_code == 202
     assert api.incident(incident["id"])["alerts"] == 2

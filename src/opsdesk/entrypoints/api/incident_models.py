@@ -52,6 +52,10 @@ class IncidentOut(BaseModel):
     deferred_at: str | None
     informed: str | None
     plan: str | None
+    origin: dict[str, Any] = Field(
+        description="where it came from: {kind: email, sender, channel}, {kind: alarm, source} or "
+        "{kind: manual, source}"
+    )
     details: dict[str, Any]
 
 
