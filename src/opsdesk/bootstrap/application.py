@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from opsdesk.services.handover.service import HandoverService
     from opsdesk.services.incidents.service import IncidentService
     from opsdesk.services.notifier import Notifier
+    from opsdesk.services.receipts import RequestReceipts
     from opsdesk.services.rota import RotaService
     from opsdesk.services.rota_generation import Generated
     from opsdesk.services.support.service import SupportService
@@ -271,6 +272,13 @@ class Application(WorkerParts):
         return SqlTokens(self.engine)
 
     # -- the use cases and what they say ---------------------------------------------------------
+
+    @cached_property
+    def receipts(self) -> RequestReceipts:
+        """Signed requests taken in once (a replayed Slack request is refused)."""
+        from opsdesk.services.receipts import RequestReceipts  # noqa: PLC0415
+
+        return RequestReceipts(self.unit_of_work, self.clock)
 
     @cached_property
     def channel_names(self) -> frozenset[str]:

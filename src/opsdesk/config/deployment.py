@@ -31,6 +31,7 @@ class DeploymentSettings(BaseSettings):
     policy_reload_seconds: float = Field(default=2, ge=0, le=3600)
     slack_token: SecretStr | None = None
     slack_api_url: str | None = None
+    slack_signing_secret: SecretStr | None = None  # verifies the Slack app's requests (X-Slack-Signature)
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "opsdesk@localhost"

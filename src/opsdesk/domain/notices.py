@@ -26,6 +26,7 @@ class ChannelPost:
     key: str  # the outbox key: the same post is never made twice
     fallback: str = ""  # where the log files the post when there is no channel
     mention: EngineerId | None = None  # an engineer the post names (a Slack mention when they have one)
+    incident: int | None = None  # an incident's opening post: it carries the incident's buttons
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,20 @@ class EmailReply:
 
 
 @dataclass(frozen=True)
+class MessageUpdate:
+    """A message already posted (Slack: by its channel and ts) rewritten in place: an incident's post or
+    page once someone acted on it from the message. `actions` are what can still be done from it (an
+    acknowledged incident can still be resolved); to the log when Slack is not set up."""
+
+    channel: str
+    ts: str
+    text: str
+    key: str
+    incident: int | None = None
+    actions: tuple[str, ...] = ()  # the incident actions (acknowledge, resolve) still offered on it
+
+
+@dataclass(frozen=True)
 class Forward:
     """The second of an announcement's pair, as its renderer writes it (the notifier makes it)."""
 
@@ -140,4 +155,5 @@ Notice = (
     | AnnouncementNotice
     | Forward
     | EmailReply
+    | MessageUpdate
 )

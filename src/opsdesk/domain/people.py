@@ -41,6 +41,11 @@ class People:
         wanted = login.casefold()
         return next((e for e in self.engineers if (e.github or "").casefold() == wanted), None)
 
+    def by_slack(self, user_id: str) -> Engineer | None:
+        """Only by Slack user id (`engineers[].slack`): what a signed Slack request proves about its user."""
+        wanted = user_id.strip()
+        return next((e for e in self.engineers if e.slack and e.slack == wanted), None) if wanted else None
+
     def same(self, one: str, other: str) -> bool:
         """The same person: the same name, or two names of one engineer."""
         if one.casefold() == other.casefold():

@@ -16,6 +16,7 @@ class Source(StrEnum):
     ALARM = "alarm"
     EMAIL = "email"
     GITHUB = "github"
+    SLACK = "slack"  # a button or command in the team's Slack
     SYSTEM = "system"  # opsdesk itself: routing, escalation
 
 

@@ -11,6 +11,7 @@ The routes, in one place:
 - a briefing (a handover notice) is a channel post (Slack when set up and the team has a channel, else the
   log under "handover") and a direct message to each recipient, routed as above;
 - an email reply goes by email when it is set up, else to the log;
+- a message update rewrites a Slack message in place when Slack is set up, else it goes to the log;
 - an announcement is a linked pair: the post to the update channel, then the forward to the ask channel,
   which follows the post (each to Slack when set up and the policy names the channel, else the log).
 A message that falls back to the log keeps the payload the vendor would have had, so the outbox shows it
@@ -32,6 +33,7 @@ from opsdesk.domain.notices import (
     Forward,
     HandoverNotice,
     IssueStatus,
+    MessageUpdate,
     Notice,
     Page,
 )
@@ -78,6 +80,9 @@ class Notifier:
         if isinstance(notice, EmailReply):
             way = "email" if "email" in self.channels else LOG
             return [self._message(way, "email", notice.to, notice, notice.key)]
+        if isinstance(notice, MessageUpdate):
+            way = "slack" if "slack" in self.channels else LOG
+            return [self._message(way, "slack", notice.channel, notice, notice.key)]
         if isinstance(notice, Forward):
             raise TypeError("a forward is sent with its announcement, as the second of the pair")
         if isinstance(notice, IssueStatus):

@@ -10,6 +10,9 @@ A post answers with what Slack calls it (its channel id and ts), kept on its out
 follows a post (an announcement's second message) gets the post's permalink from `chat.getPermalink` as it
 is sent, and links to it; when the post's ts is not known (its delivery was settled by the look above) it
 is found by its metadata first, and when no permalink can be had the forward names the post in words.
+
+A message update (its payload names the ts it rewrites) is sent as `chat.update` in the destination
+channel. Sending the same update twice leaves the message as once, so an update in doubt is sent again.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from opsdesk.adapters.slack.announcement import linked_text
+from opsdesk.adapters.slack.incident_blocks import UPDATE_TS
 from opsdesk.domain.outbox import (
     PREVIOUS,
     Arrival,
@@ -54,6 +58,10 @@ PERMANENT = {
     "invalid_metadata_schema",
     "restricted_action",
     "too_many_attachments",
+    # and for chat.update
+    "message_not_found",
+    "cant_update_message",
+    "edit_window_closed",
 }
 # Answers to the look-up that mean opsdesk cannot tell (a person must look), not "try later".
 CANNOT_LOOK = PERMANENT | {
@@ -77,6 +85,8 @@ class SlackChannel:
 
     def send(self, message: OutgoingMessage) -> Reference | None:
         payload = message.payload
+        if payload.get(UPDATE_TS):
+            return self._update(message)
         text = str(payload.get("text", ""))
         if "linked" in payload and PREVIOUS in payload:
             text = self._linked(payload) or text
@@ -93,6 +103,23 @@ class SlackChannel:
             raise _failure(exc) from None
         except Exception as exc:
             raise _transport(exc, "posting") from None
+        channel, ts = answer.get("channel"), answer.get("ts")
+        return {"channel": str(channel), "ts": str(ts)} if channel and ts else None
+
+    def _update(self, message: OutgoingMessage) -> Reference | None:
+        """`chat.update` of the message with the payload's ts, in the destination channel (its id)."""
+        payload = message.payload
+        try:
+            answer = self._client.chat_update(
+                channel=message.destination,
+                ts=str(payload[UPDATE_TS]),
+                text=str(payload.get("text", "")),
+                blocks=payload.get("blocks") or [],
+            )
+        except SlackApiError as exc:
+            raise _failure(exc) from None
+        except Exception as exc:
+            raise _transport(exc, "updating a message") from None
         channel, ts = answer.get("channel"), answer.get("ts")
         return {"channel": str(channel), "ts": str(ts)} if channel and ts else None
 
@@ -124,7 +151,10 @@ class SlackChannel:
         return reference if found is Arrival.ARRIVED else None
 
     def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
-        """Look for the post by its metadata in the conversation, from shortly before `since`."""
+        """Look for the post by its metadata in the conversation, from shortly before `since`; an update is
+        sent again (twice leaves the message as once)."""
+        if message.payload.get(UPDATE_TS):
+            return Arrival.SEND
         try:
             thread = message.payload.get("thread_ts")
             found, _ = self._search(message.destination, message.idempotency_key, since, thread)

@@ -1,7 +1,9 @@
 """How notices read in Slack: plain `text` with Slack's control characters escaped, so outside text (alarm
 summaries, titles, notes) cannot ping @channel or hide a link, and with a real mention where opsdesk
 names an engineer who has a Slack id; a briefing as Block Kit blocks (slack/briefing.py); an announcement
-and its forward (slack/announcement.py). The log channel keeps posts in this form too."""
+and its forward (slack/announcement.py); a page and an incident's opening post with the incident's
+buttons, and a message rewritten in place (`update_ts`: the channel sends it as `chat.update`) with the
+buttons still offered (slack/incident_blocks.py). The log channel keeps posts in this form too."""
 
 from __future__ import annotations
 
@@ -9,19 +11,38 @@ from typing import Any
 
 from opsdesk.adapters.slack.announcement import forward_message, post_message
 from opsdesk.adapters.slack.briefing import briefing_message
+from opsdesk.adapters.slack.incident_blocks import UPDATE_TS, incident_message
 from opsdesk.adapters.slack.mrkdwn import slack_escape
-from opsdesk.domain.notices import AnnouncementNotice, ChannelPost, Forward, HandoverNotice, Notice
+from opsdesk.domain.notices import (
+    AnnouncementNotice,
+    ChannelPost,
+    Forward,
+    HandoverNotice,
+    MessageUpdate,
+    Notice,
+    Page,
+)
 from opsdesk.domain.people import People
 
 __all__ = ["SlackRenderer", "slack_escape"]
 
+INCIDENT_ACTIONS = ("acknowledge", "resolve")  # offered on a page and an incident's opening post
+
 
 class SlackRenderer:
-    def render(self, notice: Notice, people: People) -> dict[str, Any]:
+    def render(self, notice: Notice, people: People) -> dict[str, Any]:  # noqa: PLR0911  (one per kind)
         if isinstance(notice, ChannelPost):
             person = people.mention(notice.mention)
             mention = f" <@{person.slack}>" if person is not None and person.slack else ""
-            return {"text": slack_escape(notice.text) + mention}
+            if notice.incident is None:
+                return {"text": slack_escape(notice.text) + mention}
+            return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS, mention)
+        if isinstance(notice, Page):
+            return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS)
+        if isinstance(notice, MessageUpdate):
+            if notice.incident is None:
+                return {"text": slack_escape(notice.text), UPDATE_TS: notice.ts}
+            return incident_message(notice.text, notice.incident, notice.actions) | {UPDATE_TS: notice.ts}
         if isinstance(notice, HandoverNotice):
             return briefing_message(notice, people)
         if isinstance(notice, AnnouncementNotice):

@@ -15,11 +15,12 @@ import typer
 
 from opsdesk.config.settings import Settings
 from opsdesk.domain.instants import parse_instant, parse_period_bound
-from opsdesk.domain.rota import EngineerId, Holding, Role
+from opsdesk.domain.rota import EngineerId, Role
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.cli.periods import FirstDay, LastDay, bounds, period
-from opsdesk.entrypoints.cli.text import COVER_PHRASES, clock_text, day_phrase, shortened
+from opsdesk.entrypoints.cli.text import clock_text, shortened
 from opsdesk.entrypoints.cli.wiring import application
+from opsdesk.entrypoints.duty_text import describe_duty
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -102,7 +103,7 @@ def _print_duty(service: RotaService, duty: OnDuty, as_json: bool) -> None:
 
         typer.echo(json.dumps(on_duty_dict(service, duty), ensure_ascii=False))
     else:
-        typer.echo("\n".join(_describe(service, duty)))
+        typer.echo("\n".join(describe_duty(service, duty)))
 
 
 def _who_stream(service: RotaService, as_json: bool) -> bool:
@@ -124,35 +125,6 @@ def _who_stream(service: RotaService, as_json: bool) -> bool:
             _print_duty(service, service.who(instant), as_json)
         sys.stdout.flush()
     return ok
-
-
-def _holder_text(service: RotaService, held: Holding) -> str:
-    if held.engineer is None:
-        if held.leave is not None:
-            note = f": {held.leave.note}" if held.leave.note else ""
-            return f"nobody ({held.leave.engineer} is on leave{note})"
-        return "nobody assigned"
-    name = service.name_of(held.engineer) or "not in engineers"
-    extra = ""
-    if held.override is not None:
-        extra = f"  [override{': ' + held.override.reason if held.override.reason else ''}]"
-    return f"{name} ({held.engineer}){extra}"
-
-
-def _describe(service: RotaService, duty: OnDuty) -> list[str]:
-    tz = service.engine.timezone
-    cover = duty.cover
-    local = cover.at.astimezone(tz)
-    head = f"{clock_text(local, True)}: {COVER_PHRASES[cover.cover]} ({day_phrase(cover.day, cover.holiday)})"
-    if duty.until is not None:
-        until = duty.until.astimezone(tz)
-        head += f" until {clock_text(until, until.date() != local.date())}"
-    lines = [head]
-    lines += [f"  {str(role) + ':':<11}{_holder_text(service, held)}" for role, held in duty.holdings.items()]
-    if duty.next is not None:
-        lines.append("  nobody is on duty; when cover resumes:")
-        lines += ["  " + line for line in _describe(service, duty.next)]
-    return lines
 
 
 def check(

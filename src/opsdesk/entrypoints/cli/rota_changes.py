@@ -45,7 +45,7 @@ def _report(app: Application, outcome: Outcome, as_json: bool) -> None:
     """What changed, where it went, and who is on duty when it starts (as `opsdesk who` says it)."""
     from opsdesk.adapters.db.engine import safe_url  # noqa: PLC0415
     from opsdesk.domain.rota_changes import ChangeState  # noqa: PLC0415
-    from opsdesk.entrypoints.cli.rota import _describe  # noqa: PLC0415
+    from opsdesk.entrypoints.duty_text import describe_duty  # noqa: PLC0415
     from opsdesk.services.rota import on_duty_dict  # noqa: PLC0415
     from opsdesk.services.rota_changes import change_dict, change_lines, first_duty  # noqa: PLC0415
 
@@ -75,7 +75,7 @@ def _report(app: Application, outcome: Outcome, as_json: bool) -> None:
             else "on duty then (unchanged until accepted)"
         )
         typer.echo(f"{label}:")
-        for line in _describe(service, duty):
+        for line in describe_duty(service, duty):
             typer.echo("  " + line)
 
 

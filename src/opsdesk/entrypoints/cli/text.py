@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from opsdesk.domain.hours import Cover, DayKind
 from opsdesk.domain.timeline import TimelineEntry
+from opsdesk.entrypoints.duty_text import COVER_PHRASES, clock_text, day_phrase
 from opsdesk.services.text import BIDI_CONTROLS
 
-COVER_PHRASES = {Cover.SUPPORT: "support hours", Cover.ON_CALL: "on-call hours", Cover.NONE: "no cover"}
-
-
-def clock_text(instant: datetime, with_date: bool) -> str:
-    pattern = "%a %d %b %Y %H:%M" if with_date else "%H:%M"
-    if instant.second or instant.microsecond:
-        pattern += ":%S"
-    return f"{instant.strftime(pattern)} {instant.tzname()}"
-
-
-def day_phrase(day: DayKind, holiday: str | None) -> str:
-    if day is DayKind.BANK_HOLIDAY:
-        return f"bank holiday: {holiday}"
-    return str(day).replace("-", " ")
+__all__ = [
+    "COVER_PHRASES",
+    "clock_text",
+    "day_phrase",
+    "entry_line",
+    "plural",
+    "printable",
+    "shortened",
+    "summary",
+]
 
 
 _CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), *BIDI_CONTROLS], "?")

@@ -1,7 +1,9 @@
-"""People acting on incidents: acknowledge, resolve, defer to working hours, note, set priority and roles."""
+"""People acting on incidents: acknowledge, resolve, defer to working hours, note, set priority and roles;
+and acknowledge or resolve from a chat message's button, once per press, the message rewritten to show it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from opsdesk.domain.errors import IncidentError
@@ -13,10 +15,19 @@ from opsdesk.domain.incidents.model import (
     check_lead_and_scribe,
     check_transition,
 )
+from opsdesk.domain.notices import MessageUpdate
 from opsdesk.domain.timeline import Actor, TimelineEntry
 from opsdesk.services.incidents.escalation import EscalationSteps
 from opsdesk.services.text import optional_text, required_text
 from opsdesk.services.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """The chat message an action was taken from (Slack: its channel id and ts), rewritten to show it."""
+
+    channel: str
+    ts: str
 
 
 class ActionSteps(EscalationSteps):
@@ -85,6 +96,24 @@ class ActionSteps(EscalationSteps):
             self._ask_for_roles(uow, updated, now)
             return updated
 
+    def act_from_message(
+        self, incident_id: int, action: Action, actor: Actor, receipt: str, message: ChatMessage | None
+    ) -> Incident | None:
+        """Acknowledge or resolve as pressed on a message: taken in once per `receipt` (None: this press
+        was taken in before, nothing is done again), in one unit of work with the message's rewrite (through
+        the outbox). IncidentError when it cannot be done now, saying who already did it."""
+        now = self.clock.now()
+        with self.transaction() as uow:
+            incident = self._get(uow, incident_id)
+            if not uow.receipts.receipt(receipt, now):
+                return None
+            _check_not_done(incident, action)
+            extra: dict[str, str | None] = {"note": None} if action is Action.RESOLVE else {}
+            updated = self._act(uow, incident, action, actor, extra)
+            if message is not None:
+                self.notifier.send(uow.outbox, _rewrite(updated, message), now)
+            return updated
+
     def _act_by_id(
         self, incident_id: int, action: Action, actor: Actor, extra: dict[str, str | None]
     ) -> Incident:
@@ -119,3 +148,28 @@ class ActionSteps(EscalationSteps):
             self._schedule_hand_back(uow, updated, now)
         self._post(uow, updated, str(state), f"#{incident.id} {text}", now)
         return updated
+
+
+def _check_not_done(incident: Incident, action: Action) -> None:
+    """IncidentError naming who already did what a button asks (a second press, or a colleague's)."""
+    if action is Action.ACKNOWLEDGE and incident.acknowledged_by is not None:
+        raise IncidentError(f"incident #{incident.id} is already acknowledged by {incident.acknowledged_by}")
+    if incident.state is IncidentState.RESOLVED:
+        raise IncidentError(f"incident #{incident.id} is already resolved by {incident.resolved_by}")
+
+
+def _rewrite(incident: Incident, message: ChatMessage) -> MessageUpdate:
+    """The message as it reads once acted on: what happened, by whom; resolve still offered until resolved."""
+    actions: tuple[str, ...] = ()
+    if incident.state is IncidentState.RESOLVED:
+        done = f"resolved by {incident.resolved_by}"
+    else:
+        done, actions = f"{incident.state} by {incident.acknowledged_by}", (str(Action.RESOLVE),)
+    return MessageUpdate(
+        message.channel,
+        message.ts,
+        f"Incident #{incident.id}: {incident.summary} ({done})",
+        f"update:{incident.id}:{message.channel}:{message.ts}:{incident.state}",
+        incident.id,
+        actions,
+    )

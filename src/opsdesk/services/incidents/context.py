@@ -79,7 +79,9 @@ class IncidentContext:
     ) -> None:
         """A post to the incident's service channel, once per incident and `what`."""
         service = self.service(incident.service)
-        post = ChannelPost(service.channel, text, f"post:{incident.id}:{what}", service.id, mention)
+        # The opening post carries the incident's buttons (acknowledge, resolve) where its channel has them.
+        number = incident.id if what == "opened" else None
+        post = ChannelPost(service.channel, text, f"post:{incident.id}:{what}", service.id, mention, number)
         self.notifier.send(uow.outbox, post, now)
 
     def _ask_for_roles(self, uow: UnitOfWork, incident: Incident, now: datetime) -> None:

@@ -1,0 +1,50 @@
+"""An incident's message in Slack as Block Kit: its text, and the buttons that act on it (acknowledge,
+resolve), each carrying the incident's number. The Slack app (entrypoints/slack/incidents.py) answers them
+by these action ids; the text stays as the message's `text` too (notifications and the outbox read it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from opsdesk.adapters.slack.mrkdwn import slack_escape
+
+ACKNOWLEDGE = "incident:acknowledge"
+RESOLVE = "incident:resolve"
+BUTTONS = {  # an incident action (domain Action's value) -> its action id, label and style
+    "acknowledge": (ACKNOWLEDGE, "Acknowledge", "primary"),
+    "resolve": (RESOLVE, "Resolve", None),
+}
+UPDATE_TS = "update_ts"  # in a payload: the ts of the message it rewrites (chat.update, not a new post)
+SECTION_LIMIT = 3000  # the longest text a section block takes
+
+
+def incident_message(text: str, incident: int, actions: Iterable[str], mention: str = "") -> dict[str, Any]:
+    """`text` (plain: escaped here), then `mention` (Slack's own markup, made by the renderer), with the
+    buttons for `actions` on incident `incident`; no buttons, no actions block (a resolved incident's
+    message offers nothing more)."""
+    plain = slack_escape(text)
+    escaped = plain + mention
+    shown = (
+        escaped
+        if len(escaped) <= SECTION_LIMIT
+        else plain[: SECTION_LIMIT - len(mention) - 1] + "…" + mention
+    )
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": shown}}]
+    elements = [_button(action, incident) for action in actions if action in BUTTONS]
+    if elements:
+        blocks.append({"type": "actions", "block_id": f"incident:{incident}", "elements": elements})
+    return {"text": escaped, "blocks": blocks}
+
+
+def _button(action: str, incident: int) -> dict[str, Any]:
+    action_id, label, style = BUTTONS[action]
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+        "value": str(incident),
+    }
+    if style:
+        button["style"] = style
+    return button
