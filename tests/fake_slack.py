@@ -1,12 +1,14 @@
 """A local fake of Slack's Web API as Slack documents it: `chat.postMessage` (with message metadata),
 `conversations.history` / `.replies` (`include_all_metadata`), `conversations.list` and `.open`,
-`chat.getPermalink` (a GET, as slack_sdk sends it), with scripted failures: rate limits with any Retry-After, 5xx, `{"ok": false}`, slow answers, and answers cut
+`chat.getPermalink` (a GET, as slack_sdk sends it), `chat.update` (of a message it holds) and
+`chat.postEphemeral`, a request's `response_url` (what Bolt's `respond` posts to), with scripted failures: rate limits with any Retry-After, 5xx, `{"ok": false}`, slow answers, and answers cut
 short after the post was taken.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import zlib
@@ -61,6 +63,10 @@ class FakeSlack:
     looks: int = 0
     permalinks: list[tuple[str, str]] = field(default_factory=list)  # (channel, message_ts) asked for
     permalink_script: list[tuple[int, dict[str, object], dict[str, str]]] = field(default_factory=list)
+    updates: list[dict[str, object]] = field(default_factory=list)  # chat.update bodies taken
+    update_script: list[tuple[int, dict[str, object], dict[str, str]]] = field(default_factory=list)
+    ephemerals: list[dict[str, object]] = field(default_factory=list)  # chat.postEphemeral bodies
+    responses: list[dict[str, object]] = field(default_factory=list)  # posts to a response_url
 
     @property
     def url(self) -> str:
@@ -72,6 +78,17 @@ class FakeSlack:
             self.server.expect_request(f"/api/{method}").respond_with_handler(self._read)
         self.server.expect_request("/api/conversations.open").respond_with_handler(self._open)
         self.server.expect_request("/api/chat.getPermalink").respond_with_handler(self._permalink)
+        self.server.expect_request("/api/chat.update", method="POST").respond_with_handler(self._update)
+        self.server.expect_request("/api/chat.postEphemeral", method="POST").respond_with_handler(
+            self._ephemeral
+        )
+        self.server.expect_request(re.compile("^/actions/.*"), method="POST").respond_with_handler(
+            self._response_url
+        )
+
+    def response_url(self, name: str = "1") -> str:
+        """A response_url as Slack puts one in an interaction's payload (hooks.slack.com/actions/...)."""
+        return self.server.url_for(f"/actions/T0TEAM/{name}/response-secret")
 
     def texts(self) -> list[str]:
         return [str(body["text"]) for body in self.delivered]
@@ -159,6 +176,39 @@ class FakeSlack:
         if not any(b["ts"] == ts for b in in_channel):
             return _json(200, {"ok": False, "error": "message_not_found"})
         return _json(200, {"ok": True, "channel": channel, "permalink": permalink(channel, ts)})
+
+    def _update(self, request: Request) -> Response:
+        """As Slack documents chat.update: {"ok": true, "channel", "ts", "text"} for a message it holds in
+        that channel; {"ok": false, "error": "message_not_found" | "channel_not_found"} (HTTP 200) else."""
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return _json(200, {"ok": False, "error": "not_authed"})
+        body = _body(request)
+        channel, ts = str(body.get("channel")), str(body.get("ts"))
+        with self._lock:
+            if self.update_script:
+                status, payload, headers = self.update_script.pop(0)
+                return _json(status, payload, headers)
+            in_channel = [b for b in self.delivered if b["_conversation"] == channel]
+            if not in_channel:
+                return _json(200, {"ok": False, "error": "channel_not_found"})
+            if not any(b["ts"] == ts for b in in_channel):
+                return _json(200, {"ok": False, "error": "message_not_found"})
+            self.updates.append(body)
+        return _json(200, {"ok": True, "channel": channel, "ts": ts, "text": body.get("text")})
+
+    def _ephemeral(self, request: Request) -> Response:
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return _json(200, {"ok": False, "error": "not_authed"})
+        body = _body(request)
+        with self._lock:
+            self.ephemerals.append(body)
+        return _json(200, {"ok": True, "message_ts": f"{time.time():.6f}"})
+
+    def _response_url(self, request: Request) -> Response:
+        """A response_url takes a JSON message and answers `ok` as plain text, as Slack's does."""
+        with self._lock:
+            self.responses.append(json.loads(request.get_data(as_text=True) or "{}"))
+        return Response("ok", 200, content_type="text/plain")
 
     def _open(self, request: Request) -> Response:
         if "im" not in self.scopes:

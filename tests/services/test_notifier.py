@@ -15,7 +15,7 @@ from opsdesk.adapters.github.render import GitHubRenderer
 from opsdesk.adapters.pagerduty.render import PagerDutyRenderer
 from opsdesk.adapters.slack.channel import SlackChannel
 from opsdesk.adapters.slack.render import SlackRenderer
-from opsdesk.domain.notices import DirectMessage, HandoverNotice
+from opsdesk.domain.notices import DirectMessage, HandoverNotice, MessageUpdate
 from opsdesk.domain.rota import EngineerId
 from opsdesk.services.notifier import Notifier, Renderer
 from tests.adapters.briefing_cases import PEOPLE, notice, wednesday_handover
@@ -117,3 +117,14 @@ def test_slack_receives_the_blocks(fake_slack: FakeSlack) -> None:
     assert delivered["text"] == (
         "Handover to <@UBILAL> (primary) and Chen (secondary): 3 open incidents, 1 change tonight"
     )
+
+
+def test_a_message_update_goes_to_slack_when_set_up_else_to_the_log() -> None:
+    update = MessageUpdate(
+        "C0ALERTS", "1733.0001", "Incident #7: Disk full (resolved by alice)", "update:7", 7
+    )
+    (slack,) = notifier("log", "slack").messages(update)
+    assert (slack.channel, slack.destination, slack.idempotency_key) == ("slack", "C0ALERTS", "update:7")
+    assert slack.payload["update_ts"] == "1733.0001"
+    (logged,) = notifier("log", "email").messages(update)
+    assert (logged.channel, logged.destination, logged.payload["text"]) == ("log", "C0ALERTS", update.text)

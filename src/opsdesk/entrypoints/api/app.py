@@ -23,6 +23,7 @@ from opsdesk.entrypoints.api.metrics import Metrics
 from opsdesk.entrypoints.api.outbox import outbox_routes
 from opsdesk.entrypoints.api.rota import rota_routes
 from opsdesk.entrypoints.api.rota_changes import rota_change_routes
+from opsdesk.entrypoints.api.slack import slack_routes
 from opsdesk.entrypoints.api.support import support_routes
 from opsdesk.entrypoints.api.tokens import token_routes
 
@@ -69,6 +70,7 @@ def _fastapi(context: ApiContext, access: Access, metrics: Metrics, now_answers:
         incident_routes(context, access),
         change_routes(context, access),
         github_routes(context),
+        slack_routes(context),
         handover_routes(context, access),
         support_routes(context, access),
         announcement_routes(context, access),

@@ -19,6 +19,7 @@ from opsdesk.entrypoints.cli import (
     rota,
     rota_changes,
     serve,
+    slack,
     smtp,
     storage,
     support,
@@ -83,6 +84,7 @@ app.command("worker")(storage.worker_command)
 app.command("serve")(serve.serve_command)
 app.command("smtp")(smtp.smtp_command)
 app.add_typer(tokens.token_app, name="token")
+app.add_typer(slack.slack_app, name="slack")
 policy_app = typer.Typer(
     help="The policy file: its JSON Schema.", no_args_is_help=True, rich_markup_mode=None
 )

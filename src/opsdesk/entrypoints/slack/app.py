@@ -1,0 +1,125 @@
+"""The Slack app as Bolt for Python (HTTP, listeners run before the answer goes back), built over the
+application in force, and the checks every request passes before Bolt sees it: Slack's signature over
+the body within five minutes, the same signed request never taken in twice, a body Bolt can read.
+
+Bolt checks the signature again itself (request verification on); the check here comes first so that a
+replay is told apart (by a receipt in the database, kept only for signed requests) and so that a body
+that is not what Slack sends gets a clear 400 instead of an error inside Bolt.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.signature import SignatureVerifier
+
+from opsdesk.entrypoints.slack import commands, incidents
+
+if TYPE_CHECKING:
+    from opsdesk.bootstrap.application import Application
+
+WINDOW_SECONDS = 5 * 60  # Slack's: a request signed longer ago (or ahead) than this is refused
+NOT_SET_UP = "the Slack app is not set up: set OPSDESK_SLACK_SIGNING_SECRET (see docs/slack.md)"
+
+
+class SlackApp:
+    """Slack's requests to opsdesk's one route, answered by Bolt over the application in force."""
+
+    def __init__(self, signing_secret: str, application: Callable[[], Application]) -> None:
+        self._verifier = SignatureVerifier(signing_secret)
+        self._application = application
+        self.bolt = App(
+            signing_secret=signing_secret,
+            process_before_response=True,
+            request_verification_enabled=True,
+            authorize=_no_token,
+            token_verification_enabled=False,
+        )
+        commands.register(self.bolt, application)
+        incidents.register(self.bolt, application)
+
+        @self.bolt.event(re.compile(r".*"))
+        def any_event(ack: Ack) -> None:  # subscribed for what comes next: taken, nothing done
+            ack()
+
+    def handle(self, body: bytes, headers: Mapping[str, str], now: float | None = None) -> BoltResponse:
+        """Slack's answer to one request: 401 when it is not signed by Slack within the window or was
+        taken in before, 400 when its body is not what Slack sends, else Bolt's."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        refused = self._refusal(body, lowered, time.time() if now is None else now)
+        if refused is not None:
+            return _error(401, refused)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return _error(400, "the body is not UTF-8")
+        problem = _unreadable(text, lowered.get("content-type", ""))
+        if problem is not None:
+            return _error(400, problem)
+        signature = lowered["x-slack-signature"]
+        if not self._application().receipts.first(f"slack:signature:{signature}"):
+            return _error(401, "this signed request was taken in before (a replay): nothing was done")
+        answer = self.bolt.dispatch(BoltRequest(body=text, headers=dict(lowered)))
+        if answer.status == 404:
+            return _error(404, "opsdesk does not handle this kind of Slack request: nothing was done")
+        return answer
+
+    def _refusal(self, body: bytes, headers: Mapping[str, str], now: float) -> str | None:
+        """Why the request is not taken as Slack's (None: it is signed, within the window)."""
+        stamp, signature = headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
+        if not stamp or not signature:
+            return "X-Slack-Request-Timestamp and X-Slack-Signature are required: requests come from Slack"
+        if not stamp.isdigit() or len(stamp) > 12:
+            return "X-Slack-Request-Timestamp is not a Unix time"
+        if abs(now - int(stamp)) > WINDOW_SECONDS:
+            return "X-Slack-Request-Timestamp is more than 5 minutes from now: an old request is refused"
+        expected = self._verifier.generate_signature(timestamp=stamp, body=body)
+        if expected is None or not _same(expected, signature):
+            return "X-Slack-Signature does not match this body and the app's signing secret"
+        return None
+
+
+def slack_app(application: Callable[[], Application]) -> SlackApp | None:
+    """The Slack app when a signing secret is set (OPSDESK_SLACK_SIGNING_SECRET), else None."""
+    secret = application().deployment.slack_signing_secret
+    return SlackApp(secret.get_secret_value(), application) if secret else None
+
+
+def _no_token(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+    """Every answer goes back in the response or to the request's response_url, and every message opsdesk
+    posts goes through the outbox, so the listeners need no token."""
+    return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id)
+
+
+def _same(expected: str, given: str) -> bool:
+    return hmac.compare_digest(expected.encode(), given.encode(errors="replace"))
+
+
+def _unreadable(text: str, content_type: str) -> str | None:
+    """What is wrong with a body Slack would not send (None: Bolt can read it)."""
+    try:
+        if content_type.startswith("application/json"):
+            return None if isinstance(json.loads(text), dict) else "the JSON body is not an object"
+        form = parse_qs(text, strict_parsing=False)
+        if "payload" in form:
+            payload: Any = json.loads(form["payload"][0])
+            return None if isinstance(payload, dict) else "the payload field is not a JSON object"
+    except (json.JSONDecodeError, RecursionError):
+        return "the body is not JSON where Slack sends JSON (a JSON body, or the form's payload field)"
+    if not form:
+        return "the body is neither JSON nor a form, as Slack sends"
+    return None
+
+
+def _error(status: int, detail: str) -> BoltResponse:
+    return BoltResponse(
+        status=status, body=json.dumps({"detail": detail}), headers={"content-type": "application/json"}
+    )
