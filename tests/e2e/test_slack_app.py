@@ -415,11 +415,17 @@ def test_without_a_signing_secret_the_route_says_so_and_runs_nothing(
     db: Engine, tmp_path: Path, cache_dir: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OPSDESK_SLACK_SIGNING_SECRET", raising=False)
+    monkeypatch.setenv("OPSDESK_SLACK_TOKEN", TOKEN)  # posting to Slack is set up; the app is not
+    monkeypatch.setenv("OPSDESK_SLACK_API_URL", fake_slack.url)
     made, context = make_world(db, tmp_path, cache_dir, fake_slack)
     with made.client:
         body = slash_command("oncall")
         answer = made.send(body)
+        made.alarm()
+        made.deliver()
     context.engine.dispose()
+    assert fake_slack.delivered != []
+    assert [b for b in fake_slack.delivered if "blocks" in b] == []  # no buttons nothing would answer
     assert (answer.status_code, answer.json()) == (
         503,
         {"detail": "the Slack app is not set up: set OPSDESK_SLACK_SIGNING_SECRET (see docs/slack.md)"},

@@ -295,7 +295,8 @@ class Application(WorkerParts):
         from opsdesk.services.notifier import Notifier, Renderer  # noqa: PLC0415
 
         renderers: dict[str, Renderer] = {
-            "slack": SlackRenderer(),
+            # The buttons on incident messages only where the Slack app answers them (its signing secret).
+            "slack": SlackRenderer(buttons=self.deployment.slack_signing_secret is not None),
             "email": EmailRenderer(),
             "pagerduty": PagerDutyRenderer(),
             "github": GitHubRenderer(),

@@ -7,6 +7,7 @@ buttons still offered (slack/incident_blocks.py). The log channel keeps posts in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from opsdesk.adapters.slack.announcement import forward_message, post_message
@@ -29,15 +30,18 @@ __all__ = ["SlackRenderer", "slack_escape"]
 INCIDENT_ACTIONS = ("acknowledge", "resolve")  # offered on a page and an incident's opening post
 
 
+@dataclass(frozen=True)
 class SlackRenderer:
+    buttons: bool = True  # the incident buttons: only where the Slack app is set up to answer them
+
     def render(self, notice: Notice, people: People) -> dict[str, Any]:  # noqa: PLR0911  (one per kind)
         if isinstance(notice, ChannelPost):
             person = people.mention(notice.mention)
             mention = f" <@{person.slack}>" if person is not None and person.slack else ""
-            if notice.incident is None:
+            if notice.incident is None or not self.buttons:
                 return {"text": slack_escape(notice.text) + mention}
             return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS, mention)
-        if isinstance(notice, Page):
+        if isinstance(notice, Page) and self.buttons:
             return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS)
         if isinstance(notice, MessageUpdate):
             if notice.incident is None:
