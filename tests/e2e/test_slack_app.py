@@ -427,6 +427,6 @@ def test_without_a_signing_secret_the_route_says_so_and_runs_nothing(
     assert fake_slack.delivered != []
     assert [b for b in fake_slack.delivered if "blocks" in b] == []  # no buttons nothing would answer
     assert (answer.status_code, answer.json()) == (
-        503,
+        404,
         {"detail": "the Slack app is not set up: set OPSDESK_SLACK_SIGNING_SECRET (see docs/slack.md)"},
     )

@@ -22,13 +22,13 @@ def slack_routes(context: ApiContext) -> APIRouter:
         responses={
             400: {"description": "a body Slack would not send"},
             401: {"description": "a missing, wrong or older than 5 minutes signature, or a replay"},
-            503: {"description": "the Slack app is not set up"},
+            404: {"description": "the Slack app is not set up, or a kind of request it does not handle"},
         },
     )
     async def slack_events(request: Request) -> Response:
         """Slack's requests to the opsdesk app: `/opsdesk`, incident buttons, events (see docs/slack.md)."""
         if slack is None:
-            raise HTTPException(503, NOT_SET_UP)
+            raise HTTPException(404, NOT_SET_UP)
         body = await request.body()
         answer = await run_in_threadpool(slack.handle, body, request.headers)
         return to_starlette_response(answer)
