@@ -39,19 +39,26 @@ class Metrics:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
-            status = 500
+            counted_yet = False
+
+            def count(status: int) -> None:
+                nonlocal counted_yet
+                counted_yet = True
+                path = str(scope.get("opsdesk.route") or getattr(scope.get("route"), "path", "unmatched"))
+                self.requests.labels(scope["method"], path, str(status)).inc()
 
             async def watch(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
+                # Counted before the answer leaves: a client that scrapes /metrics after its answer (from
+                # any API process) sees its own request counted.
+                if message["type"] == "http.response.start" and not counted_yet:
+                    count(message["status"])
                 await send(message)
 
             try:
                 await app(scope, receive, watch)
             finally:
-                path = str(scope.get("opsdesk.route") or getattr(scope.get("route"), "path", "unmatched"))
-                self.requests.labels(scope["method"], path, str(status)).inc()
+                if not counted_yet:  # no answer was started: counted as the error it is
+                    count(500)
 
         return counted
 
