@@ -107,9 +107,12 @@ class World:
         ]
 
 
-def make_world(db: Engine, tmp_path: Path, cache_dir: Path, fake: FakeSlack) -> tuple[World, ApiContext]:
+def make_world(
+    db: Engine, tmp_path: Path, cache_dir: Path, fake: FakeSlack, **extra: Any
+) -> tuple[World, ApiContext]:
+    """The world over the incident stories' policy, with `extra` parts of the policy (e.g. `handover`)."""
     policy = tmp_path / "opsdesk.yaml"
-    policy.write_text(json.dumps(policy_document(date(2026, 11, 30))), encoding="utf-8")
+    policy.write_text(json.dumps(policy_document(date(2026, 11, 30), **extra)), encoding="utf-8")
     url = db.url.render_as_string(hide_password=False)
     settings = Settings(policy, policy_path_explicit=True, cache_dir=cache_dir, database_url=url)
     clock = SteppingClock(EVENING)
@@ -126,6 +129,7 @@ def slack_world(
     monkeypatch: pytest.MonkeyPatch,
     *,
     app: bool = True,
+    **extra: Any,
 ) -> Iterator[World]:
     """Slack set up for posting (the bot token, the fake's URL) and, with `app`, the Slack app (its signing
     secret); the client running while the block does."""
@@ -135,7 +139,7 @@ def slack_world(
         monkeypatch.setenv("OPSDESK_SLACK_SIGNING_SECRET", SECRET)
     else:
         monkeypatch.delenv("OPSDESK_SLACK_SIGNING_SECRET", raising=False)
-    made, context = make_world(db, tmp_path, cache_dir, fake)
+    made, context = make_world(db, tmp_path, cache_dir, fake, **extra)
     try:
         with made.client:
             yield made

@@ -14,7 +14,11 @@ def test_the_manifest_points_every_request_url_at_the_slack_route(opsdesk: Run) 
     assert done.returncode == 0, done.stderr
     manifest = json.loads(done.stdout)
     (command,) = manifest["features"]["slash_commands"]
-    assert (command["command"], command["url"], command["usage_hint"]) == ("/opsdesk", ROUTE, "oncall [when]")
+    assert (command["command"], command["url"], command["usage_hint"]) == (
+        "/opsdesk",
+        ROUTE,
+        "oncall [when] | handover [note TEXT]",
+    )
     assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": ROUTE}
     assert manifest["settings"]["event_subscriptions"]["request_url"] == ROUTE
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [

@@ -125,9 +125,17 @@ class EmailReply:
 
 
 @dataclass(frozen=True)
+class ChatMessage:
+    """The chat message an action was taken from (Slack: its channel id and ts), rewritten to show it."""
+
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
 class MessageUpdate:
     """A message already posted (Slack: by its channel and ts) rewritten in place: an incident's post or
-    page once someone acted on it from the message. `actions` are what can still be done from it (an
+    page, or a briefing, once someone acted on it from the message. `actions` are what can still be done from it (an
     acknowledged incident can still be resolved); to the log when Slack is not set up."""
 
     channel: str
@@ -136,6 +144,7 @@ class MessageUpdate:
     key: str
     incident: int | None = None
     actions: tuple[str, ...] = ()  # the incident actions (acknowledge, resolve) still offered on it
+    briefing: HandoverNotice | None = None  # a briefing's message: shown again, `text` in place of its button
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ turned into mentions or channel links, and its backticks cannot open a code span
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from opsdesk.adapters.briefing.draft import (
@@ -44,21 +45,22 @@ DETAIL = "      "  # indents the lines under an item
 BACKTICK = "\u02cb"  # shown for a backtick in outside text: it looks the same and starts no code span
 
 
-def briefing_message(notice: HandoverNotice, people: People) -> dict[str, Any]:
-    """{"text", "blocks"} for chat.postMessage."""
+def briefing_message(notice: HandoverNotice, people: People, extra: Sequence[Block] = ()) -> dict[str, Any]:
+    """{"text", "blocks"} for chat.postMessage; `extra` blocks (a button, who acknowledged it) after what
+    to do next."""
     found = draft(notice.briefing, notice.handover, notice.timezone)
-    return {"text": _fallback(found, people), "blocks": blocks(found, people)}
+    return {"text": _fallback(found, people), "blocks": blocks(found, people, extra)}
 
 
-def blocks(found: Draft, people: People) -> list[Block]:
-    """The header, the lines under it, each section, and what to do next; at most MAX_BLOCKS."""
+def blocks(found: Draft, people: People, extra: Sequence[Block] = ()) -> list[Block]:
+    """The header, the lines under it, each section, what to do next and `extra`; at most MAX_BLOCKS."""
     head: list[Block] = [_header(one_line(plain(found.headline), HEADER_TEXT))]
     if found.lateness or found.top:
         lines = [f"*{mrkdwn(line, people)}*" for line in found.lateness]
         head.append(_section("\n".join([*lines, *(mrkdwn(line, people) for line in found.top)])))
     head.append({"type": "divider"})
     body = [block for section in found.shown for block in _blocks_of(section, found, people)]
-    foot = [{"type": "divider"}, _section(_next(found, people)), _context(found)]
+    foot = [{"type": "divider"}, _section(_next(found, people)), *extra, _context(found)]
     room = MAX_BLOCKS - len(head) - len(foot)
     if len(body) > room:
         body = [*body[: room - 1], _section(f"{ELLIPSIS} cut short here{_whole(found)}")]

@@ -3,7 +3,8 @@ summaries, titles, notes) cannot ping @channel or hide a link, and with a real m
 names an engineer who has a Slack id; a briefing as Block Kit blocks (slack/briefing.py); an announcement
 and its forward (slack/announcement.py); a page and an incident's opening post with the incident's
 buttons, and a message rewritten in place (`update_ts`: the channel sends it as `chat.update`) with the
-buttons still offered (slack/incident_blocks.py). The log channel keeps posts in this form too."""
+buttons still offered (slack/incident_blocks.py); a briefing with its Acknowledge button, and rewritten
+once acknowledged (slack/handover_blocks.py). The log channel keeps posts in this form too."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsdesk.adapters.slack.announcement import forward_message, post_message
-from opsdesk.adapters.slack.briefing import briefing_message
+from opsdesk.adapters.slack.handover_blocks import acknowledged_message, handover_message
 from opsdesk.adapters.slack.incident_blocks import UPDATE_TS, incident_message
 from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.domain.notices import (
@@ -32,7 +33,9 @@ INCIDENT_ACTIONS = ("acknowledge", "resolve")  # offered on a page and an incide
 
 @dataclass(frozen=True)
 class SlackRenderer:
-    buttons: bool = True  # the incident buttons: only where the Slack app is set up to answer them
+    buttons: bool = (
+        True  # the incident and briefing buttons: only where the Slack app is set up to answer them
+    )
 
     def render(self, notice: Notice, people: People) -> dict[str, Any]:  # noqa: PLR0911  (one per kind)
         if isinstance(notice, ChannelPost):
@@ -44,11 +47,13 @@ class SlackRenderer:
         if isinstance(notice, Page) and self.buttons:
             return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS)
         if isinstance(notice, MessageUpdate):
+            if notice.briefing is not None:
+                return acknowledged_message(notice, people)
             if notice.incident is None:
                 return {"text": slack_escape(notice.text), UPDATE_TS: notice.ts}
             return incident_message(notice.text, notice.incident, notice.actions) | {UPDATE_TS: notice.ts}
         if isinstance(notice, HandoverNotice):
-            return briefing_message(notice, people)
+            return handover_message(notice, people, self.buttons)
         if isinstance(notice, AnnouncementNotice):
             return post_message(notice)
         if isinstance(notice, Forward):

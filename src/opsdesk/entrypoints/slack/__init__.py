@@ -1,1 +1,1 @@
-"""The Slack app: Bolt for Python over HTTP, answering the slash command and the incident buttons."""
+"""The Slack app: Bolt for Python over HTTP, answering the slash command, and the incident and briefing buttons."""

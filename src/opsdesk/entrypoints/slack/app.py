@@ -21,7 +21,7 @@ from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.signature import SignatureVerifier
 
-from opsdesk.entrypoints.slack import commands, incidents
+from opsdesk.entrypoints.slack import commands, handover, incidents
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -44,6 +44,7 @@ class SlackApp:
             token_verification_enabled=False,
         )
         commands.register(self.bolt, application)
+        handover.register(self.bolt, application)  # before incidents: theirs answers any other button
         incidents.register(self.bolt, application)
 
         @self.bolt.event(re.compile(r".*"))

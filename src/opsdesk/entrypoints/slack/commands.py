@@ -1,5 +1,6 @@
 """The `/opsdesk` slash command: `oncall [when]` answers who holds each role (now, or at `when`) and when
-that next changes, in the words of `opsdesk who`; anything else gets the help. Answers are ephemeral
+that next changes, in the words of `opsdesk who`; `handover [note TEXT]` shows today's briefing or adds a
+note (slack/handover.py); anything else gets the help. Answers are ephemeral
 and go out in the acknowledgement itself, within Slack's three seconds."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from slack_bolt import Ack, App
 from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.entrypoints.duty_text import describe_duty
+from opsdesk.entrypoints.slack import handover
+from opsdesk.entrypoints.slack.people import slack_user
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -21,7 +24,9 @@ HELP = (
     "*/opsdesk* subcommands:\n"
     "• `/opsdesk oncall [when]`: who is on call now, or at `when` (ISO 8601, e.g. `2026-12-24T18:00`; "
     "wall-clock time in the team's time zone without an offset), and when that next changes\n"
-    "Coming next, not here yet: `handover`, `incident`, `ooh`, `announce`, `support`."
+    "• `/opsdesk handover`: today's handover (or, before it is made, a preview of the next one)\n"
+    "• `/opsdesk handover note TEXT`: a note for the next handover, as you (an engineer of the team)\n"
+    "Coming next, not here yet: `incident`, `ooh`, `announce`, `support`."
 )
 EPHEMERAL = "ephemeral"
 
@@ -31,7 +36,8 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
 
     @bolt.command("/opsdesk")
     def opsdesk(ack: Ack, command: dict[str, Any]) -> None:
-        ack(text=answer(application(), str(command.get("text") or "")), response_type=EPHEMERAL)
+        said = answer(application(), str(command.get("text") or ""), slack_user(command))
+        ack(text=said, response_type=EPHEMERAL)
 
     @bolt.command(re.compile(r".*"))
     def other(ack: Ack, command: dict[str, Any]) -> None:
@@ -39,12 +45,14 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
         ack(text=f"opsdesk answers `/opsdesk` only, not `{name}`.\n{HELP}", response_type=EPHEMERAL)
 
 
-def answer(app: Application, text: str) -> str:
-    """What `/opsdesk <text>` answers."""
+def answer(app: Application, text: str, user: str = "") -> str:
+    """What `/opsdesk <text>` answers to the Slack user `user`."""
     words = text.strip().split(maxsplit=1)
     subcommand = words[0].lower() if words else ""
     if subcommand == "oncall":
         return oncall(app, words[1] if len(words) > 1 else "now")
+    if subcommand == "handover":
+        return handover.command(app, words[1] if len(words) > 1 else "", user)
     if subcommand in ("", "help"):
         return HELP
     return f"`/opsdesk {slack_escape(subcommand[:40])}` is not a subcommand.\n{HELP}"

@@ -18,9 +18,9 @@ from opsdesk.adapters.slack.incident_blocks import ACKNOWLEDGE, RESOLVE
 from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.domain.errors import DomainError
 from opsdesk.domain.incidents.model import Action
+from opsdesk.domain.notices import ChatMessage
 from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of
-from opsdesk.services.incidents.actions import ChatMessage
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -66,7 +66,7 @@ def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str
     receipt = f"slack:action:{body.get('trigger_id') or ''}:{action.get('action_ts') or ''}"
     actor = Actor(engineer.id, Source.SLACK)
     try:
-        done = app.incidents.act_from_message(int(value), verb, actor, receipt, _message(body))
+        done = app.incidents.act_from_message(int(value), verb, actor, receipt, pressed_message(body))
     except DomainError as exc:
         return slack_escape(str(exc))
     if done is None:
@@ -75,7 +75,7 @@ def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str
     return f"Incident #{done.id} {DONE[verb]}."
 
 
-def _message(body: dict[str, Any]) -> ChatMessage | None:
+def pressed_message(body: dict[str, Any]) -> ChatMessage | None:
     """The message the button is on (its channel id and ts), unless it is ephemeral (it cannot be updated)."""
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")

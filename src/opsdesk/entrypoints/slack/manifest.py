@@ -17,7 +17,7 @@ def manifest(base_url: str) -> dict[str, Any]:
     return {
         "display_information": {
             "name": "opsdesk",
-            "description": "Who is on call, and incidents acknowledged and resolved from their messages.",
+            "description": "Who is on call, incidents acknowledged and resolved, handovers acknowledged.",
         },
         "features": {
             "bot_user": {"display_name": "opsdesk", "always_online": True},
@@ -25,8 +25,8 @@ def manifest(base_url: str) -> dict[str, Any]:
                 {
                     "command": COMMAND,
                     "url": url,
-                    "description": "Who is on call now or at a time",
-                    "usage_hint": "oncall [when]",
+                    "description": "Who is on call; today's handover, or a note for it",
+                    "usage_hint": "oncall [when] | handover [note TEXT]",
                     "should_escape": False,
                 }
             ],

@@ -10,7 +10,8 @@ from opsdesk.domain.errors import HandoverError, HandoverNotAllowedError, Unknow
 from opsdesk.domain.handover.acks import check_acknowledge, giver_told_due, name
 from opsdesk.domain.handover.model import Acknowledgement, HandoverRecord, Note
 from opsdesk.domain.jobs import Job
-from opsdesk.domain.notices import ChannelPost, DirectMessage
+from opsdesk.domain.notices import ChannelPost, ChatMessage, DirectMessage, HandoverNotice, MessageUpdate
+from opsdesk.domain.rota import Engineer
 from opsdesk.domain.timeline import Actor
 from opsdesk.services.handover.context import CHASE_JOB, TICK, HandoverContext
 from opsdesk.services.unit_of_work import UnitOfWork
@@ -48,22 +49,65 @@ class ActingSteps(HandoverContext):
     def acknowledge(self, handover_id: int | None, engineer: str, actor: Actor) -> HandoverRecord:
         """`engineer` (a receiver) acknowledges the record (by default the latest one they receive that
         nobody has acknowledged); who, when and from where are kept and said in the team's channel."""
+        person = self._engineer(engineer)
+        now = self.clock.now()
+        with self.transaction() as uow:
+            record = self._get(uow, handover_id) if handover_id else self._waiting_for(uow, person.id, now)
+            return self._acknowledge(uow, record, person, actor, now)
+
+    def acknowledge_from_message(
+        self, handover_id: int, engineer: str, actor: Actor, receipt: str, message: ChatMessage | None
+    ) -> HandoverRecord | None:
+        """Acknowledge as pressed on the briefing's message: taken in once per `receipt` (None: this press
+        was taken in before, nothing is done again), in one unit of work with the message's rewrite (through
+        the outbox). HandoverError when it cannot be done (not a receiver, acknowledged already)."""
+        person = self._engineer(engineer)
+        now = self.clock.now()
+        with self.transaction() as uow:
+            record = self._get(uow, handover_id)
+            if not uow.receipts.receipt(receipt, now):
+                return None
+            done = self._acknowledge(uow, record, person, actor, now)
+            if message is not None:
+                self.notifier.send(uow.outbox, self._rewrite(done, message), now)
+            return done
+
+    def _engineer(self, engineer: str) -> Engineer:
         person = self.people.find(engineer)
         if person is None:
             known = ", ".join(e.id for e in self.people.engineers) or "none (add them under `engineers:`)"
             raise HandoverNotAllowedError(
                 f"{engineer!r} is not an engineer of the team; the engineers are: {known}"
             )
-        now = self.clock.now()
-        with self.transaction() as uow:
-            record = self._get(uow, handover_id) if handover_id else self._waiting_for(uow, person.id, now)
-            check_acknowledge(record, person.id)
-            done = uow.handovers.acknowledge(record.id, Acknowledgement(person.id, now, str(actor.source)))
-            when = now.astimezone(self.rota.engine.timezone)
-            text = f"{name(record).capitalize()} was acknowledged by {person.name} at {when:%H:%M} ({actor.source})."
-            post = ChannelPost(self.policy.channel, text, f"{record.key}:acknowledged", "handover")
-            self.notifier.send(uow.outbox, post, now)
-            return done
+        return person
+
+    def _acknowledge(
+        self, uow: UnitOfWork, record: HandoverRecord, person: Engineer, actor: Actor, now: datetime
+    ) -> HandoverRecord:
+        check_acknowledge(record, person.id)
+        done = uow.handovers.acknowledge(record.id, Acknowledgement(person.id, now, str(actor.source)))
+        post = ChannelPost(
+            self.policy.channel, self._acknowledged(done), f"{record.key}:acknowledged", "handover"
+        )
+        self.notifier.send(uow.outbox, post, now)
+        return done
+
+    def _acknowledged(self, record: HandoverRecord) -> str:
+        """`The handover #3 was acknowledged by Alice at 16:05 (slack).`"""
+        ack = record.acknowledgement
+        assert ack is not None  # said only of a record acknowledged
+        person = self.people.by_id(ack.by)
+        when = ack.at.astimezone(self.rota.engine.timezone)
+        who = person.name if person is not None else ack.by
+        return f"{name(record).capitalize()} was acknowledged by {who} at {when:%H:%M} ({ack.via})."
+
+    def _rewrite(self, record: HandoverRecord, message: ChatMessage) -> MessageUpdate:
+        """The briefing's message as it reads once acknowledged: the briefing, who acknowledged it and
+        when, and no button."""
+        tz = self.rota.engine.timezone
+        briefing = HandoverNotice(record.id, record.briefing, self.policy.channel, (), tz, record.key)
+        key = f"update:handover:{record.id}:{message.channel}:{message.ts}"
+        return MessageUpdate(message.channel, message.ts, self._acknowledged(record), key, briefing=briefing)
 
     def _waiting_for(self, uow: UnitOfWork, engineer: str, now: datetime) -> HandoverRecord:
         for record in uow.handovers.between(now - WEEK, now + TICK):

@@ -3,7 +3,6 @@ and acknowledge or resolve from a chat message's button, once per press, the mes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from opsdesk.domain.errors import IncidentError
@@ -15,19 +14,11 @@ from opsdesk.domain.incidents.model import (
     check_lead_and_scribe,
     check_transition,
 )
-from opsdesk.domain.notices import MessageUpdate
+from opsdesk.domain.notices import ChatMessage, MessageUpdate
 from opsdesk.domain.timeline import Actor, TimelineEntry
 from opsdesk.services.incidents.escalation import EscalationSteps
 from opsdesk.services.text import optional_text, required_text
 from opsdesk.services.unit_of_work import UnitOfWork
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """The chat message an action was taken from (Slack: its channel id and ts), rewritten to show it."""
-
-    channel: str
-    ts: str
 
 
 class ActionSteps(EscalationSteps):
