@@ -194,6 +194,8 @@ class EmailSteps(IntakeSteps):
         note = f"email from {who}: {email.subject}\n{email.facts[:FACTS_ON_TIMELINE]}".strip()
         uow.incidents.entry(incident.id, TimelineEntry(now, who, Source.EMAIL, "note", note, _details(email)))
         text = f"Incident #{incident.id}: a follow-up email from {who}: {email.subject}"
+        if incident.service not in self._by_id:  # the service left the policy: the note is kept, no posts
+            return
         self._post(uow, incident, f"email:{_digest(email.message_id)}", text, now)
         origin = incident.details.get("origin")
         if email.channel and isinstance(origin, dict) and not origin.get("channel"):
