@@ -117,8 +117,7 @@ class EmailSteps(IntakeSteps):
         incident, _ = uow.incidents.open_or_join(alarm, cover.cover, now)
         routing = self._opened(uow, service, incident, actor, cover, now)
         self._email_entry(uow, incident.id, email, now)
-        when = self._resumes(routing, cover)
-        situation = Situation(incident.id, cover.cover, routing, now, when, self.email_policy.support_channel)
+        situation = self._situation(incident.id, cover, routing, now)
         self._tell(uow, incident, email, situation)
         sent = uow.emails.replies_since(email.reply_to, now - timedelta(hours=1)) if email.reply_to else 0
         silent = why_silent(email, sent, self.email_policy)
@@ -183,9 +182,12 @@ class EmailSteps(IntakeSteps):
         named = ", ".join(f"{role} {engineer}" for role, engineer in held if engineer)
         return f"On call: {named}." if named else "Nobody holds on-call now."
 
-    def _resumes(self, routing: Routing, cover: CoverAt) -> str:
+    def _situation(self, incident: int, cover: CoverAt, routing: Routing, now: datetime) -> Situation:
+        """What the reply and the channel post tell of the incident: its cover, routing, and when cover
+        resumes (the held page's time, else the end of the current cover)."""
         at = routing.page_at or cover.until
-        return self._when(at) if at is not None else "the next cover window"
+        when = self._when(at) if at is not None else "the next cover window"
+        return Situation(incident, cover.cover, routing, now, when, self.email_policy.support_channel)
 
     def _follow_up(self, uow: UnitOfWork, incident: Incident, email: IncidentEmail, now: datetime) -> None:
         """A message in an incident's thread: a note on its timeline and a post to its service's channel. A
@@ -203,11 +205,7 @@ class EmailSteps(IntakeSteps):
             uow.incidents.update(incident.id, {"details": details})
             cover = self.rota.engine.cover_at(incident.opened_at)
             routing = self._route(self.service(incident.service), cover)
-            when = self._resumes(routing, cover)
-            situation = Situation(
-                incident.id, cover.cover, routing, now, when, self.email_policy.support_channel
-            )
-            self._post_channel(uow, email, situation)
+            self._post_channel(uow, email, self._situation(incident.id, cover, routing, now))
 
     def _email_entry(self, uow: UnitOfWork, incident_id: int, email: IncidentEmail, now: datetime) -> None:
         who = email.author or email.sender
