@@ -82,9 +82,10 @@ class World:
         (page,) = [b for b in self.fake.delivered if b.get("channel") == user]
         return page
 
-    def press(
+    def press_body(
         self, action: str, incident: int, user: str, message: dict[str, object], **extra: Any
-    ) -> httpx.Response:
+    ) -> str:
+        """The form body Slack sends for a press of `action` on `message` (to send, or send again)."""
         payload = block_action(
             action,
             str(incident),
@@ -94,7 +95,12 @@ class World:
             response_url=self.fake.response_url(),
             **extra,
         )
-        return self.send(form_payload(payload))
+        return form_payload(payload)
+
+    def press(
+        self, action: str, incident: int, user: str, message: dict[str, object], **extra: Any
+    ) -> httpx.Response:
+        return self.send(self.press_body(action, incident, user, message, **extra))
 
     def timeline(self, incident: int) -> list[tuple[str, str, str]]:
         return [(e.actor, str(e.source), e.kind) for e in self.context.incidents.walk_timeline(incident)]

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from opsdesk.domain.incidents.model import IncidentState
 from tests.fake_slack import FakeSlack
-from tests.slack_requests import block_action, form_payload, signed, slash_command
+from tests.slack_requests import signed, slash_command
 from tests.slack_world import EVENING, NOT_ON_ROTA, World, blocks_of, slack_world
 
 
@@ -97,16 +97,7 @@ def test_a_retry_of_the_same_press_does_nothing_twice(world: World) -> None:
     number = world.alarm()
     world.deliver()
     page = world.page_to("UALICE")
-    payload = form_payload(
-        block_action(
-            "incident:acknowledge",
-            str(number),
-            user="UALICE",
-            channel=str(page["_conversation"]),
-            ts=str(page["ts"]),
-            response_url=world.fake.response_url(),
-        )
-    )
+    payload = world.press_body("incident:acknowledge", number, "UALICE", page)
     assert world.send(payload).status_code == 200
     # Slack's retry: the same payload, signed again a moment later, with X-Slack-Retry-Num.
     retry = signed(payload, at=int(time.time()) + 1) | {

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from opsdesk.domain.incidents.model import IncidentState
 from tests.fake_slack import FakeSlack
-from tests.slack_requests import block_action, form_payload, signed, slash_command
+from tests.slack_requests import signed, slash_command
 from tests.slack_world import ROUTE, World, slack_world
 
 
@@ -33,16 +33,7 @@ def _refused(world: World, number: int, answer: httpx.Response, status: int, det
 
 
 def _ack_body(world: World, number: int) -> str:
-    page = world.page_to("UALICE")
-    payload = block_action(
-        "incident:acknowledge",
-        str(number),
-        user="UALICE",
-        channel=str(page["_conversation"]),
-        ts=str(page["ts"]),
-        response_url=world.fake.response_url(),
-    )
-    return form_payload(payload)
+    return world.press_body("incident:acknowledge", number, "UALICE", world.page_to("UALICE"))
 
 
 def test_a_forged_signature_is_refused_and_nothing_runs(world: World) -> None:
@@ -88,17 +79,7 @@ def test_an_old_timestamp_or_a_missing_header_is_refused(world: World) -> None:
 def test_a_replayed_request_is_refused(world: World) -> None:
     number = world.alarm()
     world.deliver()
-    page = world.page_to("UALICE")
-    body = form_payload(
-        block_action(
-            "incident:resolve",
-            str(number),
-            user="UALICE",
-            channel=str(page["_conversation"]),
-            ts=str(page["ts"]),
-            response_url=world.fake.response_url(),
-        )
-    )
+    body = world.press_body("incident:resolve", number, "UALICE", world.page_to("UALICE"))
     headers = signed(body)
     assert world.send(body, headers).status_code == 200
     replay = world.send(body, headers)
