@@ -1,7 +1,8 @@
 """A local fake of Slack's Web API as Slack documents it: `chat.postMessage` (with message metadata),
 `conversations.history` / `.replies` (`include_all_metadata`), `conversations.list` and `.open`,
 `chat.getPermalink` (a GET, as slack_sdk sends it), `chat.update` (of a message it holds) and
-`chat.postEphemeral`, a request's `response_url` (what Bolt's `respond` posts to), with scripted failures: rate limits with any Retry-After, 5xx, `{"ok": false}`, slow answers, and answers cut
+`chat.postEphemeral`, `views.open` (a modal, for a trigger id) and `conversations.setTopic`, a request's
+`response_url` (what Bolt's `respond` posts to), with scripted failures: rate limits with any Retry-After, 5xx, `{"ok": false}`, slow answers, and answers cut
 short after the post was taken.
 """
 
@@ -67,6 +68,9 @@ class FakeSlack:
     update_script: list[tuple[int, dict[str, object], dict[str, str]]] = field(default_factory=list)
     ephemerals: list[dict[str, object]] = field(default_factory=list)  # chat.postEphemeral bodies
     responses: list[dict[str, object]] = field(default_factory=list)  # posts to a response_url
+    views: list[dict[str, object]] = field(default_factory=list)  # views.open bodies taken (view: JSON)
+    view_script: list[tuple[int, dict[str, object], dict[str, str]]] = field(default_factory=list)
+    topics: list[dict[str, object]] = field(default_factory=list)  # conversations.setTopic bodies taken
 
     @property
     def url(self) -> str:
@@ -81,6 +85,10 @@ class FakeSlack:
         self.server.expect_request("/api/chat.update", method="POST").respond_with_handler(self._update)
         self.server.expect_request("/api/chat.postEphemeral", method="POST").respond_with_handler(
             self._ephemeral
+        )
+        self.server.expect_request("/api/views.open", method="POST").respond_with_handler(self._view)
+        self.server.expect_request("/api/conversations.setTopic", method="POST").respond_with_handler(
+            self._topic
         )
         self.server.expect_request(re.compile("^/actions/.*"), method="POST").respond_with_handler(
             self._response_url
@@ -210,6 +218,41 @@ class FakeSlack:
             self.responses.append(json.loads(request.get_data(as_text=True) or "{}"))
         return Response("ok", 200, content_type="text/plain")
 
+    def opened(self) -> list[dict[str, Any]]:
+        """The modals opened, each its view (parsed)."""
+        return [_view_of(body) for body in self.views]
+
+    def _view(self, request: Request) -> Response:
+        """As Slack documents views.open: a trigger id and a view; {"ok": true, "view": {..., "id"}}."""
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return _json(200, {"ok": False, "error": "not_authed"})
+        body = _body(request)
+        with self._lock:
+            if self.view_script:
+                status, payload, headers = self.view_script.pop(0)
+                return _json(status, payload, headers)
+            if not body.get("trigger_id"):
+                return _json(200, {"ok": False, "error": "invalid_arguments"})
+            view = _view_of(body)
+            if view.get("type") != "modal" or not view.get("title") or len(view.get("blocks") or []) > 100:
+                return _json(200, {"ok": False, "error": "invalid_arguments"})
+            self.views.append(body)
+            number = len(self.views)
+        return _json(200, {"ok": True, "view": {**view, "id": f"VFAKE{number:06d}"}})
+
+    def _topic(self, request: Request) -> Response:
+        """As Slack documents conversations.setTopic: {"ok": true, "channel": {...}}; a topic is at most
+        250 characters (too_long)."""
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return _json(200, {"ok": False, "error": "not_authed"})
+        body = _body(request)
+        if len(str(body.get("topic") or "")) > 250:
+            return _json(200, {"ok": False, "error": "too_long"})
+        with self._lock:
+            self.topics.append(body)
+        channel = conversation(str(body.get("channel")))
+        return _json(200, {"ok": True, "channel": {"id": channel, "topic": {"value": body.get("topic")}}})
+
     def _open(self, request: Request) -> Response:
         if "im" not in self.scopes:
             return _json(200, {"ok": False, "error": "missing_scope", "needed": "im:write"})
@@ -230,6 +273,12 @@ def _stored(body: dict[str, object], with_metadata: bool) -> dict[str, object]:
     if with_metadata and body.get("metadata"):
         message["metadata"] = body["metadata"]
     return message
+
+
+def _view_of(body: dict[str, object]) -> dict[str, Any]:
+    view = body.get("view")
+    loaded = json.loads(view) if isinstance(view, str) else view
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _cut(reply: bytes) -> Iterator[bytes]:

@@ -17,16 +17,17 @@ def test_the_manifest_points_every_request_url_at_the_slack_route(opsdesk: Run) 
     assert (command["command"], command["url"], command["usage_hint"]) == (
         "/opsdesk",
         ROUTE,
-        "oncall [when] | handover [note TEXT]",
+        "oncall [when] | handover [note TEXT] | incident [new] | ooh | announce | support",
     )
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["name"]) == ("message", "Make a support request")
     assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": ROUTE}
-    assert manifest["settings"]["event_subscriptions"]["request_url"] == ROUTE
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
-        "chat:write",
-        "chat:write.public",
-        "commands",
-        "users:read",
-    ]
+    events = manifest["settings"]["event_subscriptions"]
+    assert (events["request_url"], events["bot_events"]) == (ROUTE, ["message.channels", "message.groups"])
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    for scope in ("chat:write", "commands", "channels:history", "channels:manage"):
+        assert scope in scopes
+    assert manifest["settings"]["socket_mode_enabled"] is False
 
 
 def test_a_url_that_is_not_http_is_a_usage_error(opsdesk: Run) -> None:

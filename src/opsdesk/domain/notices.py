@@ -18,6 +18,16 @@ from opsdesk.domain.rota import EngineerId
 
 
 @dataclass(frozen=True)
+class Offer:
+    """What can be done from a posted message, by its buttons: `actions` on `subject` number `number` (a
+    change request, a support request). Slack's buttons are `<subject>:<action>` carrying the number."""
+
+    subject: str  # change, support
+    number: int
+    actions: tuple[str, ...]  # approve, reject; triage, assign: each a button, the first the primary one
+
+
+@dataclass(frozen=True)
 class ChannelPost:
     """A post to a team channel: a service's alarm channel, the ask channel, a change's designated channel."""
 
@@ -27,6 +37,7 @@ class ChannelPost:
     fallback: str = ""  # where the log files the post when there is no channel
     mention: EngineerId | None = None  # an engineer the post names (a Slack mention when they have one)
     incident: int | None = None  # an incident's opening post: it carries the incident's buttons
+    offer: Offer | None = None  # what else can be done from the post (a change's review, a request's triage)
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,7 @@ class MessageUpdate:
     incident: int | None = None
     actions: tuple[str, ...] = ()  # the incident actions (acknowledge, resolve) still offered on it
     briefing: HandoverNotice | None = None  # a briefing's message: shown again, `text` in place of its button
+    offer: Offer | None = None  # a change's or a request's message: what can still be done from it
 
 
 @dataclass(frozen=True)

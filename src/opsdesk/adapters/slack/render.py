@@ -15,6 +15,7 @@ from opsdesk.adapters.slack.announcement import forward_message, post_message
 from opsdesk.adapters.slack.handover_blocks import acknowledged_message, handover_message
 from opsdesk.adapters.slack.incident_blocks import UPDATE_TS, incident_message
 from opsdesk.adapters.slack.mrkdwn import slack_escape
+from opsdesk.adapters.slack.offer_blocks import offer_message
 from opsdesk.domain.notices import (
     AnnouncementNotice,
     ChannelPost,
@@ -41,6 +42,8 @@ class SlackRenderer:
         if isinstance(notice, ChannelPost):
             person = people.mention(notice.mention)
             mention = f" <@{person.slack}>" if person is not None and person.slack else ""
+            if notice.offer is not None and self.buttons:
+                return offer_message(notice.text, notice.offer, mention)
             if notice.incident is None or not self.buttons:
                 return {"text": slack_escape(notice.text) + mention}
             return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS, mention)
@@ -49,6 +52,8 @@ class SlackRenderer:
         if isinstance(notice, MessageUpdate):
             if notice.briefing is not None:
                 return acknowledged_message(notice, people)
+            if notice.offer is not None:
+                return offer_message(notice.text, notice.offer) | {UPDATE_TS: notice.ts}
             if notice.incident is None:
                 return {"text": slack_escape(notice.text), UPDATE_TS: notice.ts}
             return incident_message(notice.text, notice.incident, notice.actions) | {UPDATE_TS: notice.ts}

@@ -21,7 +21,7 @@ from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.signature import SignatureVerifier
 
-from opsdesk.entrypoints.slack import commands, handover, incidents
+from opsdesk.entrypoints.slack import announce, ask, changes, commands, handover, incidents, support
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -44,8 +44,9 @@ class SlackApp:
             token_verification_enabled=False,
         )
         commands.register(self.bolt, application)
-        handover.register(self.bolt, application)  # before incidents: theirs answers any other button
-        incidents.register(self.bolt, application)
+        for noun in (handover, changes, support, announce, ask):
+            noun.register(self.bolt, application)
+        incidents.register(self.bolt, application)  # last: it answers any button no other one knows
 
         @self.bolt.event(re.compile(r".*"))
         def any_event(ack: Ack) -> None:  # subscribed for what comes next: taken, nothing done

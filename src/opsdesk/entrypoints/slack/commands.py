@@ -1,7 +1,8 @@
 """The `/opsdesk` slash command: `oncall [when]` answers who holds each role (now, or at `when`) and when
-that next changes, in the words of `opsdesk who`; `handover [note TEXT]` shows today's briefing or adds a
-note (slack/handover.py); anything else gets the help. Answers are ephemeral
-and go out in the acknowledgement itself, within Slack's three seconds."""
+that next changes, in the words of `opsdesk who`; each other subcommand is answered by its noun's module
+(`handover`, `incident`, `ooh`, `announce`, `support`); anything else gets the help. Answers are ephemeral
+and go out in the acknowledgement itself, within Slack's three seconds; a subcommand that opens a form
+answers nothing (the form is the answer)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from slack_bolt import Ack, App
 from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.entrypoints.duty_text import describe_duty
-from opsdesk.entrypoints.slack import handover
-from opsdesk.entrypoints.slack.people import slack_user
+from opsdesk.entrypoints.slack import announce, changes, handover, incidents, support
+from opsdesk.entrypoints.slack.modals import Asked
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -26,9 +27,20 @@ HELP = (
     "wall-clock time in the team's time zone without an offset), and when that next changes\n"
     "• `/opsdesk handover`: today's handover (or, before it is made, a preview of the next one)\n"
     "• `/opsdesk handover note TEXT`: a note for the next handover, as you (an engineer of the team)\n"
-    "Coming next, not here yet: `incident`, `ooh`, `announce`, `support`."
+    "• `/opsdesk incident`: the open incidents; `/opsdesk incident new` opens one in a form\n"
+    "• `/opsdesk ooh`: out-of-hours change requests awaiting review, and this week's\n"
+    "• `/opsdesk announce`: an announcement to the update channel, in a form\n"
+    "• `/opsdesk support`: the support board's untriaged requests"
 )
 EPHEMERAL = "ephemeral"
+Subcommand = Callable[["Application", str, Asked], str]
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "handover": handover.command,
+    "incident": incidents.command,
+    "ooh": changes.command,
+    "announce": announce.command,
+    "support": support.command,
+}
 
 
 def register(bolt: App, application: Callable[[], Application]) -> None:
@@ -36,8 +48,11 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
 
     @bolt.command("/opsdesk")
     def opsdesk(ack: Ack, command: dict[str, Any]) -> None:
-        said = answer(application(), str(command.get("text") or ""), slack_user(command))
-        ack(text=said, response_type=EPHEMERAL)
+        said = answer(application(), str(command.get("text") or ""), Asked.of_command(command))
+        if said:
+            ack(text=said, response_type=EPHEMERAL)
+        else:
+            ack()
 
     @bolt.command(re.compile(r".*"))
     def other(ack: Ack, command: dict[str, Any]) -> None:
@@ -45,14 +60,15 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
         ack(text=f"opsdesk answers `/opsdesk` only, not `{name}`.\n{HELP}", response_type=EPHEMERAL)
 
 
-def answer(app: Application, text: str, user: str = "") -> str:
-    """What `/opsdesk <text>` answers to the Slack user `user`."""
+def answer(app: Application, text: str, asked: Asked) -> str:
+    """What `/opsdesk <text>` answers to the one who asked ("": nothing, a form was opened instead)."""
     words = text.strip().split(maxsplit=1)
     subcommand = words[0].lower() if words else ""
+    rest = words[1] if len(words) > 1 else ""
     if subcommand == "oncall":
-        return oncall(app, words[1] if len(words) > 1 else "now")
-    if subcommand == "handover":
-        return handover.command(app, words[1] if len(words) > 1 else "", user)
+        return oncall(app, rest or "now")
+    if subcommand in SUBCOMMANDS:
+        return SUBCOMMANDS[subcommand](app, rest, asked)
     if subcommand in ("", "help"):
         return HELP
     return f"`/opsdesk {slack_escape(subcommand[:40])}` is not a subcommand.\n{HELP}"

@@ -20,6 +20,7 @@ from opsdesk.domain.handover.acks import name
 from opsdesk.domain.handover.model import HandoverRecord
 from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.slack.incidents import pressed_message
+from opsdesk.entrypoints.slack.modals import Asked
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of
 
 if TYPE_CHECKING:
@@ -66,13 +67,13 @@ def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str
     return f"{name(done).capitalize()} acknowledged by you."
 
 
-def command(app: Application, text: str, user: str) -> str:
-    """What `/opsdesk handover <text>` answers, `user` being the Slack user who sent it."""
+def command(app: Application, text: str, asked: Asked) -> str:
+    """What `/opsdesk handover <text>` answers to the Slack user who sent it."""
     words = text.strip().split(maxsplit=1)
     if not words:
         return today(app)
     if words[0].lower() == "note":
-        return note(app, words[1] if len(words) > 1 else "", user)
+        return note(app, words[1] if len(words) > 1 else "", asked.user)
     return f"`/opsdesk handover {slack_escape(words[0][:40])}` is not a subcommand. {USAGE}"
 
 

@@ -20,6 +20,7 @@ from opsdesk.domain.errors import DomainError
 from opsdesk.domain.incidents.model import Action
 from opsdesk.domain.notices import ChatMessage
 from opsdesk.domain.timeline import Actor, Source
+from opsdesk.entrypoints.slack.modals import Asked
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of
 
 if TYPE_CHECKING:
@@ -52,6 +53,11 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
             response_type="ephemeral",
             replace_original=False,
         )
+
+
+def command(app: Application, text: str, asked: Asked) -> str:
+    """What `/opsdesk incident <text>` answers ("": nothing, a form was opened)."""
+    return "`/opsdesk incident` is not here yet."
 
 
 def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str | None:
