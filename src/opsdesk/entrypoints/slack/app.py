@@ -33,13 +33,18 @@ NOT_SET_UP = "the Slack app is not set up: set OPSDESK_SLACK_SIGNING_SECRET (see
 class SlackApp:
     """Slack's requests to opsdesk's one route, answered by Bolt over the application in force."""
 
-    def __init__(self, signing_secret: str, application: Callable[[], Application]) -> None:
+    def __init__(
+        self, signing_secret: str, application: Callable[[], Application], *, socket_mode: bool = False
+    ) -> None:
+        """With `socket_mode`, Bolt is for Socket Mode (`opsdesk slack socket`): requests come over a
+        WebSocket the app token opened, unsigned, so Bolt verifies none (and `handle` is not used); every
+        listener is the same."""
         self._verifier = SignatureVerifier(signing_secret)
         self._application = application
         self.bolt = App(
             signing_secret=signing_secret,
             process_before_response=True,
-            request_verification_enabled=True,
+            request_verification_enabled=not socket_mode,
             authorize=_no_token,
             token_verification_enabled=False,
         )

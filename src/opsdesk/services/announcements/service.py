@@ -7,6 +7,7 @@ the same incident or change request kept by it, its linked pair written to the o
 from __future__ import annotations
 
 from datetime import datetime
+from typing import overload
 
 from opsdesk.domain.announcements.budget import Week, check_mention, week_of
 from opsdesk.domain.announcements.model import Announcement, AnnouncementKind, Mention, Request, checked
@@ -21,12 +22,19 @@ LIST_LIMIT = 500
 
 
 class AnnouncementService(FollowUpSteps):
-    def announce(self, request: Request, actor: Actor) -> Announcement:
+    @overload
+    def announce(self, request: Request, actor: Actor) -> Announcement: ...
+    @overload
+    def announce(self, request: Request, actor: Actor, receipt: str) -> Announcement | None: ...
+    def announce(self, request: Request, actor: Actor, receipt: str | None = None) -> Announcement | None:
         """Keep and post `request` as `actor`; AnnouncementError, with nothing stored or posted, when it
-        is refused."""
+        is refused. With a `receipt` (e.g. a Slack form's), it is taken in once: None, with nothing done,
+        when that receipt was taken in before (a refusal keeps no receipt, so the request can be put right)."""
         now = self.clock.now()
         request = checked(request, now)
         with self.transaction() as uow:
+            if receipt is not None and not uow.receipts.receipt(receipt, now):
+                return None
             priority = self._subject(uow, request)
             week = week_of(now, self.tz)
             used = uow.announcements.mentions(Mention.HERE, week.start, week.end)
