@@ -295,8 +295,12 @@ class Application(WorkerParts):
         from opsdesk.services.notifier import Notifier, Renderer  # noqa: PLC0415
 
         renderers: dict[str, Renderer] = {
-            # The buttons on incident messages only where the Slack app answers them (its signing secret).
-            "slack": SlackRenderer(buttons=self.deployment.slack_signing_secret is not None),
+            # The buttons on incident messages only where the Slack app answers them (its signing secret,
+            # or its app token for Socket Mode).
+            "slack": SlackRenderer(
+                buttons=self.deployment.slack_signing_secret is not None
+                or self.deployment.slack_app_token is not None
+            ),
             "email": EmailRenderer(),
             "pagerduty": PagerDutyRenderer(),
             "github": GitHubRenderer(),

@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from opsdesk.bootstrap.application import Application
+    from opsdesk.bootstrap.live import LivePolicy
     from opsdesk.config.settings import Settings
 
 logger = logging.getLogger("opsdesk.slack")
@@ -97,25 +99,32 @@ def socket_command(
     configure(log_format)
     settings: Settings = ctx.obj
     application = wiring.application(settings, migrate=True)
-    handler = socket_handler(application, app_token)
+    live = _live(application)
+    handler = socket_handler(lambda: live.app, app_token, application.deployment.slack_api_url)
     _run(handler)
 
 
-def socket_handler(application: Application, app_token: str) -> SocketModeHandler:
-    """The Socket Mode handler over the Slack app built for Socket Mode, its policy watched as `serve`
-    watches it (slack_sdk's own WebSocket client: no dependency beyond slack_sdk)."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler  # noqa: PLC0415
-    from slack_sdk import WebClient  # noqa: PLC0415
-
+def _live(application: Application) -> LivePolicy:
+    """The application in force, its policy watched as `serve` watches it."""
     from opsdesk.bootstrap.live import LivePolicy  # noqa: PLC0415
-    from opsdesk.entrypoints.slack.app import SlackApp  # noqa: PLC0415
 
     live = LivePolicy(application)
     seconds = application.deployment.policy_reload_seconds
-    if seconds > 0:
-        live.watch(seconds)
-    slack = SlackApp("", lambda: live.app, socket_mode=True)
-    client = WebClient(base_url=application.deployment.slack_api_url or WebClient.BASE_URL)
+    return live.watch(seconds) if seconds > 0 else live
+
+
+def socket_handler(
+    application: Callable[[], Application], app_token: str, api_url: str | None = None
+) -> SocketModeHandler:
+    """The Socket Mode handler over the Slack app built for Socket Mode: every listener the HTTP route has
+    (slack_sdk's own WebSocket client: no dependency beyond slack_sdk). `api_url`: Slack's Web API."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler  # noqa: PLC0415
+    from slack_sdk import WebClient  # noqa: PLC0415
+
+    from opsdesk.entrypoints.slack.app import SlackApp  # noqa: PLC0415
+
+    slack = SlackApp("", application, socket_mode=True)
+    client = WebClient(base_url=api_url or WebClient.BASE_URL)
     return SocketModeHandler(slack.bolt, app_token, web_client=client)
 
 

@@ -39,7 +39,7 @@ class SlackApp:
         """With `socket_mode`, Bolt is for Socket Mode (`opsdesk slack socket`): requests come over a
         WebSocket the app token opened, unsigned, so Bolt verifies none (and `handle` is not used); every
         listener is the same."""
-        self._verifier = SignatureVerifier(signing_secret)
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None  # none: Socket Mode
         self._application = application
         self.bolt = App(
             signing_secret=signing_secret,
@@ -88,6 +88,8 @@ class SlackApp:
             return "X-Slack-Request-Timestamp is not a Unix time"
         if abs(now - int(stamp)) > WINDOW_SECONDS:
             return "X-Slack-Request-Timestamp is more than 5 minutes from now: an old request is refused"
+        if self._verifier is None:
+            return NOT_SET_UP
         expected = self._verifier.generate_signature(timestamp=stamp, body=body)
         if expected is None or not _same(expected, signature):
             return "X-Slack-Signature does not match this body and the app's signing secret"
