@@ -32,9 +32,7 @@ class DeploymentSettings(BaseSettings):
     slack_token: SecretStr | None = None
     slack_api_url: str | None = None
     slack_signing_secret: SecretStr | None = None  # verifies the Slack app's requests (X-Slack-Signature)
-    slack_app_token: SecretStr | None = (
-        None  # xapp-...: `opsdesk slack socket` (Socket Mode) connects with it
-    )
+    slack_app_token: SecretStr | None = None  # xapp-...: `opsdesk slack socket` (Socket Mode)
     smtp_host: str | None = None
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "opsdesk@localhost"
