@@ -92,6 +92,8 @@ class AskService:
     def remind(self, job: Job) -> None:
         """The handler of a reminder job: the support engineer on duty now, in the question's thread, once,
         unless a team engineer has answered it."""
+        if not self.policy.enabled:  # switched off since the question: nobody is reminded
+            return
         channel, thread = str(job.payload.get("channel") or ""), str(job.payload.get("thread") or "")
         now = self.clock.now()
         with self.transaction() as uow:
