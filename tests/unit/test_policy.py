@@ -243,4 +243,5 @@ def test_the_published_json_schema_is_the_models_schema() -> None:
         "support",
         "announcements",
         "email",
+        "ask",
     }

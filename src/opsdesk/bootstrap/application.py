@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from opsdesk.domain.rota_plan import Plan
     from opsdesk.domain.shifts import Shift
     from opsdesk.services.announcements.service import AnnouncementService
+    from opsdesk.services.asks.service import AskService
     from opsdesk.services.changes.workflow import ChangeService, ChangeWorkflow
     from opsdesk.services.handover.context import GitHubDigest
     from opsdesk.services.handover.service import HandoverService
@@ -368,6 +369,13 @@ class Application(WorkerParts):
             self.people,
             self.cover.timezone,
         )
+
+    @cached_property
+    def asks(self) -> AskService:
+        """The ask channel: questions followed up in support hours, answered out of hours, in their thread."""
+        from opsdesk.services.asks.service import AskService  # noqa: PLC0415
+
+        return AskService(self.unit_of_work, self.rota, self.policy.ask, self.clock, self.notifier)
 
     def _github_digest(self) -> GitHubDigest:
         """The digest's reader of GitHub (Dependabot pull requests, failed runs), built when a digest is made."""

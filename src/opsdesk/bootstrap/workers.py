@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from opsdesk.adapters.db.outbox import SqlOutbox
     from opsdesk.config.deployment import DeploymentSettings
     from opsdesk.services.announcements.service import AnnouncementService
+    from opsdesk.services.asks.service import AskService
     from opsdesk.services.changes.workflow import ChangeWorkflow
     from opsdesk.services.delivery import Deliverer
     from opsdesk.services.handover.service import HandoverService
@@ -47,6 +48,8 @@ class WorkerParts:
         def handovers(self) -> HandoverService: ...
         @property
         def announcements(self) -> AnnouncementService: ...
+        @property
+        def asks(self) -> AskService: ...
 
     @cached_property
     def sns(self) -> SnsVerifier:
@@ -71,6 +74,7 @@ class WorkerParts:
             **self.changes.jobs(),
             **self.handovers.jobs(),
             **self.announcements.jobs(),
+            **self.asks.jobs(),
             **confirmer.jobs(),
         }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from opsdesk.config.defaults import DEFAULT_DIVISION, default_hours_policy
 from opsdesk.domain.announcements.model import AnnouncementPolicy
+from opsdesk.domain.asks import AskPolicy
 from opsdesk.domain.bank_holidays import Division
 from opsdesk.domain.changes.model import ChangePolicy
 from opsdesk.domain.handover.model import HandoverPolicy
@@ -43,6 +44,7 @@ class Policy:
     support: SupportPolicy = field(default_factory=SupportPolicy)  # the support board
     announcements: AnnouncementPolicy = field(default_factory=AnnouncementPolicy)  # broadcasts
     email: EmailPolicy = field(default_factory=EmailPolicy)  # critical-incident email
+    ask: AskPolicy = field(default_factory=AskPolicy)  # the ask channel's questions
 
 
 def default_policy() -> Policy:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from opsdesk.config.announcements_model import AnnouncementsModel
+from opsdesk.config.ask_model import AskModel
 from opsdesk.config.changes_model import ChangesModel
 from opsdesk.config.defaults import (
     DEFAULT_DIVISION,
@@ -223,6 +224,10 @@ class PolicyModel(StrictModel):
         default_factory=EmailModel,
         description="critical-incident email: the SMTP listener, accepted senders, the trusted relay, replies",
     )
+    ask: AskModel = Field(
+        default_factory=AskModel,
+        description="the ask channel: questions followed up in support hours, answered out of hours",
+    )
 
     @field_validator("working_days")
     @classmethod
@@ -268,6 +273,7 @@ class PolicyModel(StrictModel):
             support=self.support.to_policy(changes.ask_channel),
             announcements=announcements,
             email=email,
+            ask=self.ask.to_policy(changes.ask_channel),
         )
         return policy, problems
 

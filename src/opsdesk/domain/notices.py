@@ -38,6 +38,7 @@ class ChannelPost:
     mention: EngineerId | None = None  # an engineer the post names (a Slack mention when they have one)
     incident: int | None = None  # an incident's opening post: it carries the incident's buttons
     offer: Offer | None = None  # what else can be done from the post (a change's review, a request's triage)
+    thread: str | None = None  # a reply in the thread of this message (Slack: its ts) in the channel
 
 
 @dataclass(frozen=True)

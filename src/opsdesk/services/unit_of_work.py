@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # types only: a command that never opens a unit of work does 
     from datetime import timedelta
 
     from opsdesk.domain.announcements.model import Announcement, AnnouncementKind, Mention
+    from opsdesk.domain.asks import AskThread
     from opsdesk.domain.changes.model import Booked, ChangeRequest, ChangeState
     from opsdesk.domain.handover.model import (
         Acknowledgement,
@@ -200,6 +201,17 @@ class EmailStore(Protocol):
         """The messages of an incident, the oldest first."""
 
 
+class AskThreadStore(Protocol):
+    """The ask channel's question threads, each kept once; what was done about one set once each."""
+
+    def add(self, thread: AskThread) -> bool:
+        """Keep a question's thread; False (nothing changed) when one is kept for its channel and ts."""
+
+    def get(self, channel: str, thread: str) -> AskThread | None: ...
+    def mark(self, channel: str, thread: str, what: str, at: datetime) -> bool:
+        """Set `what` (answered_at, reminded_at, out_of_hours_answered_at) unless set; True if this did."""
+
+
 class OutboxWriter(Protocol):
     def add(self, message: OutgoingMessage, now: datetime) -> bool:
         """Store a message to send; False when its idempotency key is stored already."""
@@ -234,6 +246,8 @@ class UnitOfWork(Protocol):
     def announcements(self) -> AnnouncementStore: ...
     @property
     def emails(self) -> EmailStore: ...
+    @property
+    def asks(self) -> AskThreadStore: ...
     @property
     def outbox(self) -> OutboxWriter: ...
     @property

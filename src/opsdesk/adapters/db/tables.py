@@ -13,6 +13,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -418,3 +419,19 @@ class IncidentEmailRecord(Base):
     reply_to: Mapped[str | None] = mapped_column(Text, nullable=True)
     reply_to_key: Mapped[str | None] = mapped_column(String(320), nullable=True)
     silent: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AskThreadRecord(Base):
+    """A question's thread in the ask channel: who asked when, and what opsdesk did about it (each once)."""
+
+    __tablename__ = "ask_threads"
+    __table_args__ = (UniqueConstraint("channel", "thread_ts", name="uq_ask_threads_thread"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(40))
+    thread_ts: Mapped[str] = mapped_column(String(32))
+    asked_by: Mapped[str] = mapped_column(String(40))
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    out_of_hours_answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -9,6 +9,7 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from opsdesk.adapters.db.announcements import SqlAnnouncementStore
+from opsdesk.adapters.db.ask_threads import SqlAskThreadStore
 from opsdesk.adapters.db.changes import SqlChangeStore
 from opsdesk.adapters.db.handovers import SqlHandoverStore
 from opsdesk.adapters.db.incident_emails import SqlEmailStore
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
     support: SqlSupportStore
     announcements: SqlAnnouncementStore
     emails: SqlEmailStore
+    asks: SqlAskThreadStore
     outbox: SqlOutboxWriter
     jobs: SqlJobScheduler
     receipts: SqlReceipts
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.support = SqlSupportStore(connection)
         self.announcements = SqlAnnouncementStore(connection)
         self.emails = SqlEmailStore(connection)
+        self.asks = SqlAskThreadStore(connection)
         self.outbox = SqlOutboxWriter(connection)
         self.jobs = SqlJobScheduler(connection)
         self.receipts = SqlReceipts(connection)

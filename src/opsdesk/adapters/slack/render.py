@@ -40,13 +40,8 @@ class SlackRenderer:
 
     def render(self, notice: Notice, people: People) -> dict[str, Any]:  # noqa: PLR0911  (one per kind)
         if isinstance(notice, ChannelPost):
-            person = people.mention(notice.mention)
-            mention = f" <@{person.slack}>" if person is not None and person.slack else ""
-            if notice.offer is not None and self.buttons:
-                return offer_message(notice.text, notice.offer, mention)
-            if notice.incident is None or not self.buttons:
-                return {"text": slack_escape(notice.text) + mention}
-            return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS, mention)
+            post = self._post(notice, people)
+            return post | {"thread_ts": notice.thread} if notice.thread else post
         if isinstance(notice, Page) and self.buttons:
             return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS)
         if isinstance(notice, MessageUpdate):
@@ -65,3 +60,12 @@ class SlackRenderer:
             return forward_message(notice.of)
         text = getattr(notice, "text", "")
         return {"text": slack_escape(str(text))}
+
+    def _post(self, notice: ChannelPost, people: People) -> dict[str, Any]:
+        person = people.mention(notice.mention)
+        mention = f" <@{person.slack}>" if person is not None and person.slack else ""
+        if notice.offer is not None and self.buttons:
+            return offer_message(notice.text, notice.offer, mention)
+        if notice.incident is None or not self.buttons:
+            return {"text": slack_escape(notice.text) + mention}
+        return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS, mention)

@@ -69,12 +69,13 @@ class SlackApp:
         except UnicodeDecodeError:
             return _error(400, "the body is not UTF-8")
         problem = _unreadable(text, lowered.get("content-type", ""))
-        if problem is not None:
-            return _error(400, problem)
+        request = None if problem else _bolt_request(text, lowered)
+        if request is None:
+            return _error(400, problem or "the body's fields are not shaped as Slack sends them")
         signature = lowered["x-slack-signature"]
         if not self._application().receipts.first(f"slack:signature:{signature}"):
             return _error(401, "this signed request was taken in before (a replay): nothing was done")
-        answer = self.bolt.dispatch(BoltRequest(body=text, headers=dict(lowered)))
+        answer = self.bolt.dispatch(request)
         if answer.status == 404:
             return _error(404, "opsdesk does not handle this kind of Slack request: nothing was done")
         return answer
@@ -126,6 +127,14 @@ def _unreadable(text: str, content_type: str) -> str | None:
     if not form:
         return "the body is neither JSON nor a form, as Slack sends"
     return None
+
+
+def _bolt_request(text: str, headers: Mapping[str, str]) -> BoltRequest | None:
+    """The request as Bolt reads it; None when Bolt cannot read its ids (a user that is a number)."""
+    try:
+        return BoltRequest(body=text, headers=dict(headers))
+    except (TypeError, KeyError, AttributeError, ValueError):
+        return None
 
 
 def _error(status: int, detail: str) -> BoltResponse:

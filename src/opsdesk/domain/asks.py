@@ -1,0 +1,154 @@
+"""The ask channel: what a message there means at `now` (a question to follow up in support hours, one to
+answer out of hours, the team's answer, or nothing), and the texts opsdesk says in a question's thread."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from opsdesk.domain.elapsed import add_elapsed
+from opsdesk.domain.hours import ONE_DAY, UNTIL_HORIZON_DAYS, Cover, CoverEngine
+
+DEFAULT_REMIND_AFTER = timedelta(minutes=30)
+DEFAULT_OUT_OF_HOURS_TEXT = (
+    "For a critical incident (a service down, or data at risk), do not wait: raise an incident now by "
+    "email to the team's incident address, and the engineer on call is paged."
+)
+# Slack's message subtypes a person's question may carry; every other (edits, deletions, joins, bots) is
+# not a question nor an answer.
+PEOPLES_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})
+SLACK_ID = re.compile(r"^[A-Z0-9]{2,40}$")
+SLACK_TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
+
+
+@dataclass(frozen=True)
+class AskPolicy:
+    """The policy's `ask:` section, as the domain needs it."""
+
+    enabled: bool = True
+    channel: str | None = None  # the ask channel's Slack id (C...); a name never matches an event
+    remind_after: timedelta = DEFAULT_REMIND_AFTER  # counted in support hours
+    out_of_hours_text: str = DEFAULT_OUT_OF_HOURS_TEXT
+
+    def listens_to(self, channel: str) -> bool:
+        return self.enabled and self.channel is not None and self.channel == channel
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message event as Slack sends it, read for what the ask channel needs (the text is never kept)."""
+
+    channel: str
+    user: str
+    ts: str
+    thread: str  # the thread it starts or is in: its own ts for a top-level message
+    by_bot: bool = False
+    subtype: str = ""
+
+    @property
+    def top_level(self) -> bool:
+        return self.thread == self.ts
+
+
+@dataclass(frozen=True)
+class AskThread:
+    """A question's thread in the ask channel, as kept."""
+
+    channel: str
+    thread: str  # the question's ts
+    asked_by: str  # a Slack user id
+    asked_at: datetime
+    answered_at: datetime | None = None  # a team engineer's first reply in the thread
+    reminded_at: datetime | None = None
+    out_of_hours_answered_at: datetime | None = None
+
+
+class Meaning(StrEnum):
+    IGNORED = "ignored"  # another channel, a bot, an edit, the team's own post
+    QUESTION = "question"  # a top-level message from someone outside the team
+    FOLLOW_UP = "follow-up"  # more from outside the team in a question's thread
+    ANSWER = "answer"  # a team engineer's reply in the thread
+
+
+@dataclass(frozen=True)
+class Decision:
+    meaning: Meaning
+    remind_at: datetime | None = None  # a question in support hours: when the support engineer is reminded
+    out_of_hours: str | None = None  # a question or follow-up out of hours: the answer in its thread
+
+
+IGNORED = Decision(Meaning.IGNORED)
+
+
+def message_of(event: Mapping[str, object]) -> Message | None:
+    """The message in an Events API `message` event; None for one that is not shaped as Slack sends it."""
+    channel, user, ts = event.get("channel"), event.get("user"), event.get("ts")
+    thread, subtype = event.get("thread_ts") or ts, event.get("subtype") or ""
+    if not (isinstance(channel, str) and isinstance(ts, str) and isinstance(thread, str)):
+        return None
+    if not (SLACK_ID.match(channel) and SLACK_TS.match(ts) and SLACK_TS.match(thread)):
+        return None
+    by_bot = bool(event.get("bot_id")) or subtype == "bot_message"
+    named = user if isinstance(user, str) and SLACK_ID.match(user) else ""
+    kind = subtype if isinstance(subtype, str) else "?"
+    return Message(channel, named, ts, thread, by_bot or not named, kind[:40])
+
+
+def decide(
+    message: Message, policy: AskPolicy, team: frozenset[str], engine: CoverEngine, now: datetime
+) -> Decision:
+    """What `message` means at `now`: `team` are the engineers' Slack ids."""
+    if not policy.listens_to(message.channel) or message.by_bot or message.subtype not in PEOPLES_SUBTYPES:
+        return IGNORED
+    if message.user in team:
+        return IGNORED if message.top_level else Decision(Meaning.ANSWER)
+    meaning = Meaning.QUESTION if message.top_level else Meaning.FOLLOW_UP
+    if engine.cover_at(now).cover is Cover.SUPPORT:
+        if meaning is Meaning.FOLLOW_UP:
+            return Decision(meaning)
+        return Decision(meaning, remind_at=add_elapsed(engine, now, policy.remind_after, Cover.SUPPORT))
+    return Decision(meaning, out_of_hours=out_of_hours_text(engine, now, policy))
+
+
+def support_resumes(engine: CoverEngine, now: datetime) -> datetime | None:
+    """The next instant from `now` in support hours (None: none within the engine's horizon)."""
+    day, index = engine.locate(now)
+    for _ in range(UNTIL_HORIZON_DAYS + 1):
+        for segment in day.segments[index:]:
+            if segment.cover is Cover.SUPPORT:
+                return max(segment.start, now)
+        day, index = engine.day(day.date + ONE_DAY), 0
+    return None
+
+
+def spoken_instant(at: datetime, tz: ZoneInfo) -> str:
+    """ "Mon 7 Dec at 09:00", in the team's zone."""
+    local = at.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b} at {local:%H:%M}"
+
+
+def out_of_hours_text(engine: CoverEngine, now: datetime, policy: AskPolicy) -> str:
+    """The answer to a question out of hours: when support resumes first, then the policy's text."""
+    resumes = support_resumes(engine, now)
+    when = (
+        f"Support resumes {spoken_instant(resumes, engine.timezone)}"
+        if resumes is not None
+        else "Support hours are not set"
+    )
+    return (
+        f"{when}: this channel is answered in support hours, and your question will be seen then. "
+        f"{policy.out_of_hours_text}"
+    )
+
+
+def reminder_text(policy: AskPolicy) -> str:
+    """The reminder in the question's thread (the support engineer is mentioned after it)."""
+    minutes = int(policy.remind_after.total_seconds() // 60)
+    return (
+        f"This question has had no answer from the team for {minutes} minutes of support hours: "
+        "the support engineer, please answer it in this thread."
+    )

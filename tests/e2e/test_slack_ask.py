@@ -1,0 +1,189 @@
+"""The ask channel in the Slack app, as people use it: questions posted as Slack's Events API sends them
+(JSON, signed), the app's job handlers run as a worker would, and what opsdesk posts read back from the
+fake of Slack's Web API, in the question's thread; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from opsdesk.domain.jobs import JobState
+from tests.fake_slack import FakeSlack
+from tests.slack_ask_world import (
+    ASK,
+    ask_world,
+    in_thread,
+    message_body,
+    post_event,
+    run_all_jobs_until,
+    say,
+    slack_ts,
+    stamp,
+)
+from tests.slack_requests import event_callback
+from tests.slack_world import World
+
+FRIDAY = datetime(2026, 12, 4, 15, 50, tzinfo=UTC)  # 15:50 in London (GMT): ten minutes of support left
+MONDAY = datetime(2026, 12, 7, 9, 20, tzinfo=UTC)  # thirty minutes of support later
+SATURDAY = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+CRITICAL = "For a critical incident, email incidents@example.org: the engineer on call is paged."
+ASKER = "UASKER"  # not on the team
+
+
+@pytest.fixture
+def world(
+    db: Engine, tmp_path: Path, cache_dir: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[World]:
+    with ask_world(
+        db, tmp_path, cache_dir, fake_slack, monkeypatch, **{"out-of-hours-text": CRITICAL}
+    ) as made:
+        yield made
+
+
+def ask_jobs(world: World) -> list[str]:
+    return [j.key for j in world.context.jobs.jobs(JobState.PENDING, limit=1000) if j.kind == "ask:remind"]
+
+
+def test_a_question_at_1550_on_friday_is_reminded_at_0920_on_monday_not_over_the_weekend(
+    world: World,
+) -> None:
+    world.clock.instant = FRIDAY
+    question = slack_ts(FRIDAY)
+    say(world, "How do I get access to the staging database?", user=ASKER, ts=question)
+
+    run_all_jobs_until(world, MONDAY - timedelta(seconds=1))
+    assert in_thread(world, question) == []  # nothing on Friday evening, nor over the weekend
+    assert world.fake.delivered == []
+
+    run_all_jobs_until(world, MONDAY)
+    (reminder,) = in_thread(world, question)
+    text = str(reminder["text"])
+    assert text.startswith("This question has had no answer from the team for 30 minutes of support hours")
+    assert text.endswith("<@UDANA>")  # Monday's support engineer (Friday's was Alice)
+    (row,) = [r for r in world.context.outbox.rows(limit=100) if r.message.idempotency_key.startswith("ask:")]
+    assert row.created_at == MONDAY
+
+    run_all_jobs_until(world, MONDAY + timedelta(days=3))
+    assert len(in_thread(world, question)) == 1  # once
+
+
+def test_a_team_engineers_reply_in_the_thread_before_the_time_means_no_reminder(world: World) -> None:
+    world.clock.instant = FRIDAY
+    question = slack_ts(FRIDAY)
+    say(world, "Is the VPN down?", user=ASKER, ts=question)
+    world.clock.instant = FRIDAY + timedelta(minutes=5)
+    say(world, "Looking now", user="UBILAL", ts=slack_ts(world.clock.instant), thread=question)
+
+    run_all_jobs_until(world, MONDAY + timedelta(hours=2))
+    assert in_thread(world, question) == []
+
+
+def test_a_reply_by_someone_outside_the_team_does_not_answer_it(world: World) -> None:
+    world.clock.instant = FRIDAY
+    question = slack_ts(FRIDAY)
+    say(world, "Is the VPN down?", user=ASKER, ts=question)
+    say(world, "Same here", user="UOTHER", ts=slack_ts(FRIDAY + timedelta(minutes=1)), thread=question)
+    run_all_jobs_until(world, MONDAY)
+    assert len(in_thread(world, question)) == 1
+
+
+def test_a_question_out_of_hours_is_answered_once_in_its_thread(world: World) -> None:
+    world.clock.instant = SATURDAY
+    question = slack_ts(SATURDAY)
+    say(world, "Can someone restart the build agent?", user=ASKER, ts=question)
+    (answer,) = in_thread(world, question)
+    assert answer["text"] == (
+        "Support resumes Mon 7 Dec at 09:00: this channel is answered in support hours, and your question "
+        f"will be seen then. {CRITICAL}"
+    )
+
+    world.clock.instant = SATURDAY + timedelta(minutes=10)
+    say(world, "Anyone?", user=ASKER, ts=slack_ts(world.clock.instant), thread=question)
+    assert len(in_thread(world, question)) == 1  # once per thread
+
+    other = slack_ts(SATURDAY + timedelta(minutes=20))
+    say(world, "A second question", user="UOTHER", ts=other)
+    assert len(in_thread(world, other)) == 1  # its own thread, its own answer
+    run_all_jobs_until(world, MONDAY + timedelta(hours=3))
+    assert len(in_thread(world, question)) == 1  # and no reminder: it was asked out of hours
+
+
+def test_a_slack_retry_does_nothing_twice(world: World) -> None:
+    world.clock.instant = SATURDAY
+    question = slack_ts(SATURDAY)
+    body = message_body("Is prod down?", user=ASKER, ts=question)
+    first = stamp()
+    assert post_event(world, body, at=first).status_code == 200
+    retried = post_event(world, body, retry=1, at=first - 2)  # the same event id, a new signature
+    assert retried.status_code == 200
+    assert len(in_thread(world, question)) == 1
+
+    world.clock.instant = FRIDAY
+    asked = slack_ts(FRIDAY)
+    body = message_body("And staging?", user=ASKER, ts=asked)
+    assert post_event(world, body, at=first).status_code == 200
+    assert post_event(world, body, retry=2, at=first - 3).status_code == 200
+    assert ask_jobs(world) == [f"ask:{ASK}:{asked}:reminder"]
+    run_all_jobs_until(world, MONDAY)
+    assert len(in_thread(world, asked)) == 1
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"bot_id": "B0BOT", "subtype": "bot_message", "user": None},
+        {"bot_id": "B0BOT"},
+        {"subtype": "message_changed"},
+        {"subtype": "channel_join"},
+        {"channel": "C0OTHER001"},
+    ],
+)
+def test_bots_edits_joins_and_other_channels_are_ignored(world: World, shape: dict[str, object]) -> None:
+    world.clock.instant = SATURDAY
+    ts = slack_ts(SATURDAY)
+    event = {"type": "message", "channel": ASK, "user": ASKER, "text": "hi", "ts": ts, **shape}
+    answer = post_event(world, event_callback({k: v for k, v in event.items() if v is not None}))
+    assert answer.status_code == 200
+    world.clock.instant = FRIDAY
+    answer = post_event(
+        world, event_callback({**event, "ts": slack_ts(FRIDAY)}, event_id="Ev2"), at=stamp() - 1
+    )
+    assert answer.status_code == 200
+    world.deliver()
+    assert world.fake.delivered == []
+    assert ask_jobs(world) == []
+
+
+HOSTILE = [
+    {"text": "\x00\u202e<!channel> " + "x" * 1_000_000},
+    {"channel": ["C0ASK00001"]},
+    {"ts": "<!here>"},
+    {"thread_ts": {"a": 1}},
+    {"user": 12},
+    {"subtype": ["bot_message"]},
+]
+
+
+@pytest.mark.parametrize("shape", HOSTILE)
+def test_hostile_events_never_answer_500(world: World, shape: dict[str, object]) -> None:
+    world.clock.instant = SATURDAY
+    ts = slack_ts(SATURDAY)
+    event = {"type": "message", "channel": ASK, "user": ASKER, "text": "hi", "ts": ts, **shape}
+    answer = post_event(world, event_callback(event))
+    assert answer.status_code < 500
+    for posted in in_thread(world, ts):
+        assert "<!channel>" not in str(posted["text"]) and "\u202e" not in str(posted["text"])
+
+
+def test_an_event_without_an_event_id_does_nothing(world: World) -> None:
+    world.clock.instant = SATURDAY
+    ts = slack_ts(SATURDAY)
+    body = json.loads(message_body("hi", user=ASKER, ts=ts))
+    del body["event_id"]
+    assert post_event(world, json.dumps(body)).status_code == 200
+    assert in_thread(world, ts) == []

@@ -1,0 +1,177 @@
+"""The ask channel's decision, worked out by hand on the built-in hours (Europe/London, support 09:00-16:00
+on working days): when a question is reminded, what is said out of hours, what is ignored; and the
+`ask:` policy section."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from opsdesk.config.policy_model import PolicyModel
+from opsdesk.domain.asks import (
+    DEFAULT_OUT_OF_HOURS_TEXT,
+    AskPolicy,
+    Meaning,
+    decide,
+    message_of,
+    support_resumes,
+)
+from opsdesk.domain.hours import CoverEngine
+from opsdesk.domain.instants import parse_instant
+
+LONDON = ZoneInfo("Europe/London")
+ASK = "C0ASK00001"
+POLICY = AskPolicy(channel=ASK, out_of_hours_text="Critical? Email incidents@example.org.")
+TEAM = frozenset({"UALICE", "UBILAL"})
+
+
+def at(text: str) -> datetime:
+    return parse_instant(text, LONDON)
+
+
+def event(user: str = "UASKER", ts: str = "1733400000.000100", **more: object) -> dict[str, object]:
+    return {"type": "message", "channel": ASK, "user": user, "text": "hello?", "ts": ts, **more}
+
+
+# (asked at, reminded at): 30 minutes of support hours later, across weekends, a bank holiday and the
+# two DST Sundays (support hours are wall-clock 09:00-16:00 whatever the offset).
+REMINDERS = [
+    ("2026-12-04T15:50", "2026-12-07T09:20"),  # Friday to Monday: nothing over the weekend
+    ("2026-12-02T10:00", "2026-12-02T10:30"),
+    ("2026-12-02T09:00", "2026-12-02T09:30"),
+    ("2027-03-25T15:45", "2027-03-30T09:15"),  # Easter and the spring change (Sunday 28 March)
+    ("2027-10-29T15:45", "2027-11-01T09:15"),  # Friday before the autumn change (Sunday 31 October)
+    ("2027-05-28T15:40", "2027-06-01T09:10"),  # the late-May bank holiday (Monday 31 May) has no support
+]
+
+
+@pytest.mark.parametrize(("asked", "due"), REMINDERS)
+def test_a_question_in_support_hours_is_reminded_after_30_minutes_of_support(
+    engine: CoverEngine, asked: str, due: str
+) -> None:
+    message = message_of(event())
+    assert message is not None
+    decision = decide(message, POLICY, TEAM, engine, at(asked))
+    assert decision.meaning is Meaning.QUESTION
+    assert decision.remind_at == at(due)
+    assert decision.out_of_hours is None
+
+
+# (asked at, what is said first): when support resumes, in the team's time.
+OUT_OF_HOURS = [
+    ("2026-12-04T16:00", "Support resumes Mon 7 Dec at 09:00"),
+    ("2026-12-05T10:00", "Support resumes Mon 7 Dec at 09:00"),
+    ("2026-12-02T08:59", "Support resumes Wed 2 Dec at 09:00"),
+    ("2026-12-02T23:30", "Support resumes Thu 3 Dec at 09:00"),
+    ("2027-03-28T00:30", "Support resumes Tue 30 Mar at 09:00"),  # the spring change, Easter Monday next
+    ("2027-10-31T01:30", "Support resumes Mon 1 Nov at 09:00"),  # the autumn change's repeated hour
+    ("2027-05-29T12:00", "Support resumes Tue 1 Jun at 09:00"),  # over the bank holiday weekend
+]
+
+
+@pytest.mark.parametrize(("asked", "first"), OUT_OF_HOURS)
+def test_a_question_out_of_hours_is_answered_with_when_support_resumes_and_the_policys_text(
+    engine: CoverEngine, asked: str, first: str
+) -> None:
+    message = message_of(event())
+    assert message is not None
+    decision = decide(message, POLICY, TEAM, engine, at(asked))
+    assert decision.meaning is Meaning.QUESTION
+    assert decision.remind_at is None
+    assert decision.out_of_hours is not None
+    assert decision.out_of_hours.startswith(first + ":")
+    assert decision.out_of_hours.endswith("Critical? Email incidents@example.org.")
+
+
+def test_support_resumes_now_within_support_hours(engine: CoverEngine) -> None:
+    assert support_resumes(engine, at("2026-12-02T10:00")) == at("2026-12-02T10:00")
+
+
+def test_a_team_engineers_reply_answers_and_their_own_post_is_no_question(engine: CoverEngine) -> None:
+    now = at("2026-12-02T10:00")
+    reply = message_of(event("UBILAL", "1733400100.000200", thread_ts="1733400000.000100"))
+    post = message_of(event("UBILAL"))
+    assert reply is not None and post is not None
+    assert decide(reply, POLICY, TEAM, engine, now).meaning is Meaning.ANSWER
+    assert decide(post, POLICY, TEAM, engine, now).meaning is Meaning.IGNORED
+
+
+def test_more_from_the_asker_in_the_thread_is_answered_only_out_of_hours(engine: CoverEngine) -> None:
+    more = message_of(event(ts="1733400100.000200", thread_ts="1733400000.000100"))
+    assert more is not None
+    in_hours = decide(more, POLICY, TEAM, engine, at("2026-12-02T10:00"))
+    assert (in_hours.meaning, in_hours.remind_at, in_hours.out_of_hours) == (Meaning.FOLLOW_UP, None, None)
+    out = decide(more, POLICY, TEAM, engine, at("2026-12-05T10:00"))
+    assert out.meaning is Meaning.FOLLOW_UP and out.out_of_hours is not None
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"channel": "C0OTHER001"},
+        {"bot_id": "B1"},
+        {"subtype": "bot_message"},
+        {"subtype": "message_changed"},
+        {"subtype": "channel_join"},
+        {"subtype": "message_deleted"},
+        {"user": None},
+    ],
+)
+def test_other_channels_bots_edits_and_joins_are_ignored(
+    engine: CoverEngine, shape: dict[str, object]
+) -> None:
+    message = message_of(event(**shape))
+    assert message is not None
+    assert decide(message, POLICY, TEAM, engine, at("2026-12-02T10:00")).meaning is Meaning.IGNORED
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"channel": ["C1"]},
+        {"ts": "not a ts"},
+        {"ts": None},
+        {"thread_ts": "<!channel>"},
+        {"channel": "c\x00"},
+    ],
+)
+def test_an_event_not_shaped_as_slack_sends_it_is_no_message(shape: dict[str, object]) -> None:
+    assert message_of(event(**shape)) is None
+
+
+def test_a_disabled_policy_or_a_channel_given_by_name_hears_nothing(engine: CoverEngine) -> None:
+    message = message_of(event())
+    assert message is not None
+    now = at("2026-12-02T10:00")
+    assert (
+        decide(message, AskPolicy(enabled=False, channel=ASK), TEAM, engine, now).meaning is Meaning.IGNORED
+    )
+    assert decide(message, AskPolicy(channel="#ask-platform"), TEAM, engine, now).meaning is Meaning.IGNORED
+
+
+def test_the_ask_section_defaults_to_the_changes_ask_channel(tmp_path: Path) -> None:
+    policy, problems = PolicyModel.model_validate({"changes": {"ask-channel": ASK}}).to_policy("t", tmp_path)
+    assert problems == []
+    assert policy.ask == AskPolicy(True, ASK, timedelta(minutes=30), DEFAULT_OUT_OF_HOURS_TEXT)
+    document = {"ask": {"channel": "C0OWN0001", "remind-after-minutes": 45, "out-of-hours-text": "Page us."}}
+    own, _ = PolicyModel.model_validate(document).to_policy("t", tmp_path)
+    assert own.ask == AskPolicy(True, "C0OWN0001", timedelta(minutes=45), "Page us.")
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"remind-after-minutes": 0},
+        {"out-of-hours-text": ""},
+        {"out-of-hours-text": "bad\x00text"},
+        {"channel": "not a channel!"},
+        {"unknown": 1},
+    ],
+)
+def test_a_wrong_ask_section_is_refused(section: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        PolicyModel.model_validate({"ask": section})
