@@ -193,7 +193,8 @@ def test_the_ooh_command_lists_requests_awaiting_review_and_this_weeks(world: Wo
     second = submit(world, "Rotate the <!channel> keys", "Friday 4th December 2026 20:00-22:00")
     later = submit(world, "Move the queue", "Tuesday 15th December 2026 19:00-20:00")
     world.context.changes.approve(second, Actor("bilal", Source.CLI), "alice", instructions="go")
-    text = world.send(slash_command("ooh")).json()["text"]
+    again = slash_command("ooh", response_url="https://hooks.slack.com/commands/1234/again")  # not a replay
+    text = world.send(again).json()["text"]
     assert text.splitlines()[:3] == [
         "*Awaiting review* (2):",
         f"• CR-{first} Upgrade the payments database | Thu 03 Dec 19:00-21:00 GMT | under-review | no engineer yet",
