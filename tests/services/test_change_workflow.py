@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,9 +32,10 @@ def test_a_request_from_submission_to_monitoring(cache_dir: Path) -> None:
     late = w.changes.submit("Late", request_body("Tuesday 2nd March 2027 23:00-01:00"), REQUESTER)
     assert w.changes.suggest(late).reason == "the window is outside on-call hours: ask for a volunteer"
     w.changes.cancel(late.id, REQUESTER)
-    assert w.messages("slack")[0] == (
+    assert _with_buttons(w.messages("slack")[0]) == (
         "#ask-platform",
-        {"text": "New out-of-hours change request CR-1: Payments: database upgrade (under-review)"},
+        "New out-of-hours change request CR-1: Payments: database upgrade (under-review)",
+        ["change:approve", "change:reject"],  # awaiting review: Approve and Reject (the Slack app's)
     )
     with pytest.raises(ChangeError, match="payments-team is not one of the team's engineers"):
         w.changes.approve(change.id, REQUESTER, "alice", instructions="x")
@@ -250,12 +252,11 @@ def test_an_edit_of_substance_withdraws_the_approval_and_whitespace_keeps_it(cac
         "CR-1 changed after approval (edited: Impact Assesment changed): the approval is withdrawn; "
         "review it again"
     )
-    assert w.messages("slack")[-1] == (
+    assert _with_buttons(w.messages("slack")[-1]) == (
         "#ask-platform",
-        {
-            "text": "CR-1 changed after approval (edited: Impact Assesment changed): the approval is "
-            "withdrawn; review it again"
-        },
+        "CR-1 changed after approval (edited: Impact Assesment changed): the approval is "
+        "withdrawn; review it again",
+        ["change:approve", "change:reject"],
     )
     w.changes.approve(change.id, REVIEWER, "alice", instructions="go")
     rollback = w.changes.edit(
@@ -270,3 +271,10 @@ def test_an_edit_of_substance_withdraws_the_approval_and_whitespace_keeps_it(cac
     late = w.changes.edit(change.id, REQUESTER, request_body("Sunday 28th February 2027 18:00-20:00"))
     # Notice for a moved window counts from the edit: 32 hours is too little.
     assert [str(p.code) for p in late.problems] == ["short-notice"]
+
+
+def _with_buttons(message: tuple[str, dict[str, Any]]) -> tuple[str, str, list[str]]:
+    """A Slack post's channel, text and buttons (their action ids)."""
+    channel, posted = message
+    elements = posted["blocks"][-1]["elements"] if "blocks" in posted else []
+    return channel, posted["text"], [e["action_id"] for e in elements]

@@ -15,6 +15,7 @@ from opsdesk.domain.changes.model import (
     ChangeAction,
     ChangePolicy,
     ChangeRequest,
+    ChangeState,
     CheckResult,
     Problem,
     RequestText,
@@ -22,7 +23,7 @@ from opsdesk.domain.changes.model import (
 from opsdesk.domain.changes.workflow import next_change_state
 from opsdesk.domain.errors import UnknownChangeError
 from opsdesk.domain.hours import Cover
-from opsdesk.domain.notices import ChannelPost, DirectMessage, IssueReply, IssueStatus
+from opsdesk.domain.notices import ChannelPost, DirectMessage, IssueReply, IssueStatus, Offer
 from opsdesk.domain.people import People
 from opsdesk.domain.rota import EngineerId, Role, holding
 from opsdesk.domain.timeline import Actor, TimelineEntry
@@ -35,6 +36,7 @@ REMINDER_JOB = "change-reminder"
 CHANNEL_NAME = re.compile(r"#?[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{2,20}")
 REMINDERS = (timedelta(hours=24), timedelta(hours=1))
 TITLE_LIMIT = 300
+REVIEW = ("approve", "reject")  # the buttons on a request awaiting review (the Slack app answers them)
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,18 @@ class ChangeContext:
         self.notifier.send(uow.outbox, status, now)
 
     def _announce(self, uow: UnitOfWork, change: ChangeRequest, what: str, text: str, now: datetime) -> None:
-        """In the ask channel, and on the request's issue (but for its submission: the status says it)."""
+        """In the ask channel, and on the request's issue (but for its submission: the status says it). In
+        the ask channel a request awaiting review carries its Approve and Reject buttons."""
         if self.policy.ask_channel:
-            self._post(uow, self.policy.ask_channel, text, f"change:{change.id}:{what}:ask", now)
+            offer = Offer("change", change.id, REVIEW) if change.state is ChangeState.UNDER_REVIEW else None
+            post = ChannelPost(
+                self.policy.ask_channel,
+                text,
+                f"change:{change.id}:{what}:ask",
+                self.policy.ask_channel,
+                offer=offer,
+            )
+            self.notifier.send(uow.outbox, post, now)
         if change.repository and change.issue and what != "submitted":
             reply = IssueReply(change.repository, change.issue, text, f"change:{change.id}:{what}:github")
             self.notifier.send(uow.outbox, reply, now)

@@ -9,16 +9,17 @@ from datetime import datetime
 
 from opsdesk.domain.changes.checks import check_request
 from opsdesk.domain.changes.model import Booked, ChangePolicy, CheckResult, Problem, RequestText
+from opsdesk.services.changes.from_chat import ChatReviewSteps
 from opsdesk.services.changes.github import GitHubSteps
 from opsdesk.services.rota import RotaService
 
 
-class ChangeWorkflow(GitHubSteps):
+class ChangeWorkflow(ChatReviewSteps, GitHubSteps):
     """Requests from GitHub issues or the API and CLI, through review, approval, the change itself and after.
 
     Every step is checked (the state, who may take it) and recorded with who and when, with its
     messages (GitHub, Slack) in the same unit of work. The steps live by side: requests.py (the
-    requester), review.py (reviewers), carry_out.py (the assigned engineer), github.py (GitHub).
+    requester), review.py (reviewers; from_chat.py: from a chat message's buttons), carry_out.py (the assigned engineer), github.py (GitHub).
     """
 
 
