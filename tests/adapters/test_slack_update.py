@@ -41,14 +41,22 @@ def test_a_page_and_an_opening_post_carry_the_incident_buttons() -> None:
     )
     rendered = SlackRenderer().render(page, PEOPLE)
     assert rendered["text"] == "Page: Disk &lt;full&gt;"
-    assert _buttons(rendered) == [("incident:acknowledge", "7"), ("incident:resolve", "7")]
+    assert _buttons(rendered) == [
+        ("incident:acknowledge", "7"),
+        ("incident:resolve", "7"),
+        ("incident:defer", "7"),
+    ]
     post = ChannelPost(
         "#alerts", "Incident #7: Disk full.", "post:7:opened", "platform", EngineerId("alice"), 7
     )
     rendered = SlackRenderer().render(post, PEOPLE)
     assert rendered["text"] == "Incident #7: Disk full. <@UALICE>"
     assert rendered["blocks"][0]["text"]["text"] == "Incident #7: Disk full. <@UALICE>"
-    assert _buttons(rendered) == [("incident:acknowledge", "7"), ("incident:resolve", "7")]
+    assert _buttons(rendered) == [
+        ("incident:acknowledge", "7"),
+        ("incident:resolve", "7"),
+        ("incident:defer", "7"),
+    ]
     later = ChannelPost("#alerts", "#7 acknowledged by alice", "post:7:acknowledged", "platform")
     assert SlackRenderer().render(later, PEOPLE) == {"text": "#7 acknowledged by alice"}
     # Without the Slack app to answer them, no buttons: the same text alone.

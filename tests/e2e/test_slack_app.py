@@ -32,6 +32,7 @@ def test_the_on_call_engineer_acknowledges_a_page_from_its_button_and_escalation
     assert [e["action_id"] for e in blocks_of(page)[-1]["elements"]] == [
         "incident:acknowledge",
         "incident:resolve",
+        "incident:defer",
     ]
     answer = world.press("incident:acknowledge", number, "UALICE", page)
     assert answer.status_code == 200
@@ -56,7 +57,7 @@ def test_the_on_call_engineer_acknowledges_a_page_from_its_button_and_escalation
     assert (update["channel"], update["ts"]) == (page["_conversation"], page["ts"])
     assert update["text"] == f"Incident #{number}: Disk full on db-1 (acknowledged by alice)"
     blocks = blocks_of(update)
-    assert [e["action_id"] for e in blocks[-1]["elements"]] == ["incident:resolve"]
+    assert [e["action_id"] for e in blocks[-1]["elements"]] == ["incident:resolve", "incident:defer"]
 
 
 def test_the_opening_post_carries_the_buttons_and_resolve_takes_them_away(world: World) -> None:
@@ -67,6 +68,7 @@ def test_the_opening_post_carries_the_buttons_and_resolve_takes_them_away(world:
     assert [(e["action_id"], e["value"]) for e in blocks[-1]["elements"]] == [
         ("incident:acknowledge", str(number)),
         ("incident:resolve", str(number)),
+        ("incident:defer", str(number)),
     ]
     assert world.press("incident:resolve", number, "UBILAL", post).status_code == 200
     incident = world.context.incidents.incident(number)

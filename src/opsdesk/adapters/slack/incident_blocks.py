@@ -1,5 +1,5 @@
 """An incident's message in Slack as Block Kit: its text, and the buttons that act on it (acknowledge,
-resolve), each carrying the incident's number. The Slack app (entrypoints/slack/incidents.py) answers them
+resolve, defer: the last opens a form asking who was told and the plan), each carrying the incident's number. The Slack app (entrypoints/slack/incidents.py) answers them
 by these action ids; the text stays as the message's `text` too (notifications and the outbox read it)."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from opsdesk.adapters.slack.mrkdwn import slack_escape
 
 ACKNOWLEDGE = "incident:acknowledge"
 RESOLVE = "incident:resolve"
+DEFER = "incident:defer"
 BUTTONS = {  # an incident action (domain Action's value) -> its action id, label and style
     "acknowledge": (ACKNOWLEDGE, "Acknowledge", "primary"),
     "resolve": (RESOLVE, "Resolve", None),
+    "defer": (DEFER, "Defer", None),
 }
 UPDATE_TS = "update_ts"  # in a payload: the ts of the message it rewrites (chat.update, not a new post)
 SECTION_LIMIT = 3000  # the longest text a section block takes

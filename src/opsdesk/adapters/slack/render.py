@@ -29,7 +29,7 @@ from opsdesk.domain.people import People
 
 __all__ = ["SlackRenderer", "slack_escape"]
 
-INCIDENT_ACTIONS = ("acknowledge", "resolve")  # offered on a page and an incident's opening post
+INCIDENT_ACTIONS = ("acknowledge", "resolve", "defer")  # offered on a page and an incident's opening post
 
 
 @dataclass(frozen=True)

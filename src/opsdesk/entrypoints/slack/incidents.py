@@ -3,7 +3,8 @@ their Slack id), act through the incident service as the CLI does, so escalation
 the timeline says `slack`. The message is rewritten in place through the outbox. A press is taken in once
 (by its trigger id and action time), so Slack's retry or a double click does nothing twice; everything else
 (not on the team, already done by someone, a button opsdesk does not know) is answered to the presser
-alone."""
+alone. Defer opens a form (slack/incident_forms.py). `/opsdesk incident` lists the open incidents to
+anyone who asks; `/opsdesk incident new` opens the form that opens one."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ import logging
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 
 from opsdesk.adapters.slack.incident_blocks import ACKNOWLEDGE, RESOLVE
 from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.domain.errors import DomainError
-from opsdesk.domain.incidents.model import Action
-from opsdesk.domain.notices import ChatMessage
+from opsdesk.domain.incidents.model import OPEN_STATES, Action, Incident
 from opsdesk.domain.timeline import Actor, Source
+from opsdesk.entrypoints.slack import incident_forms
+from opsdesk.entrypoints.slack.incident_forms import pressed_message
 from opsdesk.entrypoints.slack.modals import Asked
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of
 
@@ -28,6 +31,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("opsdesk.slack")
 ACTIONS = {ACKNOWLEDGE: Action.ACKNOWLEDGE, RESOLVE: Action.RESOLVE}
+LISTED = 20  # open incidents listed by `/opsdesk incident`, newest first
+COUNTED = 1000  # of each open state read to count the rest
+LISTED_SUMMARY = 150  # characters of each one's summary
+USAGE = "`/opsdesk incident` lists the open incidents; `/opsdesk incident new` opens one in a form."
+__all__ = ["command", "pressed_message", "register"]
 DONE = {
     Action.ACKNOWLEDGE: "acknowledged by you: escalation has stopped",
     Action.RESOLVE: "resolved by you",
@@ -44,6 +52,8 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
         if said is not None:
             respond(text=said, response_type="ephemeral", replace_original=False)
 
+    incident_forms.register(bolt, application)
+
     @bolt.action(re.compile(r".*"))
     def unknown_button(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -57,7 +67,43 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
 
 def command(app: Application, text: str, asked: Asked) -> str:
     """What `/opsdesk incident <text>` answers ("": nothing, a form was opened)."""
-    return "`/opsdesk incident` is not here yet."
+    words = text.strip().split()
+    if not words or words == ["list"]:
+        return open_incidents(app)
+    if [w.lower() for w in words] == ["new"]:
+        return incident_forms.ask_to_open(app, asked)
+    return f"`/opsdesk incident {slack_escape(' '.join(words)[:40])}` is not a subcommand. {USAGE}"
+
+
+def open_incidents(app: Application) -> str:
+    """The open (not resolved) incidents, newest first, the first LISTED of them, for anyone who asks."""
+    found = sorted(
+        (i for state in OPEN_STATES for i in app.incidents.incidents(state, limit=COUNTED)),
+        key=lambda i: i.id,
+        reverse=True,
+    )
+    if not found:
+        return "No open incidents: none is triggered, acknowledged or deferred. `/opsdesk incident new` opens one."
+    tz = app.cover.timezone
+    lines = [f"*{len(found)} open incident{'' if len(found) == 1 else 's'}*, newest first:"]
+    lines += [_line(incident, tz) for incident in found[:LISTED]]
+    if len(found) > LISTED:
+        lines.append(f"…and {len(found) - LISTED} more: `opsdesk incident list`")
+    lines.append("Act on one from its post's buttons; `opsdesk incident show ID` shows its timeline.")
+    return "\n".join(lines)
+
+
+def _line(incident: Incident, tz: ZoneInfo) -> str:
+    """`#id P? state summary (service, opened <when>)`, the words of `opsdesk incident list`."""
+    priority = f" {incident.priority}" if incident.priority else ""
+    summary = incident.summary
+    if len(summary) > LISTED_SUMMARY:
+        summary = summary[: LISTED_SUMMARY - 1] + "…"
+    opened = incident.opened_at.astimezone(tz)
+    return (
+        f"• #{incident.id}{priority} {incident.state} {slack_escape(summary)} "
+        f"({slack_escape(incident.service)}, opened {opened:%a %d %b %H:%M})"
+    )
 
 
 def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str | None:
@@ -79,13 +125,3 @@ def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str
         logger.info("a Slack button press taken in before was ignored", extra={"receipt": receipt})
         return None
     return f"Incident #{done.id} {DONE[verb]}."
-
-
-def pressed_message(body: dict[str, Any]) -> ChatMessage | None:
-    """The message the button is on (its channel id and ts), unless it is ephemeral (it cannot be updated)."""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    if container.get("is_ephemeral") or not channel or not ts:
-        return None
-    return ChatMessage(str(channel), str(ts))

@@ -1,5 +1,6 @@
 """People acting on incidents: acknowledge, resolve, defer to working hours, note, set priority and roles;
-and acknowledge or resolve from a chat message's button, once per press, the message rewritten to show it."""
+and acknowledge, resolve or defer from a chat message (a button, or the form a button opened), once per
+press or submission, the message rewritten to show it."""
 
 from __future__ import annotations
 
@@ -93,16 +94,47 @@ class ActionSteps(EscalationSteps):
         """Acknowledge or resolve as pressed on a message: taken in once per `receipt` (None: this press
         was taken in before, nothing is done again), in one unit of work with the message's rewrite (through
         the outbox). IncidentError when it cannot be done now, saying who already did it."""
+        extra: dict[str, str | None] = {"note": None} if action is Action.RESOLVE else {}
+        return self._act_once(incident_id, action, actor, extra, receipt, message)
+
+    def defer_from_message(  # noqa: PLR0917  (the incident, who, the two answers, the receipt, the message)
+        self,
+        incident_id: int,
+        actor: Actor,
+        informed: str,
+        plan: str,
+        receipt: str,
+        message: ChatMessage | None,
+    ) -> Incident | None:
+        """Defer to working hours as asked from a message (the form its Defer button opened), with the
+        rules of `defer`: taken in once per `receipt` (None: taken in before), in one unit of work with the
+        message's rewrite. IncidentError when it cannot be done (a field missing, already resolved)."""
+        extra: dict[str, str | None] = {
+            "informed": required_text(informed, "informed", error=IncidentError),
+            "plan": required_text(plan, "plan", error=IncidentError),
+        }
+        return self._act_once(incident_id, Action.DEFER, actor, extra, receipt, message)
+
+    def _act_once(  # noqa: PLR0917  (one action from a message, with what it needs)
+        self,
+        incident_id: int,
+        action: Action,
+        actor: Actor,
+        extra: dict[str, str | None],
+        receipt: str,
+        message: ChatMessage | None,
+    ) -> Incident | None:
+        """The action, its receipt and the message's rewrite in one unit of work: a refusal keeps no
+        receipt (the same form, corrected, can be sent again)."""
         now = self.clock.now()
         with self.transaction() as uow:
             incident = self._get(uow, incident_id)
             if not uow.receipts.receipt(receipt, now):
                 return None
             _check_not_done(incident, action)
-            extra: dict[str, str | None] = {"note": None} if action is Action.RESOLVE else {}
             updated = self._act(uow, incident, action, actor, extra)
             if message is not None:
-                self.notifier.send(uow.outbox, _rewrite(updated, message), now)
+                self.notifier.send(uow.outbox, _rewrite(updated, message, actor.name), now)
             return updated
 
     def _act_by_id(
@@ -149,13 +181,17 @@ def _check_not_done(incident: Incident, action: Action) -> None:
         raise IncidentError(f"incident #{incident.id} is already resolved by {incident.resolved_by}")
 
 
-def _rewrite(incident: Incident, message: ChatMessage) -> MessageUpdate:
-    """The message as it reads once acted on: what happened, by whom; resolve still offered until resolved."""
+def _rewrite(incident: Incident, message: ChatMessage, by: str) -> MessageUpdate:
+    """The message as it reads once `by` acted on it: what happened, by whom; what can still be done from
+    it (an acknowledged incident can be resolved or deferred, a deferred one resolved, a resolved one
+    nothing)."""
     actions: tuple[str, ...] = ()
     if incident.state is IncidentState.RESOLVED:
-        done = f"resolved by {incident.resolved_by}"
+        done = f"resolved by {by}"
+    elif incident.state is IncidentState.DEFERRED:
+        done, actions = f"deferred to working hours by {by}", (str(Action.RESOLVE),)
     else:
-        done, actions = f"{incident.state} by {incident.acknowledged_by}", (str(Action.RESOLVE),)
+        done, actions = f"{incident.state} by {by}", (str(Action.RESOLVE), str(Action.DEFER))
     return MessageUpdate(
         message.channel,
         message.ts,
