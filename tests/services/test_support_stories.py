@@ -72,13 +72,13 @@ def test_a_request_from_friday_afternoon_to_done_is_timed_in_support_hours(world
         ("eve", "Which client version?"),
     ]
     slack = world.messages("slack")
-    assert slack[0] == (
-        "#ask-platform",
-        {
-            "text": "New support request SR-1 from pay-dev: VPN drops every hour. Untriaged: the support "
-            "engineer accepts it with a priority or declines it with a reason."
-        },
+    assert slack[0][0] == "#ask-platform"
+    assert slack[0][1]["text"] == (
+        "New support request SR-1 from pay-dev: VPN drops every hour. Untriaged: the support "
+        "engineer accepts it with a priority or declines it with a reason."
     )
+    (offer,) = [b for b in slack[0][1]["blocks"] if b["type"] == "actions"]  # the Slack app's buttons
+    assert [e["action_id"] for e in offer["elements"]] == ["support:triage", "support:assign"]
     (email,) = world.messages("email")  # bilal has no Slack id: told by email
     assert email[0] == "bilal@example.org"
     assert "eve assigned you support request SR-1: VPN drops every hour" in str(email[1])

@@ -102,25 +102,29 @@ class BoardSteps(SupportContext):
 
     def assign(self, request_id: int, actor: Actor, assignee: str) -> SupportRequest:
         """Assign a team engineer (by id, GitHub login, Slack id or email), who is told directly."""
-        now = self.clock.now()
         with self.transaction() as uow:
-            request = self._get(uow, request_id)
-            engineer(self.people, actor.name, "assign", request)
-            found = self.people.find(assignee)
-            if found is None:
-                raise SupportError(
-                    f"{assignee[:100]!r} is not one of the team's engineers: assign an engineer by id, GitHub "
-                    "login, Slack id or email"
-                )
-            if request.status is Status.DONE:
-                raise SupportError(f"{request.reference} is done: reopen it before assigning it")
-            if request.assignee == found.id:
-                raise SupportError(f"{request.reference} is assigned to {found.id} already")
-            updated = uow.support.update(request.id, {"assignee": found.id})
-            was = f" (was {request.assignee})" if request.assignee else ""
-            self._record(uow, request, now, actor, "assigned", f"assigned to {found.id}{was}")
-            self._tell_assignee(uow, updated, actor, now)
-            return updated
+            return self._assign(uow, self._get(uow, request_id), actor, assignee)
+
+    def _assign(
+        self, uow: UnitOfWork, request: SupportRequest, actor: Actor, assignee: str
+    ) -> SupportRequest:
+        now = self.clock.now()
+        engineer(self.people, actor.name, "assign", request)
+        found = self.people.find(assignee)
+        if found is None:
+            raise SupportError(
+                f"{assignee[:100]!r} is not one of the team's engineers: assign an engineer by id, GitHub "
+                "login, Slack id or email"
+            )
+        if request.status is Status.DONE:
+            raise SupportError(f"{request.reference} is done: reopen it before assigning it")
+        if request.assignee == found.id:
+            raise SupportError(f"{request.reference} is assigned to {found.id} already")
+        updated = uow.support.update(request.id, {"assignee": found.id})
+        was = f" (was {request.assignee})" if request.assignee else ""
+        self._record(uow, request, now, actor, "assigned", f"assigned to {found.id}{was}")
+        self._tell_assignee(uow, updated, actor, now)
+        return updated
 
     def move(self, request_id: int, actor: Actor, status: Status | str) -> SupportRequest:
         """Move an accepted request to another column, as the board allows (done is left by reopening)."""
@@ -174,22 +178,28 @@ class BoardSteps(SupportContext):
         """Accept with a priority (P1-P3), or decline with a reason (the request is then done). A team
         engineer triages, normally the support engineer on duty; an accepted request may be triaged again
         for a new priority, while its time to triage counts from the first triage."""
-        if (accept is None) == (decline is None):
-            raise SupportError("triage: accept it with a priority (P1, P2 or P3) or decline it with a reason")
-        priority = None if accept is None else accept if isinstance(accept, Priority) else priority_of(accept)
-        reason = None if decline is None else required_text(decline, "reason", error=SupportError)
-        now = self.clock.now()
+        priority, reason = triage_decision(accept, decline)
         with self.transaction() as uow:
-            request = self._get(uow, request_id)
-            who = engineer(self.people, actor.name, "triage", request)
-            check_triage(request)
-            values, said, reply = _decision(request, priority, reason, now)
-            values |= {"triaged_at": request.triaged_at or now, "triaged_by": request.triaged_by or who.id}
-            duty = " (the support engineer on duty)" if self.on_duty(who.id, now) else ""
-            updated = uow.support.update(request.id, values)
-            self._record(uow, request, now, Actor(who.id, actor.source), "triaged", f"{said}{duty}")
-            self._reply(uow, updated, reply, "triage", now)
-            return updated
+            return self._triage(uow, self._get(uow, request_id), actor, priority, reason)
+
+    def _triage(
+        self,
+        uow: UnitOfWork,
+        request: SupportRequest,
+        actor: Actor,
+        priority: Priority | None,
+        reason: str | None,
+    ) -> SupportRequest:
+        now = self.clock.now()
+        who = engineer(self.people, actor.name, "triage", request)
+        check_triage(request)
+        values, said, reply = _decision(request, priority, reason, now)
+        values |= {"triaged_at": request.triaged_at or now, "triaged_by": request.triaged_by or who.id}
+        duty = " (the support engineer on duty)" if self.on_duty(who.id, now) else ""
+        updated = uow.support.update(request.id, values)
+        self._record(uow, request, now, Actor(who.id, actor.source), "triaged", f"{said}{duty}")
+        self._reply(uow, updated, reply, "triage", now)
+        return updated
 
     def reopen(self, request_id: int, actor: Actor, reason: str | None = None) -> SupportRequest:
         """A done request back in todo, by its requester or a team engineer; a declined one is untriaged
@@ -211,6 +221,15 @@ class BoardSteps(SupportContext):
         said = "reopened: done -> todo" + (f": {why}" if why else "")
         self._record(uow, request, self.clock.now(), actor, "reopened", said)
         return updated
+
+
+def triage_decision(accept: Priority | str | None, decline: str | None) -> tuple[Priority | None, str | None]:
+    """A triage's priority (accepted) or reason (declined), checked: exactly one of them."""
+    if (accept is None) == (decline is None):
+        raise SupportError("triage: accept it with a priority (P1, P2 or P3) or decline it with a reason")
+    priority = None if accept is None else accept if isinstance(accept, Priority) else priority_of(accept)
+    reason = None if decline is None else required_text(decline, "reason", error=SupportError)
+    return priority, reason
 
 
 def _decision(

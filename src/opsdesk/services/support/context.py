@@ -13,7 +13,7 @@ from opsdesk.domain.changes.model import Problem, RequestText
 from opsdesk.domain.elapsed import elapsed
 from opsdesk.domain.errors import UnknownSupportRequestError
 from opsdesk.domain.hours import Cover, CoverEngine
-from opsdesk.domain.notices import ChannelPost, DirectMessage, IssueReply
+from opsdesk.domain.notices import ChannelPost, DirectMessage, IssueReply, Offer
 from opsdesk.domain.people import People
 from opsdesk.domain.rota import EngineerId, Role, holding
 from opsdesk.domain.support.model import SupportPolicy, SupportRequest
@@ -82,7 +82,8 @@ class SupportContext:
             f"Untriaged: the support engineer accepts it with a priority or declines it with a reason."
         )
         key = f"support:{request.id}:new"
-        post = ChannelPost(self.policy.channel, text, key, LOG_FALLBACK)
+        offer = Offer("support", request.id, ("triage", "assign"))  # the Slack app's buttons
+        post = ChannelPost(self.policy.channel, text, key, LOG_FALLBACK, offer=offer)
         self.notifier.send(uow.outbox, post, now)
 
     def _tell_assignee(self, uow: UnitOfWork, request: SupportRequest, actor: Actor, now: datetime) -> None:

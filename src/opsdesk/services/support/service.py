@@ -1,5 +1,5 @@
-"""The support-request use cases as one object: the board's steps (board.py), GitHub (github.py), and the
-reads below: the board, one request, what is untriaged, what breaches the triage target, the report."""
+"""The support-request use cases as one object: the board's steps (board.py), GitHub (github.py), chat
+messages (from_chat.py), and the reads below: the board, one request, what is untriaged, what breaches the triage target, the report."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from opsdesk.domain.support.model import (
 from opsdesk.domain.support.report import Figures, support_report, waits
 from opsdesk.domain.support.workflow import status_of
 from opsdesk.domain.timeline import TimelineEntry
-from opsdesk.services.support.github import GitHubSteps
+from opsdesk.services.support.from_chat import ChatSteps
 
 LIST_LIMIT = 1000
 
 
-class SupportService(GitHubSteps):
+class SupportService(ChatSteps):
     def request(self, request_id: int) -> SupportRequest:
         with self.transaction() as uow:
             return self._get(uow, request_id)

@@ -1,0 +1,186 @@
+"""The board from a chat message: triage and assign as pressed on a request's message (each taken in once,
+in one unit of work with the message rewritten in place through the outbox), and a message made a request
+(taken in once per message, linked back to it, answered in its thread)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from opsdesk.domain.notices import ChannelPost, ChatMessage, MessageUpdate, Offer
+from opsdesk.domain.rota import EngineerId, Role, holding
+from opsdesk.domain.support.model import (
+    BODY_LIMIT,
+    TITLE_LIMIT,
+    Priority,
+    Status,
+    SupportRequest,
+    Triage,
+)
+from opsdesk.domain.timeline import Actor
+from opsdesk.services.support.board import Filed, triage_decision
+from opsdesk.services.support.context import LOG_FALLBACK
+from opsdesk.services.support.github import GitHubSteps
+from opsdesk.services.text import NUL, REPLACEMENT, without_bidi
+from opsdesk.services.unit_of_work import UnitOfWork
+
+LOOK_BACK = 1000  # requests, the newest first, searched for the one a message was made before
+
+
+@dataclass(frozen=True)
+class FromMessage:
+    """The request a chat message was made into: `made` False when it was made from it before."""
+
+    request: SupportRequest | None  # None: made before, but no longer found among the newest requests
+    made: bool
+
+
+@dataclass(frozen=True)
+class ChatText:
+    """A chat message as a request's title and body, made to fit (never refused for its text)."""
+
+    title: str
+    body: str
+
+
+class ChatSteps(GitHubSteps):
+    def triage_from_message(  # noqa: PLR0917  (the request, who, the decision, once, where)
+        self,
+        request_id: int,
+        actor: Actor,
+        receipt: str,
+        message: ChatMessage | None,
+        accept: Priority | str | None = None,
+        decline: str | None = None,
+    ) -> SupportRequest | None:
+        """Triage as submitted from a request's message: taken in once per `receipt` (None: taken in
+        before, nothing done again), the message rewritten in the same unit of work. SupportError (and
+        its kinds) as `triage` raises them: nothing is kept, not even the receipt."""
+        priority, reason = triage_decision(accept, decline)
+        now = self.clock.now()
+        with self.transaction() as uow:
+            request = self._get(uow, request_id)
+            if not uow.receipts.receipt(receipt, now):
+                return None
+            updated = self._triage(uow, request, actor, priority, reason)
+            if message is not None:
+                self.notifier.send(uow.outbox, rewrite(updated, message, receipt), now)
+            return updated
+
+    def assign_from_message(
+        self, request_id: int, actor: Actor, assignee: str, receipt: str, message: ChatMessage | None
+    ) -> SupportRequest | None:
+        """Assign as submitted from a request's message: once per `receipt`, the message rewritten."""
+        now = self.clock.now()
+        with self.transaction() as uow:
+            request = self._get(uow, request_id)
+            if not uow.receipts.receipt(receipt, now):
+                return None
+            updated = self._assign(uow, request, actor, assignee)
+            if message is not None:
+                self.notifier.send(uow.outbox, rewrite(updated, message, receipt), now)
+            return updated
+
+    def file_from_message(
+        self,
+        text: str,
+        actor: Actor,
+        link: str | None,
+        receipt: str,
+        reply_in: ChatMessage | None,
+    ) -> FromMessage:
+        """A message made a request on the board (announced as any new one), once per `receipt`: a second
+        time finds the request made the first time (by its link). With `reply_in`, a reply in that
+        message's thread says it is on the board and what happens next."""
+        made = chat_text(text)
+        now = self.clock.now()
+        filed = Filed(made.title, made.body, actor.name[:100], now, (), link[:500] if link else None)
+        with self.transaction() as uow:
+            first = uow.receipts.receipt(receipt, now)
+            request = self._file(uow, filed, actor) if first else None
+            if request is not None and reply_in is not None:
+                self._reply_in_thread(uow, request, reply_in, now)
+        if not first:
+            return FromMessage(self.by_link(link), made=False)
+        return FromMessage(request, made=request is not None)
+
+    def _reply_in_thread(
+        self, uow: UnitOfWork, request: SupportRequest, reply_in: ChatMessage, now: datetime
+    ) -> None:
+        reply = ChannelPost(
+            reply_in.channel,
+            f"Support request {request.reference} is on the board. {self.next_step(request)}",
+            f"support:{request.id}:from-message",
+            LOG_FALLBACK,
+            thread=reply_in.ts,
+        )
+        self.notifier.send(uow.outbox, reply, now)
+
+    def by_link(self, link: str | None) -> SupportRequest | None:
+        """The newest request linked to `link`, among the newest LOOK_BACK."""
+        if not link:
+            return None
+        with self.transaction() as uow:
+            newest = uow.support.requests(None, label=None, assignee=None, triage=None, limit=LOOK_BACK)
+        found = [r for r in newest if r.link == link]
+        return found[0] if found else None
+
+    def on_duty_now(self) -> EngineerId | None:
+        """The support engineer on duty now (None: nobody holds the duty now)."""
+        return holding(self.rota.rota, Role.SUPPORT, self.clock.now(), self.rota.engine.timezone).engineer
+
+    def next_step(self, request: SupportRequest) -> str:
+        """What happens next to a new request, naming the support engineer on duty when there is one."""
+        duty = self.on_duty_now()
+        who = f"The support engineer on duty ({duty})" if duty else "The support engineer"
+        return f"{who} accepts it with a priority or declines it with a reason; follow it in this thread."
+
+
+def chat_text(text: str) -> ChatText:
+    """A message's text as a request: NUL and bidirectional controls replaced, the title its first line
+    with text (cut to the board's limit with "…"), the body the text (cut to the board's limit, saying so)."""
+    cleaned = without_bidi(text.replace(NUL, REPLACEMENT))
+    lines = [line.strip() for line in cleaned.splitlines() if line.strip()]
+    first = " ".join(lines[0].split()) if lines else ""
+    if not first:
+        first = "A message from Slack (no text)"
+    title = first if len(first) <= TITLE_LIMIT else first[: TITLE_LIMIT - 1].rstrip() + "…"
+    note = f"\n\n… (cut: the message is {len(cleaned):,} characters; the rest is in Slack, at the link)"
+    body = cleaned if len(cleaned) <= BODY_LIMIT else cleaned[: BODY_LIMIT - len(note)] + note
+    return ChatText(title, body)
+
+
+def offered(request: SupportRequest) -> tuple[str, ...]:
+    """What can still be done from a request's message: triage while untriaged, assign until done."""
+    if request.status is Status.DONE:
+        return ()
+    if request.triage is Triage.UNTRIAGED:
+        return ("triage", "assign")
+    return ("assign",)
+
+
+def state_of(request: SupportRequest) -> str:
+    """Where a request stands, in a sentence, for its rewritten message."""
+    assigned = f", assigned to {request.assignee}" if request.assignee else ""
+    if request.triage is Triage.DECLINED:
+        return f"Declined by {request.triaged_by}: {request.reason}."
+    if request.triage is Triage.ACCEPTED:
+        done = " Done." if request.status is Status.DONE else ""
+        return f"Accepted as {request.priority} by {request.triaged_by}{assigned}.{done}"
+    return (
+        f"Untriaged{assigned}: the support engineer accepts it with a priority or declines it with a reason."
+    )
+
+
+def rewrite(request: SupportRequest, message: ChatMessage, receipt: str) -> MessageUpdate:
+    """The request's message as it reads now, with the buttons still offered."""
+    text = (
+        f"Support request {request.reference} from {request.requester}: {request.title}. {state_of(request)}"
+    )
+    return MessageUpdate(
+        message.channel,
+        message.ts,
+        text,
+        f"support:{request.id}:update:{receipt}"[:255],
+        offer=Offer("support", request.id, offered(request)),
+    )
