@@ -68,6 +68,7 @@ class FakeSlack:
     update_script: list[tuple[int, dict[str, object], dict[str, str]]] = field(default_factory=list)
     ephemerals: list[dict[str, object]] = field(default_factory=list)  # chat.postEphemeral bodies
     responses: list[dict[str, object]] = field(default_factory=list)  # posts to a response_url
+    response_delay: float = 0.0  # seconds a response_url waits before it answers (a slow Slack)
     views: list[dict[str, object]] = field(default_factory=list)  # views.open bodies taken (view: JSON)
     view_script: list[tuple[int, dict[str, object], dict[str, str]]] = field(default_factory=list)
     topics: list[dict[str, object]] = field(default_factory=list)  # conversations.setTopic bodies taken
@@ -214,6 +215,7 @@ class FakeSlack:
 
     def _response_url(self, request: Request) -> Response:
         """A response_url takes a JSON message and answers `ok` as plain text, as Slack's does."""
+        time.sleep(self.response_delay)
         with self._lock:
             self.responses.append(json.loads(request.get_data(as_text=True) or "{}"))
         return Response("ok", 200, content_type="text/plain")

@@ -290,6 +290,13 @@ class FakeReceipts:
             self.undo.keep(self.db.receipts, key[:300])
             self.db.receipts[key[:300]] = at
 
+    def forget(self, prefix: str, before: datetime) -> int:
+        gone = [k for k, at in self.db.receipts.items() if k.startswith(prefix) and at < before]
+        for key in gone:
+            self.undo.keep(self.db.receipts, key)
+            del self.db.receipts[key]
+        return len(gone)
+
 
 class FakeUnitOfWork:
     def __init__(self, db: FakeDatabase) -> None:

@@ -108,6 +108,7 @@ def test_with_only_the_app_token_pages_carry_buttons_and_a_press_acts(world: Wor
     assert [e["action_id"] for e in blocks_of(page)[-1]["elements"]] == [
         "incident:acknowledge",
         "incident:resolve",
+        "incident:defer",
     ]
     press = block_action(
         "incident:acknowledge",

@@ -232,6 +232,9 @@ class Receipts(Protocol):
     def mark(self, key: str, at: datetime) -> None:
         """Set a mark to `at` unless it holds a later time."""
 
+    def forget(self, prefix: str, before: datetime) -> int:
+        """Forget the receipts whose key starts with `prefix` taken in before `before`; how many."""
+
 
 class UnitOfWork(Protocol):
     @property

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from opsdesk.adapters.db.tables import ReceiptRecord
@@ -43,3 +43,14 @@ class SqlReceipts:
                 .where(ReceiptRecord.key == key[:KEY_LIMIT], ReceiptRecord.received_at < at)
                 .values(received_at=at)
             )
+
+    def forget(self, prefix: str, before: datetime) -> int:
+        """Deletes the receipts under `prefix` (a literal prefix: LIKE's wildcards escaped) older than
+        `before`."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        gone = self.connection.execute(
+            delete(ReceiptRecord).where(
+                ReceiptRecord.key.like(f"{escaped}%", escape="\\"), ReceiptRecord.received_at < before
+            )
+        )
+        return int(gone.rowcount or 0)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from opsdesk.config.deployment import deployment_settings
 from opsdesk.entrypoints.cli import wiring
 from opsdesk.entrypoints.cli.exit_codes import ExitCode, fail, reported_errors
 from opsdesk.entrypoints.logs import configure
@@ -78,6 +77,8 @@ def socket_command(
     if log_format not in {"text", "json"}:
         raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
     with reported_errors():
+        from opsdesk.config.deployment import deployment_settings  # noqa: PLC0415  (pydantic: only here)
+
         found = deployment_settings({})  # tokens come from the environment only, never the policy file
     app_token, bot_token = (
         secret.get_secret_value().strip() if secret is not None else ""

@@ -14,6 +14,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
 
 WINDOW_SECONDS = 5 * 60  # Slack's: a request signed longer ago (or ahead) than this is refused
+SIGNATURE_RECEIPT = "slack:signature:"
+KEEP_SIGNATURES = timedelta(seconds=2 * WINDOW_SECONDS)  # past this, the window refuses a replay anyway
 NOT_SET_UP = "the Slack app is not set up: set OPSDESK_SLACK_SIGNING_SECRET (see docs/slack.md)"
 
 
@@ -73,7 +76,11 @@ class SlackApp:
         if request is None:
             return _error(400, problem or "the body's fields are not shaped as Slack sends them")
         signature = lowered["x-slack-signature"]
-        if not self._application().receipts.first(f"slack:signature:{signature}"):
+        receipts = self._application().receipts
+        retry = "x-slack-retry-num" in lowered  # Slack's own retry: each action's receipt keeps it to once
+        if not receipts.first(
+            f"{SIGNATURE_RECEIPT}{signature}", expiring=(SIGNATURE_RECEIPT, KEEP_SIGNATURES)
+        ) and not retry:
             return _error(401, "this signed request was taken in before (a replay): nothing was done")
         answer = self.bolt.dispatch(request)
         if answer.status == 404:

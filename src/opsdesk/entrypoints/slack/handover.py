@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from opsdesk.adapters.email.briefing import briefing_text
 from opsdesk.adapters.slack.handover_blocks import ACKNOWLEDGE
@@ -20,8 +20,9 @@ from opsdesk.domain.handover.acks import name
 from opsdesk.domain.handover.model import HandoverRecord
 from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.slack.incidents import pressed_message
-from opsdesk.entrypoints.slack.modals import Asked
+from opsdesk.entrypoints.slack.modals import Asked, press_receipt
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of
+from opsdesk.entrypoints.slack.replies import tell
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -38,11 +39,11 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
     """The Acknowledge button on briefings (registered before the incidents' answer to unknown buttons)."""
 
     @bolt.action(ACKNOWLEDGE)
-    def acknowledge_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def acknowledge_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         said = press(application(), body, action)
         if said is not None:
-            respond(text=said, response_type="ephemeral", replace_original=False)
+            tell(body, said)
 
 
 def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str | None:
@@ -53,7 +54,7 @@ def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str
     value = str(action.get("value") or "")
     if not value.isdigit() or len(value) > 18:
         return f"This button names no briefing ({slack_escape(value[:40])!r}): nothing was done."
-    receipt = f"slack:action:{body.get('trigger_id') or ''}:{action.get('action_ts') or ''}"
+    receipt = press_receipt(body, action)
     actor = Actor(engineer.id, Source.SLACK)
     try:
         done = app.handovers.acknowledge_from_message(

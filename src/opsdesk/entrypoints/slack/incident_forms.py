@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from opsdesk.adapters.slack.incident_blocks import DEFER
 from opsdesk.adapters.slack.mrkdwn import slack_escape
@@ -24,6 +24,7 @@ from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.slack.modals import (
     Asked,
     carried,
+    chat_message,
     errors,
     message_of,
     modal,
@@ -36,6 +37,7 @@ from opsdesk.entrypoints.slack.modals import (
     view_receipt,
 )
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of
+from opsdesk.entrypoints.slack.replies import tell
 from opsdesk.services.text import BIDI_CONTROLS, NUL, TEXT_LIMIT, nul_problem
 
 if TYPE_CHECKING:
@@ -54,11 +56,11 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
     """The Defer button and the two forms' submissions (before the answer to unknown buttons)."""
 
     @bolt.action(DEFER)
-    def defer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def defer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         said = ask_to_defer(application(), body, action)
         if said is not None:
-            respond(text=said, response_type="ephemeral", replace_original=False)
+            tell(body, said)
 
     @bolt.view(DEFER_FORM)
     def defer_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -70,13 +72,16 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
 
 
 def pressed_message(body: dict[str, Any]) -> ChatMessage | None:
-    """The message the button is on (its channel id and ts), unless it is ephemeral (it cannot be updated)."""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    if container.get("is_ephemeral") or not channel or not ts:
+    """The message the button is on (its channel id and ts), unless it is ephemeral (it cannot be updated)
+    or the payload does not name it as Slack does."""
+    container = body.get("container")
+    container = container if isinstance(container, dict) else {}
+    channel_of, message = body.get("channel"), body.get("message")
+    channel = container.get("channel_id") or (channel_of.get("id") if isinstance(channel_of, dict) else None)
+    ts = container.get("message_ts") or (message.get("ts") if isinstance(message, dict) else None)
+    if container.get("is_ephemeral"):
         return None
-    return ChatMessage(str(channel), str(ts))
+    return chat_message(channel, ts)
 
 
 # -- Defer --------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from opsdesk.adapters.slack.incident_blocks import ACKNOWLEDGE, RESOLVE
 from opsdesk.adapters.slack.mrkdwn import slack_escape
@@ -23,8 +23,9 @@ from opsdesk.domain.incidents.model import OPEN_STATES, Action, Incident
 from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.slack import incident_forms
 from opsdesk.entrypoints.slack.incident_forms import pressed_message
-from opsdesk.entrypoints.slack.modals import Asked
+from opsdesk.entrypoints.slack.modals import Asked, press_receipt
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of
+from opsdesk.entrypoints.slack.replies import tell
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -46,23 +47,19 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
     """The incident buttons, and an answer for any other button pointed at this app."""
 
     @bolt.action(re.compile(r"^incident:(acknowledge|resolve)$"))
-    def incident_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def incident_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         said = press(application(), body, action)
         if said is not None:
-            respond(text=said, response_type="ephemeral", replace_original=False)
+            tell(body, said)
 
     incident_forms.register(bolt, application)
 
     @bolt.action(re.compile(r".*"))
-    def unknown_button(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
+    def unknown_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         name = slack_escape(str(action.get("action_id") or "")[:80])
-        respond(
-            text=f"opsdesk does not know the button `{name}`: nothing was done.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
+        tell(body, f"opsdesk does not know the button `{name}`: nothing was done.")
 
 
 def command(app: Application, text: str, asked: Asked) -> str:
@@ -115,7 +112,7 @@ def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str
     if not value.isdigit() or len(value) > 18:
         return f"This button names no incident ({slack_escape(value[:40])!r}): nothing was done."
     verb = ACTIONS[str(action.get("action_id"))]
-    receipt = f"slack:action:{body.get('trigger_id') or ''}:{action.get('action_ts') or ''}"
+    receipt = press_receipt(body, action)
     actor = Actor(engineer.id, Source.SLACK)
     try:
         done = app.incidents.act_from_message(int(value), verb, actor, receipt, pressed_message(body))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
 
 logger = logging.getLogger("opsdesk.slack")
+CHANNEL_ID = re.compile(r"[A-Z0-9]{1,40}")  # C0123ABCD, D..., G...
+TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,8}")  # 1733360000.000200
 OPEN_TIMEOUT = 2  # seconds: Slack's trigger lasts three, and the acknowledgement must still go back
 METADATA_LIMIT = 3000  # Slack's limit on private_metadata
 TITLE_LIMIT = 24  # Slack's limit on a modal's title
@@ -62,6 +65,7 @@ def open_view(app: Application, trigger_id: str, view: dict[str, Any]) -> str | 
         token=token.get_secret_value(),
         base_url=app.deployment.slack_api_url or WebClient.BASE_URL,
         timeout=OPEN_TIMEOUT,
+        retry_handlers=[],  # no second try: the trigger would have run out by then
     )
     try:
         client.views_open(trigger_id=trigger_id, view=view)
@@ -167,7 +171,8 @@ def engineer_select(
 def values(view: dict[str, Any]) -> dict[str, str]:
     """A submitted view's values by block id: a text field's text, a select's chosen value ("" when none)."""
     found: dict[str, str] = {}
-    state = (view.get("state") or {}).get("values") or {}
+    outer = view.get("state")
+    state = outer.get("values") if isinstance(outer, dict) else None
     if not isinstance(state, dict):
         return found
     for block_id, actions in state.items():
@@ -195,15 +200,35 @@ def carried(view: dict[str, Any]) -> dict[str, Any]:
 
 def message_of(metadata: dict[str, Any]) -> ChatMessage | None:
     """The message a modal was opened from (carried as `channel` and `ts`), to rewrite once it is submitted."""
-    channel, ts = metadata.get("channel"), metadata.get("ts")
-    if isinstance(channel, str) and isinstance(ts, str) and channel and ts:
-        return ChatMessage(channel[:40], ts[:40])
+    return chat_message(metadata.get("channel"), metadata.get("ts"))
+
+
+def chat_message(channel: object, ts: object) -> ChatMessage | None:
+    """A Slack message by its channel id and ts, when both are shaped as Slack's are (else None)."""
+    if (
+        isinstance(channel, str)
+        and isinstance(ts, str)
+        and CHANNEL_ID.fullmatch(channel)
+        and TS.fullmatch(ts)
+    ):
+        return ChatMessage(channel, ts)
     return None
 
 
 def view_receipt(view: dict[str, Any]) -> str:
     """The receipt a submission is taken in once by: its view's id."""
-    return f"slack:view:{str(view.get('id') or '')[:60]}"
+    return f"slack:view:{receipt_part(view.get('id'))}"
+
+
+def press_receipt(body: dict[str, Any], action: dict[str, Any]) -> str:
+    """The receipt a button press is taken in once by: its trigger id and the action's time."""
+    return f"slack:action:{receipt_part(body.get('trigger_id'))}:{receipt_part(action.get('action_ts'))}"
+
+
+def receipt_part(value: object) -> str:
+    """A Slack id as a receipt's part: its letters, digits and '.', '_', '-' only (a NUL or an odd type in a
+    signed but strange payload never reaches the database), at most 80 characters."""
+    return "".join(c for c in str(value or "")[:80] if c.isascii() and (c.isalnum() or c in "._-"))
 
 
 def errors(**by_block: str) -> dict[str, Any]:
