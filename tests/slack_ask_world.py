@@ -31,9 +31,12 @@ def ask_world(
     cache_dir: Path,
     fake: FakeSlack,
     monkeypatch: pytest.MonkeyPatch,
+    overrides: list[dict[str, str]] | None = None,
     **ask: Any,
 ) -> Iterator[World]:
-    with slack_world(db, tmp_path, cache_dir, fake, monkeypatch, ask={"channel": ASK, **ask}) as made:
+    """The Slack world with the ask channel (`ask` more of its policy section) and rota `overrides`."""
+    more: dict[str, Any] = {"overrides": overrides} if overrides else {}
+    with slack_world(db, tmp_path, cache_dir, fake, monkeypatch, ask={"channel": ASK, **ask}, **more) as made:
         yield made
 
 

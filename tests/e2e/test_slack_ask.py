@@ -30,9 +30,16 @@ from tests.slack_world import World
 
 FRIDAY = datetime(2026, 12, 4, 15, 50, tzinfo=UTC)  # 15:50 in London (GMT): ten minutes of support left
 MONDAY = datetime(2026, 12, 7, 9, 20, tzinfo=UTC)  # thirty minutes of support later
+MONDAY_0930 = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)  # thirty minutes after support resumes
 SATURDAY = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
-CRITICAL = "For a critical incident, email incidents@example.org: the engineer on call is paged."
+CRITICAL = "If it is critical, email incidents@example.org: the engineer on call is paged."
 ASKER = "UASKER"  # not on the team
+REMINDER = (
+    "this question has had no answer from the team for 30 minutes of support hours: please answer it in "
+    "this thread."
+)
+# bilal takes Friday afternoon's support duty (the day is alice's)
+AFTERNOON = {"role": "support", "engineer": "bilal", "from": "2026-12-04T12:00", "to": "2026-12-04T16:00"}
 
 
 @pytest.fixture
@@ -62,9 +69,7 @@ def test_a_question_at_1550_on_friday_is_reminded_at_0920_on_monday_not_over_the
 
     run_all_jobs_until(world, MONDAY)
     (reminder,) = in_thread(world, question)
-    text = str(reminder["text"])
-    assert text.startswith("This question has had no answer from the team for 30 minutes of support hours")
-    assert text.endswith("<@UDANA>")  # Monday's support engineer (Friday's was Alice)
+    assert reminder["text"] == f"<@UDANA> {REMINDER}"  # Monday's support engineer (Friday's was Alice)
     (row,) = [r for r in world.context.outbox.rows(limit=100) if r.message.idempotency_key.startswith("ask:")]
     assert row.created_at == MONDAY
 
@@ -92,14 +97,16 @@ def test_a_reply_by_someone_outside_the_team_does_not_answer_it(world: World) ->
     assert len(in_thread(world, question)) == 1
 
 
-def test_a_question_out_of_hours_is_answered_once_in_its_thread(world: World) -> None:
+def test_a_question_out_of_hours_is_answered_once_and_reminded_30_minutes_after_support_resumes(
+    world: World,
+) -> None:
     world.clock.instant = SATURDAY
     question = slack_ts(SATURDAY)
     say(world, "Can someone restart the build agent?", user=ASKER, ts=question)
     (answer,) = in_thread(world, question)
     assert answer["text"] == (
-        "Support resumes Mon 7 Dec at 09:00: this channel is answered in support hours, and your question "
-        f"will be seen then. {CRITICAL}"
+        f"{CRITICAL} Otherwise, support resumes Mon 7 Dec at 09:00 and your question will be answered then "
+        "in this thread."
     )
 
     world.clock.instant = SATURDAY + timedelta(minutes=10)
@@ -109,8 +116,64 @@ def test_a_question_out_of_hours_is_answered_once_in_its_thread(world: World) ->
     other = slack_ts(SATURDAY + timedelta(minutes=20))
     say(world, "A second question", user="UOTHER", ts=other)
     assert len(in_thread(world, other)) == 1  # its own thread, its own answer
-    run_all_jobs_until(world, MONDAY + timedelta(hours=3))
-    assert len(in_thread(world, question)) == 1  # and no reminder: it was asked out of hours
+
+    run_all_jobs_until(world, MONDAY_0930 - timedelta(seconds=1))
+    assert len(in_thread(world, question)) == 1  # nothing more over the weekend, nor at 09:00
+    run_all_jobs_until(world, MONDAY_0930)
+    (_, reminder) = in_thread(world, question)
+    assert reminder["text"] == f"<@UDANA> {REMINDER}"  # Monday's support engineer
+    assert in_thread(world, other)[-1]["text"] == f"<@UDANA> {REMINDER}"
+    run_all_jobs_until(world, MONDAY + timedelta(days=3))
+    assert len(in_thread(world, question)) == 2  # once
+
+
+def test_a_team_reply_out_of_hours_means_no_reminder_when_support_resumes(world: World) -> None:
+    world.clock.instant = SATURDAY
+    question = slack_ts(SATURDAY)
+    say(world, "Can someone restart the build agent?", user=ASKER, ts=question)
+    world.clock.instant = SATURDAY + timedelta(hours=2)
+    say(world, "Done", user="UALICE", ts=slack_ts(world.clock.instant), thread=question)
+    run_all_jobs_until(world, MONDAY + timedelta(days=1))
+    assert len(in_thread(world, question)) == 1  # the answer out of hours only
+
+
+@pytest.mark.parametrize(
+    "run_at",
+    [
+        datetime(2026, 12, 4, 16, 3, tzinfo=UTC),  # three minutes late: support ended at 16:00
+        datetime(2026, 12, 5, 10, 0, tzinfo=UTC),  # the worker was down until Saturday
+    ],
+)
+def test_a_reminder_run_late_names_who_held_support_when_it_fell_due(
+    db: Engine,
+    tmp_path: Path,
+    cache_dir: Path,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    run_at: datetime,
+) -> None:
+    with ask_world(db, tmp_path, cache_dir, fake_slack, monkeypatch, overrides=[AFTERNOON]) as world:
+        asked = datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
+        world.clock.instant = asked
+        question = slack_ts(asked)
+        say(world, "Who can grant me access to the logs?", user=ASKER, ts=question)
+        (job,) = [j for j in world.context.jobs.jobs(JobState.PENDING, limit=10) if j.kind == "ask:remind"]
+        assert job.due_at == datetime(2026, 12, 4, 16, 0, tzinfo=UTC)  # support's very end
+
+        world.clock.instant = run_at
+        run_all_jobs_until(world, run_at)
+        (reminder,) = in_thread(world, question)
+        assert reminder["text"] == f"<@UBILAL> {REMINDER}"  # the afternoon's, not nobody nor the day's
+
+
+def test_a_support_engineer_without_a_slack_id_is_named(world: World) -> None:
+    wednesday = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)  # chen's support day; chen has no Slack id
+    world.clock.instant = wednesday
+    question = slack_ts(wednesday)
+    say(world, "Is the wiki down?", user=ASKER, ts=question)
+    run_all_jobs_until(world, wednesday + timedelta(minutes=30))
+    (reminder,) = in_thread(world, question)
+    assert reminder["text"] == f"Chen (support engineer): {REMINDER}"
 
 
 def test_a_slack_retry_does_nothing_twice(world: World) -> None:
@@ -128,9 +191,12 @@ def test_a_slack_retry_does_nothing_twice(world: World) -> None:
     body = message_body("And staging?", user=ASKER, ts=asked)
     assert post_event(world, body, at=first).status_code == 200
     assert post_event(world, body, retry=2, at=first - 3).status_code == 200
-    assert ask_jobs(world) == [f"ask:{ASK}:{asked}:reminder"]
-    run_all_jobs_until(world, MONDAY)
+    assert sorted(ask_jobs(world)) == sorted(
+        [f"ask:{ASK}:{question}:reminder", f"ask:{ASK}:{asked}:reminder"]
+    )
+    run_all_jobs_until(world, MONDAY_0930)
     assert len(in_thread(world, asked)) == 1
+    assert len(in_thread(world, question)) == 2  # the answer, then one reminder
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,13 @@ from opsdesk.domain.asks import (
     Meaning,
     decide,
     message_of,
+    reminded_engineer,
+    reminder_text,
     support_resumes,
 )
 from opsdesk.domain.hours import CoverEngine
 from opsdesk.domain.instants import parse_instant
+from opsdesk.domain.rota import Engineer, EngineerId, Leave, Override, Role, Rota, SupportAssignment
 
 LONDON = ZoneInfo("Europe/London")
 ASK = "C0ASK00001"
@@ -61,30 +64,43 @@ def test_a_question_in_support_hours_is_reminded_after_30_minutes_of_support(
     assert decision.out_of_hours is None
 
 
-# (asked at, what is said first): when support resumes, in the team's time.
+# (asked at, when support resumes, when the support engineer is reminded if the team has not answered):
+# the wait is counted in support hours, so from when support resumes.
 OUT_OF_HOURS = [
-    ("2026-12-04T16:00", "Support resumes Mon 7 Dec at 09:00"),
-    ("2026-12-05T10:00", "Support resumes Mon 7 Dec at 09:00"),
-    ("2026-12-02T08:59", "Support resumes Wed 2 Dec at 09:00"),
-    ("2026-12-02T23:30", "Support resumes Thu 3 Dec at 09:00"),
-    ("2027-03-28T00:30", "Support resumes Tue 30 Mar at 09:00"),  # the spring change, Easter Monday next
-    ("2027-10-31T01:30", "Support resumes Mon 1 Nov at 09:00"),  # the autumn change's repeated hour
-    ("2027-05-29T12:00", "Support resumes Tue 1 Jun at 09:00"),  # over the bank holiday weekend
+    ("2026-12-04T16:00", "Mon 7 Dec at 09:00", "2026-12-07T09:30"),
+    ("2026-12-05T10:00", "Mon 7 Dec at 09:00", "2026-12-07T09:30"),
+    ("2026-12-02T08:59", "Wed 2 Dec at 09:00", "2026-12-02T09:30"),
+    ("2026-12-02T23:30", "Thu 3 Dec at 09:00", "2026-12-03T09:30"),
+    ("2027-03-28T00:30", "Tue 30 Mar at 09:00", "2027-03-30T09:30"),  # the spring change, Easter Monday
+    ("2027-10-31T01:30", "Mon 1 Nov at 09:00", "2027-11-01T09:30"),  # the autumn change's repeated hour
+    ("2027-05-29T12:00", "Tue 1 Jun at 09:00", "2027-06-01T09:30"),  # over the bank holiday weekend
 ]
 
 
-@pytest.mark.parametrize(("asked", "first"), OUT_OF_HOURS)
-def test_a_question_out_of_hours_is_answered_with_when_support_resumes_and_the_policys_text(
-    engine: CoverEngine, asked: str, first: str
+@pytest.mark.parametrize(("asked", "resumes", "due"), OUT_OF_HOURS)
+def test_a_question_out_of_hours_is_answered_critical_first_and_reminded_once_support_resumes(
+    engine: CoverEngine, asked: str, resumes: str, due: str
 ) -> None:
     message = message_of(event())
     assert message is not None
     decision = decide(message, POLICY, TEAM, engine, at(asked))
     assert decision.meaning is Meaning.QUESTION
-    assert decision.remind_at is None
-    assert decision.out_of_hours is not None
-    assert decision.out_of_hours.startswith(first + ":")
-    assert decision.out_of_hours.endswith("Critical? Email incidents@example.org.")
+    assert decision.out_of_hours == (
+        f"Critical? Email incidents@example.org. Otherwise, support resumes {resumes} and your question "
+        "will be answered then in this thread."
+    )
+    assert decision.remind_at == at(due)
+
+
+def test_the_default_text_reads_well_before_otherwise(engine: CoverEngine) -> None:
+    message = message_of(event())
+    assert message is not None
+    decision = decide(message, AskPolicy(channel=ASK), TEAM, engine, at("2026-12-05T10:00"))
+    assert decision.out_of_hours == (
+        "If it is critical (a service down, or data at risk), do not wait: raise an incident now by email to "
+        "the team's incident address, and the engineer on call is paged. Otherwise, support resumes Mon 7 Dec "
+        "at 09:00 and your question will be answered then in this thread."
+    )
 
 
 def test_support_resumes_now_within_support_hours(engine: CoverEngine) -> None:
@@ -107,6 +123,7 @@ def test_more_from_the_asker_in_the_thread_is_answered_only_out_of_hours(engine:
     assert (in_hours.meaning, in_hours.remind_at, in_hours.out_of_hours) == (Meaning.FOLLOW_UP, None, None)
     out = decide(more, POLICY, TEAM, engine, at("2026-12-05T10:00"))
     assert out.meaning is Meaning.FOLLOW_UP and out.out_of_hours is not None
+    assert out.remind_at is None  # the question's own reminder stands
 
 
 @pytest.mark.parametrize(
@@ -166,6 +183,7 @@ def test_the_ask_section_defaults_to_the_changes_ask_channel(tmp_path: Path) -> 
     "section",
     [
         {"remind-after-minutes": 0},
+        {"remind-after-minutes": 0.5},  # whole minutes: a reminder never says "0 minutes"
         {"out-of-hours-text": ""},
         {"out-of-hours-text": "bad\x00text"},
         {"channel": "not a channel!"},
@@ -175,3 +193,62 @@ def test_the_ask_section_defaults_to_the_changes_ask_channel(tmp_path: Path) -> 
 def test_a_wrong_ask_section_is_refused(section: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         PolicyModel.model_validate({"ask": section})
+
+
+def test_the_reminder_names_the_engineer_first_and_never_says_0_minutes() -> None:
+    assert reminder_text(POLICY, mentioned=True) == (
+        "this question has had no answer from the team for 30 minutes of support hours: please answer it "
+        "in this thread."
+    )
+    half = AskPolicy(channel=ASK, remind_after=timedelta(seconds=30))
+    assert "for 1 minute of support hours" in reminder_text(half, mentioned=True)
+    assert reminder_text(POLICY, mentioned=False, name="Chen").startswith(
+        "Chen (support engineer): this question has had no answer"
+    )
+    assert reminder_text(POLICY, mentioned=False).startswith("To the team (nobody holds the support duty): ")
+
+
+def person(name: str) -> Engineer:
+    return Engineer(EngineerId(name), name.title(), f"{name}@example.org")
+
+
+# Friday 4 December 2026 is alice's support day, Monday 7 December dana's; support 09:00-16:00.
+SUPPORT_DAYS = (
+    SupportAssignment(at("2026-12-04T00:00").date(), EngineerId("alice")),
+    SupportAssignment(at("2026-12-07T00:00").date(), EngineerId("dana")),
+)
+AFTERNOON = Override(Role.SUPPORT, EngineerId("bilal"), at("2026-12-04T12:00"), at("2026-12-04T16:00"))
+HOUR = Override(Role.SUPPORT, EngineerId("chen"), at("2026-12-04T14:00"), at("2026-12-04T15:00"))
+ALICE_AWAY = Leave(EngineerId("alice"), SUPPORT_DAYS[0].day, SUPPORT_DAYS[0].day)
+
+
+# (overrides, leave, due, who is named): whoever holds support when the reminder fell due, however late
+# its job runs; at 16:00 (support's end) whoever held it just before; else the next to hold it.
+REMINDED = [
+    ((), (), "2026-12-04T15:00", "alice"),
+    ((), (), "2026-12-04T16:00", "alice"),
+    ((AFTERNOON,), (), "2026-12-04T16:00", "bilal"),  # the afternoon's override, not the day's assignee
+    ((AFTERNOON,), (), "2026-12-04T11:59", "alice"),
+    ((), (ALICE_AWAY,), "2026-12-04T16:00", "dana"),  # a vacancy: Monday's engineer, the next to hold it
+    ((HOUR,), (ALICE_AWAY,), "2026-12-04T10:00", "chen"),  # the next: an override later that day
+    ((HOUR,), (ALICE_AWAY,), "2026-12-04T15:30", "dana"),
+    ((), (), "2026-12-05T10:00", "dana"),  # due out of hours (a hand-made job): the next support day
+]
+
+
+@pytest.mark.parametrize(("overrides", "leave", "due", "named"), REMINDED)
+def test_the_reminder_names_who_held_support_when_it_fell_due(
+    engine: CoverEngine,
+    overrides: tuple[Override, ...],
+    leave: tuple[Leave, ...],
+    due: str,
+    named: str,
+) -> None:
+    people = tuple(person(n) for n in ("alice", "bilal", "chen", "dana"))
+    rota = Rota(engineers=people, support=SUPPORT_DAYS, overrides=overrides, leave=leave)
+    assert reminded_engineer(rota, engine, at(due)) == named
+
+
+def test_nobody_is_named_when_nobody_holds_support_for_a_month(engine: CoverEngine) -> None:
+    rota = Rota(engineers=(person("alice"),), support=SUPPORT_DAYS)
+    assert reminded_engineer(rota, engine, at("2026-12-08T10:00")) is None

@@ -25,12 +25,13 @@ class AskModel(StrictModel):
         description="the ask channel's Slack id (C0123ABCD; Slack's events name channels by id only); "
         "default: changes.ask-channel",
     )
-    remind_after_minutes: float = Field(
+    remind_after_minutes: int = Field(
         default=30,
         alias="remind-after-minutes",
-        gt=0,
+        ge=1,
         le=WEEK_OF_SUPPORT_MINUTES,
-        description="minutes of support hours a question may wait for the team's answer in its thread",
+        description="whole minutes of support hours a question may wait for the team's answer in its thread "
+        "(out of hours: counted from when support resumes)",
     )
     out_of_hours_text: str = Field(
         default=DEFAULT_OUT_OF_HOURS_TEXT,
@@ -38,7 +39,8 @@ class AskModel(StrictModel):
         min_length=1,
         max_length=1000,
         pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]+$",
-        description="said out of hours after when support resumes: how to raise a critical incident",
+        description="said first out of hours, before when support resumes: how to raise a critical incident "
+        "(followed by 'Otherwise, support resumes ...')",
     )
 
     def to_policy(self, ask_channel: str | None) -> AskPolicy:

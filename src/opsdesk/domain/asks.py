@@ -3,8 +3,9 @@ answer out of hours, the team's answer, or nothing), and the texts opsdesk says 
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -12,12 +13,15 @@ from zoneinfo import ZoneInfo
 
 from opsdesk.domain.elapsed import add_elapsed
 from opsdesk.domain.hours import ONE_DAY, UNTIL_HORIZON_DAYS, Cover, CoverEngine
+from opsdesk.domain.rota import EngineerId, Role, Rota, holding
 
 DEFAULT_REMIND_AFTER = timedelta(minutes=30)
 DEFAULT_OUT_OF_HOURS_TEXT = (
-    "For a critical incident (a service down, or data at risk), do not wait: raise an incident now by "
-    "email to the team's incident address, and the engineer on call is paged."
+    "If it is critical (a service down, or data at risk), do not wait: raise an incident now by email to "
+    "the team's incident address, and the engineer on call is paged."
 )
+JUST_BEFORE = timedelta(microseconds=1)  # the holder at a support period's end is the one just before it
+NEXT_HOLDER_DAYS = 31  # how far ahead a reminder looks for the next support engineer (a vacancy's end)
 # Slack's message subtypes a person's question may carry; every other (edits, deletions, joins, bots) is
 # not a question nor an answer.
 PEOPLES_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})
@@ -77,7 +81,7 @@ class Meaning(StrEnum):
 @dataclass(frozen=True)
 class Decision:
     meaning: Meaning
-    remind_at: datetime | None = None  # a question in support hours: when the support engineer is reminded
+    remind_at: datetime | None = None  # a question: when the support engineer is reminded (support hours)
     out_of_hours: str | None = None  # a question or follow-up out of hours: the answer in its thread
 
 
@@ -107,11 +111,13 @@ def decide(
     if message.user in team:
         return IGNORED if message.top_level else Decision(Meaning.ANSWER)
     meaning = Meaning.QUESTION if message.top_level else Meaning.FOLLOW_UP
+    # A question's wait is counted in support hours: out of hours, from when support resumes.
+    remind_at = (
+        add_elapsed(engine, now, policy.remind_after, Cover.SUPPORT) if meaning is Meaning.QUESTION else None
+    )
     if engine.cover_at(now).cover is Cover.SUPPORT:
-        if meaning is Meaning.FOLLOW_UP:
-            return Decision(meaning)
-        return Decision(meaning, remind_at=add_elapsed(engine, now, policy.remind_after, Cover.SUPPORT))
-    return Decision(meaning, out_of_hours=out_of_hours_text(engine, now, policy))
+        return Decision(meaning, remind_at=remind_at)
+    return Decision(meaning, remind_at=remind_at, out_of_hours=out_of_hours_text(engine, now, policy))
 
 
 def support_resumes(engine: CoverEngine, now: datetime) -> datetime | None:
@@ -132,23 +138,69 @@ def spoken_instant(at: datetime, tz: ZoneInfo) -> str:
 
 
 def out_of_hours_text(engine: CoverEngine, now: datetime, policy: AskPolicy) -> str:
-    """The answer to a question out of hours: when support resumes first, then the policy's text."""
+    """The answer to a question out of hours: the policy's text on a critical incident first (what to do
+    now), then when support resumes and the question is answered."""
     resumes = support_resumes(engine, now)
-    when = (
-        f"Support resumes {spoken_instant(resumes, engine.timezone)}"
-        if resumes is not None
-        else "Support hours are not set"
-    )
+    if resumes is None:
+        return (
+            f"{policy.out_of_hours_text} Otherwise, this channel has no support hours set, so your question "
+            "may not be followed up."
+        )
     return (
-        f"{when}: this channel is answered in support hours, and your question will be seen then. "
-        f"{policy.out_of_hours_text}"
+        f"{policy.out_of_hours_text} Otherwise, support resumes {spoken_instant(resumes, engine.timezone)} "
+        "and your question will be answered then in this thread."
     )
 
 
-def reminder_text(policy: AskPolicy) -> str:
-    """The reminder in the question's thread (the support engineer is mentioned after it)."""
-    minutes = int(policy.remind_after.total_seconds() // 60)
-    return (
-        f"This question has had no answer from the team for {minutes} minutes of support hours: "
-        "the support engineer, please answer it in this thread."
+def spoken_minutes(wait: timedelta) -> str:
+    """ "30 minutes", "1 minute": a part of a minute counts as a whole one."""
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def reminder_text(policy: AskPolicy, mentioned: bool, name: str | None = None) -> str:
+    """The reminder in the question's thread, addressed first: after the support engineer's mention (the
+    renderer puts it first) when `mentioned`, else to them by `name`, else to the team (nobody holds it)."""
+    wait = spoken_minutes(policy.remind_after)
+    rest = (
+        f"this question has had no answer from the team for {wait} of support hours: "
+        "please answer it in this thread."
     )
+    if mentioned:
+        return rest
+    if name:
+        return f"{name} (support engineer): {rest}"
+    return f"To the team (nobody holds the support duty): {rest}"
+
+
+def reminded_engineer(rota: Rota, engine: CoverEngine, due: datetime) -> EngineerId | None:
+    """The support engineer a reminder due at `due` names, however late its job runs: whoever holds the
+    duty at `due` in support hours (at the end of a support period, whoever held it just before), or else
+    the next one to hold it; None when nobody does within NEXT_HOLDER_DAYS."""
+    for at in _support_instants(rota, engine, due):
+        engineer = holding(rota, Role.SUPPORT, at, engine.timezone).engineer
+        if engineer is not None:
+            return engineer
+    return None
+
+
+def _support_instants(rota: Rota, engine: CoverEngine, due: datetime) -> Iterator[datetime]:
+    """`due` (or the instant just before it) when in support hours, then each instant from `due` at which
+    the support duty may change hands: a support period's start, an override's start or end within one."""
+    if engine.cover_at(due).cover is Cover.SUPPORT:
+        yield due
+    elif engine.cover_at(due - JUST_BEFORE).cover is Cover.SUPPORT:
+        yield due - JUST_BEFORE
+    edges = sorted(
+        {o.start for o in rota.overrides if o.role is Role.SUPPORT}
+        | {o.end for o in rota.overrides if o.role is Role.SUPPORT}
+    )
+    day, index = engine.locate(due)
+    for _ in range(NEXT_HOLDER_DAYS):
+        for segment in day.segments[index:]:
+            if segment.cover is not Cover.SUPPORT or segment.end <= due:
+                continue
+            if segment.start > due:
+                yield segment.start
+            yield from (edge for edge in edges if max(segment.start, due) < edge < segment.end)
+        day, index = engine.day(day.date + ONE_DAY), 0

@@ -39,6 +39,7 @@ class ChannelPost:
     incident: int | None = None  # an incident's opening post: it carries the incident's buttons
     offer: Offer | None = None  # what else can be done from the post (a change's review, a request's triage)
     thread: str | None = None  # a reply in the thread of this message (Slack: its ts) in the channel
+    mention_first: bool = False  # the mention leads the text (the post is addressed to them), not after it
 
 
 @dataclass(frozen=True)

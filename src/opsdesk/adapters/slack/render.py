@@ -64,6 +64,8 @@ class SlackRenderer:
     def _post(self, notice: ChannelPost, people: People) -> dict[str, Any]:
         person = people.mention(notice.mention)
         mention = f" <@{person.slack}>" if person is not None and person.slack else ""
+        if notice.mention_first and mention and notice.offer is None and notice.incident is None:
+            return {"text": f"{mention.strip()} {slack_escape(notice.text)}"}
         if notice.offer is not None and self.buttons:
             return offer_message(notice.text, notice.offer, mention)
         if notice.incident is None or not self.buttons:

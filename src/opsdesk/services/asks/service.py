@@ -1,7 +1,8 @@
 """Questions in the ask channel: each message event taken in once (by its event id, in the same unit of
-work as what it does), a question's thread kept, its reminder scheduled in support hours or its answer
-posted out of hours (once per thread), and the reminder run: the support engineer on duty then, mentioned
-in the thread, once, unless a team engineer has answered."""
+work as what it does), a question's thread kept, its reminder scheduled (counted in support hours, so
+from when support resumes for a question out of hours), its answer out of hours posted (once per thread),
+and the reminder run: the support engineer on duty when it fell
+due (however late its job runs), mentioned first in the thread, once, unless a team engineer has answered."""
 
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from opsdesk.domain.asks import (
     Message,
     decide,
     message_of,
+    reminded_engineer,
     reminder_text,
 )
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.notices import ChannelPost
-from opsdesk.domain.rota import Role, holding
 from opsdesk.services.clock import Clock
 from opsdesk.services.notifier import ASK_LOG, Notifier
 from opsdesk.services.rota import RotaService
@@ -90,8 +91,8 @@ class AskService:
         self.notifier.send(uow.outbox, post, now)
 
     def remind(self, job: Job) -> None:
-        """The handler of a reminder job: the support engineer on duty now, in the question's thread, once,
-        unless a team engineer has answered it."""
+        """The handler of a reminder job: the support engineer on duty when it fell due (or the next one),
+        mentioned first in the question's thread, once, unless a team engineer has answered it."""
         if not self.policy.enabled:  # switched off since the question: nobody is reminded
             return
         channel, thread = str(job.payload.get("channel") or ""), str(job.payload.get("thread") or "")
@@ -100,11 +101,14 @@ class AskService:
             kept = uow.asks.get(channel, thread)
             if kept is None or kept.answered_at is not None or kept.reminded_at is not None:
                 return
-            engineer = holding(self.rota.rota, Role.SUPPORT, now, self.rota.engine.timezone).engineer
+            engineer = reminded_engineer(self.rota.rota, self.rota.engine, job.due_at)
+            person = self.notifier.people.mention(engineer)
+            mentioned = person is not None and bool(person.slack)
+            text = reminder_text(self.policy, mentioned, person.name if person else None)
             uow.asks.mark(channel, thread, "reminded_at", now)
             key = f"ask:{channel}:{thread}:reminder"
             post = ChannelPost(
-                channel, reminder_text(self.policy), key, ASK_LOG, mention=engineer, thread=thread
+                channel, text, key, ASK_LOG, mention=engineer, thread=thread, mention_first=True
             )
             self.notifier.send(uow.outbox, post, now)
             logger.info("an unanswered question in the ask channel was reminded", extra={"thread": thread})
