@@ -78,9 +78,12 @@ class SlackApp:
         signature = lowered["x-slack-signature"]
         receipts = self._application().receipts
         retry = "x-slack-retry-num" in lowered  # Slack's own retry: each action's receipt keeps it to once
-        if not receipts.first(
-            f"{SIGNATURE_RECEIPT}{signature}", expiring=(SIGNATURE_RECEIPT, KEEP_SIGNATURES)
-        ) and not retry:
+        if (
+            not receipts.first(
+                f"{SIGNATURE_RECEIPT}{signature}", expiring=(SIGNATURE_RECEIPT, KEEP_SIGNATURES)
+            )
+            and not retry
+        ):
             return _error(401, "this signed request was taken in before (a replay): nothing was done")
         answer = self.bolt.dispatch(request)
         if answer.status == 404:
