@@ -246,6 +246,18 @@ def test_hostile_events_never_answer_500(world: World, shape: dict[str, object])
         assert "<!channel>" not in str(posted["text"]) and "\u202e" not in str(posted["text"])
 
 
+def test_an_event_id_with_a_nul_or_of_another_type_never_answers_500(world: World) -> None:
+    world.clock.instant = SATURDAY
+    for n, event_id in enumerate(("Ev\x00NUL", 12, ["Ev1"], "\x00")):
+        ts = slack_ts(SATURDAY + timedelta(seconds=n))
+        body = json.loads(message_body("hi", user=ASKER, ts=ts))
+        body["event_id"] = event_id
+        assert post_event(world, json.dumps(body)).status_code == 200
+    world.deliver()
+    answered = [slack_ts(SATURDAY + timedelta(seconds=n)) for n in range(4)]
+    assert [len(in_thread(world, ts)) for ts in answered] == [1, 1, 0, 0]  # cleaned ids act; no id, nothing
+
+
 def test_an_event_without_an_event_id_does_nothing(world: World) -> None:
     world.clock.instant = SATURDAY
     ts = slack_ts(SATURDAY)

@@ -228,7 +228,9 @@ def press_receipt(body: dict[str, Any], action: dict[str, Any]) -> str:
 def receipt_part(value: object) -> str:
     """A Slack id as a receipt's part: its letters, digits and '.', '_', '-' only (a NUL or an odd type in a
     signed but strange payload never reaches the database), at most 80 characters."""
-    return "".join(c for c in str(value or "")[:80] if c.isascii() and (c.isalnum() or c in "._-"))
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return ""
+    return "".join(c for c in str(value)[:80] if c.isascii() and (c.isalnum() or c in "._-"))
 
 
 def errors(**by_block: str) -> dict[str, Any]:
