@@ -34,7 +34,11 @@ def buttons(message: dict[str, Any]) -> list[str]:
     return [e["action_id"] for b in blocks_of(message) if b["type"] == "actions" for e in b["elements"]]
 
 
-def press(world: World, action: str, number: int, user: str, message: dict[str, Any]) -> httpx.Response:
+def press(
+    world: World, action: str, number: int, user: str, message: dict[str, Any], *, trigger: str | None = None
+) -> httpx.Response:
+    """A press of `action` on the request's message (`trigger`: Slack's trigger id, new for each press)."""
+    more = {"trigger_id": trigger} if trigger else {}
     payload = block_action(
         action,
         str(number),
@@ -42,6 +46,7 @@ def press(world: World, action: str, number: int, user: str, message: dict[str, 
         channel=str(message["_conversation"]),
         ts=str(message["ts"]),
         response_url=world.fake.response_url(),
+        **more,
     )
     return world.send(form_payload(payload))
 

@@ -17,6 +17,7 @@ from tests.change_world import request_body
 from tests.fake_slack import FakeSlack
 from tests.slack_change_world import (
     ASK,
+    REQUESTER,
     THIS_WEEK,
     ack_of,
     announcement,
@@ -216,3 +217,66 @@ def test_the_ooh_list_is_cut_short_with_the_cli_command_for_the_rest(world: Worl
     assert len([line for line in lines if line.startswith("• CR-")]) == 10
     assert "…and 2 more: `opsdesk change list --state under-review`" in lines
     assert "*This week (from Mon 30 Nov, Europe/London)*: none." in lines
+
+
+def test_an_approve_form_opened_before_the_request_was_edited_is_refused(world: World) -> None:
+    change = submit(world)
+    post = announcement(world, change)
+    press(world, "change:approve", change, "UBILAL", post)
+    (stale_form,) = world.fake.opened()
+    assert "Thu 03 Dec 19:00-21:00" in stale_form["blocks"][0]["text"]["text"]
+    # The requester moves the window and changes the rollback plan while the form is open.
+    body = request_body(
+        "Thursday 3rd December 2026 20:00-22:00", **{"Rollback Plan": "None: we cannot roll back"}
+    )
+    assert world.context.changes.edit(change, REQUESTER, body).state is ChangeState.UNDER_REVIEW
+    world.deliver()
+    before, updates = history(world, change), len(world.fake.updates)
+    values = {"engineer": "alice", "instructions": "Follow the runbook", "channel": ""}
+
+    refused = ack_of(submit_form(world, stale_form, "UBILAL", values, at=int(time.time())))
+
+    assert refused == {
+        "response_action": "errors",
+        "errors": {
+            "engineer": f"CR-{change} changed since you opened this form (its window or plan): close it "
+            "and press Approve again to review the new version"
+        },
+    }
+    found = world.context.changes.change(change)
+    assert (found.state, found.assigned) == (ChangeState.UNDER_REVIEW, None)
+    assert history(world, change) == before
+    world.deliver()
+    assert len(world.fake.updates) == updates
+    # A fresh form shows the new window, and approves it.
+    press(world, "change:approve", change, "UBILAL", post, trigger="T2.2")
+    fresh = world.fake.opened()[-1]
+    assert "Thu 03 Dec 20:00-22:00" in fresh["blocks"][0]["text"]["text"]
+    assert ack_of(submit_form(world, fresh, "UBILAL", values, view_id="VFAKE000002")) == {}
+    found = world.context.changes.change(change)
+    assert (found.state, found.assigned) == (ChangeState.APPROVED, "alice")
+    assert "cannot roll back" in found.body
+    assert history(world, change)[-1] == ("bilal", "slack", "approved")
+
+
+def test_a_reject_form_opened_before_another_engineer_approved_is_refused(world: World) -> None:
+    change = submit(world)
+    post = announcement(world, change)
+    press(world, "change:reject", change, "UALICE", post)
+    press(world, "change:approve", change, "UBILAL", post, trigger="T2.2")
+    reject_form, approve_form = world.fake.opened()
+    values = {"engineer": "alice", "instructions": "Follow the runbook", "channel": ""}
+    assert ack_of(submit_form(world, approve_form, "UBILAL", values, view_id="VFAKE000002")) == {}
+    world.deliver()
+    before, updates = history(world, change), len(world.fake.updates)
+
+    refused = ack_of(submit_form(world, reject_form, "UALICE", {"reason": "Too risky"}))
+
+    assert refused["errors"] == {
+        "reason": f"CR-{change} is approved now (it was under-review when you opened this form): close "
+        "this form; nothing was done"
+    }
+    assert world.context.changes.change(change).state is ChangeState.APPROVED
+    assert history(world, change) == before
+    world.deliver()
+    assert len(world.fake.updates) == updates

@@ -287,3 +287,72 @@ def test_a_shortcut_without_a_message_is_answered_not_failed(world: World) -> No
     assert world.context.app.support.requests() == []
     assert "Slack sent no message" in str(world.fake.responses[0]["text"])
     assert blocks_of  # the shared helpers stay importable
+
+
+def test_a_triage_form_opened_before_someone_else_triaged_is_refused(world: World) -> None:
+    number, posted = file_request(world)
+    press(world, TRIAGE, number, "UALICE", posted)
+    press(world, TRIAGE, number, "UBILAL", posted, trigger="T2.2")
+    alices, bilals = opened(world, 1), opened(world, 2)
+    assert submit(world, alices, {"decision": "P1"}, "UALICE").status_code == 200
+    world.deliver()
+    before, updates = history(world, number), len(world.fake.updates)
+
+    # Bilal's form was opened while the request was untriaged: it does not decline Alice's P1.
+    stale = submit(world, bilals, {"decision": "decline", "reason": "a duplicate"}, "UBILAL")
+
+    assert answered(stale)["errors"] == {
+        "reason": f"alice accepted SR-{number} as P1 since you opened this form: close it, or press "
+        "Triage again to change it"
+    }
+    found = request(world, number)
+    assert (found.triage, found.priority, found.status) == (Triage.ACCEPTED, Priority.P1, Status.TODO)
+    assert history(world, number) == before
+    world.deliver()
+    assert len(world.fake.updates) == updates
+    # A fresh form still triages it again, for a new priority (as the CLI allows).
+    press(world, TRIAGE, number, "UBILAL", posted, trigger="T3.3")
+    assert submit(world, opened(world, 3), {"decision": "P2"}, "UBILAL").status_code == 200
+    assert request(world, number).priority is Priority.P2
+    assert history(world, number)[-1] == ("bilal", "slack", "triaged")
+    world.deliver()
+    assert "Accepted as P2" in str(world.fake.updates[-1]["text"])
+
+
+def test_a_triage_form_carrying_no_version_is_refused(world: World) -> None:
+    number, posted = file_request(world)
+    press(world, TRIAGE, number, "UALICE", posted)
+    view = opened(world)
+    carried = json.loads(str(view["private_metadata"]))
+    forged = {**view, "private_metadata": json.dumps({**carried, "seen": ["x"]})}
+
+    refused = submit(world, forged, {"decision": "P1"})
+
+    assert "does not say how" in answered(refused)["errors"]["decision"]
+    assert request(world, number).triage is Triage.UNTRIAGED
+    assert submit(world, view, {"decision": "P1"}).status_code == 200  # the form as opened
+    assert request(world, number).priority is Priority.P1
+
+
+def test_an_assign_form_opened_before_someone_else_assigned_is_refused(world: World) -> None:
+    number, posted = file_request(world)
+    press(world, ASSIGN, number, "UALICE", posted)
+    press(world, ASSIGN, number, "UBILAL", posted, trigger="T2.2")
+    alices, bilals = opened(world, 1), opened(world, 2)
+    assert submit(world, alices, {"assignee": "bilal"}, "UALICE").status_code == 200
+    world.deliver()
+    before, updates = history(world, number), len(world.fake.updates)
+
+    stale = submit(world, bilals, {"assignee": "alice"}, "UBILAL")
+
+    assert answered(stale)["errors"] == {
+        "assignee": f"alice assigned SR-{number} to bilal since you opened this form: close it, or "
+        "press Assign again to change it"
+    }
+    assert request(world, number).assignee == "bilal"
+    assert history(world, number) == before
+    world.deliver()
+    assert len(world.fake.updates) == updates
+    press(world, ASSIGN, number, "UBILAL", posted, trigger="T3.3")
+    assert submit(world, opened(world, 3), {"assignee": "alice"}, "UBILAL").status_code == 200
+    assert request(world, number).assignee == "alice"

@@ -21,6 +21,7 @@ from slack_bolt import Ack, App, Respond
 
 from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.domain.changes.model import ChangeAction, ChangeRequest
+from opsdesk.domain.changes.seen import SEEN_LIMIT, seen_version
 from opsdesk.domain.errors import DomainError
 from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.slack.incidents import pressed_message
@@ -90,7 +91,7 @@ def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str
     except DomainError as exc:
         return f"{slack_escape(str(exc))}: nothing was done."
     message = pressed_message(body)
-    metadata: dict[str, Any] = {"change": change.id}
+    metadata: dict[str, Any] = {"change": change.id, "seen": seen_version(change)}
     if message is not None:
         metadata |= {"channel": message.channel, "ts": message.ts}
     view = (
@@ -151,6 +152,8 @@ def submitted(
     got = values(view)
     actor = Actor(engineer.id, Source.SLACK)
     receipt, message = view_receipt(view), message_of(metadata)
+    seen = metadata.get("seen")
+    seen = seen if isinstance(seen, str) and len(seen) <= SEEN_LIMIT else None
     try:
         if verb is ChangeAction.APPROVE:
             done = app.changes.approve_from_message(
@@ -161,9 +164,11 @@ def submitted(
                 got.get("channel", "").strip() or None,
                 receipt,
                 message,
+                seen,
             )
         else:
-            done = app.changes.reject_from_message(number, actor, got.get("reason", ""), receipt, message)
+            reason = got.get("reason", "")
+            done = app.changes.reject_from_message(number, actor, reason, receipt, message, seen)
     except DomainError as exc:
         return errors(**{_field_of(str(exc), field): slack_escape(str(exc))})
     if done is None:

@@ -18,6 +18,7 @@ from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.domain.errors import DomainError
 from opsdesk.domain.notices import ChatMessage
 from opsdesk.domain.support.model import Status, SupportRequest
+from opsdesk.domain.support.seen import SEEN_LIMIT, assignee_seen, triage_seen
 from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.slack.incidents import pressed_message
 from opsdesk.entrypoints.slack.manifest import SUPPORT_SHORTCUT
@@ -136,10 +137,12 @@ def press(app: Application, body: dict[str, Any], action: dict[str, Any]) -> str
         return f"{request.reference} is done: nothing to do from this message (`opsdesk support reopen`)."
     message = pressed_message(body)
     where = {"channel": message.channel, "ts": message.ts} if message is not None else {}
-    metadata = {"request": request.id, **where}
+    triage = str(action.get("action_id")) == TRIAGE
+    seen = triage_seen(request) if triage else assignee_seen(request)  # refused on submit if changed
+    metadata = {"request": request.id, "seen": seen, **where}
     heading = f"{request.reference}: {slack_escape(request.title[:200])}"
     intro = {"type": "section", "text": {"type": "mrkdwn", "text": heading}}
-    if str(action.get("action_id")) == TRIAGE:
+    if triage:
         options = [option(text, value) for value, text in DECISIONS.items()]
         blocks = [
             intro,
@@ -166,7 +169,7 @@ def submit_triage(app: Application, body: dict[str, Any], view: dict[str, Any]) 
     found = _submitted(app, body, view, "decision")
     if isinstance(found, dict):
         return found
-    request_id, actor, message = found
+    request_id, actor, message, seen = found
     given = values(view)
     decision, reason = given.get("decision", ""), given.get("reason", "").strip()
     if decision not in DECISIONS:
@@ -176,7 +179,9 @@ def submit_triage(app: Application, body: dict[str, Any], view: dict[str, Any]) 
     accept, decline = (None, reason) if decision == "decline" else (decision, None)
     receipt = view_receipt(view)
     try:
-        done = app.support.triage_from_message(request_id, actor, receipt, message, accept, decline)
+        done = app.support.triage_from_message(
+            request_id, actor, receipt, message, accept, decline, seen=seen
+        )
     except DomainError as exc:
         block = "reason" if decision == "decline" else "decision"
         return errors(**{block: str(exc)})
@@ -190,13 +195,13 @@ def submit_assign(app: Application, body: dict[str, Any], view: dict[str, Any]) 
     found = _submitted(app, body, view, "assignee")
     if isinstance(found, dict):
         return found
-    request_id, actor, message = found
+    request_id, actor, message, seen = found
     assignee = values(view).get("assignee", "")
     if not assignee:
         return errors(assignee="Choose the engineer to assign.")
     receipt = view_receipt(view)
     try:
-        done = app.support.assign_from_message(request_id, actor, assignee[:100], receipt, message)
+        done = app.support.assign_from_message(request_id, actor, assignee[:100], receipt, message, seen)
     except DomainError as exc:
         return errors(assignee=str(exc))
     if done is None:
@@ -206,8 +211,9 @@ def submit_assign(app: Application, body: dict[str, Any], view: dict[str, Any]) 
 
 def _submitted(
     app: Application, body: dict[str, Any], view: dict[str, Any], block: str
-) -> tuple[int, Actor, ChatMessage | None] | dict[str, Any]:
-    """The request, the engineer and the message a submission acts on; else the form's errors."""
+) -> tuple[int, Actor, ChatMessage | None, str | None] | dict[str, Any]:
+    """The request, the engineer and the message a submission acts on, and the version of the request
+    seen when the form opened (None: not carried); else the form's errors."""
     engineer = engineer_of(app.people, body)
     if engineer is None:
         return errors(**{block: NOT_ON_ROTA})
@@ -215,7 +221,9 @@ def _submitted(
     request = metadata.get("request")
     if not isinstance(request, int) or isinstance(request, bool) or not 0 < request < 10**18:
         return errors(**{block: "This form names no support request: close it and press the button again."})
-    return request, Actor(engineer.id, Source.SLACK), message_of(metadata)
+    seen = metadata.get("seen")
+    seen = seen if isinstance(seen, str) and len(seen) <= SEEN_LIMIT else None
+    return request, Actor(engineer.id, Source.SLACK), message_of(metadata), seen
 
 
 def shortcut(app: Application, body: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from opsdesk.domain.changes.model import ChangeAction, ChangeRequest, ChangeState
+from opsdesk.domain.changes.seen import check_seen
 from opsdesk.domain.changes.window import window_text
 from opsdesk.domain.changes.workflow import check_reviewer, next_change_state
 from opsdesk.domain.notices import ChatMessage, MessageUpdate
@@ -48,15 +49,18 @@ class ChatReviewSteps(ReviewSteps):
         channel: str | None,
         receipt: str,
         message: ChatMessage | None,
+        seen: str | None,
     ) -> ChangeRequest | None:
         """Approve as submitted from a message's form: taken in once per `receipt` (None: taken in before,
-        nothing is done again), the message rewritten in the same unit of work. The domain's error else,
-        and nothing is kept (not even the receipt: the form can be corrected and sent again)."""
+        nothing is done again), the message rewritten in the same unit of work. Refused when the request
+        is no longer as `seen` when the form opened (seen_version). The domain's error else, and nothing
+        is kept (not even the receipt: the form can be corrected and sent again)."""
         now = self.clock.now()
         with self.transaction() as uow:
             change = self._get(uow, change_id)
             if not uow.receipts.receipt(receipt, now):
                 return None
+            check_seen(change, seen, ChangeAction.APPROVE)
             updated = self._approve(
                 uow, change, reviewer, engineer, instructions=instructions, channel=channel
             )
@@ -74,15 +78,23 @@ class ChatReviewSteps(ReviewSteps):
             self._rewrite(uow, updated, message, text, now)
             return updated
 
-    def reject_from_message(
-        self, change_id: int, reviewer: Actor, reason: str, receipt: str, message: ChatMessage | None
+    def reject_from_message(  # noqa: PLR0917  (the rejection, and where it came from)
+        self,
+        change_id: int,
+        reviewer: Actor,
+        reason: str,
+        receipt: str,
+        message: ChatMessage | None,
+        seen: str | None,
     ) -> ChangeRequest | None:
-        """Reject as submitted from a message's form: once per `receipt`, as approve_from_message."""
+        """Reject as submitted from a message's form: once per `receipt`, only as `seen`, as
+        approve_from_message."""
         now = self.clock.now()
         with self.transaction() as uow:
             change = self._get(uow, change_id)
             if not uow.receipts.receipt(receipt, now):
                 return None
+            check_seen(change, seen, ChangeAction.REJECT)
             updated = self._reject(uow, change, reviewer, reason)
             text = f"Rejected by {reviewer.name}: {updated.reason}\n{updated.reference} {updated.title}"
             self._rewrite(uow, updated, message, text, now)

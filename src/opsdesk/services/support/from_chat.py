@@ -17,6 +17,7 @@ from opsdesk.domain.support.model import (
     SupportRequest,
     Triage,
 )
+from opsdesk.domain.support.seen import assignee_changed, assignee_seen, triage_changed, triage_seen
 from opsdesk.domain.timeline import Actor
 from opsdesk.services.support.board import Filed, triage_decision
 from opsdesk.services.support.context import LOG_FALLBACK
@@ -52,30 +53,44 @@ class ChatSteps(GitHubSteps):
         message: ChatMessage | None,
         accept: Priority | str | None = None,
         decline: str | None = None,
+        *,
+        seen: str | None,
     ) -> SupportRequest | None:
         """Triage as submitted from a request's message: taken in once per `receipt` (None: taken in
-        before, nothing done again), the message rewritten in the same unit of work. SupportError (and
-        its kinds) as `triage` raises them: nothing is kept, not even the receipt."""
+        before, nothing done again), the message rewritten in the same unit of work. Refused when its
+        triage is no longer as `seen` when the form opened (triage_seen), saying who triaged it since.
+        SupportError (and its kinds) as `triage` raises them: nothing is kept, not even the receipt."""
         priority, reason = triage_decision(accept, decline)
         now = self.clock.now()
         with self.transaction() as uow:
             request = self._get(uow, request_id)
             if not uow.receipts.receipt(receipt, now):
                 return None
+            if seen != triage_seen(request):
+                raise triage_changed(request, seen, _latest(uow, request, "triaged"))
             updated = self._triage(uow, request, actor, priority, reason)
             if message is not None:
                 self.notifier.send(uow.outbox, rewrite(updated, message, receipt), now)
             return updated
 
-    def assign_from_message(
-        self, request_id: int, actor: Actor, assignee: str, receipt: str, message: ChatMessage | None
+    def assign_from_message(  # noqa: PLR0917  (the request, who, to whom, once, where, as seen)
+        self,
+        request_id: int,
+        actor: Actor,
+        assignee: str,
+        receipt: str,
+        message: ChatMessage | None,
+        seen: str | None,
     ) -> SupportRequest | None:
-        """Assign as submitted from a request's message: once per `receipt`, the message rewritten."""
+        """Assign as submitted from a request's message: once per `receipt`, the message rewritten;
+        refused when its assignee is no longer as `seen` when the form opened (assignee_seen)."""
         now = self.clock.now()
         with self.transaction() as uow:
             request = self._get(uow, request_id)
             if not uow.receipts.receipt(receipt, now):
                 return None
+            if seen != assignee_seen(request):
+                raise assignee_changed(request, seen, _latest(uow, request, "assigned"))
             updated = self._assign(uow, request, actor, assignee)
             if message is not None:
                 self.notifier.send(uow.outbox, rewrite(updated, message, receipt), now)
@@ -134,6 +149,12 @@ class ChatSteps(GitHubSteps):
         duty = self.on_duty_now()
         who = f"The support engineer on duty ({duty})" if duty else "The support engineer"
         return f"{who} accepts it with a priority or declines it with a reason; follow it in this thread."
+
+
+def _latest(uow: UnitOfWork, request: SupportRequest, kind: str) -> str | None:
+    """Who last did `kind` to the request (None: nobody recorded), from its history."""
+    done = [e.actor for e in uow.support.history(request.id) if e.kind == kind]
+    return done[-1] if done else None
 
 
 def chat_text(text: str) -> ChatText:
