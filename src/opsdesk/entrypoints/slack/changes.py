@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.domain.changes.model import ChangeAction, ChangeRequest
@@ -38,6 +38,7 @@ from opsdesk.entrypoints.slack.modals import (
     view_receipt,
 )
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of
+from opsdesk.entrypoints.slack.replies import tell
 from opsdesk.services.text import TEXT_LIMIT
 
 if TYPE_CHECKING:
@@ -54,11 +55,11 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
     """The request's buttons and forms (registered before the incidents' answer to unknown buttons)."""
 
     @bolt.action(re.compile(r"^change:(approve|reject)$"))
-    def review_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def review_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         said = press(application(), body, action)
         if said:
-            respond(text=said, response_type="ephemeral", replace_original=False)
+            tell(body, said)
 
     @bolt.view(APPROVE)
     def approve_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
