@@ -104,8 +104,8 @@ class LivePolicy:
         return self._app.job_runner(owner, handlers=LiveHandlers(self), planner=self._plan)
 
     def _plan(self, now: datetime) -> int:
-        """The handover's moments planned by the policy in force now (its hours may have changed)."""
-        return self.app.handovers.plan(now)
+        """The timed work planned by the policy in force now (its hours may have changed)."""
+        return self.app.plan_timed(now)
 
     def watch(self, interval: float = DEFAULT_INTERVAL) -> LivePolicy:
         """Look again every `interval` seconds from this process's watcher thread."""

@@ -63,6 +63,11 @@ class WorkerParts:
         fetch = https_get(tls_context(config.ca_file), config.sns_timeout_seconds)
         return SnsVerifier(re.compile(config.sns_cert_hosts), fetch, port=config.sns_port)
 
+    def plan_timed(self, now: datetime) -> int:
+        """Timed work the policy asks for, planned into jobs: the handover's moments, the ask channel's
+        topics. Returns the jobs added."""
+        return self.handovers.plan(now) + self.asks.plan(now)
+
     @cached_property
     def job_handlers(self) -> Mapping[str, Callable[[Job], None]]:
         """Every job kind and its handler: each capability declares its own."""
@@ -102,7 +107,7 @@ class WorkerParts:
         from opsdesk.services.jobs import JobRunner  # noqa: PLC0415
 
         chosen = self.job_handlers if handlers is None else handlers
-        plan = self.handovers.plan if planner is None else planner
+        plan = self.plan_timed if planner is None else planner
         return JobRunner(self.job_store, chosen, self.clock, owner or worker_name(), planner=plan)
 
 

@@ -43,10 +43,17 @@ class AskModel(StrictModel):
         "(followed by 'Otherwise, support resumes ...')",
     )
 
+    topic: bool = Field(
+        default=False,
+        description="set the ask channel's topic to the support engineer as each support period starts "
+        "(the app needs channels:manage and to be in the channel)",
+    )
+
     def to_policy(self, ask_channel: str | None) -> AskPolicy:
         return AskPolicy(
             enabled=self.enabled,
             channel=self.channel or ask_channel,
             remind_after=timedelta(minutes=self.remind_after_minutes),
             out_of_hours_text=self.out_of_hours_text.strip(),
+            topic=self.topic,
         )

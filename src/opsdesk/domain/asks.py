@@ -37,6 +37,7 @@ class AskPolicy:
     channel: str | None = None  # the ask channel's Slack id (C...); a name never matches an event
     remind_after: timedelta = DEFAULT_REMIND_AFTER  # counted in support hours
     out_of_hours_text: str = DEFAULT_OUT_OF_HOURS_TEXT
+    topic: bool = False  # the channel's topic names the support engineer, set as each support period starts
 
     def listens_to(self, channel: str) -> bool:
         return self.enabled and self.channel is not None and self.channel == channel
@@ -204,3 +205,45 @@ def _support_instants(rota: Rota, engine: CoverEngine, due: datetime) -> Iterato
                 yield segment.start
             yield from (edge for edge in edges if max(segment.start, due) < edge < segment.end)
         day, index = engine.day(day.date + ONE_DAY), 0
+
+
+def support_periods(engine: CoverEngine, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+    """The support periods that start in [since, until), each (start, end): one period runs through
+    adjoining support segments, so a period never starts where another ends."""
+    found: list[tuple[datetime, datetime]] = []
+    day, index = engine.locate(since)
+    start: datetime | None = None
+    previous_support = engine.cover_at(since - JUST_BEFORE).cover is Cover.SUPPORT
+    while day.start < until:
+        for segment in day.segments[index:]:
+            support = segment.cover is Cover.SUPPORT
+            if support and not previous_support and since <= segment.start < until:
+                start = segment.start
+            if not support and previous_support and start is not None:
+                found.append((start, segment.start))
+                start = None
+            previous_support = support
+        day, index = engine.day(day.date + ONE_DAY), 0
+    if start is not None:
+        found.append((start, start + _period_end(engine, start)))
+    return found
+
+
+def _period_end(engine: CoverEngine, start: datetime) -> timedelta:
+    """How long the support period from `start` lasts (to the first instant outside support)."""
+    day, index = engine.locate(start)
+    for _ in range(UNTIL_HORIZON_DAYS + 1):
+        for segment in day.segments[index:]:
+            if segment.cover is not Cover.SUPPORT:
+                return segment.start - start
+        day, index = engine.day(day.date + ONE_DAY), 0
+    return timedelta(0)
+
+
+def topic_text(name: str | None, start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """The ask channel's topic for a support period: who answers here and until when (plain text, by
+    name: a mention in a topic would ping them), within Slack's 250 characters."""
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    when = f"{local_start:%a} {local_start.day} {local_start:%b} {local_start:%H:%M}-{local_end:%H:%M}"
+    who = name[:80] if name else "nobody holds the support duty"
+    return f"Support engineer: {who} ({when}). Questions here are answered in support hours."[:250]

@@ -162,6 +162,17 @@ class MessageUpdate:
 
 
 @dataclass(frozen=True)
+class TopicChange:
+    """A channel's topic set (Slack: conversations.setTopic): the ask channel naming today's support
+    engineer (by name: a mention in a topic would ping them each day). Setting the same topic twice leaves
+    it as once; to the log when Slack is not set up."""
+
+    channel: str
+    text: str
+    key: str
+
+
+@dataclass(frozen=True)
 class Forward:
     """The second of an announcement's pair, as its renderer writes it (the notifier makes it)."""
 
@@ -179,4 +190,5 @@ Notice = (
     | Forward
     | EmailReply
     | MessageUpdate
+    | TopicChange
 )

@@ -36,6 +36,7 @@ from opsdesk.domain.notices import (
     MessageUpdate,
     Notice,
     Page,
+    TopicChange,
 )
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.people import People
@@ -80,7 +81,7 @@ class Notifier:
         if isinstance(notice, EmailReply):
             way = "email" if "email" in self.channels else LOG
             return [self._message(way, "email", notice.to, notice, notice.key)]
-        if isinstance(notice, MessageUpdate):
+        if isinstance(notice, MessageUpdate | TopicChange):
             way = "slack" if "slack" in self.channels else LOG
             return [self._message(way, "slack", notice.channel, notice, notice.key)]
         if isinstance(notice, Forward):

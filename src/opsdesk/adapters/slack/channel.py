@@ -12,7 +12,8 @@ is sent, and links to it; when the post's ts is not known (its delivery was sett
 is found by its metadata first, and when no permalink can be had the forward names the post in words.
 
 A message update (its payload names the ts it rewrites) is sent as `chat.update` in the destination
-channel. Sending the same update twice leaves the message as once, so an update in doubt is sent again.
+channel, and a topic as `conversations.setTopic`. Sending the same update or topic twice leaves it as
+once, so one in doubt is sent again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 
 from opsdesk.adapters.slack.announcement import linked_text
 from opsdesk.adapters.slack.incident_blocks import UPDATE_TS
+from opsdesk.adapters.slack.render import TOPIC
 from opsdesk.domain.outbox import (
     PREVIOUS,
     Arrival,
@@ -62,6 +64,9 @@ PERMANENT = {
     "message_not_found",
     "cant_update_message",
     "edit_window_closed",
+    # and for conversations.setTopic
+    "too_long",
+    "user_is_restricted",
 }
 # Answers to the look-up that mean opsdesk cannot tell (a person must look), not "try later".
 CANNOT_LOOK = PERMANENT | {
@@ -87,6 +92,8 @@ class SlackChannel:
         payload = message.payload
         if payload.get(UPDATE_TS):
             return self._update(message)
+        if payload.get(TOPIC):
+            return self._topic(message)
         text = str(payload.get("text", ""))
         if "linked" in payload and PREVIOUS in payload:
             text = self._linked(payload) or text
@@ -123,6 +130,18 @@ class SlackChannel:
         channel, ts = answer.get("channel"), answer.get("ts")
         return {"channel": str(channel), "ts": str(ts)} if channel and ts else None
 
+    def _topic(self, message: OutgoingMessage) -> Reference | None:
+        """`conversations.setTopic` of the destination channel (the bot must be in it)."""
+        try:
+            self._client.conversations_setTopic(
+                channel=message.destination, topic=str(message.payload[TOPIC])
+            )
+        except SlackApiError as exc:
+            raise _failure(exc) from None
+        except Exception as exc:
+            raise _transport(exc, "setting a channel's topic") from None
+        return None
+
     def _linked(self, payload: dict[str, Any]) -> str | None:
         """The forward's text linking to the post it follows; None (the text naming it in words) when
         Slack has no permalink for it. A failure to ask that may pass (a rate limit, an outage) is raised
@@ -153,7 +172,7 @@ class SlackChannel:
     def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
         """Look for the post by its metadata in the conversation, from shortly before `since`; an update is
         sent again (twice leaves the message as once)."""
-        if message.payload.get(UPDATE_TS):
+        if message.payload.get(UPDATE_TS) or message.payload.get(TOPIC):
             return Arrival.SEND
         try:
             thread = message.payload.get("thread_ts")

@@ -4,7 +4,7 @@ names an engineer who has a Slack id; a briefing as Block Kit blocks (slack/brie
 and its forward (slack/announcement.py); a page and an incident's opening post with the incident's
 buttons, and a message rewritten in place (`update_ts`: the channel sends it as `chat.update`) with the
 buttons still offered (slack/incident_blocks.py); a briefing with its Acknowledge button, and rewritten
-once acknowledged (slack/handover_blocks.py). The log channel keeps posts in this form too."""
+once acknowledged (slack/handover_blocks.py); a channel's topic (`topic`: the channel sets it). The log channel keeps posts in this form too."""
 
 from __future__ import annotations
 
@@ -24,11 +24,14 @@ from opsdesk.domain.notices import (
     MessageUpdate,
     Notice,
     Page,
+    TopicChange,
 )
 from opsdesk.domain.people import People
 
 __all__ = ["SlackRenderer", "slack_escape"]
 
+TOPIC = "topic"  # in a payload: the channel's topic to set (conversations.setTopic), not a post
+TOPIC_LIMIT = 250  # Slack's longest topic
 INCIDENT_ACTIONS = ("acknowledge", "resolve", "defer")  # offered on a page and an incident's opening post
 
 
@@ -58,6 +61,8 @@ class SlackRenderer:
             return post_message(notice)
         if isinstance(notice, Forward):
             return forward_message(notice.of)
+        if isinstance(notice, TopicChange):  # a topic is plain text: nothing in it is markup
+            return {"text": notice.text, TOPIC: notice.text[:TOPIC_LIMIT]}
         text = getattr(notice, "text", "")
         return {"text": slack_escape(str(text))}
 

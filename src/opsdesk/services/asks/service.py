@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from opsdesk.domain.asks import (
     AskPolicy,
@@ -22,9 +22,11 @@ from opsdesk.domain.asks import (
     message_of,
     reminded_engineer,
     reminder_text,
+    support_periods,
+    topic_text,
 )
 from opsdesk.domain.jobs import Job
-from opsdesk.domain.notices import ChannelPost
+from opsdesk.domain.notices import ChannelPost, TopicChange
 from opsdesk.services.clock import Clock
 from opsdesk.services.notifier import ASK_LOG, Notifier
 from opsdesk.services.rota import RotaService
@@ -32,6 +34,9 @@ from opsdesk.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger("opsdesk.asks")
 REMINDER_JOB = "ask:remind"
+TOPIC_JOB = "ask:topic"
+TOPIC_AHEAD = timedelta(days=2)  # support periods planned this far ahead
+TOPIC_LATE = timedelta(hours=2)  # a topic job run later than this into its period is not sent (stale)
 EVENT_ID_LIMIT = 100
 
 
@@ -45,7 +50,7 @@ class AskService:
 
     def jobs(self) -> Mapping[str, Callable[[Job], None]]:
         """The job kinds the ask channel runs, and their handlers."""
-        return {REMINDER_JOB: self.remind}
+        return {REMINDER_JOB: self.remind, TOPIC_JOB: self.set_topic}
 
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
@@ -112,3 +117,39 @@ class AskService:
             )
             self.notifier.send(uow.outbox, post, now)
             logger.info("an unanswered question in the ask channel was reminded", extra={"thread": thread})
+
+    def plan(self, now: datetime | None = None) -> int:
+        """With `topic` on, a job at the start of each support period in the next two days that sets the
+        ask channel's topic; the jobs' keys keep replicas (and each minute's planning) from adding one twice.
+        Returns the jobs added."""
+        if not (self.policy.enabled and self.policy.topic and self.policy.channel):
+            return 0
+        now = now or self.clock.now()
+        added = 0
+        with self.transaction() as uow:
+            for start, end in support_periods(self.rota.engine, now, now + TOPIC_AHEAD):
+                payload = {"start": start.isoformat(), "end": end.isoformat()}
+                key = f"ask:topic:{self.policy.channel}:{start.isoformat()}"
+                added += uow.jobs.schedule(TOPIC_JOB, key, start, payload)
+        return added
+
+    def set_topic(self, job: Job) -> None:
+        """The handler of a topic job: the ask channel's topic names the support engineer of the period
+        (through the outbox), unless the policy in force no longer wants it or the period is long begun."""
+        channel = self.policy.channel
+        now = self.clock.now()
+        if not (self.policy.enabled and self.policy.topic and channel) or now - job.due_at > TOPIC_LATE:
+            logger.info(
+                "an ask channel topic was not set: not wanted now, or too late", extra={"job": job.key}
+            )
+            return
+        start = datetime.fromisoformat(str(job.payload["start"]))
+        end = datetime.fromisoformat(str(job.payload["end"]))
+        engineer = reminded_engineer(self.rota.rota, self.rota.engine, start)
+        person = self.notifier.people.mention(engineer)
+        name = person.name if person is not None else engineer
+        text = topic_text(name, start, end, self.rota.engine.timezone)
+        with self.transaction() as uow:
+            self.notifier.send(
+                uow.outbox, TopicChange(channel, text, f"ask:topic:{channel}:{start.isoformat()}"), now
+            )
