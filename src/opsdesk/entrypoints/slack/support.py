@@ -108,7 +108,7 @@ def _line(app: Application, request: SupportRequest, ago: timedelta) -> str:
     late = " *LATE*: past the triage target;" if "triage" in service.waits(request).late else ""
     title = slack_escape(request.title[:100])
     return (
-        f"• {request.reference} {title} — from {slack_escape(request.requester[:60])};{late} "
+        f"• {request.reference} {title} — from {slack_escape(request.requested_by[:80])};{late} "
         f"waiting {_span(ago)} ({_span(hours)} of support hours)"
     )
 
@@ -247,6 +247,7 @@ def shortcut(app: Application, body: dict[str, Any]) -> str:
             link,
             receipt,
             ChatMessage(channel, root),
+            ts,
         )
     except DomainError as exc:
         return f"This message could not be made a support request: {slack_escape(str(exc))}"
