@@ -55,6 +55,10 @@ class FakeSupportStore:
         found = (r for r in self.db.support.values() if (r.repository, r.issue) == (repository, issue))
         return next(found, None)
 
+    def by_message(self, channel: str, ts: str) -> SupportRequest | None:
+        found = (r for r in self.db.support.values() if (r.slack_channel, r.slack_ts) == (channel, ts))
+        return next(found, None)
+
     def update(self, request_id: int, values: Mapping[str, Any]) -> SupportRequest:
         self.undo.keep(self.db.support, request_id)
         updated = self.db.support[request_id] = replace(self.db.support[request_id], **_kept(values))

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from opsdesk.domain.support.model import Priority, Status, Triage
+from opsdesk.domain.timeline import Actor, Source
 from tests.e2e.conftest import Run
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import form_payload, message_action, slash_command
@@ -356,3 +357,105 @@ def test_an_assign_form_opened_before_someone_else_assigned_is_refused(world: Wo
     press(world, ASSIGN, number, "UBILAL", posted, trigger="T3.3")
     assert submit(world, opened(world, 3), {"assignee": "alice"}, "UBILAL").status_code == 200
     assert request(world, number).assignee == "alice"
+
+
+ASKED_TS = "1733350000.000100"
+
+
+def made_from_shortcut(world: World, ts: str = ASKED_TS, text: str = "VPN drops every hour") -> int:
+    """A request made by the shortcut from a reply in THREAD, its announcement and first reply delivered."""
+    assert shortcut(world, text, ts=ts, thread_ts=THREAD).status_code == 200
+    world.deliver()
+    return max(r.id for r in world.context.app.support.requests())
+
+
+def announced(world: World, number: int) -> dict[str, object]:
+    (posted,) = [b for b in world.fake.delivered if f"New support request SR-{number} " in str(b["text"])]
+    return posted
+
+
+def in_thread(world: World) -> list[str]:
+    """What opsdesk said in THREAD, in order."""
+    return [
+        str(b["text"])
+        for b in world.fake.delivered
+        if (b.get("channel"), b.get("thread_ts")) == ("C0ASKPLAT", THREAD)
+    ]
+
+
+def test_a_request_from_slack_declined_from_its_button_is_answered_in_its_thread(world: World) -> None:
+    number = made_from_shortcut(world)
+    press(world, TRIAGE, number, "UBILAL", announced(world, number))
+
+    submit(world, opened(world), {"decision": "decline", "reason": "Ask the <pay> team"}, "UBILAL")
+    world.deliver()
+
+    said = in_thread(world)
+    assert said[0].startswith(f"Support request SR-{number} is on the board.")
+    assert said[1:] == [f"SR-{number} is declined: Ask the &lt;pay&gt; team"]  # escaped, as Slack shows it
+    with_reason = [b for b in world.fake.delivered if "the &lt;pay&gt; team" in str(b["text"])]
+    assert [b.get("thread_ts") for b in with_reason] == [THREAD]  # the reason posted nowhere else new
+
+
+def test_accepted_assigned_commented_done_and_reopened_are_each_told_in_the_thread(world: World) -> None:
+    number = made_from_shortcut(world)
+    posted = announced(world, number)
+    press(world, TRIAGE, number, "UALICE", posted)
+    submit(world, opened(world), {"decision": "P2"})
+    press(world, ASSIGN, number, "UALICE", posted)
+    submit(world, opened(world, 2), {"assignee": "bilal"})
+    board, bilal = world.context.app.support, Actor("bilal", Source.API)
+    board.comment(number, bilal, "Which office are you in?")
+    board.comment(number, Actor("UASKER", Source.API), "Leeds")  # the requester's own: not echoed
+    board.move(number, bilal, "in-progress")
+    board.move(number, bilal, "done")
+    board.reopen(number, Actor("alice", Source.CLI), "still drops")
+    world.deliver()
+
+    ref = f"SR-{number}"
+    assert in_thread(world)[1:] == [
+        f"{ref} is accepted as P2 and is on the support board.",
+        f"{ref} is assigned to bilal, who takes it from here. You are told here when it is done.",
+        f"bilal on {ref}: Which office are you in?",
+        f"{ref} is done. If that does not solve it for you, ask the support team to reopen it.",
+        f"{ref} is reopened (still drops) and back in todo: the team takes it up again.",
+    ]
+
+
+def test_a_request_filed_elsewhere_says_nothing_in_any_thread(world: World) -> None:
+    number, posted = file_request(world)
+    press(world, TRIAGE, number, "UALICE", posted)
+    submit(world, opened(world), {"decision": "P3"})
+    world.deliver()
+
+    assert [b for b in world.fake.delivered if b.get("thread_ts")] == []
+
+
+def test_two_replies_in_one_thread_each_find_their_own_request_again(world: World) -> None:
+    first = made_from_shortcut(world, "1733350000.000100", "Staging 403s")
+    second = made_from_shortcut(world, "1733350000.000200", "And the VPN drops")
+    assert first != second
+    made = {r.id: r for r in world.context.app.support.requests()}
+    assert made[first].link == made[second].link  # both linked to the thread
+    assert (made[first].slack_thread, made[first].slack_ts) == (THREAD, "1733350000.000100")
+
+    again = shortcut(world, "Staging 403s", ts="1733350000.000100", thread_ts=THREAD, again=True)
+    twice = shortcut(world, "And the VPN drops", ts="1733350000.000200", thread_ts=THREAD, again=True)
+
+    assert again.status_code == twice.status_code == 200
+    said = [str(r["text"]) for r in world.fake.responses][-2:]
+    assert said == [
+        f"This message is already support request SR-{first}: nothing new was made.",
+        f"This message is already support request SR-{second}: nothing new was made.",
+    ]
+    assert len(world.context.app.support.requests()) == 2
+
+
+def test_the_board_says_a_requester_not_on_the_team_is_a_slack_user(world: World) -> None:
+    number = made_from_shortcut(world)
+
+    assert f"New support request SR-{number} from Slack user UASKER: VPN drops" in str(
+        announced(world, number)["text"]
+    )
+    listed = answered(world.send(slash_command("support", user="UOTHER")))
+    assert "from Slack user UASKER;" in listed["text"]

@@ -34,7 +34,7 @@ CREATE = {
 
 
 class SqlSupportStore:
-    """The support store of one unit of work; `get` and `by_issue` lock what they return until it ends."""
+    """The support store of one unit of work; `get`, `by_issue` and `by_message` lock what they return until it ends."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -56,6 +56,12 @@ class SqlSupportStore:
     def by_issue(self, repository: str, issue: int) -> SupportRequest | None:
         return self._one(
             select(*COLUMNS).where(REQUESTS.c.repository == repository, REQUESTS.c.issue == issue)
+        )
+
+    def by_message(self, channel: str, ts: str) -> SupportRequest | None:
+        """The request made of the Slack message `ts` in `channel`, if one was."""
+        return self._one(
+            select(*COLUMNS).where(REQUESTS.c.slack_channel == channel, REQUESTS.c.slack_ts == ts)
         )
 
     def _one(self, query: Select[Any]) -> SupportRequest | None:
@@ -199,4 +205,7 @@ def request_of(row: Row[Any], labels: tuple[str, ...]) -> SupportRequest:
         triaged_by=r["triaged_by"],
         first_response_at=r["first_response_at"],
         done_at=r["done_at"],
+        slack_channel=r["slack_channel"],
+        slack_thread=r["slack_thread"],
+        slack_ts=r["slack_ts"],
     )

@@ -283,13 +283,15 @@ class HandoverNoteRecord(Base):
 
 
 class SupportRequestRecord(Base):
-    """A user support request on the board; from a GitHub issue (repository, issue) or the API and CLI."""
+    """A user support request on the board; from a GitHub issue (repository, issue), a Slack message (its
+    channel, its thread's root and its own ts) or the API and CLI."""
 
     __tablename__ = "support_requests"
     __table_args__ = (
         Index("ix_support_requests_issue", "repository", "issue", unique=True),
         Index("ix_support_requests_status", "status", "triage"),
         Index("ix_support_requests_created", "created_at"),
+        Index("ix_support_requests_slack", "slack_channel", "slack_ts", unique=True),
     )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=True)
@@ -309,6 +311,9 @@ class SupportRequestRecord(Base):
     triaged_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    slack_channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    slack_thread: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    slack_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class SupportLabelRecord(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -14,6 +15,7 @@ LABEL_LIMIT = 50  # characters of a label (GitHub's own limit)
 LABELS_LIMIT = 20  # labels on one request
 LINK_LIMIT = 500  # characters of the link to where the request came from
 DEFAULT_LABEL = "support-request"  # the GitHub label that puts an issue on the board
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{1,39}$")  # a Slack user's id, as a requester from Slack may be
 
 
 class Status(StrEnum):
@@ -69,10 +71,23 @@ class SupportRequest:
     triaged_by: str | None = None
     first_response_at: datetime | None = None
     done_at: datetime | None = None  # the latest move to done; cleared when reopened
+    # Made from a Slack message: its channel's id, its thread's root (where the requester is told what
+    # becomes of it) and its own ts (the message the request was made of).
+    slack_channel: str | None = None
+    slack_thread: str | None = None
+    slack_ts: str | None = None
 
     @property
     def reference(self) -> str:
         return f"SR-{self.id}"
+
+    @property
+    def requested_by(self) -> str:
+        """The requester as the board names them: a Slack user who is not on the team by their Slack id,
+        said to be one (a mention would ping them)."""
+        if self.slack_channel and SLACK_USER.match(self.requester):
+            return f"Slack user {self.requester}"
+        return self.requester
 
     @property
     def issue_reference(self) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.domain.errors import DomainError
@@ -37,6 +37,7 @@ from opsdesk.entrypoints.slack.modals import (
     view_receipt,
 )
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of, slack_user
+from opsdesk.entrypoints.slack.replies import tell
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -55,11 +56,11 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
     """Its buttons, forms and the message shortcut (registered before the incidents' catch-all)."""
 
     @bolt.action(re.compile(r"^support:(triage|assign)$"))
-    def support_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def support_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         said = press(application(), body, action)
         if said:
-            respond(text=said, response_type="ephemeral", replace_original=False)
+            tell(body, said)
 
     @bolt.view(TRIAGE)
     def triage_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -70,9 +71,9 @@ def register(bolt: App, application: Callable[[], Application]) -> None:
         ack(**submit_assign(application(), body, view))
 
     @bolt.shortcut(SUPPORT_SHORTCUT)
-    def from_message(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def from_message(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        respond(text=shortcut(application(), body), response_type="ephemeral", replace_original=False)
+        tell(body, shortcut(application(), body))
 
 
 def command(app: Application, text: str, asked: Asked) -> str:
@@ -109,7 +110,7 @@ def _line(app: Application, request: SupportRequest, ago: timedelta) -> str:
     late = " *LATE*: past the triage target;" if "triage" in service.waits(request).late else ""
     title = slack_escape(request.title[:100])
     return (
-        f"• {request.reference} {title} — from {slack_escape(request.requester[:60])};{late} "
+        f"• {request.reference} {title} — from {slack_escape(request.requested_by[:80])};{late} "
         f"waiting {_span(ago)} ({_span(hours)} of support hours)"
     )
 
@@ -255,6 +256,7 @@ def shortcut(app: Application, body: dict[str, Any]) -> str:
             link,
             receipt,
             ChatMessage(channel, root),
+            ts,
         )
     except DomainError as exc:
         return f"This message could not be made a support request: {slack_escape(str(exc))}"

@@ -40,7 +40,8 @@ from opsdesk.services.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True)
 class Filed:
-    """A request as it arrives: from a person (checked strictly) or from GitHub (already made to fit)."""
+    """A request as it arrives: from a person (checked strictly), from GitHub or a Slack message (already
+    made to fit)."""
 
     title: str
     body: str
@@ -50,6 +51,9 @@ class Filed:
     link: str | None = None
     repository: str | None = None
     issue: int | None = None
+    slack_channel: str | None = None  # a Slack message's: its channel's id, its thread's root, its own ts
+    slack_thread: str | None = None
+    slack_ts: str | None = None
 
 
 class BoardSteps(SupportContext):
@@ -92,6 +96,9 @@ class BoardSteps(SupportContext):
                 "link": filed.link,
                 "repository": filed.repository,
                 "issue": filed.issue,
+                "slack_channel": filed.slack_channel,
+                "slack_thread": filed.slack_thread,
+                "slack_ts": filed.slack_ts,
             }
         )
         if request is None:
@@ -124,6 +131,9 @@ class BoardSteps(SupportContext):
         was = f" (was {request.assignee})" if request.assignee else ""
         self._record(uow, request, now, actor, "assigned", f"assigned to {found.id}{was}")
         self._tell_assignee(uow, updated, actor, now)
+        told = "You are told here when it is done."
+        said = f"{updated.reference} is assigned to {found.id}, who takes it from here. {told}"
+        self._reply(uow, updated, said, "assigned", now, issue=False)
         return updated
 
     def move(self, request_id: int, actor: Actor, status: Status | str) -> SupportRequest:
@@ -139,6 +149,9 @@ class BoardSteps(SupportContext):
                 values["done_at"] = now
             updated = uow.support.update(request.id, values)
             self._record(uow, request, now, actor, "moved", f"moved: {request.status} -> {to}")
+            if to is Status.DONE:
+                said = f"{updated.reference} is done. If that does not solve it for you, ask the support team to reopen it."
+                self._reply(uow, updated, said, "done", now, issue=False)
             return updated
 
     def comment(self, request_id: int, actor: Actor, text: str) -> Comment:
@@ -165,6 +178,10 @@ class BoardSteps(SupportContext):
             uow.support.update(request.id, {"first_response_at": at})
             said = "commented: the first response"
         self._record(uow, request, self.clock.now(), Actor(author, actor.source), "commented", said)
+        if by is not None:  # the team's word to the requester (theirs, and others', stay on the board)
+            what = f"comment:{kept.id}"
+            said = f"{author} on {request.reference}: {text}"
+            self._reply(uow, request, said, what, self.clock.now(), issue=False)
         return kept
 
     def triage(
@@ -219,7 +236,16 @@ class BoardSteps(SupportContext):
             values |= {"triage": Triage.UNTRIAGED, "priority": None, "reason": None}
         updated = uow.support.update(request.id, values)
         said = "reopened: done -> todo" + (f": {why}" if why else "")
-        self._record(uow, request, self.clock.now(), actor, "reopened", said)
+        now = self.clock.now()
+        self._record(uow, request, now, actor, "reopened", said)
+        why_said = f" ({why})" if why else ""
+        next_step = (
+            "the support engineer triages it again"
+            if updated.triage is Triage.UNTRIAGED
+            else "the team takes it up again"
+        )
+        told = f"{updated.reference} is reopened{why_said} and back in todo: {next_step}."
+        self._reply(uow, updated, told, "reopened", now, issue=False)
         return updated
 
 

@@ -78,7 +78,7 @@ class SupportContext:
         """A new request in the team's support channel (Slack escapes the title: it is the requester's)."""
         where = f" ({request.issue_reference})" if request.issue_reference else ""
         text = (
-            f"New support request {request.reference} from {request.requester}: {request.title}{where}. "
+            f"New support request {request.reference} from {request.requested_by}: {request.title}{where}. "
             f"Untriaged: the support engineer accepts it with a priority or declines it with a reason."
         )
         key = f"support:{request.id}:new"
@@ -95,8 +95,23 @@ class SupportContext:
         message = DirectMessage(EngineerId(request.assignee), subject, text, key)
         self.notifier.send(uow.outbox, message, now)
 
-    def _reply(self, uow: UnitOfWork, request: SupportRequest, text: str, what: str, now: datetime) -> None:
-        """A reply on the request's GitHub issue, if it came from one (GitHub escapes the text)."""
-        if request.repository and request.issue:
-            key = f"support:{request.id}:{what}:{now.isoformat()}"
+    def _reply(
+        self,
+        uow: UnitOfWork,
+        request: SupportRequest,
+        text: str,
+        what: str,
+        now: datetime,
+        *,
+        issue: bool = True,
+    ) -> None:
+        """A reply to the requester where the request came from: on its GitHub issue (unless not `issue`;
+        GitHub escapes the text), and in the thread of the Slack message it was made of (Slack's renderer
+        escapes it)."""
+        key = f"support:{request.id}:{what}:{now.isoformat()}"
+        if issue and request.repository and request.issue:
             self.notifier.send(uow.outbox, IssueReply(request.repository, request.issue, text, key), now)
+        if request.slack_channel and request.slack_thread:
+            where = request.slack_channel
+            post = ChannelPost(where, text, f"{key}:thread"[:255], LOG_FALLBACK, thread=request.slack_thread)
+            self.notifier.send(uow.outbox, post, now)

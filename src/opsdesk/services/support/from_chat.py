@@ -25,14 +25,12 @@ from opsdesk.services.support.github import GitHubSteps
 from opsdesk.services.text import NUL, REPLACEMENT, without_bidi
 from opsdesk.services.unit_of_work import UnitOfWork
 
-LOOK_BACK = 1000  # requests, the newest first, searched for the one a message was made before
-
 
 @dataclass(frozen=True)
 class FromMessage:
     """The request a chat message was made into: `made` False when it was made from it before."""
 
-    request: SupportRequest | None  # None: made before, but no longer found among the newest requests
+    request: SupportRequest | None  # None: made before opsdesk kept which message a request was made of
     made: bool
 
 
@@ -96,27 +94,42 @@ class ChatSteps(GitHubSteps):
                 self.notifier.send(uow.outbox, rewrite(updated, message, receipt), now)
             return updated
 
-    def file_from_message(
+    def file_from_message(  # noqa: PLR0917  (the text, who, the link, once, where)
         self,
         text: str,
         actor: Actor,
         link: str | None,
         receipt: str,
         reply_in: ChatMessage | None,
+        message_ts: str | None = None,
     ) -> FromMessage:
         """A message made a request on the board (announced as any new one), once per `receipt`: a second
-        time finds the request made the first time (by its link). With `reply_in`, a reply in that
-        message's thread says it is on the board and what happens next."""
+        time finds the request made the first time (by the message: `reply_in`'s channel and `message_ts`,
+        the thread's root when not given). With `reply_in` (the channel and the thread's root), a reply in
+        that thread says it is on the board and what happens next, and the requester is told there what
+        becomes of it."""
         made = chat_text(text)
         now = self.clock.now()
-        filed = Filed(made.title, made.body, actor.name[:100], now, (), link[:500] if link else None)
+        ts = message_ts or (reply_in.ts if reply_in is not None else None)
+        filed = Filed(
+            made.title,
+            made.body,
+            actor.name[:100],
+            now,
+            (),
+            link[:500] if link else None,
+            slack_channel=reply_in.channel if reply_in is not None else None,
+            slack_thread=reply_in.ts if reply_in is not None else None,
+            slack_ts=ts if reply_in is not None else None,
+        )
         with self.transaction() as uow:
             first = uow.receipts.receipt(receipt, now)
-            request = self._file(uow, filed, actor) if first else None
+            before = uow.support.by_message(reply_in.channel, ts) if reply_in and ts else None
+            if not first or before is not None:
+                return FromMessage(before, made=False)
+            request = self._file(uow, filed, actor)
             if request is not None and reply_in is not None:
                 self._reply_in_thread(uow, request, reply_in, now)
-        if not first:
-            return FromMessage(self.by_link(link), made=False)
         return FromMessage(request, made=request is not None)
 
     def _reply_in_thread(
@@ -130,15 +143,6 @@ class ChatSteps(GitHubSteps):
             thread=reply_in.ts,
         )
         self.notifier.send(uow.outbox, reply, now)
-
-    def by_link(self, link: str | None) -> SupportRequest | None:
-        """The newest request linked to `link`, among the newest LOOK_BACK."""
-        if not link:
-            return None
-        with self.transaction() as uow:
-            newest = uow.support.requests(None, label=None, assignee=None, triage=None, limit=LOOK_BACK)
-        found = [r for r in newest if r.link == link]
-        return found[0] if found else None
 
     def on_duty_now(self) -> EngineerId | None:
         """The support engineer on duty now (None: nobody holds the duty now)."""
@@ -195,9 +199,7 @@ def state_of(request: SupportRequest) -> str:
 
 def rewrite(request: SupportRequest, message: ChatMessage, receipt: str) -> MessageUpdate:
     """The request's message as it reads now, with the buttons still offered."""
-    text = (
-        f"Support request {request.reference} from {request.requester}: {request.title}. {state_of(request)}"
-    )
+    text = f"Support request {request.reference} from {request.requested_by}: {request.title}. {state_of(request)}"
     return MessageUpdate(
         message.channel,
         message.ts,
