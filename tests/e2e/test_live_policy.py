@@ -180,13 +180,15 @@ def test_two_serve_processes_follow_the_file_within_seconds_and_keep_the_last_go
         assert proposed.returncode == 0, proposed.stderr
         accepted = opsdesk("rota", "swap", "accept", "1", "--as", "chen")
         assert accepted.returncode == 0, accepted.stderr
-        changed = time.monotonic()
         assert "Chen" in opsdesk("who", "--at", "2026-12-01T17:00").stdout  # the CLI at once
+        # The replicas look every 2 s (policy-reload-seconds); four looks allow for a loaded machine (the
+        # whole suite runs beside this test on two cores).
+        changed = time.monotonic()
         waiting = {base for _, base in servers}
-        while waiting and time.monotonic() - changed < 5:
+        while waiting and time.monotonic() - changed < 8:
             waiting = {b for b in waiting if json.loads(get(b + at, token)[1])["primary"]["id"] != "chen"}
             time.sleep(0.1)
-        assert not waiting, "a replica still answered the old pair 5 s after the change"
+        assert not waiting, "a replica still answered the old pair four looks (8 s) after the change"
         new = version_of(policy)
         for _, base in servers:
             assert json.loads(get(base + "/readyz")[1])["policy"]["version"] == new

@@ -14,7 +14,7 @@ from opsdesk.domain.jobs import JobState
 from opsdesk.domain.rota import Role
 from tests.fake_slack import FakeSlack
 from tests.slack_ask_world import ASK, ask_world, run_all_jobs_until
-from tests.slack_world import World
+from tests.slack_world import World, slack_world
 
 THURSDAY_0800 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # London is on GMT: support from 09:00
 THURSDAY_0900 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -79,3 +79,20 @@ def test_without_topic_in_the_policy_nothing_is_planned(
         made.clock.instant = THURSDAY_0800
         made.context.app.plan_timed(THURSDAY_0800)
         assert topic_jobs(made) == []
+
+
+def test_a_day_whose_support_engineer_is_on_leave_says_nobody_holds_it(
+    db: Engine, tmp_path: Path, cache_dir: Path, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leave = [{"engineer": "dana", "from": "2026-12-03", "to": "2026-12-03", "note": "dentist"}]
+    ask = {"channel": ASK, "topic": True}
+    with slack_world(db, tmp_path, cache_dir, fake_slack, monkeypatch, ask=ask, leave=leave) as made:
+        made.clock.instant = THURSDAY_0800
+        made.context.app.plan_timed(THURSDAY_0800)
+        run_all_jobs_until(made, THURSDAY_0900)
+        made.deliver()
+        (topic,) = made.fake.topics
+        assert topic["topic"] == (
+            "Support engineer: nobody holds the support duty (Thu 3 Dec 09:00-16:00). "
+            "Questions here are answered in support hours."
+        )

@@ -20,7 +20,9 @@ from opsdesk.domain.asks import (
     message_of,
     reminded_engineer,
     reminder_text,
+    support_periods,
     support_resumes,
+    topic_text,
 )
 from opsdesk.domain.hours import CoverEngine
 from opsdesk.domain.instants import parse_instant
@@ -252,3 +254,30 @@ def test_the_reminder_names_who_held_support_when_it_fell_due(
 def test_nobody_is_named_when_nobody_holds_support_for_a_month(engine: CoverEngine) -> None:
     rota = Rota(engineers=(person("alice"),), support=SUPPORT_DAYS)
     assert reminded_engineer(rota, engine, at("2026-12-08T10:00")) is None
+
+
+# -- The channel's topic ----------------------------------------------------------------------------------
+
+
+def test_support_periods_are_the_working_days_support_hours_across_a_dst_sunday(engine: CoverEngine) -> None:
+    periods = support_periods(engine, at("2027-03-26T10:00"), at("2027-04-01T00:00"))
+    starts = [
+        (s.astimezone(LONDON).strftime("%a %d %H:%M"), e and e.astimezone(LONDON).strftime("%H:%M"))
+        for s, e in periods
+    ]
+    # Good Friday 26 March (a bank holiday) and Easter Monday have no support; the clocks change on the
+    # Sunday between; a period under way at `since` is not one that starts in the range
+    assert starts == [("Tue 30 09:00", "16:00"), ("Wed 31 09:00", "16:00")]
+
+
+def test_the_topic_says_who_and_until_when() -> None:
+    start, end = at("2026-12-03T09:00"), at("2026-12-03T16:00")
+    assert topic_text("Dana", start, end, LONDON) == (
+        "Support engineer: Dana (Thu 3 Dec 09:00-16:00). Questions here are answered in support hours."
+    )
+    assert topic_text(None, start, at("2026-12-07T09:00"), LONDON) == (
+        "Support engineer: nobody holds the support duty (Thu 3 Dec 09:00 to Mon 7 Dec 09:00). "
+        "Questions here are answered in support hours."
+    )
+    assert "(Thu 3 Dec 09:00 until further notice)" in topic_text("Dana", start, None, LONDON)
+    assert len(topic_text("x" * 10_000, start, end, LONDON)) <= 250

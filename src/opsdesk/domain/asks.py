@@ -207,10 +207,13 @@ def _support_instants(rota: Rota, engine: CoverEngine, due: datetime) -> Iterato
         day, index = engine.day(day.date + ONE_DAY), 0
 
 
-def support_periods(engine: CoverEngine, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
-    """The support periods that start in [since, until), each (start, end): one period runs through
-    adjoining support segments, so a period never starts where another ends."""
-    found: list[tuple[datetime, datetime]] = []
+def support_periods(
+    engine: CoverEngine, since: datetime, until: datetime
+) -> list[tuple[datetime, datetime | None]]:
+    """The support periods that start in [since, until), each (start, end; None: it does not end within
+    the engine's horizon): one period runs through adjoining support segments, so a period never starts
+    where another ends."""
+    found: list[tuple[datetime, datetime | None]] = []
     day, index = engine.locate(since)
     start: datetime | None = None
     previous_support = engine.cover_at(since - JUST_BEFORE).cover is Cover.SUPPORT
@@ -225,25 +228,35 @@ def support_periods(engine: CoverEngine, since: datetime, until: datetime) -> li
             previous_support = support
         day, index = engine.day(day.date + ONE_DAY), 0
     if start is not None:
-        found.append((start, start + _period_end(engine, start)))
+        found.append((start, _period_end(engine, start)))
     return found
 
 
-def _period_end(engine: CoverEngine, start: datetime) -> timedelta:
-    """How long the support period from `start` lasts (to the first instant outside support)."""
+def _period_end(engine: CoverEngine, start: datetime) -> datetime | None:
+    """The first instant outside support from `start` (None: support lasts past the engine's horizon)."""
     day, index = engine.locate(start)
     for _ in range(UNTIL_HORIZON_DAYS + 1):
         for segment in day.segments[index:]:
             if segment.cover is not Cover.SUPPORT:
-                return segment.start - start
+                return segment.start
         day, index = engine.day(day.date + ONE_DAY), 0
-    return timedelta(0)
+    return None
 
 
-def topic_text(name: str | None, start: datetime, end: datetime, tz: ZoneInfo) -> str:
+def topic_text(name: str | None, start: datetime, end: datetime | None, tz: ZoneInfo) -> str:
     """The ask channel's topic for a support period: who answers here and until when (plain text, by
     name: a mention in a topic would ping them), within Slack's 250 characters."""
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    when = f"{local_start:%a} {local_start.day} {local_start:%b} {local_start:%H:%M}-{local_end:%H:%M}"
+    local_start = start.astimezone(tz)
+    when = f"{local_start:%a} {local_start.day} {local_start:%b} {local_start:%H:%M}"
+    if end is None:
+        until = " until further notice"
+    else:
+        local_end = end.astimezone(tz)
+        same_day = local_end.date() == local_start.date()
+        until = (
+            f"-{local_end:%H:%M}"
+            if same_day
+            else f" to {local_end:%a} {local_end.day} {local_end:%b} {local_end:%H:%M}"
+        )
     who = name[:80] if name else "nobody holds the support duty"
-    return f"Support engineer: {who} ({when}). Questions here are answered in support hours."[:250]
+    return f"Support engineer: {who} ({when}{until}). Questions here are answered in support hours."[:250]

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 WINDOW_SECONDS = 5 * 60  # Slack's: a request signed longer ago (or ahead) than this is refused
 SIGNATURE_RECEIPT = "slack:signature:"
-KEEP_SIGNATURES = timedelta(seconds=2 * WINDOW_SECONDS)  # past this, the window refuses a replay anyway
+# Past this the window refuses a replay anyway (a request may be signed up to 5 minutes either side of
+# now); two minutes more for clocks that differ between replicas.
+KEEP_SIGNATURES = timedelta(seconds=2 * WINDOW_SECONDS + 120)
 NOT_SET_UP = "the Slack app is not set up: set OPSDESK_SLACK_SIGNING_SECRET (see docs/slack.md)"
 
 
@@ -77,7 +79,12 @@ class SlackApp:
             return _error(400, problem or "the body's fields are not shaped as Slack sends them")
         signature = lowered["x-slack-signature"]
         receipts = self._application().receipts
-        retry = "x-slack-retry-num" in lowered  # Slack's own retry: each action's receipt keeps it to once
+        # Slack retries only Events API callbacks (JSON), each taken in once by its event id: such a retry
+        # gets through to that receipt. A command or an interaction (a form body) is never retried by Slack,
+        # so a header saying so is no reason to take the same signed body twice.
+        retry = "x-slack-retry-num" in lowered and lowered.get("content-type", "").startswith(
+            "application/json"
+        )
         if (
             not receipts.first(
                 f"{SIGNATURE_RECEIPT}{signature}", expiring=(SIGNATURE_RECEIPT, KEEP_SIGNATURES)

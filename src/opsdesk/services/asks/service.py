@@ -27,6 +27,7 @@ from opsdesk.domain.asks import (
 )
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.notices import ChannelPost, TopicChange
+from opsdesk.domain.rota import Role, holding
 from opsdesk.services.clock import Clock
 from opsdesk.services.notifier import ASK_LOG, Notifier
 from opsdesk.services.rota import RotaService
@@ -36,6 +37,7 @@ logger = logging.getLogger("opsdesk.asks")
 REMINDER_JOB = "ask:remind"
 TOPIC_JOB = "ask:topic"
 TOPIC_AHEAD = timedelta(days=2)  # support periods planned this far ahead
+JUST_AFTER = timedelta(microseconds=1)
 TOPIC_LATE = timedelta(hours=2)  # a topic job run later than this into its period is not sent (stale)
 EVENT_ID_LIMIT = 100
 
@@ -127,29 +129,32 @@ class AskService:
         now = now or self.clock.now()
         added = 0
         with self.transaction() as uow:
-            for start, end in support_periods(self.rota.engine, now, now + TOPIC_AHEAD):
-                payload = {"start": start.isoformat(), "end": end.isoformat()}
+            for start, _ in support_periods(self.rota.engine, now, now + TOPIC_AHEAD):
                 key = f"ask:topic:{self.policy.channel}:{start.isoformat()}"
-                added += uow.jobs.schedule(TOPIC_JOB, key, start, payload)
+                added += uow.jobs.schedule(TOPIC_JOB, key, start, {"start": start.isoformat()})
         return added
 
     def set_topic(self, job: Job) -> None:
         """The handler of a topic job: the ask channel's topic names the support engineer of the period
-        (through the outbox), unless the policy in force no longer wants it or the period is long begun."""
+        (through the outbox), unless the policy in force no longer wants it, the period no longer starts
+        then (the hours changed since it was planned) or it is long begun."""
         channel = self.policy.channel
         now = self.clock.now()
-        if not (self.policy.enabled and self.policy.topic and channel) or now - job.due_at > TOPIC_LATE:
+        start = datetime.fromisoformat(str(job.payload["start"]))
+        engine = self.rota.engine
+        periods = support_periods(engine, start, start + JUST_AFTER)
+        wanted = self.policy.enabled and self.policy.topic and channel
+        if not wanted or not periods or now - job.due_at > TOPIC_LATE:
             logger.info(
                 "an ask channel topic was not set: not wanted now, or too late", extra={"job": job.key}
             )
             return
-        start = datetime.fromisoformat(str(job.payload["start"]))
-        end = datetime.fromisoformat(str(job.payload["end"]))
-        engineer = reminded_engineer(self.rota.rota, self.rota.engine, start)
-        person = self.notifier.people.mention(engineer)
+        ((_, end),) = periods
+        engineer = holding(self.rota.rota, Role.SUPPORT, start, engine.timezone).engineer
+        person = self.notifier.people.by_id(engineer) if engineer is not None else None
         name = person.name if person is not None else engineer
-        text = topic_text(name, start, end, self.rota.engine.timezone)
+        text = topic_text(name, start, end, engine.timezone)
         with self.transaction() as uow:
             self.notifier.send(
-                uow.outbox, TopicChange(channel, text, f"ask:topic:{channel}:{start.isoformat()}"), now
+                uow.outbox, TopicChange(str(channel), text, f"ask:topic:{channel}:{start.isoformat()}"), now
             )
