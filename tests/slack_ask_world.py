@@ -15,7 +15,6 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from opsdesk.domain.jobs import JobState
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import channel_message, event_callback, signed
 from tests.slack_world import World, slack_world
@@ -62,16 +61,7 @@ def say(world: World, text: str, *, user: str, ts: str, thread: str | None = Non
 
 def run_all_jobs_until(world: World, when: datetime) -> None:
     """Each job (of every kind the app runs) as it falls due, the clock moved to it, up to `when`."""
-    app = world.context.app
-    runner = app.job_runner("ask-runner", handlers=app.job_handlers, planner=lambda now: None)
-    while True:
-        pending = world.context.jobs.jobs(JobState.PENDING, limit=1000)
-        due = [j.due_at for j in pending if j.due_at <= when]
-        if not due:
-            break
-        world.clock.instant = max(world.clock.instant, min(due))
-        runner.run_once()
-    world.clock.instant = when
+    world.run_jobs_until(when, world.context.app.job_handlers)
 
 
 def in_thread(world: World, thread: str) -> list[dict[str, object]]:

@@ -4,7 +4,7 @@ outbox delivered to the local fake of Slack's Web API, escalation run on a clock
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from opsdesk.config.settings import Settings
-from opsdesk.domain.jobs import JobState
+from opsdesk.domain.jobs import Job, JobState
 from opsdesk.entrypoints.api.app import create_app
 from opsdesk.entrypoints.api.context import ApiContext, api_context
 from tests.fake_slack import TOKEN, FakeSlack
@@ -63,10 +63,13 @@ class World:
         while worker.run_once():
             pass
 
-    def run_jobs_until(self, when: datetime) -> None:
-        """Each job run as it falls due, the clock moved to it, up to `when` (as a worker would)."""
+    def run_jobs_until(
+        self, when: datetime, handlers: Mapping[str, Callable[[Job], None]] | None = None
+    ) -> None:
+        """Each job run as it falls due, the clock moved to it, up to `when` (as a worker would), by
+        `handlers` (the incidents' by default)."""
         runner = self.context.app.job_runner(
-            "test-runner", handlers=self.context.incidents.jobs(), planner=lambda now: None
+            "test-runner", handlers=handlers or self.context.incidents.jobs(), planner=lambda now: None
         )
         while True:
             pending = self.context.jobs.jobs(JobState.PENDING, limit=1000)

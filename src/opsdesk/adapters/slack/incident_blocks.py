@@ -21,10 +21,9 @@ UPDATE_TS = "update_ts"  # in a payload: the ts of the message it rewrites (chat
 SECTION_LIMIT = 3000  # the longest text a section block takes
 
 
-def incident_message(text: str, incident: int, actions: Iterable[str], mention: str = "") -> dict[str, Any]:
-    """`text` (plain: escaped here), then `mention` (Slack's own markup, made by the renderer), with the
-    buttons for `actions` on incident `incident`; no buttons, no actions block (a resolved incident's
-    message offers nothing more)."""
+def text_section(text: str, mention: str = "") -> tuple[str, dict[str, Any]]:
+    """The message's `text` (plain text escaped, then `mention`, Slack's own markup) and its section block,
+    cut within a section's limit with the mention kept."""
     plain = slack_escape(text)
     escaped = plain + mention
     shown = (
@@ -32,7 +31,15 @@ def incident_message(text: str, incident: int, actions: Iterable[str], mention: 
         if len(escaped) <= SECTION_LIMIT
         else plain[: SECTION_LIMIT - len(mention) - 1] + "…" + mention
     )
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": shown}}]
+    return escaped, {"type": "section", "text": {"type": "mrkdwn", "text": shown}}
+
+
+def incident_message(text: str, incident: int, actions: Iterable[str], mention: str = "") -> dict[str, Any]:
+    """`text` (plain: escaped here), then `mention` (Slack's own markup, made by the renderer), with the
+    buttons for `actions` on incident `incident`; no buttons, no actions block (a resolved incident's
+    message offers nothing more)."""
+    escaped, section = text_section(text, mention)
+    blocks: list[dict[str, Any]] = [section]
     elements = [_button(action, incident) for action in actions if action in BUTTONS]
     if elements:
         blocks.append({"type": "actions", "block_id": f"incident:{incident}", "elements": elements})

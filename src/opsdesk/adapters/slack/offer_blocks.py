@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.adapters.slack.incident_blocks import SECTION_LIMIT
-from opsdesk.adapters.slack.mrkdwn import slack_escape
+from opsdesk.adapters.slack.incident_blocks import text_section
 from opsdesk.domain.notices import Offer
 
 
@@ -19,14 +18,8 @@ def action_id(subject: str, action: str) -> str:
 def offer_message(text: str, offer: Offer | None, mention: str = "") -> dict[str, Any]:
     """`text` (plain: escaped here), then `mention` (Slack's markup, made by the renderer), and a button
     for each of the offer's actions (none: no actions block, the message offers nothing more)."""
-    plain = slack_escape(text)
-    escaped = plain + mention
-    shown = (
-        escaped
-        if len(escaped) <= SECTION_LIMIT
-        else plain[: SECTION_LIMIT - len(mention) - 1] + "…" + mention
-    )
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": shown}}]
+    escaped, section = text_section(text, mention)
+    blocks: list[dict[str, Any]] = [section]
     if offer is not None and offer.actions:
         elements = [_button(offer, action, first=i == 0) for i, action in enumerate(offer.actions)]
         blocks.append(
