@@ -39,6 +39,33 @@ def _clock_time(text: str) -> str:
     return text
 
 
+PHONE_REGION = "GB"  # a number given without its country code is read as a UK number
+
+
+def _phone(text: str) -> str:
+    """A phone number as E.164 (+447911123456), read with the phonenumbers library."""
+    import phonenumbers  # noqa: PLC0415  (only when a policy gives a phone number)
+
+    example = "e.g. +44 7911 123456"
+    if not text.isprintable():
+        raise ValueError(f"a phone number holds no control characters: give it as digits, {example}")
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"not a phone number: give it in international form, {example}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"not a valid phone number: check its digits and give its country code, {example}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+Phone = Annotated[
+    str,
+    Field(
+        max_length=40,
+        description="a phone number for SMS and voice pages, international form (+44 7911 123456); kept in E.164",
+    ),
+    AfterValidator(_phone),
+]
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="lower-case letters, digits, '.', '_' or '-'")]
 
 
@@ -49,6 +76,7 @@ class EngineerModel(StrictModel):
     slack: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,20}$", description="Slack user id")
     github: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,39}$", description="GitHub login")
     pagerduty: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,20}$", description="PagerDuty user id")
+    phone: Phone | None = None
     on_call: StrictBool = Field(default=True, alias="on-call", description="opted in to the on-call rota")
     experienced: StrictBool = Field(
         default=True, description="false for a newcomer, who needs an experienced secondary"
@@ -171,6 +199,7 @@ def build_rota(
                 e.experienced,
                 e.support,
                 e.manager,
+                e.phone,
             )
             for e in engineers
         ),

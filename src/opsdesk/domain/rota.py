@@ -35,6 +35,7 @@ class Engineer:
     experienced: bool = True  # False: a newcomer, who needs an experienced secondary
     support: bool = True  # may take the daytime support duty
     manager: bool = False  # a duty manager: paged as an escalation's final tier (`final: manager`)
+    phone: str | None = None  # E.164 (+447911123456): pages by SMS and voice call
 
 
 @dataclass(frozen=True)
