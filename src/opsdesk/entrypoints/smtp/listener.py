@@ -79,7 +79,9 @@ class Listener:
         loop, server = self._loop, self._server
         if loop is None or server is None:
             return
-        server.close()
+        # On the loop's own thread: asyncio is not thread-safe, and a connection ending as the server
+        # closes would otherwise race it (Server._wakeup run twice).
+        asyncio.run_coroutine_threadsafe(_close(server), loop).result(timeout=10)
         self._executor.shutdown(wait=True)  # the stores in hand commit
         # Let the loop send their answers before it stops.
         asyncio.run_coroutine_threadsafe(asyncio.sleep(ANSWER_GRACE), loop).result(timeout=10)
@@ -88,6 +90,10 @@ class Listener:
             self._thread.join(timeout=10)
         loop.close()
         self._loop = self._server = None
+
+
+async def _close(server: asyncio.Server) -> None:
+    server.close()
 
 
 def _tls(certificate: str | None, private_key: str | None) -> ssl.SSLContext | None:
