@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import socket
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -97,6 +99,21 @@ def test_an_unreachable_twilio_is_retried_not_in_doubt() -> None:
     with pytest.raises(DeliveryError) as caught:
         channel.send(SMS)
     assert (caught.value.permanent, caught.value.in_doubt) == (False, False)
+
+
+def test_a_connection_cut_after_the_request_leaves_it_in_doubt() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+
+        def cut() -> None:  # read the request, then hang up without answering
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(65536)
+
+        threading.Thread(target=cut, daemon=True).start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        with pytest.raises(DeliveryError) as caught:
+            TwilioSms(ACCOUNT_SID, AUTH_TOKEN, SENDER, url, 5).send(SMS)
+    assert (caught.value.permanent, caught.value.in_doubt) == (False, True)
 
 
 def test_a_time_out_leaves_the_sms_in_doubt_and_the_look_finds_it(fake_twilio: FakeTwilio) -> None:

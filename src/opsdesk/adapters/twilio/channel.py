@@ -19,6 +19,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
+from urllib3.exceptions import NewConnectionError
 
 from opsdesk.domain.outbox import Arrival, DeliveryError, OutgoingMessage, Reference, retry_after
 
@@ -59,8 +60,7 @@ class _Twilio:
     def _failure(self, exc: Exception, doing: str) -> DeliveryError:
         if isinstance(exc, TwilioRestException):
             return self._refused(exc)
-        if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
-            # refused or unreachable before anything was sent: nothing reached Twilio
+        if _before_sending(exc):  # refused, unreachable, no TLS: nothing reached Twilio
             return DeliveryError(f"Twilio unreachable while {doing}: {str(exc)[:200]}")
         return DeliveryError(
             f"Twilio did not answer in full while {doing}: {type(exc).__name__}: {str(exc)[:200]}",
@@ -134,6 +134,17 @@ class TwilioVoice(_Twilio):
         if any(self._since(since, c.date_created) for c in found):
             return Arrival.ARRIVED
         return Arrival.SEND
+
+
+def _before_sending(exc: Exception) -> bool:
+    """Whether the request failed before Twilio could have read it (a connection cut after it was sent,
+    or an answer that never came, leaves it in doubt)."""
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def twiml(say: str) -> str:
