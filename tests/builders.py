@@ -12,6 +12,7 @@ from opsdesk.adapters.email.render import EmailRenderer
 from opsdesk.adapters.github.render import GitHubRenderer
 from opsdesk.adapters.pagerduty.render import PagerDutyRenderer
 from opsdesk.adapters.slack.render import SlackRenderer
+from opsdesk.adapters.twilio.render import SmsRenderer, VoiceRenderer
 from opsdesk.bootstrap.cover import cover_engine
 from opsdesk.config.policy import Policy
 from opsdesk.config.policy_file import parse_policy_text
@@ -43,6 +44,8 @@ def notifier_for(policy: Policy, channels: frozenset[str]) -> Notifier:
         "email": EmailRenderer(),
         "pagerduty": PagerDutyRenderer(),
         "github": GitHubRenderer(),
+        "sms": SmsRenderer(),
+        "voice": VoiceRenderer(),
     }
     return Notifier(channels, renderers, People.of(policy.rota.engineers))
 

@@ -27,6 +27,7 @@ from opsdesk.domain.hours import CoverEngine
 from tests.fake_github import FakeGitHub
 from tests.fake_pagerduty import FakePagerDuty
 from tests.fake_slack import FakeSlack
+from tests.fake_twilio import FakeTwilio
 
 settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -184,3 +185,11 @@ def fake_github(httpserver: HTTPServer) -> FakeGitHub:
     fake = FakeGitHub(httpserver)
     httpserver.expect_request(re.compile("^/repos/.*")).respond_with_handler(fake.handle)
     return fake
+
+
+@pytest.fixture
+def fake_twilio(httpserver: HTTPServer) -> Iterator[FakeTwilio]:
+    fake = FakeTwilio(httpserver)
+    fake.install()
+    yield fake
+    fake.released.set()

@@ -293,6 +293,7 @@ class Application(WorkerParts):
         from opsdesk.adapters.github.render import GitHubRenderer  # noqa: PLC0415
         from opsdesk.adapters.pagerduty.render import PagerDutyRenderer  # noqa: PLC0415
         from opsdesk.adapters.slack.render import SlackRenderer  # noqa: PLC0415
+        from opsdesk.adapters.twilio.render import SmsRenderer, VoiceRenderer  # noqa: PLC0415
         from opsdesk.services.notifier import Notifier, Renderer  # noqa: PLC0415
 
         renderers: dict[str, Renderer] = {
@@ -305,6 +306,8 @@ class Application(WorkerParts):
             "email": EmailRenderer(),
             "pagerduty": PagerDutyRenderer(),
             "github": GitHubRenderer(),
+            "sms": SmsRenderer(),
+            "voice": VoiceRenderer(),
         }
         return Notifier(self.channel_names, renderers, self.people)
 

@@ -8,6 +8,8 @@ from opsdesk.adapters.log_channel import LogChannel
 from opsdesk.config.deployment import DeploymentSettings
 from opsdesk.services.delivery import Channel
 
+TWILIO_TIMEOUT_SECONDS = 10.0
+
 
 def channel_names(config: DeploymentSettings) -> frozenset[str]:
     """The channels this deployment has set up, by name; the use cases choose among them. Nothing is built
@@ -19,8 +21,14 @@ def channel_names(config: DeploymentSettings) -> frozenset[str]:
         "webhook": bool(config.webhooks and config.webhook_secret),
         "pagerduty": bool(config.pagerduty_routing_key),
         "github": bool(config.github_token),
+        "sms": twilio_set_up(config),
+        "voice": twilio_set_up(config),
     }
     return frozenset(name for name, present in wanted.items() if present)
+
+
+def twilio_set_up(config: DeploymentSettings) -> bool:
+    return bool(config.twilio_account_sid and config.twilio_auth_token and config.twilio_from)
 
 
 def channels(config: DeploymentSettings) -> dict[str, Channel]:
@@ -64,4 +72,16 @@ def channels(config: DeploymentSettings) -> dict[str, Channel]:
         found["github"] = GitHubChannel(
             config.github_token.get_secret_value(), config.github_api_url, tls_context(config.ca_file)
         )
+    if "sms" in names and config.twilio_account_sid and config.twilio_auth_token and config.twilio_from:
+        from opsdesk.adapters.twilio.channel import TwilioSms, TwilioVoice  # noqa: PLC0415  (twilio: when used)
+
+        twilio = (
+            config.twilio_account_sid,
+            config.twilio_auth_token.get_secret_value(),
+            config.twilio_from,
+            config.twilio_api_url,
+            TWILIO_TIMEOUT_SECONDS,
+        )
+        found["sms"] = TwilioSms(*twilio)
+        found["voice"] = TwilioVoice(*twilio)
     return found

@@ -53,6 +53,11 @@ class DeploymentSettings(BaseSettings):
     github_token: SecretStr | None = None  # comments and labels on change-request issues
     github_api_url: str = "https://api.github.com"
     github_webhook_secret: SecretStr | None = None  # verifies X-Hub-Signature-256
+    # Pages by SMS and voice call through Twilio: all three set, or neither way is set up.
+    twilio_account_sid: str | None = None  # AC...
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = None  # the E.164 number pages come from
+    twilio_api_url: str = "https://api.twilio.com"  # a region edge, or a local fake in tests
 
     @field_validator("sns_cert_hosts")
     @classmethod

@@ -27,7 +27,7 @@ def _check_key(text: str) -> str:
     )
 
 
-PagingWay = Literal["slack", "email", "pagerduty"]
+PagingWay = Literal["slack", "email", "pagerduty", "sms", "voice"]
 DEFAULT_PAGING: tuple[PagingWay, ...] = ("slack", "email")
 KeyText = Annotated[str, Field(max_length=200), AfterValidator(_check_key)]
 

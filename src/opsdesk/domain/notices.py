@@ -53,10 +53,11 @@ class Page:
     summary: str
     cycle: int
     step: int
-    ways: tuple[str, ...]  # slack, email, pagerduty: tried in this order, each that is set up
+    ways: tuple[str, ...]  # slack, email, pagerduty, sms, voice: tried in this order, each that is set up
     key: str  # the outbox key's stem: each way adds its own name
     subject: str  # a one-line heading (an email's subject)
     text: str  # what the engineer reads, and what to do next
+    priority: str = ""  # P1, P2, P3 once the incident has one
 
 
 @dataclass(frozen=True)

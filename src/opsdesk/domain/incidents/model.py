@@ -124,7 +124,7 @@ class MonitoredService:
     channel: str | None = None  # the Slack channel its posts go to (the log when Slack is not set up)
     escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
     key_digests: frozenset[str] = frozenset()  # SHA-256 of each integration key
-    paging: tuple[str, ...] = ("slack", "email")  # how an engineer is paged: slack, email, pagerduty
+    paging: tuple[str, ...] = ("slack", "email")  # slack, email, pagerduty, sms, voice
 
 
 @dataclass(frozen=True)

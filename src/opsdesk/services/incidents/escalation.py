@@ -110,6 +110,7 @@ class EscalationSteps(IncidentContext):
             f"page:{incident.id}:{step_key(cycle, step)}",
             f"[opsdesk] Page: #{incident.id} {incident.summary}"[:200],
             text,
+            str(incident.priority or ""),
         )
         self.notifier.send(uow.outbox, page, now)
         data = {"engineer": engineer, "role": role, "cycle": cycle, "step": step}

@@ -1,0 +1,1 @@
+"""Twilio: pages by SMS and by voice call."""
