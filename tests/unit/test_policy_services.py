@@ -72,7 +72,7 @@ services:
 def test_mistakes_are_named_with_their_place() -> None:
     text = """\
 services:
-  - {id: Bad Id, name: X, mode: shout, integration-keys: [short], paging: [sms], escalation: {cycles: 0}}
+  - {id: Bad Id, name: X, mode: shout, integration-keys: [short], paging: [pager], escalation: {cycles: 0}}
 """
     found = problems(text)
     assert found == [
@@ -81,7 +81,7 @@ services:
         "line 2: services[0].integration-keys[0]: got 'short': expected an integration key of "
         "16-128 letters, digits, '-' or '_', or its digest as sha256:<64 hex digits> (`opsdesk service key` "
         "makes both)",
-        "line 2: services[0].paging[0]: got 'sms': Input should be 'slack', 'email' or 'pagerduty'",
+        "line 2: services[0].paging[0]: got 'pager': Input should be 'slack', 'email', 'pagerduty', 'sms' or 'voice'",
         "line 2: services[0].escalation.cycles: got 0: Input should be greater than or equal to 1",
     ]
     text = f"""\
