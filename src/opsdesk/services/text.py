@@ -71,3 +71,9 @@ def without_nul(value: object) -> object:
 def without_bidi(text: str) -> str:
     """Bidirectional controls replaced (REPLACEMENT), so text cannot reorder what a reader sees."""
     return text.translate(_BIDI)
+
+
+def labelled(name: str, ident: str) -> str:
+    """A person or a service as shown in a list or a message: "Alice (alice)", or the id alone when the
+    name is the id."""
+    return f"{name} ({ident})" if name != ident else ident

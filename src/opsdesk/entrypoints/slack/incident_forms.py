@@ -38,7 +38,7 @@ from opsdesk.entrypoints.slack.modals import (
 )
 from opsdesk.entrypoints.slack.people import NOT_ON_ROTA, engineer_of
 from opsdesk.entrypoints.slack.replies import tell
-from opsdesk.services.text import BIDI_CONTROLS, NUL, TEXT_LIMIT, nul_problem
+from opsdesk.services.text import BIDI_CONTROLS, NUL, TEXT_LIMIT, labelled, nul_problem
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
@@ -177,9 +177,7 @@ def ask_to_open(app: Application, asked: Asked) -> str:
 
 def open_form(app: Application) -> dict[str, Any]:
     """The form: the service (the policy's, by id), what is wrong, and a priority if known."""
-    services = [
-        option(f"{s.name} ({s.id})" if s.name != s.id else s.id, s.id) for s in app.incidents.services
-    ]
+    services = [option(labelled(s.name, s.id), s.id) for s in app.incidents.services]
     priorities = [option(f"{p}: {p.meaning}", str(p)) for p in Priority]
     blocks = [
         select("service", "Service", services),

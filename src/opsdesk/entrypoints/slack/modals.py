@@ -19,12 +19,13 @@ from slack_sdk.errors import SlackApiError
 
 from opsdesk.domain.notices import ChatMessage
 from opsdesk.domain.rota import Engineer
+from opsdesk.services.text import labelled
 
 if TYPE_CHECKING:
     from opsdesk.bootstrap.application import Application
 
 logger = logging.getLogger("opsdesk.slack")
-CHANNEL_ID = re.compile(r"[A-Z0-9]{1,40}")  # C0123ABCD, D..., G...
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{1,39}")  # a channel C0123ABCD, a private group G..., a DM D...
 TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,8}")  # 1733360000.000200
 OPEN_TIMEOUT = 2  # seconds: Slack's trigger lasts three, and the acknowledgement must still go back
 METADATA_LIMIT = 3000  # Slack's limit on private_metadata
@@ -164,7 +165,7 @@ def engineer_select(
     block_id: str, label: str, engineers: list[Engineer], initial: str | None = None
 ) -> dict[str, Any]:
     """A choice of the team's engineers (by id; their name shown), `initial` preselected."""
-    options = [option(f"{e.name} ({e.id})" if e.name != e.id else e.id, e.id) for e in engineers]
+    options = [option(labelled(e.name, e.id), e.id) for e in engineers]
     return select(block_id, label, options, initial)
 
 

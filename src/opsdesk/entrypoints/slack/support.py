@@ -23,6 +23,8 @@ from opsdesk.domain.timeline import Actor, Source
 from opsdesk.entrypoints.slack.incidents import pressed_message
 from opsdesk.entrypoints.slack.manifest import SUPPORT_SHORTCUT
 from opsdesk.entrypoints.slack.modals import (
+    CHANNEL_ID,
+    TS,
     Asked,
     carried,
     engineer_select,
@@ -46,8 +48,6 @@ logger = logging.getLogger("opsdesk.slack")
 TRIAGE, ASSIGN = "support:triage", "support:assign"
 DECISIONS = {"P1": "Accept as P1", "P2": "Accept as P2", "P3": "Accept as P3", "decline": "Decline"}
 SHOWN = 10  # untriaged requests listed in `/opsdesk support`; the CLI lists them all
-CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{1,39}$")
-TS = re.compile(r"^\d{1,12}\.\d{1,8}$")
 TEAM_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 USER_ID = re.compile(r"^[UWB][A-Z0-9]{1,39}$")
 
@@ -232,10 +232,10 @@ def shortcut(app: Application, body: dict[str, Any]) -> str:
     message = _object(body.get("message"))
     channel = str(_object(body.get("channel")).get("id") or "")
     ts = str(message.get("ts") or body.get("message_ts") or "")
-    if not CHANNEL_ID.match(channel) or not TS.match(ts):
+    if not CHANNEL_ID.fullmatch(channel) or not TS.fullmatch(ts):
         return "Slack sent no message to make a support request of: nothing was done."
     thread = str(message.get("thread_ts") or ts)
-    root = thread if TS.match(thread) else ts
+    root = thread if TS.fullmatch(thread) else ts
     team = str(_object(body.get("team")).get("domain") or "")
     link = (
         f"https://{team}.slack.com/archives/{channel}/p{root.replace('.', '')}"

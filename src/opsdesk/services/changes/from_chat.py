@@ -15,6 +15,7 @@ from opsdesk.domain.changes.workflow import check_reviewer, next_change_state
 from opsdesk.domain.notices import ChatMessage, MessageUpdate
 from opsdesk.domain.timeline import Actor
 from opsdesk.services.changes.review import ReviewSteps
+from opsdesk.services.text import labelled
 from opsdesk.services.unit_of_work import UnitOfWork
 
 WEEK_STATES = (ChangeState.APPROVED, ChangeState.IN_PROGRESS, ChangeState.COMPLETED, ChangeState.ROLLED_BACK)
@@ -57,19 +58,14 @@ class ChatReviewSteps(ReviewSteps):
         is kept (not even the receipt: the form can be corrected and sent again)."""
         now = self.clock.now()
         with self.transaction() as uow:
-            change = self._get(uow, change_id)
-            if not uow.receipts.receipt(receipt, now):
+            change = self._fresh(uow, change_id, receipt, seen, ChangeAction.APPROVE, now)
+            if change is None:
                 return None
-            check_seen(change, seen, ChangeAction.APPROVE)
             updated = self._approve(
                 uow, change, reviewer, engineer, instructions=instructions, channel=channel
             )
             assigned = self.people.by_id(updated.assigned)
-            who = (
-                f"{assigned.name} ({assigned.id})"
-                if assigned and assigned.name != assigned.id
-                else updated.assigned
-            )
+            who = labelled(assigned.name, assigned.id) if assigned else updated.assigned
             tz = self.rota.engine.timezone
             text = (
                 f"Approved by {reviewer.name}: {who} carries it out, {window_text(updated.window, tz)}.\n"
@@ -91,10 +87,9 @@ class ChatReviewSteps(ReviewSteps):
         approve_from_message."""
         now = self.clock.now()
         with self.transaction() as uow:
-            change = self._get(uow, change_id)
-            if not uow.receipts.receipt(receipt, now):
+            change = self._fresh(uow, change_id, receipt, seen, ChangeAction.REJECT, now)
+            if change is None:
                 return None
-            check_seen(change, seen, ChangeAction.REJECT)
             updated = self._reject(uow, change, reviewer, reason)
             text = f"Rejected by {reviewer.name}: {updated.reason}\n{updated.reference} {updated.title}"
             self._rewrite(uow, updated, message, text, now)
@@ -113,6 +108,23 @@ class ChatReviewSteps(ReviewSteps):
             later = [c for state in WEEK_STATES for c in uow.changes.changes(state, OVERVIEW_LIMIT)]
         week = [c for c in later if c.window and c.window.start < end and start < c.window.end]
         return Overview(sorted(awaiting, key=_soonest), sorted(week, key=_soonest), start)
+
+    def _fresh(  # noqa: PLR0917  (the request, the form's receipt and what it saw)
+        self,
+        uow: UnitOfWork,
+        change_id: int,
+        receipt: str,
+        seen: str | None,
+        action: ChangeAction,
+        now: datetime,
+    ) -> ChangeRequest | None:
+        """The request a form acts on, in the form's unit of work: None when the form was taken in before;
+        ChangeError when the request changed since the form opened (check_seen)."""
+        change = self._get(uow, change_id)
+        if not uow.receipts.receipt(receipt, now):
+            return None
+        check_seen(change, seen, action)
+        return change
 
     def _rewrite(
         self, uow: UnitOfWork, change: ChangeRequest, message: ChatMessage | None, text: str, now: datetime
