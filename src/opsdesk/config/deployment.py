@@ -16,6 +16,8 @@ from opsdesk.config.field_types import check_pattern
 from opsdesk.config.settings import DEFAULT_DATABASE_URL
 from opsdesk.domain.errors import PolicyError, PolicyProblem
 
+LINK_SECRET_MIN = 32
+
 
 class DeploymentSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPSDESK_", extra="ignore", case_sensitive=False)
@@ -58,6 +60,19 @@ class DeploymentSettings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_from: str | None = None  # the E.164 number pages come from
     twilio_api_url: str = "https://api.twilio.com"  # a region edge, or a local fake in tests
+    # Where people and vendors reach this opsdesk (https://opsdesk.example.org): Twilio's webhooks and the
+    # acknowledge links in pages are built on it; without it, pages carry no links and calls take no keys.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=300)
+    link_secret: SecretStr | None = None  # signs acknowledge links (at least 32 characters)
+
+    @field_validator("link_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < LINK_SECRET_MIN:
+            raise ValueError(
+                f"a link secret needs at least {LINK_SECRET_MIN} characters: try `openssl rand -hex 32`"
+            )
+        return value
 
     @field_validator("sns_cert_hosts")
     @classmethod

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from opsdesk import __version__
 from opsdesk.config.policy import Policy
 
-FORMAT = 13
+FORMAT = 14
 
 
 def cache_key(raw: bytes, path: Path) -> str:

@@ -139,6 +139,12 @@ class ServiceSection(StrictModel):
     smtp_from: str | None = Field(default=None, alias="smtp-from", max_length=255)
     smtp_starttls: bool | None = Field(default=None, alias="smtp-starttls")
     webhooks: dict[str, str] | None = Field(default=None, description="webhook name: URL")
+    public_url: str | None = Field(
+        default=None,
+        alias="public-url",
+        max_length=300,
+        description="where people and Twilio reach this opsdesk (https://opsdesk.example.org)",
+    )
     sns_cert_hosts: str | None = Field(
         default=None,
         alias="sns-cert-hosts",

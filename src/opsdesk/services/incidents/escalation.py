@@ -9,8 +9,8 @@ from datetime import datetime
 from opsdesk.domain.hours import Cover
 from opsdesk.domain.incidents.escalation import next_page, step_key
 from opsdesk.domain.incidents.model import Incident, IncidentState, MonitoredService
+from opsdesk.domain.incidents.paging import page_stem
 from opsdesk.domain.jobs import Job
-from opsdesk.domain.notices import Page
 from opsdesk.domain.rota import EngineerId, holding
 from opsdesk.domain.timeline import system_entry
 from opsdesk.services.incidents.context import (
@@ -18,12 +18,12 @@ from opsdesk.services.incidents.context import (
     HANDBACK_JOB,
     HANDBACK_SEARCH,
     PAGE_JOB,
-    IncidentContext,
 )
+from opsdesk.services.incidents.paging import PageComposer
 from opsdesk.services.unit_of_work import UnitOfWork
 
 
-class EscalationSteps(IncidentContext):
+class EscalationSteps(PageComposer):
     def jobs(self) -> Mapping[str, Callable[[Job], None]]:
         """The job kinds incidents run, and their handlers."""
         return {PAGE_JOB: self.run_job, END_JOB: self.run_job, HANDBACK_JOB: self.run_hand_back}
@@ -94,24 +94,7 @@ class EscalationSteps(IncidentContext):
     ) -> None:
         """One page through the notifier (keyed by incident and step, so it is sent once), on the timeline."""
         engineer, role, cycle, step = whom
-        text = (
-            f"Page for {engineer} ({role}): incident #{incident.id} on {service.name}: {incident.summary}\n"
-            f"Acknowledge: `opsdesk incident ack {incident.id}`"
-        )
-        page = Page(
-            engineer,
-            role,
-            incident.id,
-            service.id,
-            incident.summary,
-            cycle,
-            step,
-            service.paging,
-            f"page:{incident.id}:{step_key(cycle, step)}",
-            f"[opsdesk] Page: #{incident.id} {incident.summary}"[:200],
-            text,
-            str(incident.priority or ""),
-        )
+        page = self.compose_page(service, incident, whom, service.paging, page_stem(incident.id, cycle, step))
         self.notifier.send(uow.outbox, page, now)
         data = {"engineer": engineer, "role": role, "cycle": cycle, "step": step}
         uow.incidents.entry(incident.id, system_entry(now, "paged", said, data))
