@@ -1,0 +1,84 @@
+"""Pages by SMS and voice go out side by side, against the real outbox table: a storm of pages does not queue
+behind one vendor call each; every other message keeps its order."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.domain.outbox import OutboxState, OutgoingMessage, Reference
+from opsdesk.services.delivery import Deliverer
+from tests.fakes import SteppingClock
+
+START = datetime(2026, 12, 1, 21, 30, tzinfo=UTC)
+
+
+class Meeting:
+    """A channel whose sends wait until `size` of them are in flight together (or give up after `patience` seconds)."""
+
+    def __init__(self, size: int, patience: float = 5) -> None:
+        self.barrier = threading.Barrier(size, timeout=patience)
+        self.sent: list[str] = []
+        self.lock = threading.Lock()
+
+    def send(self, message: OutgoingMessage) -> Reference | None:
+        self.barrier.wait()  # BrokenBarrierError (a failed send) unless `size` sends are in flight at once
+        with self.lock:
+            self.sent.append(message.idempotency_key)
+        return None
+
+    def arrival(self, message: OutgoingMessage, since: datetime) -> object:
+        raise AssertionError("no attempt was in doubt")
+
+
+class InOrder:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, message: OutgoingMessage) -> Reference | None:
+        self.sent.append(message.idempotency_key)
+        return None
+
+    def arrival(self, message: OutgoingMessage, since: datetime) -> object:
+        raise AssertionError("no attempt was in doubt")
+
+
+def test_four_sms_pages_are_in_flight_at_once_and_slack_keeps_its_order(db: Engine) -> None:
+    store = SqlOutbox(db)
+    with db.begin() as connection:
+        for n in range(1, 5):
+            store.add(
+                connection,
+                OutgoingMessage("sms", "+447911123456", {"body": f"#{n}"}, f"page:{n}:c1s1:sms"),
+                START,
+            )
+            store.add(
+                connection, OutgoingMessage("slack", "C0ALERTS", {"text": f"#{n}"}, f"post:{n}:opened"), START
+            )
+    sms, slack = Meeting(4), InOrder()
+    deliverer = Deliverer(store, {"sms": sms, "slack": slack}, SteppingClock(START), "w1")  # type: ignore[dict-item]
+    assert deliverer.run_once() == 8
+    assert sorted(sms.sent) == [f"page:{n}:c1s1:sms" for n in range(1, 5)]
+    assert slack.sent == [f"post:{n}:opened" for n in range(1, 5)]  # as they were written
+    assert {row.state for row in store.rows()} == {OutboxState.DELIVERED}
+
+
+def test_one_at_a_time_when_parallel_is_one(db: Engine) -> None:
+    store = SqlOutbox(db)
+    with db.begin() as connection:
+        for n in range(1, 3):
+            store.add(
+                connection,
+                OutgoingMessage("sms", "+447911123456", {"body": f"#{n}"}, f"page:{n}:c1s1:sms"),
+                START,
+            )
+    sms = Meeting(2, patience=0.5)
+    deliverer = Deliverer(store, {"sms": sms}, SteppingClock(START), "w1", parallel=1)  # type: ignore[dict-item]
+    deliverer.run_once()  # each send waits for a second that never comes: both fail, counted, kept
+    rows = store.rows()
+    assert sms.sent == []
+    assert [(r.state, r.attempts) for r in rows] == [(OutboxState.PENDING, 1)] * 2
+    assert all("BrokenBarrierError" in (r.last_error or "") for r in rows)
