@@ -294,6 +294,7 @@ class Application(WorkerParts):
         from opsdesk.adapters.pagerduty.render import PagerDutyRenderer  # noqa: PLC0415
         from opsdesk.adapters.slack.render import SlackRenderer  # noqa: PLC0415
         from opsdesk.adapters.twilio.render import SmsRenderer, VoiceRenderer  # noqa: PLC0415
+        from opsdesk.adapters.webhook_render import WebhookRenderer  # noqa: PLC0415
         from opsdesk.services.notifier import Notifier, Renderer  # noqa: PLC0415
 
         renderers: dict[str, Renderer] = {
@@ -308,6 +309,7 @@ class Application(WorkerParts):
             "github": GitHubRenderer(),
             "sms": SmsRenderer(),
             "voice": VoiceRenderer(),
+            "webhook": WebhookRenderer(),  # pages to an engineer's webhook (`engineers[].webhook`)
         }
         return Notifier(self.channel_names, renderers, self.people)
 

@@ -93,7 +93,13 @@ class WorkerParts:
         policy = RetryPolicy(max_retry_after=timedelta(seconds=config.outbox_max_retry_after_seconds))
         lease = timedelta(seconds=config.outbox_lease_seconds)
         return Deliverer(
-            self.outbox, channels(config), self.clock, owner or worker_name(), policy=policy, lease=lease
+            self.outbox,
+            channels(config),
+            self.clock,
+            owner or worker_name(),
+            policy=policy,
+            lease=lease,
+            on_dead=self.incidents.delivery_failed,  # a page's SMS or call failed: the next method now
         )
 
     def job_runner(

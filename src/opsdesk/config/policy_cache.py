@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from opsdesk import __version__
 from opsdesk.config.policy import Policy
 
-FORMAT = 14
+FORMAT = 15
 
 
 def cache_key(raw: bytes, path: Path) -> str:

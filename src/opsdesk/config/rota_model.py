@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field, StrictBool
@@ -14,10 +14,13 @@ from opsdesk.domain.errors import InvalidInstantError
 from opsdesk.domain.hours import parse_clock
 from opsdesk.domain.instants import parse_instant
 from opsdesk.domain.rota import (
+    MAX_AFTER_MINUTES,
+    MAX_RULES,
     Engineer,
     EngineerId,
     Fatigue,
     Leave,
+    NotifyRule,
     OnCallAssignment,
     Override,
     Role,
@@ -69,6 +72,22 @@ Phone = Annotated[
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="lower-case letters, digits, '.', '_' or '-'")]
 
 
+Method = Literal["slack", "email", "sms", "voice", "pagerduty", "webhook"]  # domain.rota.METHODS
+
+
+class NotifyRuleModel(StrictModel):
+    by: list[Method] = Field(
+        min_length=1, max_length=6, description="the methods this rule pages by, all at once"
+    )
+    after_minutes: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_AFTER_MINUTES,
+        alias="after-minutes",
+        description="minutes after the page began; sent only if nobody has acknowledged by then",
+    )
+
+
 class EngineerModel(StrictModel):
     id: Id
     name: str = Field(min_length=1, max_length=200)
@@ -84,6 +103,16 @@ class EngineerModel(StrictModel):
     support: StrictBool = Field(default=True, description="may take the daytime support duty")
     manager: StrictBool = Field(
         default=False, description="a duty manager: paged by an escalation whose final tier is `manager`"
+    )
+    notify: list[NotifyRuleModel] = Field(
+        default_factory=list,
+        max_length=MAX_RULES,
+        description="how a page reaches this engineer, rule by rule (else the service's `paging` ways)",
+    )
+    webhook: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$",
+        description="a webhook name from the deployment's OPSDESK_WEBHOOKS, for the `webhook` method",
     )
 
 
@@ -170,6 +199,7 @@ def build_rota(
                 (("engineers", index, "id"), f"{engineer.id!r} is already engineers[{seen[engineer.id]}]")
             )
         seen.setdefault(engineer.id, index)
+        problems += _notify_problems(index, engineer)
     turn = TurnPattern(WEEKDAY_NAMES.index(rota.turn.starts), parse_clock(rota.turn.at) or 0)
     problems += _assignment_problems(rota, turn)
     problems += _leave_problems(leave)
@@ -200,6 +230,8 @@ def build_rota(
                 e.support,
                 e.manager,
                 e.phone,
+                tuple(NotifyRule(tuple(r.by), r.after_minutes) for r in e.notify),
+                e.webhook,
             )
             for e in engineers
         ),
@@ -216,6 +248,54 @@ def build_rota(
         ),
     )
     return built, problems
+
+
+NEEDS = {  # a method, the engineer's field it needs, and an example of that field
+    "sms": ("phone", "phone: +44 7911 123456"),
+    "voice": ("phone", "phone: +44 7911 123456"),
+    "slack": ("slack", "slack: U0123ABCD"),
+    "webhook": ("webhook", "webhook: alice-pager (a name in OPSDESK_WEBHOOKS)"),
+}
+
+
+def _notify_problems(index: int, engineer: EngineerModel) -> list[Problem]:
+    """An engineer's rules: each method once a rule, delays strictly increasing (the first may be 0), and
+    every method reaching them (sms and voice need `phone`, slack `slack`, webhook `webhook`)."""
+    if not engineer.notify:
+        return []
+    where: Loc = ("engineers", index, "notify")
+    problems: list[Problem] = []
+    before: int | None = None
+    if engineer.notify[0].after_minutes:
+        problems.append(
+            (
+                (*where, 0, "after-minutes"),
+                "the first rule is sent with the page: leave out its after-minutes",
+            )
+        )
+    for number, rule in enumerate(engineer.notify):
+        if len(set(rule.by)) != len(rule.by):
+            problems.append(((*where, number, "by"), "a method is listed twice: list each once in a rule"))
+        if before is not None and rule.after_minutes <= before:
+            problems.append(
+                (
+                    (*where, number, "after-minutes"),
+                    f"got {rule.after_minutes}: each rule comes later than the one before "
+                    f"({before} minutes); give more than {before}",
+                )
+            )
+        before = rule.after_minutes
+        for method in dict.fromkeys(rule.by):
+            field, example = NEEDS.get(method, ("", ""))
+            if field and getattr(engineer, field) is None:
+                problems.append(
+                    (
+                        (*where, number, "by"),
+                        f"{method} needs the engineer's `{field}`: add `{example}` to {engineer.id}, "
+                        f"or take {method} out of the rule",
+                    )
+                )
+    return problems
 
 
 def _id(value: str | None) -> EngineerId | None:

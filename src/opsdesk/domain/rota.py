@@ -23,6 +23,32 @@ class Role(StrEnum):
 ON_CALL_ROLES = (Role.PRIMARY, Role.SECONDARY)
 
 
+METHODS = ("slack", "email", "sms", "voice", "pagerduty", "webhook")  # an engineer's contact methods
+MAX_RULES = 10
+MAX_AFTER_MINUTES = 120
+
+
+@dataclass(frozen=True)
+class NotifyRule:
+    """One of an engineer's notification rules: page by `methods`, all at once, `after_minutes` after the
+    page began (0: with the page), unless the incident was acknowledged meanwhile. (Here rather than in
+    domain/incidents/paging, which re-exports it, because an Engineer holds them.)"""
+
+    methods: tuple[str, ...]
+    after_minutes: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.methods or any(m not in METHODS for m in self.methods):
+            raise ValueError(f"a notification rule pages by one or more of {', '.join(METHODS)}")
+        if not 0 <= self.after_minutes <= MAX_AFTER_MINUTES:
+            raise ValueError(f"a notification rule's delay is 0 to {MAX_AFTER_MINUTES} minutes")
+
+    @property
+    def named(self) -> str:
+        """ "slack and sms": for the timeline."""
+        return " and ".join(self.methods)
+
+
 @dataclass(frozen=True)
 class Engineer:
     id: EngineerId
@@ -36,6 +62,8 @@ class Engineer:
     support: bool = True  # may take the daytime support duty
     manager: bool = False  # a duty manager: paged as an escalation's final tier (`final: manager`)
     phone: str | None = None  # E.164 (+447911123456): pages by SMS and voice call
+    notify: tuple[NotifyRule, ...] = ()  # how a page reaches them, rule by rule; () for the service's ways
+    webhook: str | None = None  # a webhook name of the deployment (OPSDESK_WEBHOOKS), for `webhook` pages
 
 
 @dataclass(frozen=True)

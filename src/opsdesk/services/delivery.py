@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -83,6 +83,9 @@ class Deliverer:
     batch: int = 20
     parallel: int = 8  # pages by SMS and voice sent at once, at most
     stopping: threading.Event = field(default_factory=threading.Event)
+    # Told of each message that failed for good (a permanent failure, not one in doubt): a page's failed
+    # SMS or call moves on to the engineer's next method (services/incidents/failover.py).
+    on_dead: Callable[[OutgoingMessage, str], None] | None = None
 
     # Seconds a send has taken lately (a moving average): a claim takes only as many rows as the lease
     # can cover at that pace, so with a slow vendor rows wait unclaimed, free for other workers.
@@ -197,7 +200,12 @@ class Deliverer:
         retry_at = None if failure.permanent else self.policy.next_attempt(attempts, now, failure.retry_after)
         doubt = in_doubt or failure.in_doubt
         logger.warning("outbox row #%s: attempt %s failed: %s", row.id, attempts, failure.reason[:300])
-        self.store.failed(row.id, self.owner, failure.reason, retry_at, in_doubt=doubt)
+        held = self.store.failed(row.id, self.owner, failure.reason, retry_at, in_doubt=doubt)
+        if held and retry_at is None and not doubt and self.on_dead is not None:
+            try:
+                self.on_dead(row.message, failure.reason)
+            except Exception:  # the row's failure is stored: what follows from it must not stop delivery
+                logger.exception("outbox row #%s: acting on its failure failed", row.id)
 
     @contextmanager
     def _heartbeat(self, row_id: int) -> Iterator[None]:

@@ -3,9 +3,9 @@ fallback from the channels this deployment has set up, and each format from that
 
 The routes, in one place:
 - a channel post goes to Slack when Slack is set up and there is a channel, else to the log;
-- a page goes by every way the service lists that is set up and reaches the engineer (Slack needs their
-  Slack id; PagerDuty goes to their PagerDuty user, else the service; SMS and voice need their phone);
-  by none, to the log;
+- a page goes by every way it lists (the service's paging ways, or the engineer's notification rule) that
+  is set up and reaches the engineer (Slack needs their Slack id; PagerDuty goes to their PagerDuty user,
+  else the service; SMS and voice need their phone; the webhook their webhook name); by none, to the log;
 - a direct message goes to Slack when set up and the engineer has a Slack id, else email when set up,
   else the log;
 - an issue reply or status goes to GitHub when set up, else the log;
@@ -59,7 +59,7 @@ class Renderer(Protocol):
 @dataclass(frozen=True)
 class Notifier:
     channels: frozenset[str]  # the channels this deployment has set up, by name
-    renderers: Mapping[str, Renderer]  # slack, email, pagerduty, github, sms, voice
+    renderers: Mapping[str, Renderer]  # slack, email, pagerduty, github, sms, voice, webhook
     people: People
 
     def send(self, outbox: OutboxWriter, notice: Notice, now: datetime) -> None:
@@ -109,6 +109,8 @@ class Notifier:
                 found.append(self._message("pagerduty", "pagerduty", to, page, f"{page.key}:pagerduty"))
             elif way in ("sms", "voice") and person is not None and person.phone:
                 found.append(self._message(way, way, person.phone, page, f"{page.key}:{way}"))
+            elif way == "webhook" and person is not None and person.webhook and way in self.renderers:
+                found.append(self._message(way, way, person.webhook, page, f"{page.key}:{way}"))
         if not found:  # nothing set up reaches this engineer: the outbox (log) still shows the page
             found.append(self._message(LOG, "slack", page.engineer, page, f"{page.key}:log"))
         return found

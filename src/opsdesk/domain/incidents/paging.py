@@ -11,8 +11,18 @@ import re
 from dataclasses import dataclass
 
 from opsdesk.domain.incidents.escalation import step_key
+from opsdesk.domain.rota import MAX_AFTER_MINUTES, MAX_RULES, METHODS, NotifyRule
 
-METHODS = ("slack", "email", "sms", "voice", "pagerduty", "webhook")  # an engineer's contact methods
+__all__ = [
+    "MAX_AFTER_MINUTES",
+    "MAX_RULES",
+    "METHODS",
+    "NotifyRule",
+    "PageRef",
+    "page_stem",
+    "parse_page_key",
+    "rule_job_key",
+]
 _KEY = re.compile(
     r"^page:(?P<incident>[1-9][0-9]{0,17}):c(?P<cycle>[1-9][0-9]{0,3})s(?P<step>[1-9][0-9]{0,3})"
     r"(?::r(?P<rule>[1-9][0-9]{0,2}))?:(?P<method>[a-z]{2,12})$"
@@ -58,3 +68,8 @@ def parse_page_key(key: str) -> PageRef | None:
         int(rule) if rule else 0,
         found["method"],
     )
+
+
+def rule_job_key(incident: int, cycle: int, step: int, rule: int) -> str:
+    """The key of the job that sends an engineer's later rule (rule 2 on): one job per rule and page."""
+    return f"incident:{incident}:page:{step_key(cycle, step)}:r{rule}"

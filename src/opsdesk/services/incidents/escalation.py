@@ -1,15 +1,21 @@
-"""Escalation through jobs: the next page of an unacknowledged incident (or its end), and the morning
-hand-back of a deferred one. Each capability declares its own jobs (`jobs()`)."""
+"""Escalation through jobs: the next page of an unacknowledged incident (or its end), each engineer's later
+notification rules, and the morning hand-back of a deferred one. Each capability declares its own jobs
+(`jobs()`).
+
+An engineer with `notify` rules is paged by rule 1 at once; each later rule is a job due its after-minutes
+after the page, sent only while the incident is still triggered. A rule whose delay passes the step's wait
+is still sent (the next step is paged as well, on time): the escalation's steps never wait for the rules.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from opsdesk.domain.hours import Cover
 from opsdesk.domain.incidents.escalation import next_page, step_key
 from opsdesk.domain.incidents.model import Incident, IncidentState, MonitoredService
-from opsdesk.domain.incidents.paging import page_stem
+from opsdesk.domain.incidents.paging import NotifyRule, page_stem, rule_job_key
 from opsdesk.domain.jobs import Job
 from opsdesk.domain.rota import EngineerId, holding
 from opsdesk.domain.timeline import system_entry
@@ -22,11 +28,19 @@ from opsdesk.services.incidents.context import (
 from opsdesk.services.incidents.paging import PageComposer
 from opsdesk.services.unit_of_work import UnitOfWork
 
+RULE_JOB = "incident-page-rule"  # an engineer's later notification rule (rule 2 on) of one page
+Whom = tuple[EngineerId, str, int, int]  # engineer, role, cycle, step
+
 
 class EscalationSteps(PageComposer):
     def jobs(self) -> Mapping[str, Callable[[Job], None]]:
         """The job kinds incidents run, and their handlers."""
-        return {PAGE_JOB: self.run_job, END_JOB: self.run_job, HANDBACK_JOB: self.run_hand_back}
+        return {
+            PAGE_JOB: self.run_job,
+            END_JOB: self.run_job,
+            RULE_JOB: self.run_rule,
+            HANDBACK_JOB: self.run_hand_back,
+        }
 
     def run_job(self, job: Job) -> None:
         """The handler of PAGE_JOB and END_JOB: the next page of an unacknowledged incident, or its end."""
@@ -59,7 +73,10 @@ class EscalationSteps(PageComposer):
         now: datetime,
     ) -> None:
         """Page the holder of (cycle, step), as the domain's `next_page` says: steps nobody holds are passed
-        over at once, saying so; the next step or the end is scheduled."""
+        over at once, saying so; the next step or the end is scheduled. Once per (cycle, step): a step
+        already paged early (its engineer's last method failed) is not paged again when its job runs."""
+        if not uow.receipts.receipt(f"incident:{incident.id}:stepped:{step_key(*position)}", now):
+            return
         rota, tz = self.rota.rota, self.rota.engine.timezone
         found = next_page(service.escalation, *position, lambda role: holding(rota, role, due, tz).engineer)
         for skip in found.skipped:
@@ -88,16 +105,88 @@ class EscalationSteps(PageComposer):
         uow: UnitOfWork,
         service: MonitoredService,
         incident: Incident,
-        whom: tuple[EngineerId, str, int, int],
+        whom: Whom,
         said: str,
         now: datetime,
     ) -> None:
-        """One page through the notifier (keyed by incident and step, so it is sent once), on the timeline."""
+        """One page through the notifier (keyed by incident and step, so it is sent once), on the timeline:
+        by the service's paging ways, or by the engineer's first rule with a job for each later rule."""
         engineer, role, cycle, step = whom
-        page = self.compose_page(service, incident, whom, service.paging, page_stem(incident.id, cycle, step))
-        self.notifier.send(uow.outbox, page, now)
-        data = {"engineer": engineer, "role": role, "cycle": cycle, "step": step}
+        rules = self._rules(engineer)
+        data: dict[str, object] = {"engineer": engineer, "role": role, "cycle": cycle, "step": step}
+        if not rules:
+            stem = page_stem(incident.id, cycle, step)
+            self.notifier.send(
+                uow.outbox, self.compose_page(service, incident, whom, service.paging, stem), now
+            )
+            uow.incidents.entry(incident.id, system_entry(now, "paged", said, data))
+            return
+        stem = page_stem(incident.id, cycle, step, 1)
+        self.notifier.send(
+            uow.outbox, self.compose_page(service, incident, whom, rules[0].methods, stem), now
+        )
+        uow.receipts.receipt(rule_job_key(incident.id, cycle, step, 1), now)
+        later = "".join(
+            f"; rule {n} by {r.named} at {r.after_minutes} min" for n, r in enumerate(rules[1:], 2)
+        )
+        said = f"{said}, by {rules[0].named} (rule 1){later}"
+        data |= {"rule": 1, "by": list(rules[0].methods)}
         uow.incidents.entry(incident.id, system_entry(now, "paged", said, data))
+        for number, rule in enumerate(rules[1:], start=2):
+            payload = {"incident": incident.id, "engineer": engineer, "role": role, "cycle": cycle}
+            payload |= {"step": step, "rule": number}
+            due = now + timedelta(minutes=rule.after_minutes)
+            uow.jobs.schedule(RULE_JOB, rule_job_key(incident.id, cycle, step, number), due, payload)
+
+    def _rules(self, engineer: EngineerId) -> tuple[NotifyRule, ...]:
+        found = self.rota.rota.engineer(engineer)
+        return found.notify if found is not None else ()
+
+    def run_rule(self, job: Job) -> None:
+        """The handler of RULE_JOB: an engineer's later rule, sent while nobody has acknowledged."""
+        now = self.clock.now()
+        with self.transaction() as uow:
+            incident = uow.incidents.get(int(job.payload["incident"]))
+            if incident is None:
+                return
+            p = job.payload
+            whom: Whom = (EngineerId(p["engineer"]), str(p["role"]), int(p["cycle"]), int(p["step"]))
+            self._send_rule(uow, incident, whom, int(p["rule"]), "", now)
+
+    def _send_rule(  # noqa: PLR0917  (the page, its rule, and why now)
+        self, uow: UnitOfWork, incident: Incident, whom: Whom, number: int, why: str, now: datetime
+    ) -> bool:
+        """Rule `number` of `whom`'s page, once only (by its job or sooner, when a method failed), while the
+        incident is triggered; on the timeline either way. True when sent."""
+        engineer, role, cycle, step = whom
+        key = rule_job_key(incident.id, cycle, step, number)
+        rules = self._rules(engineer)
+        if number > len(rules) or not uow.receipts.receipt(key, now):
+            return False  # sent already (or the policy has since dropped the rule)
+        rule = rules[number - 1]
+        where = f"cycle {cycle} step {step}"
+        if incident.state is not IncidentState.TRIGGERED:
+            said = f"{engineer} not paged by {rule.named} (rule {number}), {where}: the incident is {incident.state}"
+            uow.incidents.entry(incident.id, system_entry(now, "rule-not-sent", said, {"rule": number}))
+            return False
+        service = self.service(incident.service)
+        stem = page_stem(incident.id, cycle, step, number)
+        self.notifier.send(uow.outbox, self.compose_page(service, incident, whom, rule.methods, stem), now)
+        said = f"paged {engineer} by {rule.named} (rule {number}), {where}{why}"
+        if not why and self._past_wait(service, step, cycle, rule):
+            said += "; after the step's wait, so the next step was paged too: sent while nobody acknowledges"
+        data = {"engineer": engineer, "role": role, "cycle": cycle, "step": step, "rule": number}
+        uow.incidents.entry(
+            incident.id, system_entry(now, "paged-rule", said, data | {"by": list(rule.methods)})
+        )
+        return True
+
+    @staticmethod
+    def _past_wait(service: MonitoredService, step: int, cycle: int, rule: NotifyRule) -> bool:
+        escalation = service.escalation
+        if cycle > escalation.cycles or step > len(escalation.steps):
+            return False  # a page of the final tier: no step comes after it
+        return timedelta(minutes=rule.after_minutes) >= escalation.step(step).wait
 
     def _end(
         self, uow: UnitOfWork, service: MonitoredService, incident: Incident, why: str, now: datetime

@@ -1,0 +1,81 @@
+"""Moving on at once when a page's message fails: a vendor (Twilio) reports an SMS failed or undelivered, or
+a call busy, unanswered, failed or cancelled. The engineer's next rule is sent now rather than at its
+after-minutes; when the failed rule was their last, the escalation's next step is paged now ("phone off:
+no-answer, then the next method, then the secondary").
+
+Once only: each rule is sent once (its receipt), each step paged once, and a repeated callback for the
+same message writes and sends nothing more. A page by the service's paging ways (no rules) only gets the
+failure on its timeline: its other ways may well have reached the engineer.
+"""
+
+from __future__ import annotations
+
+from opsdesk.domain.incidents.escalation import step_key
+from opsdesk.domain.incidents.model import IncidentState, MonitoredService
+from opsdesk.domain.incidents.paging import PageRef, parse_page_key
+from opsdesk.domain.outbox import OutgoingMessage
+from opsdesk.domain.rota import EngineerId
+from opsdesk.domain.timeline import system_entry
+from opsdesk.services.incidents.escalation import EscalationSteps
+
+FAILED_STATUSES = frozenset({"failed", "undelivered", "busy", "no-answer", "canceled"})
+STATUS_LIMIT = 80
+
+
+class FailoverSteps(EscalationSteps):
+    def method_failed(self, ref: PageRef, engineer: EngineerId, status: str) -> None:
+        """The message `ref` to `engineer` failed with the vendor's `status` (e.g. "no-answer"): on the
+        timeline ("voice page to alice: no-answer"), and, while nobody has acknowledged, the engineer's
+        next rule now, or after their last rule the escalation's next step now."""
+        now = self.clock.now()
+        status = "".join(c for c in status if c.isprintable())[:STATUS_LIMIT] or "failed"
+        with self.transaction() as uow:
+            incident = uow.incidents.get(ref.incident)
+            if incident is None or not uow.receipts.receipt(f"{ref.key}:failed", now):
+                return
+            said = f"{ref.method} page to {engineer}: {status}"
+            data = {"engineer": engineer, "method": ref.method, "status": status, "rule": ref.rule}
+            uow.incidents.entry(incident.id, system_entry(now, "page-failed", said, data))
+            if incident.state is not IncidentState.TRIGGERED or ref.rule == 0:
+                return
+            service = self.service(incident.service)
+            escalation = service.escalation
+            rules = self._rules(engineer)
+            if ref.rule < len(rules):
+                whom = (engineer, self._role(service, ref), ref.cycle, ref.step)
+                why = f", at once: the {ref.method} page failed ({status})"
+                self._send_rule(uow, incident, whom, ref.rule + 1, why, now)
+                return
+            if ref.cycle > escalation.cycles:
+                return  # the final tier: nobody comes after it
+            following = escalation.following(ref.cycle, ref.step)
+            if following is None:
+                why = f"{engineer}'s last method failed ({ref.method}: {status}) at the last step"
+                self._end(uow, service, incident, why, now)
+                return
+            if uow.receipts.marked(f"incident:{incident.id}:stepped:{step_key(*following)}") is not None:
+                return  # the next step was paged already
+            text = f"{engineer}'s last method failed: the escalation moves on to its next step now"
+            uow.incidents.entry(incident.id, system_entry(now, "moved-on", text, {}))
+            self._page(uow, service, incident, following, due=now, now=now)
+
+    @staticmethod
+    def _role(service: MonitoredService, ref: PageRef) -> str:
+        escalation = service.escalation
+        if ref.cycle > escalation.cycles:
+            return escalation.final.role if escalation.final else "final"
+        return str(escalation.step(ref.step).role)
+
+    def delivery_failed(self, message: OutgoingMessage, reason: str) -> None:
+        """The outbox gave up on `message` for good (the delivery worker's hook): a page's SMS, call or
+        webhook to an engineer with rules counts as that method failing ("not delivered: <reason>")."""
+        ref = parse_page_key(message.idempotency_key)
+        if ref is None or ref.rule == 0 or ref.method not in ("sms", "voice", "webhook"):
+            return
+        field = "webhook" if ref.method == "webhook" else "phone"
+        found = next(
+            (e for e in self.rota.rota.engineers if getattr(e, field) == message.destination and e.notify),
+            None,
+        )
+        if found is not None:
+            self.method_failed(ref, found.id, f"not delivered: {reason}")
