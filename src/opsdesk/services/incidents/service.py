@@ -17,9 +17,10 @@ from opsdesk.domain.timeline import TimelineEntry
 from opsdesk.services.incidents.context import TIMELINE_PAGE
 from opsdesk.services.incidents.email import EmailSteps
 from opsdesk.services.incidents.from_chat import ChatSteps
+from opsdesk.services.incidents.from_phone import PhoneSteps
 
 
-class IncidentService(ChatSteps, EmailSteps):
+class IncidentService(ChatSteps, EmailSteps, PhoneSteps):
     """Alarms in (IntakeSteps), email in (EmailSteps), forms in a chat (ChatSteps), people acting
     (ActionSteps), escalation jobs (EscalationSteps), and the reads below."""
 
