@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, quote
 import phonenumbers
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
@@ -34,12 +35,19 @@ FIELDS = 64  # form fields read at most: Twilio sends about twenty
 SID = 64  # characters of a MessageSid or CallSid kept in a receipt
 _SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 XML = "text/xml"
-RESPONSES: dict[int | str, dict[str, str]] = {
-    400: {"description": "a body Twilio would not send (not a form, a field missing)"},
-    401: {"description": "a missing or wrong X-Twilio-Signature"},
-    404: {"description": "Twilio's webhooks are not set up"},
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"description": "a body Twilio would not send (not a form, a field missing)", "content": _TEXT},
+    401: {"description": "a missing or wrong X-Twilio-Signature", "content": _TEXT},
+    404: {"description": "Twilio's webhooks are not set up", "content": _TEXT},
     413: {"description": "a body over 64 KB"},
 }
+
+
+class TwiML(Response):
+    """An answer in TwiML, as Twilio reads it."""
+
+    media_type = XML
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ def twilio_routes(context: ApiContext) -> APIRouter:
             return _plain(401, "the X-Twilio-Signature does not match this request and the auth token")
         return Signed(form)
 
-    @router.post(f"{ROUTES}sms", responses=RESPONSES)
+    @router.post(f"{ROUTES}sms", responses=RESPONSES, response_class=TwiML)
     async def twilio_sms(request: Request) -> Response:
         """An SMS to opsdesk's number: an engineer's reply to a page ('4 ack', '4 resolve', 'ack'),
         answered by SMS (TwiML <Message>)."""
@@ -97,7 +105,7 @@ def twilio_routes(context: ApiContext) -> APIRouter:
         answer = await run_in_threadpool(context.incidents.reply_by_sms, phone, reply, f"twilio-sms:{sid}")
         return _message(None if answer is None else answer.text)
 
-    @router.post(f"{ROUTES}voice", responses=RESPONSES)
+    @router.post(f"{ROUTES}voice", responses=RESPONSES, response_class=TwiML)
     async def twilio_voice(request: Request, key: str = "") -> Response:
         """The key pressed in a page's call (the <Gather>'s action): 1 acknowledges the incident."""
         hook = await signed(request)
@@ -118,7 +126,7 @@ def twilio_routes(context: ApiContext) -> APIRouter:
         answer = await run_in_threadpool(context.incidents.acknowledge_by_call, ref, phone, receipt)
         return _say(f"Incident {ref.incident} is acknowledged. Goodbye." if answer is None else answer.text)
 
-    @router.post(f"{ROUTES}status", responses=RESPONSES)
+    @router.post(f"{ROUTES}status", responses=RESPONSES, response_class=PlainTextResponse)
     async def twilio_status(request: Request, key: str = "") -> Response:
         """Twilio's status of a page's SMS (MessageStatus) or call (CallStatus), on the incident's
         timeline; a status for no page of opsdesk's is ignored."""

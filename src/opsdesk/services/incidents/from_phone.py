@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from opsdesk.domain.errors import IncidentError
 from opsdesk.domain.incidents.model import Action, Incident, IncidentState
 from opsdesk.domain.incidents.paging import PageRef
 from opsdesk.domain.incidents.phone_reply import HELP, PhoneReply, shorten
@@ -50,19 +51,27 @@ class PhoneSteps(ActionSteps):
             return PhoneAnswer(NOT_ON_TEAM)
         if reply.action is None:
             return PhoneAnswer(HELP)
-        with self.transaction() as uow:
-            # The receipt first: a retried message is answered with nothing, whatever the first answer was.
-            if not uow.receipts.receipt(receipt, self.clock.now()):
-                return None
-            chosen = self._chosen(uow, engineer, reply.action, reply.incident)
-            if isinstance(chosen, str):
-                return PhoneAnswer(shorten(chosen))
-            refused = self._refusal(uow, chosen, engineer, reply.action)
-            if refused is not None:
-                return PhoneAnswer(shorten(refused))
-            extra: dict[str, str | None] = {"note": None} if reply.action is Action.RESOLVE else {}
-            updated = self._act(uow, chosen, reply.action, Actor(engineer.id, Source.PHONE), extra)
-        return PhoneAnswer(shorten(self._done_text(updated, reply.action)), done=True)
+        try:
+            with self.transaction() as uow:
+                return self._sms_action(uow, engineer, reply.action, reply.incident, receipt)
+        except IncidentError as exc:  # a change the incident's state does not allow: nothing was kept
+            return PhoneAnswer(shorten(f"{str(exc)[:1].upper()}{str(exc)[1:]}."))
+
+    def _sms_action(
+        self, uow: UnitOfWork, engineer: Engineer, action: Action, number: int | None, receipt: str
+    ) -> PhoneAnswer | None:
+        # The receipt first: a retried message is answered with nothing, whatever the first answer was.
+        if not uow.receipts.receipt(receipt, self.clock.now()):
+            return None
+        chosen = self._chosen(uow, engineer, action, number)
+        if isinstance(chosen, str):
+            return PhoneAnswer(shorten(chosen))
+        refused = self._refusal(uow, chosen, engineer, action)
+        if refused is not None:
+            return PhoneAnswer(shorten(refused))
+        extra: dict[str, str | None] = {"note": None} if action is Action.RESOLVE else {}
+        updated = self._act(uow, chosen, action, Actor(engineer.id, Source.PHONE), extra)
+        return PhoneAnswer(shorten(self._done_text(updated, action)), done=True)
 
     def acknowledge_by_call(self, ref: PageRef, phone: str, receipt: str) -> PhoneAnswer | None:
         """The key 1 pressed in the call of page `ref`, which rang `phone`: the incident acknowledged by
