@@ -7,6 +7,11 @@ first, filtered by To and From). Errors as Twilio writes them: {"code": 21211, "
 "more_info": ..., "status": 400}; a 'To' that is not E.164 is 21211, one listed in `landlines` is 21614
 for an SMS; 401 (20003) for wrong credentials. Scripted answers (429 with Retry-After, 5xx, a stall
 longer than the client's time-out) come first when asked.
+
+Twilio's side of opsdesk's webhooks: `status` (a message delivered, a call not answered, ...), `press` (a
+key pressed in a call's <Gather>) and `incoming_sms` (an engineer's reply) build the form Twilio posts, at
+the URL it posts to, signed as Twilio signs (X-Twilio-Signature, over that URL and the fields, with the
+auth token); `Webhook.post` sends it to the app under test.
 """
 
 from __future__ import annotations
@@ -16,18 +21,23 @@ import json
 import re
 import threading
 import uuid
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
+from fastapi.testclient import TestClient
+from httpx import Response as HttpxResponse
 from pytest_httpserver import HTTPServer
+from twilio.request_validator import RequestValidator
 from werkzeug import Request, Response
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "twilio-auth-token-for-tests"
 SENDER = "+441234567890"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+API_VERSION = "2010-04-01"
 PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/(?P<kind>Messages|Calls)\.json$")
 
 
@@ -38,6 +48,28 @@ class Scripted:
     code: int | None = None
     stall: float = 0.0  # seconds to wait before answering (past the client's time-out)
     then_record: bool = False  # act on the request before the answer is lost
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """One request Twilio makes to opsdesk: the full URL it posts to, and the form."""
+
+    url: str
+    params: dict[str, str]
+
+    def signature(self, token: str = AUTH_TOKEN, url: str | None = None) -> str:
+        """X-Twilio-Signature as Twilio computes it (HMAC-SHA1 of the URL and the sorted fields)."""
+        return str(RequestValidator(token).compute_signature(url or self.url, self.params))
+
+    def post(
+        self, client: TestClient, signature: str | None = None, params: dict[str, str] | None = None
+    ) -> HttpxResponse:
+        """The request posted to the app: its path and query (the public URL's host is the proxy's), the
+        form (or `params`, sent instead), signed by the auth token unless `signature` is given ("" none)."""
+        path = "/" + self.url.split("://", 1)[1].split("/", 1)[1]
+        sign = self.signature() if signature is None else signature
+        headers = {"X-Twilio-Signature": sign} if sign else {}
+        return client.post(path, data=params if params is not None else self.params, headers=headers)
 
 
 @dataclass
@@ -101,6 +133,10 @@ class FakeTwilio:
             "date_created": format_datetime(datetime.now(UTC), usegmt=True),
             "api_version": "2010-04-01",
         }
+        resource |= {
+            "status_callback": form.get("StatusCallback"),
+            "status_callback_event": form.getlist("StatusCallbackEvent"),
+        }
         if kind == "Messages":
             resource |= {"body": form["Body"], "num_segments": "1", "direction": "outbound-api"}
             self.messages.insert(0, resource)
@@ -129,6 +165,44 @@ class FakeTwilio:
             "end": len(chosen[:size]),
         }
         return Response(json.dumps(body), 200, content_type="application/json")
+
+    # -- Twilio's webhooks to opsdesk ------------------------------------------------------------------
+
+    def status(self, resource: dict[str, Any], status: str, error_code: str | None = None) -> Webhook:
+        """The status callback Twilio posts to the message's or call's StatusCallback: a message
+        (MessageStatus: sent, delivered, undelivered, failed) or a call (CallStatus: initiated, ringing,
+        in-progress, completed, busy, no-answer, failed, canceled)."""
+        url = resource["status_callback"]
+        assert url, "the message or call was created without a StatusCallback"
+        common = {"AccountSid": ACCOUNT_SID, "From": resource["from"], "To": resource["to"]}
+        common["ApiVersion"] = API_VERSION
+        if str(resource["sid"]).startswith("SM"):
+            params = common | {"MessageSid": resource["sid"], "SmsSid": resource["sid"]}
+            params |= {"MessageStatus": status, "SmsStatus": status}
+        else:
+            params = common | {"CallSid": resource["sid"], "CallStatus": status, "Direction": "outbound-api"}
+            params |= {"CallbackSource": "call-progress-events", "SequenceNumber": "0"}
+        if error_code:
+            params["ErrorCode"] = error_code
+        return Webhook(url, params)
+
+    def press(self, call: dict[str, Any], digits: str) -> Webhook:
+        """The <Gather>'s action request once the engineer pressed `digits` in the call (an outbound call:
+        From is opsdesk's number, To the engineer's)."""
+        gather = ET.fromstring(str(call["twiml"])).find("Gather")
+        assert gather is not None, "the call's TwiML has no <Gather>"
+        params = {"AccountSid": ACCOUNT_SID, "CallSid": call["sid"], "From": call["from"], "To": call["to"]}
+        params |= {"CallStatus": "in-progress", "Direction": "outbound-api", "ApiVersion": API_VERSION}
+        params |= {"Digits": digits, "FinishedOnKey": ""}
+        return Webhook(gather.attrib["action"], params)
+
+    def incoming_sms(self, public_url: str, sender: str, body: str, to: str = SENDER) -> Webhook:
+        """An SMS from `sender` to opsdesk's number, as the number's messaging webhook receives it."""
+        sid = "SM" + uuid.uuid4().hex
+        params = {"AccountSid": ACCOUNT_SID, "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid}
+        params |= {"From": sender, "To": to, "Body": body, "NumMedia": "0", "NumSegments": "1"}
+        params |= {"ApiVersion": API_VERSION}
+        return Webhook(f"{public_url.rstrip('/')}/api/v1/twilio/sms", params)
 
 
 def _error(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> Response:

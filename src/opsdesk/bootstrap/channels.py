@@ -82,6 +82,6 @@ def channels(config: DeploymentSettings) -> dict[str, Channel]:
             config.twilio_api_url,
             TWILIO_TIMEOUT_SECONDS,
         )
-        found["sms"] = TwilioSms(*twilio)
-        found["voice"] = TwilioVoice(*twilio)
+        found["sms"] = TwilioSms(*twilio, public_url=config.public_url)
+        found["voice"] = TwilioVoice(*twilio, public_url=config.public_url)
     return found

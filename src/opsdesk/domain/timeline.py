@@ -17,6 +17,7 @@ class Source(StrEnum):
     EMAIL = "email"
     GITHUB = "github"
     SLACK = "slack"  # a button or command in the team's Slack
+    PHONE = "phone"  # an SMS reply to a page, or a key pressed in a page's call (Twilio)
     SYSTEM = "system"  # opsdesk itself: routing, escalation
 
 

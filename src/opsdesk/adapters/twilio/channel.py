@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -37,6 +38,10 @@ REFUSED = {
 SAY_LOOPS = 3  # the page is read three times: a sleeping engineer may miss the first
 LOOK_BACK = timedelta(minutes=1)  # Twilio's clock and ours may differ a little
 LOOK_LIMIT = 50  # messages or calls to the number looked through after a lost answer
+CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]  # a call's progress Twilio reports
+GATHER_SECONDS = 5  # the wait for a key after the last reading
+PRESS_1 = "Press 1 to acknowledge."
+NO_KEY = "No key pressed: opsdesk will page again."
 
 
 class _Answers(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type hints
@@ -51,7 +56,16 @@ class _Answers(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type 
 
 
 class _Twilio:
-    def __init__(self, account_sid: str, auth_token: str, sender: str, api_url: str, timeout: float) -> None:
+    def __init__(  # noqa: PLR0917  (Twilio's account, the number, where, and opsdesk's own address)
+        self,
+        account_sid: str,
+        auth_token: str,
+        sender: str,
+        api_url: str,
+        timeout: float,
+        public_url: str | None = None,
+    ) -> None:
+        self._public = public_url.rstrip("/") if public_url else None
         self._http = _Answers(timeout=timeout, max_retries=0)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         self._client.api.base_url = api_url.rstrip("/")  # a region edge, or a local fake
@@ -81,6 +95,12 @@ class _Twilio:
         reason = f"{known}: {exc.msg}" if known else exc.msg
         return DeliveryError(f"Twilio refused{code}, HTTP {exc.status}: {reason[:300]}", permanent=True)
 
+    def _hook(self, route: str, message: OutgoingMessage) -> str | None:
+        """opsdesk's webhook for this message (None without OPSDESK_PUBLIC_URL): keyed by its outbox key."""
+        if self._public is None:
+            return None
+        return f"{self._public}/api/v1/twilio/{route}?key={quote(message.idempotency_key, safe=':')}"
+
     def _since(self, since: datetime, created: datetime | None) -> bool:
         return created is not None and created >= since - LOOK_BACK
 
@@ -91,7 +111,10 @@ class TwilioSms(_Twilio):
     def send(self, message: OutgoingMessage) -> Reference | None:
         try:
             sent = self._client.messages.create(
-                to=message.destination, from_=self._sender, body=str(message.payload["body"])
+                to=message.destination,
+                from_=self._sender,
+                body=str(message.payload["body"]),
+                **_callback(self._hook("status", message)),
             )
         except (TwilioException, requests.RequestException, json.JSONDecodeError) as exc:
             raise self._failure(exc, "sending an SMS") from None
@@ -112,13 +135,22 @@ class TwilioSms(_Twilio):
 class TwilioVoice(_Twilio):
     """A call to the engineer's phone that reads the payload's `say` out, three times.
 
-    Not yet: a <Gather> to acknowledge by pressing 1 (it needs Twilio to reach opsdesk's own address).
+    With OPSDESK_PUBLIC_URL, the engineer may press 1 to acknowledge (a <Gather> posting to opsdesk's
+    voice webhook), and Twilio reports the call's progress (initiated, ringing, answered, completed: busy,
+    no-answer, failed or canceled) to its status webhook.
     """
 
     def send(self, message: OutgoingMessage) -> Reference | None:
         try:
+            status = self._hook("status", message)
             call = self._client.calls.create(
-                to=message.destination, from_=self._sender, twiml=twiml(str(message.payload["say"]))
+                to=message.destination,
+                from_=self._sender,
+                twiml=twiml(str(message.payload["say"]), self._hook("voice", message)),
+                **_callback(status),
+                **(
+                    {"status_callback_event": CALL_EVENTS, "status_callback_method": "POST"} if status else {}
+                ),
             )
         except (TwilioException, requests.RequestException, json.JSONDecodeError) as exc:
             raise self._failure(exc, "placing a call") from None
@@ -147,8 +179,21 @@ def _before_sending(exc: Exception) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-def twiml(say: str) -> str:
-    """The call's TwiML: the page read out SAY_LOOPS times."""
+def _callback(url: str | None) -> dict[str, str]:
+    return {"status_callback": url} if url else {}
+
+
+def twiml(say: str, gather: str | None = None) -> str:
+    """The call's TwiML: the page read out SAY_LOOPS times; with `gather` (opsdesk's voice webhook for this
+    page), inside a <Gather> of one key, "press 1 to acknowledge" after each reading, and a last word when
+    no key was pressed."""
     response = VoiceResponse()
-    response.say(say, loop=SAY_LOOPS)
+    if gather is None:
+        response.say(say, loop=SAY_LOOPS)
+        return str(response)
+    keys = response.gather(num_digits=1, action=gather, method="POST", timeout=GATHER_SECONDS)
+    for _ in range(SAY_LOOPS):
+        keys.say(say)
+        keys.say(PRESS_1)
+    response.say(NO_KEY)
     return str(response)

@@ -26,6 +26,7 @@ from opsdesk.entrypoints.api.rota_changes import rota_change_routes
 from opsdesk.entrypoints.api.slack import slack_routes
 from opsdesk.entrypoints.api.support import support_routes
 from opsdesk.entrypoints.api.tokens import token_routes
+from opsdesk.entrypoints.api.twilio import TWILIO_LIMIT, twilio_routes
 
 
 class OpsdeskApi:
@@ -61,6 +62,7 @@ def _fastapi(context: ApiContext, access: Access, metrics: Metrics, now_answers:
             "/api/v1/integrations/github": 1 << 20,  # GitHub's payloads carry whole issues
             "/api/v1/events/": INTAKE_LIMIT,
             "/api/v1/integrations/": INTAKE_LIMIT,
+            "/api/v1/twilio/": TWILIO_LIMIT,
         },
     )
     error_answers(app)
@@ -71,6 +73,7 @@ def _fastapi(context: ApiContext, access: Access, metrics: Metrics, now_answers:
         change_routes(context, access),
         github_routes(context),
         slack_routes(context),
+        twilio_routes(context),
         handover_routes(context, access),
         support_routes(context, access),
         announcement_routes(context, access),

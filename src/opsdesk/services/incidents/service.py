@@ -16,14 +16,14 @@ from opsdesk.domain.incidents.timeline import PAGE_LIMIT, TimelinePage, check_pa
 from opsdesk.domain.timeline import TimelineEntry
 from opsdesk.services.incidents.context import TIMELINE_PAGE
 from opsdesk.services.incidents.email import EmailSteps
-from opsdesk.services.incidents.failover import FailoverSteps
 from opsdesk.services.incidents.from_chat import ChatSteps
+from opsdesk.services.incidents.from_phone import PhoneSteps
 
 
-class IncidentService(ChatSteps, EmailSteps, FailoverSteps):
+class IncidentService(ChatSteps, EmailSteps, PhoneSteps):
     """Alarms in (IntakeSteps), email in (EmailSteps), forms in a chat (ChatSteps), people acting
-    (ActionSteps), escalation jobs (EscalationSteps), failed pages moving on (FailoverSteps), and the
-    reads below."""
+    (ActionSteps), escalation jobs (EscalationSteps), failed pages moving on (FailoverSteps), acting
+    from a phone (PhoneSteps), and the reads below."""
 
     def incident(self, incident_id: int) -> Incident:
         with self.transaction() as uow:
