@@ -17,6 +17,7 @@ class Source(StrEnum):
     EMAIL = "email"
     GITHUB = "github"
     SLACK = "slack"  # a button or command in the team's Slack
+    LINK = "link"  # a signed acknowledge link from a page
     SYSTEM = "system"  # opsdesk itself: routing, escalation
 
 
