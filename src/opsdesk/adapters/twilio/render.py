@@ -66,8 +66,10 @@ def _page(notice: Notice, kind: str) -> Page:
     return notice
 
 
-def _fits(text: str) -> bool:
-    return sms_length(text) <= sms_limit(text)
+def _fits(text: str, summary: str) -> bool:
+    """Whether `text` (made with part of `summary`) fits, counted as the whole summary makes it count."""
+    limit = sms_limit(text + summary)
+    return sms_length(text) <= limit
 
 
 class SmsRenderer:
@@ -92,7 +94,7 @@ class SmsRenderer:
             extras.append(f"\nFrom: {_one_line(page.source)[:40]}")
         extras.extend(f"\n{_one_line(k)[:20]}: {_one_line(v)[:60]}" for k, v in page.details[:3])
         for extra in extras:
-            if _fits(head + least + tail + extra):
+            if _fits(head + least + tail + extra, summary):
                 tail += extra
         return {"body": fit(head, summary, tail)}
 

@@ -99,7 +99,9 @@ def page_text(page: Page) -> str:
     lines = [f"PAGE #{page.incident}{priority}{severity} {page.service_name or page.service}: {page.summary}"]
     if page.ack_url:
         lines.append(f"Acknowledge (once, within 24 hours): {page.ack_url}")
-    lines.append(f"Or run: opsdesk incident ack {page.incident}")
+        lines.append(f"Or run: opsdesk incident ack {page.incident}")
+    else:
+        lines.append(f"Acknowledge: press Acknowledge in Slack, or run: opsdesk incident ack {page.incident}")
     lines.append("")
     lines.append(f"You: {page.engineer} ({page.role}), cycle {page.cycle} step {page.step}")
     if page.source:
