@@ -40,7 +40,7 @@ def test_a_page_and_an_opening_post_carry_the_incident_buttons() -> None:
         "Page: Disk <full>",
     )
     rendered = SlackRenderer().render(page, PEOPLE)
-    assert rendered["text"] == "Page: Disk &lt;full&gt;"
+    assert rendered["text"] == "PAGE #7 platform: Disk &lt;full&gt;"
     assert _buttons(rendered) == [
         ("incident:acknowledge", "7"),
         ("incident:resolve", "7"),
@@ -60,7 +60,8 @@ def test_a_page_and_an_opening_post_carry_the_incident_buttons() -> None:
     later = ChannelPost("#alerts", "#7 acknowledged by alice", "post:7:acknowledged", "platform")
     assert SlackRenderer().render(later, PEOPLE) == {"text": "#7 acknowledged by alice"}
     # Without the Slack app to answer them, no buttons: the same text alone.
-    assert SlackRenderer(buttons=False).render(page, PEOPLE) == {"text": "Page: Disk &lt;full&gt;"}
+    alone = SlackRenderer(buttons=False).render(page, PEOPLE)
+    assert (alone["text"], _buttons(alone)) == ("PAGE #7 platform: Disk &lt;full&gt;", [])
     assert SlackRenderer(buttons=False).render(post, PEOPLE) == {"text": "Incident #7: Disk full. <@UALICE>"}
 
 

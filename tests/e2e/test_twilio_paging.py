@@ -58,8 +58,11 @@ def test_an_incident_in_on_call_hours_texts_the_primarys_phone(
     (message,) = fake_twilio.messages
     assert (message["to"], message["from"]) == (ALICE, SENDER)
     assert message["body"] == (
-        f"PAGE #{incident.id} platform: Disk full on db-1\n"
-        f"You: alice (primary). Ack: opsdesk incident ack {incident.id}"
+        f"PAGE #{incident.id} critical Platform: Disk full on db-1\n"
+        f"Reply {incident.id} ack / {incident.id} resolve\n"
+        "Also: secondary Bilal\n"
+        "You: primary, cycle 1 step 1\n"
+        "From: db-1"
     )
     (row,) = [r for r in w.outbox() if r.message.idempotency_key.startswith("page:")]
     assert row.state is OutboxState.DELIVERED

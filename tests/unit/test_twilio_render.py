@@ -39,7 +39,10 @@ def page(summary: str, priority: str = "") -> Page:
 
 def test_a_p1_page_as_an_sms_and_a_call() -> None:
     body = SmsRenderer().render(page("Disk full on db-1", "P1"), PEOPLE)["body"]
-    assert body == "PAGE #4 P1 platform: Disk full on db-1\nYou: alice (primary). Ack: opsdesk incident ack 4"
+    assert (
+        body
+        == "PAGE #4 P1 platform: Disk full on db-1\nReply 4 ack / 4 resolve\nYou: primary, cycle 1 step 1"
+    )
     say = VoiceRenderer().render(page("Disk full on db-1.", "P1"), PEOPLE)["say"]
     assert say == (
         "This is opsdesk paging Alice, primary. Incident 4, priority P1, on platform: Disk full on db-1. "
@@ -52,10 +55,10 @@ def test_a_long_summary_is_cut_to_two_gsm_segments_keeping_how_to_acknowledge() 
     assert body == (
         "PAGE #4 platform: Checkout latency above 2 s on every node in eu-west-1; the load balancer is "
         "shedding requests and the queue behind it keeps growing. Checkout latency above 2 s on every node "
-        "in eu-west-1; the load balancer is shedding requests and the...\n"
-        "You: alice (primary). Ack: opsdesk incident ack 4"
+        "in eu-west-1; the load balancer is shedding requests and t...\n"
+        "Reply 4 ack / 4 resolve\nYou: primary, cycle 1 step 1"
     )
-    assert (is_gsm(body), sms_length(body)) == (True, 305)
+    assert (is_gsm(body), sms_length(body)) == (True, 306)
     say = VoiceRenderer().render(page(LONG), PEOPLE)["say"]
     assert say.endswith(
         "the load balancer is shedding requests and the queue behind it keeps growing. Checkout "
@@ -66,8 +69,8 @@ def test_a_long_summary_is_cut_to_two_gsm_segments_keeping_how_to_acknowledge() 
 def test_one_character_outside_gsm_makes_the_limit_134() -> None:
     body = SmsRenderer().render(page(UNICODE, "P2"), PEOPLE)["body"]
     assert body == (
-        "PAGE #4 P2 platform: Zahlungen schlagen fehl — Datenbank ☠ nicht erreichbar, bitt...\n"
-        "You: alice (primary). Ack: opsdesk incident ack 4"
+        "PAGE #4 P2 platform: Zahlungen schlagen fehl — Datenbank ☠ nicht erreichbar, b...\n"
+        "Reply 4 ack / 4 resolve\nYou: primary, cycle 1 step 1"
     )
     assert (is_gsm(body), sms_length(body)) == (False, 134)
 

@@ -315,8 +315,11 @@ class Application(WorkerParts):
 
     @cached_property
     def incidents(self) -> IncidentService:
+        from opsdesk.domain.incidents.ack_links import LinkSetup  # noqa: PLC0415
         from opsdesk.services.incidents.service import IncidentService  # noqa: PLC0415
 
+        url, secret = self.deployment.public_url, self.deployment.link_secret
+        links = LinkSetup(url, secret.get_secret_value()) if url and secret else None
         return IncidentService(
             self.unit_of_work,
             self.rota,
@@ -324,6 +327,7 @@ class Application(WorkerParts):
             self.clock,
             self.notifier,
             self.policy.email,
+            links,
         )
 
     @cached_property

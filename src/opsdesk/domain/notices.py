@@ -58,6 +58,13 @@ class Page:
     subject: str  # a one-line heading (an email's subject)
     text: str  # what the engineer reads, and what to do next
     priority: str = ""  # P1, P2, P3 once the incident has one
+    severity: str = ""  # the alarm's: critical, error, warning, info
+    source: str = ""  # where the alarm came from (a host, alertmanager, cloudwatch)
+    service_name: str = ""  # the monitored service's name, as people say it
+    links: tuple[tuple[str, str], ...] = ()  # (title, http(s) URL): the alarm's first few links
+    details: tuple[tuple[str, str], ...] = ()  # (key, value): the alarm's first few custom details
+    others: tuple[str, ...] = ()  # who else is on call now, each "role name" ("secondary Bilal")
+    ack_url: str = ""  # a signed, single-use acknowledge link; "" when the deployment has none set up
 
 
 @dataclass(frozen=True)

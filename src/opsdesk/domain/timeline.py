@@ -18,6 +18,7 @@ class Source(StrEnum):
     GITHUB = "github"
     SLACK = "slack"  # a button or command in the team's Slack
     PHONE = "phone"  # an SMS reply to a page, or a key pressed in a page's call (Twilio)
+    LINK = "link"  # a signed acknowledge link from a page
     SYSTEM = "system"  # opsdesk itself: routing, escalation
 
 

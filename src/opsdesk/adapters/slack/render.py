@@ -2,7 +2,7 @@
 summaries, titles, notes) cannot ping @channel or hide a link, and with a real mention where opsdesk
 names an engineer who has a Slack id; a briefing as Block Kit blocks (slack/briefing.py); an announcement
 and its forward (slack/announcement.py); a page and an incident's opening post with the incident's
-buttons, and a message rewritten in place (`update_ts`: the channel sends it as `chat.update`) with the
+buttons (slack/page_blocks.py), and a message rewritten in place (`update_ts`: the channel sends it as `chat.update`) with the
 buttons still offered (slack/incident_blocks.py); a briefing with its Acknowledge button, and rewritten
 once acknowledged (slack/handover_blocks.py); a channel's topic (`topic`: the channel sets it). The log channel keeps posts in this form too."""
 
@@ -16,6 +16,7 @@ from opsdesk.adapters.slack.handover_blocks import acknowledged_message, handove
 from opsdesk.adapters.slack.incident_blocks import UPDATE_TS, incident_message
 from opsdesk.adapters.slack.mrkdwn import slack_escape
 from opsdesk.adapters.slack.offer_blocks import offer_message
+from opsdesk.adapters.slack.page_blocks import page_message
 from opsdesk.domain.notices import (
     AnnouncementNotice,
     ChannelPost,
@@ -45,8 +46,8 @@ class SlackRenderer:
         if isinstance(notice, ChannelPost):
             post = self._post(notice, people)
             return post | {"thread_ts": notice.thread} if notice.thread else post
-        if isinstance(notice, Page) and self.buttons:
-            return incident_message(notice.text, notice.incident, INCIDENT_ACTIONS)
+        if isinstance(notice, Page):
+            return page_message(notice, INCIDENT_ACTIONS if self.buttons else ())
         if isinstance(notice, MessageUpdate):
             if notice.briefing is not None:
                 return acknowledged_message(notice, people)

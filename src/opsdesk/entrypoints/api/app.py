@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from opsdesk.entrypoints.api.ack import ack_routes
 from opsdesk.entrypoints.api.announcements import announcement_routes
 from opsdesk.entrypoints.api.auth import Access
 from opsdesk.entrypoints.api.changes import change_routes
@@ -83,6 +84,7 @@ def _fastapi(context: ApiContext, access: Access, metrics: Metrics, now_answers:
         rota_routes(context, access),
         rota_change_routes(context, access),
         outbox_routes(context, access),
+        ack_routes(context),
     ):
         app.include_router(router)
     return app

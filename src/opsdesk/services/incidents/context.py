@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from opsdesk.domain.errors import IncidentError, UnknownIncidentError
+from opsdesk.domain.incidents.ack_links import LinkSetup
 from opsdesk.domain.incidents.email import EmailPolicy
 from opsdesk.domain.incidents.model import Incident, MonitoredService, key_digest
 from opsdesk.domain.notices import ChannelPost
@@ -37,6 +38,7 @@ class IncidentContext:
     email_policy: EmailPolicy = field(
         default_factory=EmailPolicy
     )  # critical-incident email (services/incidents/email.py)
+    links: LinkSetup | None = None  # signed acknowledge links in pages: None, pages carry none
     _by_key: dict[str, MonitoredService] = field(init=False, repr=False)
     _by_id: dict[str, MonitoredService] = field(init=False, repr=False)
 
