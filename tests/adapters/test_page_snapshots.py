@@ -140,10 +140,11 @@ def test_the_sms_matches_its_snapshot_within_two_segments(case: str) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_call_matches_its_snapshot(case: str) -> None:
-    say = VoiceRenderer().render(CASES[case](), PEOPLE)["say"]
-    assert not any(unicodedata.category(c).startswith("C") for c in say)
+    call = VoiceRenderer().render(CASES[case](), PEOPLE)
+    say, unattended = call["say"], call["unattended"]
+    assert not any(unicodedata.category(c).startswith("C") for c in say + unattended)
     assert len(say) < 1000
-    matches_snapshot(f"page/{case}.voice.txt", say + "\n")
+    matches_snapshot(f"page/{case}.voice.txt", f"{say}\n{unattended}\n")
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -43,10 +43,13 @@ def test_a_p1_page_as_an_sms_and_a_call() -> None:
         body
         == "PAGE #4 P1 platform: Disk full on db-1\nReply 4 ack / 4 resolve\nYou: primary, cycle 1 step 1"
     )
-    say = VoiceRenderer().render(page("Disk full on db-1.", "P1"), PEOPLE)["say"]
-    assert say == (
-        "This is opsdesk paging Alice, primary. Incident 4, priority P1, on platform: Disk full on db-1. "
-        "To acknowledge, run: opsdesk incident ack 4."
+    call = VoiceRenderer().render(page("Disk full on db-1.", "P1"), PEOPLE)
+    assert call["say"] == (
+        "This is opsdesk paging Alice, primary. Incident 4, priority P1, on platform: Disk full on db-1."
+    )
+    # Said after the page when the call cannot take a key (no public address: else "press 1").
+    assert call["unattended"] == (
+        "To acknowledge, reply 4 ack to the text, or run: opsdesk incident ack 4."
     )
 
 
@@ -62,7 +65,7 @@ def test_a_long_summary_is_cut_to_two_gsm_segments_keeping_how_to_acknowledge() 
     say = VoiceRenderer().render(page(LONG), PEOPLE)["say"]
     assert say.endswith(
         "the load balancer is shedding requests and the queue behind it keeps growing. Checkout "
-        "latency above 2 s on. To acknowledge, run: opsdesk incident ack 4."
+        "latency above 2 s on."
     )
 
 

@@ -146,7 +146,11 @@ class TwilioVoice(_Twilio):
             call = self._client.calls.create(
                 to=message.destination,
                 from_=self._sender,
-                twiml=twiml(str(message.payload["say"]), self._hook("voice", message)),
+                twiml=twiml(
+                    str(message.payload["say"]),
+                    self._hook("voice", message),
+                    str(message.payload.get("unattended") or ""),
+                ),
                 **_callback(status),
                 **(
                     {"status_callback_event": CALL_EVENTS, "status_callback_method": "POST"} if status else {}
@@ -183,13 +187,13 @@ def _callback(url: str | None) -> dict[str, str]:
     return {"status_callback": url} if url else {}
 
 
-def twiml(say: str, gather: str | None = None) -> str:
+def twiml(say: str, gather: str | None = None, unattended: str = "") -> str:
     """The call's TwiML: the page read out SAY_LOOPS times; with `gather` (opsdesk's voice webhook for this
     page), inside a <Gather> of one key, "press 1 to acknowledge" after each reading, and a last word when
-    no key was pressed."""
+    no key was pressed; without, each reading followed by `unattended` (how else to acknowledge)."""
     response = VoiceResponse()
     if gather is None:
-        response.say(say, loop=SAY_LOOPS)
+        response.say(f"{say} {unattended}".strip(), loop=SAY_LOOPS)
         return str(response)
     keys = response.gather(num_digits=1, action=gather, method="POST", timeout=GATHER_SECONDS)
     for _ in range(SAY_LOOPS):

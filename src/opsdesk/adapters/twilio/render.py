@@ -112,13 +112,11 @@ class VoiceRenderer:
         summary = summary.rstrip(" .")
         service = _one_line(page.service_name or page.service)[:100]
         others = f" Also on call: {_one_line(', '.join(page.others))[:200]}." if page.others else ""
-        how = (
-            "Press 1 to acknowledge."
-            if page.ack_url
-            else f"To acknowledge, run: opsdesk incident ack {page.incident}."
-        )
         say = (
             f"This is opsdesk paging {name}, {_one_line(page.role)}. Incident {page.incident}{priority}"
-            f"{severity}, on {service}: {summary}.{others} {how}"
+            f"{severity}, on {service}: {summary}.{others}"
         )
-        return {"say": say}
+        # The call adds how to acknowledge: "press 1" where it can take a key (opsdesk's public address is
+        # set), else `unattended`.
+        unattended = f"To acknowledge, reply {page.incident} ack to the text, or run: opsdesk incident ack {page.incident}."
+        return {"say": say, "unattended": unattended}
