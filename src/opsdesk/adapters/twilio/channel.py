@@ -10,6 +10,7 @@ channel looks at what Twilio holds for that number since the attempt began befor
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -45,14 +46,21 @@ NO_KEY = "No key pressed: opsdesk will page again."
 
 
 class _Answers(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type hints
-    """Twilio's HTTP client, keeping its last answer's headers: its errors drop them, Retry-After too."""
+    """Twilio's HTTP client, keeping each thread's last answer (its errors drop the headers, Retry-After
+    too): pages are sent side by side, so one thread's 429 must not be read with another's headers."""
 
-    last: Response | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._mine = threading.local()
+
+    @property
+    def last(self) -> Response | None:
+        return getattr(self._mine, "last", None)
 
     def request(self, *args: Any, **kwargs: Any) -> Response:
-        self.last = None
-        self.last = super().request(*args, **kwargs)
-        return self.last
+        self._mine.last = None
+        self._mine.last = super().request(*args, **kwargs)
+        return self._mine.last
 
 
 class _Twilio:
