@@ -113,11 +113,15 @@ def twilio_world(
     monkeypatch: pytest.MonkeyPatch,
     *,
     public: str | None = PUBLIC,
+    notify: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Iterator[World]:
     """The incident stories' team with phones (alice and bilal), a service paging by SMS and voice call,
-    Twilio set up against the fake and opsdesk's public address `public`."""
+    Twilio set up against the fake and opsdesk's public address `public`; `notify` gives engineers their
+    notification rules (by id)."""
     twilio_env(monkeypatch, fake, public)
     engineers = [{**e, "phone": PHONES[e["id"]]} if e["id"] in PHONES else e for e in ENGINEERS]
+    rules = notify or {}
+    engineers = [{**e, "notify": rules[e["id"]]} if e["id"] in rules else e for e in engineers]
     services = [
         {"id": "platform", "name": "Platform", "paging": ["sms", "voice"], "integration-keys": ["k" * 32]}
     ]
