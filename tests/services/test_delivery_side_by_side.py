@@ -4,14 +4,14 @@ behind one vendor call each; every other message keeps its order."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.domain.outbox import OutboxState, OutgoingMessage, Reference
 from opsdesk.services.delivery import Deliverer
-from tests.fakes import SteppingClock
+from tests.fakes import ScriptedChannel, SteppingClock
 
 START = datetime(2026, 12, 1, 21, 30, tzinfo=UTC)
 
@@ -82,3 +82,49 @@ def test_one_at_a_time_when_parallel_is_one(db: Engine) -> None:
     assert sms.sent == []
     assert [(r.state, r.attempts) for r in rows] == [(OutboxState.PENDING, 1)] * 2
     assert all("BrokenBarrierError" in (r.last_error or "") for r in rows)
+
+
+def test_taken_together_only_while_held_and_recorded_together(db: Engine) -> None:
+    store = SqlOutbox(db)
+    with db.begin() as connection:
+        for n in range(1, 4):
+            store.add(
+                connection,
+                OutgoingMessage("sms", "+447911123456", {"body": f"#{n}"}, f"page:{n}:c1s1:sms"),
+                START,
+            )
+    lease = timedelta(seconds=30)
+    first, second, third = (row.id for row in store.claim("w1", START, 3, lease))
+    store.release("w1")
+    store.claim("w2", START, 1, lease)  # another worker holds the first row now
+    assert store.claim("w1", START, 3, lease)  # w1 holds the other two
+    taken = store.take_all([first, second, third], "w1", START, lease)
+    assert sorted(taken) == [second, third]
+    assert all(t.in_doubt_since is None for t in taken.values())
+    again = store.take_all([second], "w1", START + timedelta(seconds=5), lease)
+    assert again[second].in_doubt_since == START  # the first attempt's start is kept until settled
+    assert store.delivered_all([(first, None), (second, {"sid": "SM1"}), (third, None)], "w1", START) == 2
+    states = {row.id: row.state for row in store.rows()}
+    assert (states[first], states[second], states[third]) == (
+        OutboxState.PENDING,
+        OutboxState.DELIVERED,
+        OutboxState.DELIVERED,
+    )
+
+
+def test_a_worker_dying_mid_storm_leaves_its_pages_to_be_checked_not_sent_twice(db: Engine) -> None:
+    store = SqlOutbox(db)
+    with db.begin() as connection:
+        store.add(
+            connection, OutgoingMessage("sms", "+447911123456", {"body": "#1"}, "page:1:c1s1:sms"), START
+        )
+    lease = timedelta(seconds=30)
+    (row,) = store.claim("w1", START, 5, lease)
+    store.take_all([row.id], "w1", START, lease)  # taken, sent, and the worker died before recording it
+    channel = ScriptedChannel()
+    channel.sent.append(OutgoingMessage("sms", "+447911123456", {"body": "#1"}, "page:1:c1s1:sms"))
+    later = SteppingClock(START + timedelta(minutes=1))
+    Deliverer(store, {"sms": channel}, later, "w2").run_once()  # type: ignore[dict-item]
+    assert len(channel.looked) == 1 and len(channel.sent) == 1  # asked whether it arrived; not sent again
+    (settled,) = store.rows()
+    assert settled.state is OutboxState.DELIVERED

@@ -38,3 +38,6 @@ def configure(log_format: str, level: str = "info") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its set-up chatter says nothing to an operator
+    # Twilio's client logs every request's URL, query (phone numbers) and headers at INFO: outcomes are
+    # logged by the outbox, and a storm of pages should not spend its time writing them.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

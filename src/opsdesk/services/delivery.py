@@ -60,6 +60,10 @@ class Channel(Protocol):
 class OutboxStore(Protocol):
     def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]: ...
     def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> Taken | None: ...
+    def take_all(
+        self, row_ids: list[int], owner: str, now: datetime, lease: timedelta
+    ) -> dict[int, Taken]: ...
+    def delivered_all(self, sent: list[tuple[int, Reference | None]], owner: str, now: datetime) -> int: ...
     def renew(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool: ...
     def delivered(
         self, row_id: int, owner: str, now: datetime, reference: Reference | None = None
@@ -69,6 +73,13 @@ class OutboxStore(Protocol):
         self, row_id: int, owner: str, error: str, next_attempt: datetime | None, *, in_doubt: bool = False
     ) -> bool: ...
     def release(self, owner: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message its vendor took, and what the vendor calls it."""
+
+    reference: Reference | None
 
 
 @dataclass
@@ -95,14 +106,13 @@ class Deliverer:
         """Deliver what is due now; the number of rows claimed. Rows not reached are given back."""
         rows = self.claim()
         try:
-            lines = _lines(rows)
-            if len(lines) <= 1 or self.parallel <= 1:
-                for line in lines:
-                    self._in_turn(line)
+            pages = [row for row in rows if row.message.channel in SIDE_BY_SIDE]
+            if pages and self.parallel > 1:
+                self._side_by_side(pages)  # pages first: someone is waiting to be woken
+                rows_in_turn = [row for row in rows if row.message.channel not in SIDE_BY_SIDE]
             else:
-                with ThreadPoolExecutor(min(self.parallel, len(lines)), "deliver") as pool:
-                    for _ in pool.map(self._in_turn, lines):  # re-raises what a line raised
-                        pass
+                rows_in_turn = rows
+            self._in_turn(rows_in_turn)
         finally:
             if rows:
                 self.store.release(self.owner)  # rows not reached (stopping, or their lease lapsed)
@@ -117,6 +127,27 @@ class Deliverer:
                 took = (self.clock.now() - started).total_seconds()
                 self.pace = took if self.pace == 0 else 0.7 * self.pace + 0.3 * took
 
+    def _side_by_side(self, rows: list[OutboxRow]) -> None:
+        """SMS and calls, up to `parallel` at once: taken together, sent each in its own thread, then
+        recorded together (two transactions for the lot, not two for each)."""
+        ready = [(row, channel) for row in rows if (channel := self._channel(row)) is not None]
+        if self.stopping.is_set() or not ready:
+            return
+        taken = self.store.take_all([row.id for row, _ in ready], self.owner, self.clock.now(), self.lease)
+        going = [(row, channel, taken[row.id]) for row, channel in ready if row.id in taken]
+        for row, _ in ready:
+            if row.id not in taken:
+                logger.info(
+                    "outbox row #%s: lease lapsed before its turn; left unsent for the next claim", row.id
+                )
+        if not going:
+            return
+        with ThreadPoolExecutor(min(self.parallel, len(going)), "deliver") as pool:
+            outcomes = list(pool.map(lambda each: self._send(*each), going))  # re-raises what a send raised
+        sent = [(row.id, done.reference) for (row, _, _), done in zip(going, outcomes, strict=True) if done]
+        if self.store.delivered_all(sent, self.owner, self.clock.now()) < len(sent):
+            logger.warning("outbox: %s rows were sent, but some leases were lost meanwhile", len(sent))
+
     def claim(self) -> list[OutboxRow]:
         """Due rows for this worker, as many as its lease covers at the vendors' recent pace."""
         return self.store.claim(self.owner, self.clock.now(), self._claim_size(), self.lease)
@@ -128,33 +159,42 @@ class Deliverer:
 
     def deliver(self, row: OutboxRow) -> bool:
         """One row: True when its channel was called (the time it took says how fast the vendor is)."""
-        channel = self.channels.get(row.message.channel)
+        channel = self._channel(row)
         if channel is None:
-            reason = f"no channel named {row.message.channel!r} is configured"
-            self.store.failed(row.id, self.owner, reason, None)
             return False
-        message = self._linked(row.message)
         taken = self.store.take(row.id, self.owner, self.clock.now(), self.lease)
         if taken is None:
             logger.info(
                 "outbox row #%s: lease lapsed before its turn; left unsent for the next claim", row.id
             )
             return False
+        done = self._send(row, channel, taken)
+        if done and not self.store.delivered(row.id, self.owner, self.clock.now(), done.reference):
+            logger.warning("outbox row #%s was sent, but its lease was lost meanwhile", row.id)
+        return True
+
+    def _channel(self, row: OutboxRow) -> Channel | None:
+        channel = self.channels.get(row.message.channel)
+        if channel is None:
+            reason = f"no channel named {row.message.channel!r} is configured"
+            self.store.failed(row.id, self.owner, reason, None)
+        return channel
+
+    def _send(self, row: OutboxRow, channel: Channel, taken: Taken) -> Sent | None:
+        """Send a taken row (after settling an earlier attempt's lost outcome): Sent, to be recorded as
+        delivered; None when there is nothing to record (a failure, recorded here, or settled)."""
+        message = self._linked(row.message)
         with self._heartbeat(row.id):
             since = taken.in_doubt_since  # as the row stands now, not as it was claimed
             if since is not None and not self._resolve_doubt(channel, row, since):
-                return True
+                return None
             try:
-                reference = channel.send(message)
+                return Sent(channel.send(message))
             except DeliveryError as failure:
                 self._failed(row, failure)
-                return True
             except Exception as exc:  # anything a vendor library lets escape: counted, never fatal
                 self._failed(row, unexpected(exc, "sending"))
-                return True
-        if not self.store.delivered(row.id, self.owner, self.clock.now(), reference):
-            logger.warning("outbox row #%s was sent, but its lease was lost meanwhile", row.id)
-        return True
+        return None
 
     def _linked(self, message: OutgoingMessage) -> OutgoingMessage:
         """A following message with what it follows under PREVIOUS (as it is now: delivered, since the
@@ -234,14 +274,6 @@ class Deliverer:
         """Give back rows claimed but not yet tried, so another worker takes them at once."""
         self.stopping.set()
         self.store.release(self.owner)
-
-
-def _lines(rows: list[OutboxRow]) -> list[list[OutboxRow]]:
-    """The claimed rows as lines sent side by side: every SMS or call on its own, every other message in
-    one line, in the order claimed."""
-    ordered = [row for row in rows if row.message.channel not in SIDE_BY_SIDE]
-    alone = [[row] for row in rows if row.message.channel in SIDE_BY_SIDE]
-    return ([ordered] if ordered else []) + alone
 
 
 def unexpected(exc: BaseException, doing: str) -> DeliveryError:

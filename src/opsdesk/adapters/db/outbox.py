@@ -97,6 +97,30 @@ class SqlOutbox:
             )
             return Taken(found.sending_at)
 
+    def take_all(self, row_ids: list[int], owner: str, now: datetime, lease: timedelta) -> dict[int, Taken]:
+        """`take` for rows sent side by side, in one transaction: those `owner` still holds, each with what
+        it held of an earlier attempt's lost outcome (rows not returned: send nothing)."""
+        if not row_ids:
+            return {}
+        held = (
+            OutboxRecord.id.in_(row_ids),
+            OutboxRecord.lease_owner == owner,
+            OutboxRecord.state == OutboxState.PENDING.value,
+            OutboxRecord.lease_until > now,
+        )
+        with self.engine.begin() as connection:
+            found = connection.execute(
+                select(OutboxRecord.id, OutboxRecord.sending_at).where(*held).with_for_update()
+            ).all()
+            if not found:
+                return {}
+            connection.execute(
+                update(OutboxRecord)
+                .where(OutboxRecord.id.in_([row.id for row in found]))
+                .values(lease_until=now + lease, sending_at=func.coalesce(OutboxRecord.sending_at, now))
+            )
+            return {row.id: Taken(row.sending_at) for row in found}
+
     def renew(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
         """Extend `owner`'s lease while a send is still in flight (a slow vendor); False if it was lost."""
         return if_held(self.engine, OutboxRecord, row_id, owner, {"lease_until": now + lease})
@@ -109,6 +133,29 @@ class SqlOutbox:
             OutboxRecord, state=OutboxState.DELIVERED.value, delivered_at=now, sending_at=None, **extra
         )
         return if_held(self.engine, OutboxRecord, row_id, owner, values)
+
+    def delivered_all(self, sent: list[tuple[int, Reference | None]], owner: str, now: datetime) -> int:
+        """`delivered` for rows sent side by side, in one transaction; how many `owner` still held."""
+        if not sent:
+            return 0
+        marked = 0
+        with self.engine.begin() as connection:
+            for row_id, reference in sent:
+                extra: dict[str, Any] = {} if reference is None else {"reference": reference}
+                values = outcome(
+                    OutboxRecord,
+                    state=OutboxState.DELIVERED.value,
+                    delivered_at=now,
+                    sending_at=None,
+                    **extra,
+                )
+                held = (
+                    OutboxRecord.id == row_id,
+                    OutboxRecord.lease_owner == owner,
+                    OutboxRecord.state == OutboxState.PENDING.value,
+                )
+                marked += connection.execute(update(OutboxRecord).where(*held).values(**values)).rowcount
+        return marked
 
     def by_key(self, key: str) -> OutboxRow | None:
         """The row with this idempotency key, if any (what a following message links to)."""
