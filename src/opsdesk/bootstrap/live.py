@@ -31,6 +31,7 @@ from opsdesk.domain.errors import DomainError, PolicyError, PolicyProblem
 from opsdesk.domain.jobs import Job
 
 if TYPE_CHECKING:
+    from opsdesk.services.delivery import Deliverer
     from opsdesk.services.jobs import JobRunner
 
 logger = logging.getLogger("opsdesk.policy")
@@ -102,6 +103,13 @@ class LivePolicy:
     def job_runner(self, owner: str | None = None) -> JobRunner:
         """A runner of due jobs by the handlers of the policy in force as each job runs."""
         return self._app.job_runner(owner, handlers=LiveHandlers(self), planner=self._plan)
+
+    def deliverer(self, owner: str | None = None) -> Deliverer:
+        """A deliverer whose failed pages move on by the policy in force when they fail (the engineers'
+        rules may have changed since it started)."""
+        found = self._app.deliverer(owner)
+        found.on_dead = lambda message, reason: self.app.incidents.delivery_failed(message, reason)  # noqa: PLW0108  (bound late: the policy in force when it fails)
+        return found
 
     def _plan(self, now: datetime) -> int:
         """The timed work planned by the policy in force now (its hours may have changed)."""

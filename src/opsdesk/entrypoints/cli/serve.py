@@ -59,7 +59,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
         threading.Thread(
             target=run_worker,
             args=(
-                application.deliverer(owner=f"{worker_name()}:{i}"),
+                context.live.deliverer(owner=f"{worker_name()}:{i}"),
                 context.live.job_runner(owner=f"{worker_name()}:{i}"),
                 stopping,
             ),

@@ -92,8 +92,8 @@ def worker_command(
 
     app = application(ctx.obj)
     with reported_errors():
-        deliverer = app.deliverer()
         live = LivePolicy(app)  # jobs run by the policy in force: a changed file is picked up
+        deliverer = live.deliverer()
         jobs = live.job_runner()
         if app.deployment.policy_reload_seconds > 0 and not once:
             live.watch(app.deployment.policy_reload_seconds)
