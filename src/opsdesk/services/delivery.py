@@ -12,8 +12,9 @@ A message that follows another (`after`) is claimed only once that one is delive
 it), and is handed to its channel with what it follows (where it went, what the vendor called it), so the
 channel can link to it; what a vendor calls a delivered message is kept on its row for that.
 
-Pages by SMS and voice call are sent side by side (up to `parallel` at once): a storm of pages must not
-queue behind one slow vendor call each, and no page depends on another's order. Every other message keeps
+Pages by SMS and voice call are sent side by side (waves of up to `parallel`, each taken just before it
+is sent): a storm of pages must not queue behind one slow vendor call each, and no page depends on
+another's order. Every other message keeps
 its place in one line, in the order claimed (a Slack update after its post, a PagerDuty resolve after its
 trigger).
 """
@@ -128,25 +129,33 @@ class Deliverer:
                 self.pace = took if self.pace == 0 else 0.7 * self.pace + 0.3 * took
 
     def _side_by_side(self, rows: list[OutboxRow]) -> None:
-        """SMS and calls, up to `parallel` at once: taken together, sent each in its own thread, then
-        recorded together (two transactions for the lot, not two for each)."""
+        """SMS and calls in waves of `parallel`: each wave taken together just before it is sent (so no
+        row waits its turn on a lease taken earlier), sent each in its own thread, then recorded together
+        (two transactions a wave, not two a message)."""
         ready = [(row, channel) for row in rows if (channel := self._channel(row)) is not None]
-        if self.stopping.is_set() or not ready:
-            return
-        taken = self.store.take_all([row.id for row, _ in ready], self.owner, self.clock.now(), self.lease)
-        going = [(row, channel, taken[row.id]) for row, channel in ready if row.id in taken]
-        for row, _ in ready:
+        with ThreadPoolExecutor(min(self.parallel, max(1, len(ready))), "deliver") as pool:
+            for start in range(0, len(ready), self.parallel):
+                if self.stopping.is_set():
+                    return
+                self._wave(pool, ready[start : start + self.parallel])
+
+    def _wave(self, pool: ThreadPoolExecutor, wave: list[tuple[OutboxRow, Channel]]) -> None:
+        started = self.clock.now()
+        taken = self.store.take_all([row.id for row, _ in wave], self.owner, started, self.lease)
+        going = [(row, channel, taken[row.id]) for row, channel in wave if row.id in taken]
+        for row, _ in wave:
             if row.id not in taken:
                 logger.info(
                     "outbox row #%s: lease lapsed before its turn; left unsent for the next claim", row.id
                 )
         if not going:
             return
-        with ThreadPoolExecutor(min(self.parallel, len(going)), "deliver") as pool:
-            outcomes = list(pool.map(lambda each: self._send(*each), going))  # re-raises what a send raised
+        outcomes = list(pool.map(lambda each: self._send(*each), going))  # re-raises what a send raised
         sent = [(row.id, done.reference) for (row, _, _), done in zip(going, outcomes, strict=True) if done]
         if self.store.delivered_all(sent, self.owner, self.clock.now()) < len(sent):
             logger.warning("outbox: %s rows were sent, but some leases were lost meanwhile", len(sent))
+        took = (self.clock.now() - started).total_seconds() / len(going)  # as if sent one by one
+        self.pace = took if self.pace == 0 else 0.7 * self.pace + 0.3 * took
 
     def claim(self) -> list[OutboxRow]:
         """Due rows for this worker, as many as its lease covers at the vendors' recent pace."""
