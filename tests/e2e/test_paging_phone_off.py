@@ -94,3 +94,29 @@ def test_a_failure_after_acknowledgement_is_noted_and_pages_nobody(world: World)
     world.deliver()
     assert (sent_to(world, ALICE), sent_to(world, BILAL)) == ((1, 0), (0, 0))
     assert world.said(number, "page-failed") == ["sms page to alice: failed (error 30008)"]
+
+
+@pytest.mark.parametrize(
+    ("call", "moves_on"),
+    [("in-progress", False), ("busy", True)],
+    ids=["the-call-was-answered", "the-call-failed-too"],
+)
+def test_a_rule_of_sms_and_call_moves_on_only_when_both_failed(
+    db: Engine,
+    tmp_path: Path,
+    cache_dir: Path,
+    fake_twilio: FakeTwilio,
+    monkeypatch: pytest.MonkeyPatch,
+    call: str,
+    moves_on: bool,
+) -> None:
+    both = [{"by": ["sms", "voice"]}]
+    with twilio_world(db, tmp_path, cache_dir, fake_twilio, monkeypatch, notify={"alice": both}) as world:
+        number = world.alarm()
+        world.deliver()
+        world.send(world.fake.status(world.call_to(ALICE), call))
+        world.send(world.fake.status(world.sms_to(ALICE), "undelivered", "30003"))
+        world.deliver()
+        assert sent_to(world, BILAL) == ((1, 1) if moves_on else (0, 0))  # by the service's sms and voice
+        failed = ["voice page to alice: busy"] if moves_on else []
+        assert world.said(number, "page-failed") == [*failed, "sms page to alice: undelivered (error 30003)"]

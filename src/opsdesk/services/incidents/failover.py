@@ -10,16 +10,20 @@ failure on its timeline: its other ways may well have reached the engineer.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from opsdesk.domain.incidents.escalation import step_key
-from opsdesk.domain.incidents.model import IncidentState, MonitoredService
+from opsdesk.domain.incidents.model import Incident, IncidentState, MonitoredService
 from opsdesk.domain.incidents.paging import PageRef, parse_page_key
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.rota import EngineerId
 from opsdesk.domain.timeline import system_entry
 from opsdesk.services.incidents.escalation import EscalationSteps
+from opsdesk.services.unit_of_work import UnitOfWork
 
 FAILED_STATUSES = frozenset({"failed", "undelivered", "busy", "no-answer", "canceled"})
 STATUS_LIMIT = 80
+REPORTED = frozenset({"sms", "voice"})  # methods whose fate Twilio reports, reached or failed
 
 
 class FailoverSteps(EscalationSteps):
@@ -27,37 +31,58 @@ class FailoverSteps(EscalationSteps):
         """The message `ref` to `engineer` failed with the vendor's `status` (e.g. "no-answer"): on the
         timeline ("voice page to alice: no-answer"), and, while nobody has acknowledged, the engineer's
         next rule now, or after their last rule the escalation's next step now."""
-        now = self.clock.now()
-        status = "".join(c for c in status if c.isprintable())[:STATUS_LIMIT] or "failed"
         with self.transaction() as uow:
-            incident = uow.incidents.get(ref.incident)
-            if incident is None or not uow.receipts.receipt(f"{ref.key}:failed", now):
-                return
-            said = f"{ref.method} page to {engineer}: {status}"
-            data = {"engineer": engineer, "method": ref.method, "status": status, "rule": ref.rule}
-            uow.incidents.entry(incident.id, system_entry(now, "page-failed", said, data))
-            if incident.state is not IncidentState.TRIGGERED or ref.rule == 0:
-                return
-            service = self.service(incident.service)
-            escalation = service.escalation
-            rules = self._rules(engineer)
-            if ref.rule < len(rules):
-                whom = (engineer, self._role(service, ref), ref.cycle, ref.step)
-                why = f", at once: the {ref.method} page failed ({status})"
-                self._send_rule(uow, incident, whom, ref.rule + 1, why, now)
-                return
-            if ref.cycle > escalation.cycles:
-                return  # the final tier: nobody comes after it
-            following = escalation.following(ref.cycle, ref.step)
-            if following is None:
-                why = f"{engineer}'s last method failed ({ref.method}: {status}) at the last step"
-                self._end(uow, service, incident, why, now)
-                return
-            if uow.receipts.marked(f"incident:{incident.id}:stepped:{step_key(*following)}") is not None:
-                return  # the next step was paged already
-            text = f"{engineer}'s last method failed: the escalation moves on to its next step now"
-            uow.incidents.entry(incident.id, system_entry(now, "moved-on", text, {}))
-            self._page(uow, service, incident, following, due=now, now=now)
+            self.failed_in(uow, ref, engineer, status, self.clock.now())
+
+    def failed_in(
+        self, uow: UnitOfWork, ref: PageRef, engineer: EngineerId, status: str, now: datetime
+    ) -> None:
+        """`method_failed` in the caller's unit of work (a webhook's receipt and its consequence commit
+        together). A rule of several methods whose fate Twilio reports (SMS and call) moves on only when
+        all of them failed: an answered call outweighs an undelivered SMS."""
+        status = "".join(c for c in status if c.isprintable())[:STATUS_LIMIT] or "failed"
+        incident = uow.incidents.get(ref.incident)
+        if incident is None or not uow.receipts.receipt(f"{ref.key}:failed", now):
+            return
+        said = f"{ref.method} page to {engineer}: {status}"
+        data = {"engineer": engineer, "method": ref.method, "status": status, "rule": ref.rule}
+        uow.incidents.entry(incident.id, system_entry(now, "page-failed", said, data))
+        if incident.state is not IncidentState.TRIGGERED or ref.rule == 0:
+            return
+        rules = self._rules(engineer)
+        if ref.rule <= len(rules) and self._still_trying(uow, ref, rules[ref.rule - 1].methods):
+            return
+        self._move_on(uow, incident, (ref, engineer, status, len(rules)), now)
+
+    def _move_on(
+        self, uow: UnitOfWork, incident: Incident, failed: tuple[PageRef, EngineerId, str, int], now: datetime
+    ) -> None:
+        """The engineer's next rule now, or after their last (of `rules` many) the next step now."""
+        ref, engineer, status, rules = failed
+        service = self.service(incident.service)
+        escalation = service.escalation
+        if ref.rule < rules:
+            whom = (engineer, self._role(service, ref), ref.cycle, ref.step)
+            why = f", at once: the {ref.method} page failed ({status})"
+            self._send_rule(uow, incident, whom, ref.rule + 1, why, now)
+            return
+        if ref.cycle > escalation.cycles:
+            return  # the final tier: nobody comes after it
+        following = escalation.following(ref.cycle, ref.step)
+        if following is None:
+            why = f"{engineer}'s last method failed ({ref.method}: {status}) at the last step"
+            self._end(uow, service, incident, why, now)
+            return
+        if uow.receipts.marked(f"incident:{incident.id}:stepped:{step_key(*following)}") is not None:
+            return  # the next step was paged already
+        text = f"{engineer}'s last method failed: the escalation moves on to its next step now"
+        uow.incidents.entry(incident.id, system_entry(now, "moved-on", text, {}))
+        self._page(uow, service, incident, following, due=now, now=now)
+
+    def _still_trying(self, uow: UnitOfWork, ref: PageRef, methods: tuple[str, ...]) -> bool:
+        """Whether another method of the same rule that reports its fate went out and has not failed."""
+        others = [m for m in methods if m != ref.method and m in REPORTED and m in self.notifier.channels]
+        return any(uow.receipts.marked(f"{ref.stem}:{m}:failed") is None for m in others)
 
     @staticmethod
     def _role(service: MonitoredService, ref: PageRef) -> str:

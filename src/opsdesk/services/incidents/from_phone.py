@@ -111,13 +111,14 @@ class PhoneSteps(ActionSteps, FailoverSteps):
             engineer = self._paged_at(uow, ref, phone)
             code = f" (error {error_code})" if error_code else ""
             said = f"{ref.method} page to {engineer}: {status}{code}"
-            if status not in FAILED_STATUSES or engineer == UNKNOWN_NUMBER:
-                data = {"engineer": engineer, "method": ref.method, "status": status, "cycle": ref.cycle}
-                data |= {"step": ref.step, "rule": ref.rule, "error_code": error_code}
+            data = {"engineer": engineer, "method": ref.method, "status": status, "cycle": ref.cycle}
+            data |= {"step": ref.step, "rule": ref.rule, "error_code": error_code}
+            if status in FAILED_STATUSES and engineer != UNKNOWN_NUMBER:
+                # on the timeline as the page's failure, and on to the next method, in this transaction
+                self.failed_in(uow, ref, EngineerId(engineer), f"{status}{code}", now)
+            else:
                 uow.incidents.entry(incident.id, system_entry(now, "page-status", said, data))
-                return said
-        self.method_failed(ref, EngineerId(engineer), f"{status}{code}")  # on the timeline, and moves on
-        return said
+            return said
 
     def _paged_at(self, uow: UnitOfWork, ref: PageRef, phone: str) -> str:
         """Who the page `ref` went to: the engineer paged at its cycle and step (the one with this phone,
