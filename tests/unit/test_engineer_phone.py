@@ -52,3 +52,17 @@ def test_a_number_that_is_not_one_is_refused_naming_the_key(given: str, said: st
     message = str(caught.value)
     assert "engineers[0].phone" in message
     assert said in message
+
+
+def test_two_engineers_with_one_phone_are_refused_naming_the_second() -> None:
+    text = (
+        "engineers:\n"
+        '  - {id: alice, name: Alice, email: alice@example.org, phone: "+44 7911 123456"}\n'
+        '  - {id: bilal, name: Bilal, email: bilal@example.org, phone: "07911 123456"}\n'
+        "rota:\n  on-call: []\n"
+    )
+    with pytest.raises(PolicyError) as caught:
+        policy_from_yaml(text)
+    message = str(caught.value)
+    assert "engineers[1].phone" in message
+    assert "+447911123456 is already engineers[0]'s phone" in message

@@ -193,12 +193,22 @@ def build_rota(
     """The domain Rota, and every problem that needs the whole file (or the time zone) to see."""
     problems: list[Problem] = []
     seen: dict[str, int] = {}
+    phones: dict[str, int] = {}
     for index, engineer in enumerate(engineers):
         if engineer.id in seen:
             problems.append(
                 (("engineers", index, "id"), f"{engineer.id!r} is already engineers[{seen[engineer.id]}]")
             )
         seen.setdefault(engineer.id, index)
+        if engineer.phone is not None and engineer.phone in phones:
+            problems.append(
+                (
+                    ("engineers", index, "phone"),
+                    f"{engineer.phone} is already engineers[{phones[engineer.phone]}]'s phone: a reply to a "
+                    "page is known by its number, so give each engineer their own",
+                )
+            )
+        phones.setdefault(engineer.phone or "", index)
         problems += _notify_problems(index, engineer)
     turn = TurnPattern(WEEKDAY_NAMES.index(rota.turn.starts), parse_clock(rota.turn.at) or 0)
     problems += _assignment_problems(rota, turn)

@@ -10,14 +10,16 @@ failure on its timeline: its other ways may well have reached the engineer.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from opsdesk.domain.incidents.escalation import step_key
 from opsdesk.domain.incidents.model import Incident, IncidentState, MonitoredService
 from opsdesk.domain.incidents.paging import PageRef, parse_page_key
+from opsdesk.domain.incidents.timeline import PAGE_LIMIT
 from opsdesk.domain.outbox import OutgoingMessage
 from opsdesk.domain.rota import EngineerId
-from opsdesk.domain.timeline import system_entry
+from opsdesk.domain.timeline import TimelineEntry, system_entry
 from opsdesk.services.incidents.escalation import EscalationSteps
 from opsdesk.services.unit_of_work import UnitOfWork
 
@@ -97,10 +99,28 @@ class FailoverSteps(EscalationSteps):
         ref = parse_page_key(message.idempotency_key)
         if ref is None or ref.rule == 0 or ref.method not in ("sms", "voice", "webhook"):
             return
-        field = "webhook" if ref.method == "webhook" else "phone"
-        found = next(
-            (e for e in self.rota.rota.engineers if getattr(e, field) == message.destination and e.notify),
-            None,
-        )
-        if found is not None:
-            self.method_failed(ref, found.id, f"not delivered: {reason}")
+        with self.transaction() as uow:
+            engineer = paged_engineer(uow, ref)
+            if engineer is not None and self._rules(engineer):
+                self.failed_in(uow, ref, engineer, f"not delivered: {reason}", self.clock.now())
+
+
+def paged_engineer(uow: UnitOfWork, ref: PageRef) -> EngineerId | None:
+    """The engineer the page `ref` went to, as its timeline says (each step, and each of the final tier's
+    pages, is one engineer's): a phone or webhook may be shared, the page's step is not."""
+    for entry in entries(uow, ref.incident):
+        data = entry.data
+        if entry.kind == "paged" and (data.get("cycle"), data.get("step")) == (ref.cycle, ref.step):
+            return EngineerId(str(data.get("engineer")))
+    return None
+
+
+def entries(uow: UnitOfWork, incident_id: int) -> Iterator[TimelineEntry]:
+    """The incident's entries but its alerts, oldest first, a page at a time."""
+    after: int | None = None
+    while True:
+        found = uow.incidents.entries_after(incident_id, after, PAGE_LIMIT, alerts=False)
+        yield from found
+        if len(found) < PAGE_LIMIT:
+            return
+        after = found[-1].id
