@@ -289,37 +289,15 @@ class Application(WorkerParts):
 
     @cached_property
     def notifier(self) -> Notifier:
-        from opsdesk.adapters.email.render import EmailRenderer  # noqa: PLC0415
-        from opsdesk.adapters.github.render import GitHubRenderer  # noqa: PLC0415
-        from opsdesk.adapters.pagerduty.render import PagerDutyRenderer  # noqa: PLC0415
-        from opsdesk.adapters.slack.render import SlackRenderer  # noqa: PLC0415
-        from opsdesk.adapters.twilio.render import SmsRenderer, VoiceRenderer  # noqa: PLC0415
-        from opsdesk.adapters.webhook_render import WebhookRenderer  # noqa: PLC0415
-        from opsdesk.services.notifier import Notifier, Renderer  # noqa: PLC0415
+        from opsdesk.bootstrap.channels import renderers  # noqa: PLC0415
+        from opsdesk.services.notifier import Notifier  # noqa: PLC0415
 
-        renderers: dict[str, Renderer] = {
-            # The buttons on incident messages only where the Slack app answers them (its signing secret,
-            # or its app token for Socket Mode).
-            "slack": SlackRenderer(
-                buttons=self.deployment.slack_signing_secret is not None
-                or self.deployment.slack_app_token is not None
-            ),
-            "email": EmailRenderer(),
-            "pagerduty": PagerDutyRenderer(),
-            "github": GitHubRenderer(),
-            "sms": SmsRenderer(),
-            "voice": VoiceRenderer(),
-            "webhook": WebhookRenderer(),  # pages to an engineer's webhook (`engineers[].webhook`)
-        }
-        return Notifier(self.channel_names, renderers, self.people)
+        return Notifier(self.channel_names, renderers(self.deployment), self.people)
 
     @cached_property
     def incidents(self) -> IncidentService:
-        from opsdesk.domain.incidents.ack_links import LinkSetup  # noqa: PLC0415
         from opsdesk.services.incidents.service import IncidentService  # noqa: PLC0415
 
-        url, secret = self.deployment.public_url, self.deployment.link_secret
-        links = LinkSetup(url, secret.get_secret_value()) if url and secret else None
         return IncidentService(
             self.unit_of_work,
             self.rota,
@@ -327,7 +305,7 @@ class Application(WorkerParts):
             self.clock,
             self.notifier,
             self.policy.email,
-            links,
+            self.deployment.ack_links(),
         )
 
     @cached_property

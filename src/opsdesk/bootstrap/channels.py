@@ -7,6 +7,7 @@ from __future__ import annotations
 from opsdesk.adapters.log_channel import LogChannel
 from opsdesk.config.deployment import DeploymentSettings
 from opsdesk.services.delivery import Channel
+from opsdesk.services.notifier import Renderer
 
 TWILIO_TIMEOUT_SECONDS = 10.0
 
@@ -85,3 +86,27 @@ def channels(config: DeploymentSettings) -> dict[str, Channel]:
         found["sms"] = TwilioSms(*twilio, public_url=config.public_url)
         found["voice"] = TwilioVoice(*twilio, public_url=config.public_url)
     return found
+
+
+def renderers(config: DeploymentSettings) -> dict[str, Renderer]:
+    """How each vendor writes a notice (the log keeps the format of the vendor it stands in for)."""
+    from opsdesk.adapters.email.render import EmailRenderer  # noqa: PLC0415
+    from opsdesk.adapters.github.render import GitHubRenderer  # noqa: PLC0415
+    from opsdesk.adapters.pagerduty.render import PagerDutyRenderer  # noqa: PLC0415
+    from opsdesk.adapters.slack.render import SlackRenderer  # noqa: PLC0415
+    from opsdesk.adapters.twilio.render import SmsRenderer, VoiceRenderer  # noqa: PLC0415
+    from opsdesk.adapters.webhook_render import WebhookRenderer  # noqa: PLC0415
+
+    return {
+        # The buttons on incident messages only where the Slack app answers them (its signing secret, or
+        # its app token for Socket Mode).
+        "slack": SlackRenderer(
+            buttons=config.slack_signing_secret is not None or config.slack_app_token is not None
+        ),
+        "email": EmailRenderer(),
+        "pagerduty": PagerDutyRenderer(),
+        "github": GitHubRenderer(),
+        "sms": SmsRenderer(),
+        "voice": VoiceRenderer(),
+        "webhook": WebhookRenderer(),  # pages to an engineer's webhook (`engineers[].webhook`)
+    }

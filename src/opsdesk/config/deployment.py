@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from opsdesk.config.field_types import check_pattern
 from opsdesk.config.settings import DEFAULT_DATABASE_URL
 from opsdesk.domain.errors import PolicyError, PolicyProblem
+from opsdesk.domain.incidents.ack_links import LinkSetup
 
 LINK_SECRET_MIN = 32
 
@@ -89,6 +90,12 @@ class DeploymentSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (env_settings, init_settings)  # the environment wins over the policy file
+
+    def ack_links(self) -> LinkSetup | None:
+        """How pages' acknowledge links are made, when the public URL and the secret are both set."""
+        if not self.public_url or self.link_secret is None:
+            return None
+        return LinkSetup(self.public_url, self.link_secret.get_secret_value())
 
     def webhook_urls(self) -> dict[str, str]:
         pairs = (item.split("=", 1) for item in (self.webhooks or "").split(",") if "=" in item)
