@@ -48,7 +48,9 @@ def test_a_p1_page_as_an_sms_and_a_call() -> None:
         "This is opsdesk paging Alice, primary. Incident 4, priority P1, on platform: Disk full on db-1."
     )
     # Said after the page when the call cannot take a key (no public address: else "press 1").
-    assert call["unattended"] == ("To acknowledge, reply 4 ack to the text, or run: opsdesk incident ack 4.")
+    assert call["unattended"] == (
+        "To acknowledge, reply 4 ack to the text, or run: opsdesk incident ack 4."
+    )
 
 
 def test_a_long_summary_is_cut_to_two_gsm_segments_keeping_how_to_acknowledge() -> None:
