@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsdesk.domain.incidents.page_test import BANNER
 from opsdesk.domain.notices import Notice, Page
 from opsdesk.domain.people import People
 
@@ -13,6 +14,14 @@ class WebhookRenderer:
     def render(self, notice: Notice, people: People) -> dict[str, Any]:
         if not isinstance(notice, Page):
             raise TypeError(f"the webhook takes pages only, not {type(notice).__name__}")
+        if notice.test:  # nothing is wrong: a receiver tells it apart by its type, and cannot answer it
+            return {
+                "type": "page-test",
+                "test": notice.test,
+                "engineer": notice.engineer,
+                "subject": notice.subject,
+                "text": f"{BANNER} Code {notice.test}: this checks that opsdesk's pages reach this webhook.",
+            }
         return {
             "type": "page",
             "incident": notice.incident,

@@ -65,6 +65,9 @@ class Page:
     details: tuple[tuple[str, str], ...] = ()  # (key, value): the alarm's first few custom details
     others: tuple[str, ...] = ()  # who else is on call now, each "role name" ("secondary Bilal")
     ack_url: str = ""  # a signed, single-use acknowledge link; "" when the deployment has none set up
+    # A test page's code (T4821): nothing is wrong, and every renderer says so first. Its `ack_url` is the
+    # Slack message's link; its `text` (email, the log) carries the email's own link.
+    test: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from opsdesk.adapters.slack.incident_blocks import BUTTONS, _button
 from opsdesk.adapters.slack.mrkdwn import slack_escape
+from opsdesk.domain.incidents.page_test import BANNER
 from opsdesk.domain.notices import Page
 
 SECTION_LIMIT = 3000  # the longest text a section block takes
@@ -21,6 +22,8 @@ UNSAFE_IN_LINK = frozenset('<>|" \t\r\n')
 
 def page_message(page: Page, actions: Iterable[str]) -> dict[str, Any]:
     """The page's blocks and its `text` (what a notification shows): the headline."""
+    if page.test:
+        return test_page_message(page)
     words = " ".join(w for w in (page.priority, page.severity) if w)
     service = page.service_name or page.service
     headline = f"PAGE #{page.incident} {words} {service}: ".replace("  ", " ")
@@ -48,6 +51,20 @@ def page_message(page: Page, actions: Iterable[str]) -> dict[str, Any]:
     elements = [_button(action, page.incident) for action in actions if action in BUTTONS]
     if elements:
         blocks.append({"type": "actions", "block_id": f"incident:{page.incident}", "elements": elements})
+    return {"text": text, "blocks": blocks}
+
+
+def test_page_message(page: Page) -> dict[str, Any]:
+    """A test page: says first that nothing is wrong, then how to acknowledge it (its link); no buttons."""
+    text = f"{BANNER} Code {page.test}."
+    blocks = [
+        _section(f"*{BANNER}*\nThis checks that opsdesk's pages reach you in Slack (code {page.test}).")
+    ]
+    if page.ack_url and _linkable(page.ack_url):
+        how = f"<{page.ack_url}|Acknowledge this test page> (once, within 24 hours)."
+    else:
+        how = "this deployment has no acknowledge links (OPSDESK_PUBLIC_URL and OPSDESK_LINK_SECRET)."
+    blocks.append(_section(f"*To acknowledge:* {how}"))
     return {"text": text, "blocks": blocks}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsdesk.domain.incidents.page_test import BANNER
 from opsdesk.domain.notices import Notice, Page
 from opsdesk.domain.people import People
 from opsdesk.services.incidents.paging import clean
@@ -78,6 +79,8 @@ class SmsRenderer:
         then, each only if it still fits with some of the summary, the link, who else is on call and the
         first details. The summary is cut first; the number and how to acknowledge never are."""
         page = _page(notice, "SMS")
+        if page.test:
+            return {"body": f"{BANNER} Reply {page.test} to this text to acknowledge it."}
         words = " ".join(_one_line(w) for w in (page.priority, page.severity) if _one_line(w))
         service = _one_line(page.service_name or page.service)[:40]
         head = f"PAGE #{page.incident} {words} {service}: ".replace("  ", " ")
@@ -104,6 +107,9 @@ class VoiceRenderer:
         page = _page(notice, "A voice call")
         person = people.by_id(page.engineer)
         name = _one_line(person.name if person is not None else page.engineer)
+        if page.test:
+            say = f"{BANNER} This call checks that opsdesk's pages reach {name}."
+            return {"say": say, "unattended": f"To acknowledge, reply {page.test} to the text."}
         priority = f", priority {_one_line(page.priority)}" if page.priority else ""
         severity = f", {_one_line(page.severity)}" if page.severity else ""
         summary = _one_line(page.summary)

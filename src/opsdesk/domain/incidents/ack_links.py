@@ -7,7 +7,8 @@ incident number, the cycle, the step, the expiry (Unix seconds), a 9-byte nonce 
 MAC is the first 16 bytes (128 bits) of HMAC-SHA256 over the claim, compared in constant time. A link
 works for LINK_LIFETIME (24 hours) after the page was composed, and once: the nonce is taken in as a
 receipt when it acknowledges. The nonce is derived from the secret and the page's outbox key, so one page
-has one link however often it is composed.
+has one link however often it is composed. A test page's link has cycle 0 (no real page has): its incident
+is the test code's number and its step the method (domain/incidents/page_test.py).
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ class AckClaim:
     def receipt(self) -> str:
         """The receipt key that makes the link single use."""
         return "ack-link:" + _b64(self.nonce)
+
+    @property
+    def test(self) -> bool:
+        """Whether the link acknowledges a test page (cycle 0), never an incident."""
+        return self.cycle == 0
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires

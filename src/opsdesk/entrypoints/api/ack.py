@@ -2,7 +2,8 @@
 (P1, Platform: Disk full)?" with one button, and changes nothing (chat unfurlers and mail scanners fetch
 links); `POST /ack/{token}` acknowledges as the engineer the link names, once. Every answer is a short HTML
 page that says what happened and what to do next, everything in it escaped; a link that is not valid
-(changed, garbage, from another deployment, or links not set up) is a 404 that says nothing more."""
+(changed, garbage, from another deployment, or links not set up) is a 404 that says nothing more. A test
+page's link says first that nothing is wrong, and acknowledges the test page only."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def _safely(context: ApiContext, token: str, *, act: bool) -> LinkAnswer:
 
 
 def _page(context: ApiContext, answer: LinkAnswer) -> HTMLResponse:
-    title, body = _words(context, answer)
+    title, body = _test_words(context, answer) if answer.test else _words(context, answer)
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -116,6 +117,31 @@ def _words(context: ApiContext, answer: LinkAnswer) -> tuple[str, str]:
     return (
         f"#{number} needs nothing more from this link",
         f"<p>{_state(context, incident)}: nothing to do.</p>",
+    )
+
+
+def _test_words(context: ApiContext, answer: LinkAnswer) -> tuple[str, str]:
+    """A test page's link: nothing is wrong, whatever the state."""
+    code, method = answer.test, html.escape(answer.method)
+    calm = "<p>This was a test page: nothing is wrong.</p>"
+    if answer.state is LinkState.READY:
+        return f"Acknowledge test page {code}?", (
+            f"{calm}<p>Acknowledging it tells <code>opsdesk page test</code> that its {method} message "
+            "reached you. Opening this page changed nothing.</p>"
+            '<form method="post"><button type="submit">Acknowledge</button></form>'
+        )
+    if answer.state is LinkState.ACKNOWLEDGED:
+        return (
+            f"✓ Test page {code} acknowledged",
+            f"{calm}<p>Its {method} message reached you. Thank you.</p>",
+        )
+    if answer.state is LinkState.USED and answer.used_at is not None:
+        return (
+            f"Test page {code} was already acknowledged at {_when(context, answer.used_at)}",
+            f"{calm}<p>Nothing was done again.</p>",
+        )
+    return f"This link to test page {code} has expired", (
+        f"{calm}<p>Start a new one with <code>opsdesk page test --engineer ID</code>.</p>"
     )
 
 

@@ -1,5 +1,5 @@
-"""Twilio's webhooks: an engineer's SMS reply to a page ('4 ack'), a key pressed in a page's call (the
-<Gather> of the call's TwiML) and each page's delivery status. Authenticated by X-Twilio-Signature over
+"""Twilio's webhooks: an engineer's SMS reply to a page ('4 ack', or a test page's 'T4821'), a key pressed
+in a page's or test page's call (the <Gather> of the call's TwiML) and each page's delivery status. Authenticated by X-Twilio-Signature over
 opsdesk's public address (OPSDESK_PUBLIC_URL: a proxy sits in front, so never the request's own Host) and
 the form's fields, never by a bearer token; answered in TwiML."""
 
@@ -19,6 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from opsdesk.bootstrap.channels import twilio_set_up
+from opsdesk.domain.incidents.page_test import parse_test_key
 from opsdesk.domain.incidents.paging import PageRef, parse_page_key
 from opsdesk.domain.incidents.phone_reply import read_reply
 from opsdesk.entrypoints.api.context import ApiContext
@@ -107,24 +108,28 @@ def twilio_routes(context: ApiContext) -> APIRouter:
 
     @router.post(f"{ROUTES}voice", responses=RESPONSES, response_class=TwiML)
     async def twilio_voice(request: Request, key: str = "") -> Response:
-        """The key pressed in a page's call (the <Gather>'s action): 1 acknowledges the incident."""
+        """The key pressed in a page's call (the <Gather>'s action): 1 acknowledges the incident (in a
+        test page's call, the test page)."""
         hook = await signed(request)
         if isinstance(hook, Response):
             return hook
         ref = parse_page_key(key[:200])
+        test = parse_test_key(key[:200])
         digits, sid = hook.get("Digits", 20), hook.sid("CallSid")
-        if ref is None or not sid:
+        if test is not None and test[1] != "voice":
+            test = None
+        if (ref is None and test is None) or not sid:
             return _say("opsdesk cannot tell which page this call is. Acknowledge in Slack. Goodbye.")
         if not digits:
-            return _say("No key pressed: opsdesk will page again. Goodbye.")
+            return _say(
+                "No key pressed: opsdesk will page again. Goodbye." if ref else "No key pressed. Goodbye."
+            )
         if digits != "1":
             return _gather(key, context, "Press 1 to acknowledge, or hang up.")
         phone = e164(hook.get("To", 100))
         if phone is None:
             return _say("opsdesk cannot tell whom this call rang. Acknowledge in Slack. Goodbye.")
-        receipt = f"twilio-call:{sid}:{digits}"
-        answer = await run_in_threadpool(context.incidents.acknowledge_by_call, ref, phone, receipt)
-        return _say(f"Incident {ref.incident} is acknowledged. Goodbye." if answer is None else answer.text)
+        return await _pressed(context, ref or test, phone, f"twilio-call:{sid}:{digits}")
 
     @router.post(f"{ROUTES}status", responses=RESPONSES, response_class=PlainTextResponse)
     async def twilio_status(request: Request, key: str = "") -> Response:
@@ -143,6 +148,20 @@ def twilio_routes(context: ApiContext) -> APIRouter:
         return _plain(200, said)
 
     return router
+
+
+async def _pressed(
+    context: ApiContext, page: PageRef | tuple[str, str] | None, phone: str, receipt: str
+) -> Response:
+    """1 pressed in a page's call (or a test page's: its code and method), which rang `phone`."""
+    if isinstance(page, PageRef):
+        answer = await run_in_threadpool(context.incidents.acknowledge_by_call, page, phone, receipt)
+        return _say(f"Incident {page.incident} is acknowledged. Goodbye." if answer is None else answer.text)
+    if page is None:
+        return _say("opsdesk cannot tell which page this call is. Acknowledge in Slack. Goodbye.")
+    code = page[0]
+    tested = await run_in_threadpool(context.incidents.acknowledge_test_by_call, code, phone, receipt)
+    return _say(f"Test page {code} is acknowledged. Goodbye." if tested is None else tested.text)
 
 
 def _status(context: ApiContext, ref: PageRef, hook: Signed, found: tuple[str, str]) -> str:

@@ -15,6 +15,7 @@ from opsdesk.entrypoints.cli import (
     handover,
     hours,
     incidents,
+    paging,
     policy,
     rota,
     rota_changes,
@@ -73,6 +74,7 @@ rota.report_app.command("support")(support.report_command)
 app.add_typer(rota.report_app, name="report")
 app.add_typer(incidents.incident_app, name="incident")
 app.add_typer(incidents.service_app, name="service")
+app.add_typer(paging.page_app, name="page")
 app.add_typer(changes.change_app, name="change")
 app.add_typer(changes.github_app, name="github")
 app.add_typer(handover.handover_app, name="handover")

@@ -1,7 +1,8 @@
 """Incidents acknowledged or resolved from the phone a page reached: an SMS reply ('4 ack'), the key 1
 pressed in a page's call, and Twilio's word on each page's delivery (its status callbacks), on the
 incident's timeline. Only the engineer a page went to may answer it, from the phone it went to; each
-webhook is taken in once (Twilio retries), keyed by its message or call."""
+webhook is taken in once (Twilio retries), keyed by its message or call. A test page is acknowledged the
+same ways ('T4821', the key 1 in its call), and touches no incident (services/incidents/page_tests.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from opsdesk.domain.rota import Engineer, EngineerId
 from opsdesk.domain.timeline import Actor, Source, TimelineEntry, system_entry
 from opsdesk.services.incidents.actions import ActionSteps
 from opsdesk.services.incidents.failover import FAILED_STATUSES, FailoverSteps
+from opsdesk.services.incidents.page_tests import AckOutcome, take_ack
 from opsdesk.services.unit_of_work import UnitOfWork
 
 NOT_ON_TEAM = (
@@ -53,6 +55,8 @@ class PhoneSteps(ActionSteps, FailoverSteps):
             return PhoneAnswer(NOT_ON_TEAM)
         if reply.action is None:
             return PhoneAnswer(HELP)
+        if reply.test is not None:
+            return self._test_reply(engineer, reply.test, "sms", receipt)
         try:
             with self.transaction() as uow:
                 return self._sms_action(uow, engineer, reply.action, reply.incident, receipt)
@@ -93,6 +97,37 @@ class PhoneSteps(ActionSteps, FailoverSteps):
                 return PhoneAnswer(f"{_spoken(refused)} Goodbye.")
             self._act(uow, incident, Action.ACKNOWLEDGE, Actor(engineer.id, Source.PHONE), {})
         return PhoneAnswer(f"Acknowledged incident {incident.id}. Goodbye.", done=True)
+
+    def acknowledge_test_by_call(self, code: str, phone: str, receipt: str) -> PhoneAnswer | None:
+        """The key 1 pressed in test page `code`'s call, which rang `phone`; None when this key press
+        (`receipt`) was taken in before."""
+        engineer = self.engineer_by_phone(phone)
+        if engineer is None:
+            return PhoneAnswer("This call went to a number that is not on the opsdesk team. Goodbye.")
+        answer = self._test_reply(engineer, code, "voice", receipt)
+        if answer is None:
+            return None
+        return PhoneAnswer(f"{_spoken(answer.text)} Goodbye.", answer.done)
+
+    def _test_reply(self, engineer: Engineer, code: str, method: str, receipt: str) -> PhoneAnswer | None:
+        """Test page `code` acknowledged by `method` (sms, voice) as `engineer`, once per `receipt`."""
+        now = self.clock.now()
+        with self.transaction() as uow:
+            if not uow.receipts.receipt(receipt, now):
+                return None
+            done, at = take_ack(uow, code, engineer.id, method, now)
+        how = "by SMS" if method == "sms" else "by call"
+        if done is AckOutcome.ACKNOWLEDGED:
+            return PhoneAnswer(
+                f"Test page {code} acknowledged {how}: opsdesk's pages reach you. Thank you.", True
+            )
+        if done is AckOutcome.ALREADY:
+            return PhoneAnswer(f"Test page {code} was already acknowledged {how}{self._local(at)}.")
+        if done is AckOutcome.NOT_YOURS:
+            return PhoneAnswer(f"Test page {code} went to someone else: only they can acknowledge it.")
+        return PhoneAnswer(
+            f"opsdesk sent you no test page {code} {how}. Reply with the code of the test page you got."
+        )
 
     def page_status(self, ref: PageRef, phone: str, status: str, error_code: str | None, receipt: str) -> str:
         """Twilio's status of one page's SMS or call (delivered, answered, failed, busy, no-answer, ...) on

@@ -2,6 +2,9 @@
 unfurlers and mail scanners fetch links) and acknowledging through it (a POST), as the engineer the link
 names, once: the link's nonce is taken in as a receipt in the same unit of work as the acknowledgement.
 
+A test page's link (its claim's cycle 0) acknowledges the test page by the method it came by (Slack,
+email), once, and touches no incident.
+
 Every answer says what happened and what to do next; none says why a token is not valid."""
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from enum import StrEnum
 from opsdesk.domain.errors import IncidentError, UnknownIncidentError
 from opsdesk.domain.incidents.ack_links import AckClaim, LinkError, read
 from opsdesk.domain.incidents.model import Action, Incident, IncidentState
+from opsdesk.domain.incidents.page_test import MAX_CODE, by_receipt, code_of, step_method, to_receipt
 from opsdesk.domain.timeline import Actor, Source
 from opsdesk.services.incidents.actions import ActionSteps
+from opsdesk.services.incidents.page_tests import AckOutcome, acked_at, take_ack
 
 
 class LinkState(StrEnum):
@@ -32,6 +37,8 @@ class LinkAnswer:
     claim: AckClaim | None = None
     incident: Incident | None = None
     used_at: datetime | None = None  # USED: when the link acknowledged
+    test: str = ""  # a test page's link: its code (T4821); `incident` is None
+    method: str = ""  # and the method it came by (slack, email)
 
 
 def look_at_link(incidents: ActionSteps, token: str) -> LinkAnswer:
@@ -39,6 +46,8 @@ def look_at_link(incidents: ActionSteps, token: str) -> LinkAnswer:
     claim = _claim(incidents, token)
     if claim is None:
         return LinkAnswer(LinkState.INVALID)
+    if claim.test:
+        return _test_link(incidents, claim, act=False)
     with incidents.uow() as uow:
         incident = uow.incidents.get(claim.incident)
         used_at = uow.receipts.marked(claim.receipt)
@@ -50,6 +59,8 @@ def acknowledge_by_link(incidents: ActionSteps, token: str) -> LinkAnswer:
     claim = _claim(incidents, token)
     if claim is None:
         return LinkAnswer(LinkState.INVALID)
+    if claim.test:
+        return _test_link(incidents, claim, act=True)
     if claim.expired(incidents.clock.now()):
         return look_at_link(incidents, token)  # used, done by someone, or expired: saying which
     actor = Actor(claim.engineer, Source.LINK)
@@ -62,6 +73,32 @@ def acknowledge_by_link(incidents: ActionSteps, token: str) -> LinkAnswer:
     if done is not None:
         return LinkAnswer(LinkState.ACKNOWLEDGED, claim, done)
     return look_at_link(incidents, token)
+
+
+def _test_link(incidents: ActionSteps, claim: AckClaim, *, act: bool) -> LinkAnswer:
+    """A test page's link looked at (`act` False) or followed: acknowledged by its method, once."""
+    method = step_method(claim.step)
+    if method is None or claim.incident > MAX_CODE:
+        return LinkAnswer(LinkState.INVALID)
+    code, now = code_of(claim.incident), incidents.clock.now()
+    with incidents.transaction() as uow:
+        sent = uow.receipts.marked(by_receipt(code, method)) and uow.receipts.marked(
+            to_receipt(code, claim.engineer)
+        )
+        used_at = acked_at(uow, code, method)
+        state = LinkState.READY
+        if not sent:
+            state = LinkState.INVALID
+        elif used_at is not None:
+            state = LinkState.USED
+        elif claim.expired(now):
+            state = LinkState.EXPIRED
+        elif act:
+            done, used_at = take_ack(uow, code, claim.engineer, method, now)
+            state = LinkState.ACKNOWLEDGED if done is AckOutcome.ACKNOWLEDGED else LinkState.USED
+    if state is LinkState.INVALID:
+        return LinkAnswer(state)
+    return LinkAnswer(state, claim, used_at=used_at, test=code, method=method)
 
 
 def _claim(incidents: ActionSteps, token: str) -> AckClaim | None:
