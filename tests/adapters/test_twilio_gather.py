@@ -17,6 +17,7 @@ def test_with_a_webhook_the_call_takes_one_key() -> None:
     said = "<Say>Page for alice &amp; co</Say><Say>Press 1 to acknowledge.</Say>"
     assert twiml("Page for alice & co", url) == (
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
-        f'<Gather action="{url}" method="POST" numDigits="1" timeout="5">{said * 3}</Gather>'
+        f'<Gather action="{url}" actionOnEmptyResult="true" method="POST" numDigits="1" timeout="5">'
+        f"{said * 3}</Gather>"
         "<Say>No key pressed: opsdesk will page again.</Say></Response>"
     )

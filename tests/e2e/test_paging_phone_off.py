@@ -120,3 +120,22 @@ def test_a_rule_of_sms_and_call_moves_on_only_when_both_failed(
         assert sent_to(world, BILAL) == ((1, 1) if moves_on else (0, 0))  # by the service's sms and voice
         failed = ["voice page to alice: busy"] if moves_on else []
         assert world.said(number, "page-failed") == [*failed, "sms page to alice: undelivered (error 30003)"]
+
+
+def test_voicemail_takes_the_call_so_the_secondary_is_paged_at_once(world: World) -> None:
+    number = world.alarm()
+    world.deliver()
+    world.send(world.fake.status(world.sms_to(ALICE), "delivered"))  # on the phone; she sleeps on
+    world.run_jobs_until(EVENING + timedelta(minutes=2))
+    world.deliver()
+    call = world.call_to(ALICE)
+    world.send(world.fake.status(call, "in-progress"))  # voicemail answers
+    no_key = world.fake.press(call, "")  # Twilio asks the Gather's action with no Digits after it
+    answer = world.send(no_key)
+    assert "No key pressed: opsdesk will page again." in answer.text
+    world.deliver()
+    assert sent_to(world, BILAL) == (1, 0)  # not at 20 minutes
+    assert world.said(number, "page-failed") == ["voice page to alice: answered, no key pressed"]
+    world.send(no_key)  # Twilio's retry: nothing more
+    world.deliver()
+    assert sent_to(world, BILAL) == (1, 0)

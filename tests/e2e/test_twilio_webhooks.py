@@ -74,7 +74,8 @@ def test_the_primary_answers_the_call_and_presses_1(world: World) -> None:
     assert call["status_callback"] == f"{PUBLIC}/api/v1/twilio/status?key=page:{number}:c1s1:voice"
     assert call["status_callback_event"] == ["initiated", "ringing", "answered", "completed"]
     action = f"{PUBLIC}/api/v1/twilio/voice?key=page:{number}:c1s1:voice"
-    assert f'<Gather action="{action}" method="POST" numDigits="1" timeout="5">' in call["twiml"]
+    gather = f'<Gather action="{action}" actionOnEmptyResult="true" method="POST" numDigits="1" timeout="5">'
+    assert gather in call["twiml"]
     assert "<Say>Press 1 to acknowledge.</Say>" in call["twiml"]
     assert call["twiml"].endswith("</Gather><Say>No key pressed: opsdesk will page again.</Say></Response>")
 
@@ -92,7 +93,7 @@ def test_the_primary_answers_the_call_and_presses_1(world: World) -> None:
     assert (incident.state, incident.acknowledged_by) == (IncidentState.ACKNOWLEDGED, "alice")
 
     again = world.send(pressed)  # Twilio's retry of the same key press
-    assert again.text == said(f"Incident {number} is acknowledged. Goodbye.")
+    assert again.text == said("This key press was taken already. Goodbye.")
     assert len([e for e in world.timeline(number) if e.kind == "acknowledged"]) == 1
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from xml.dom import minidom
 
 import pytest
 from sqlalchemy import Engine
@@ -95,7 +96,7 @@ def test_a_body_that_is_no_form_or_too_large_is_refused(world: World) -> None:
     )
 
 
-def test_a_key_press_without_digits_or_key_gets_a_clear_word_and_changes_nothing(world: World) -> None:
+def test_a_key_press_without_digits_or_key_gets_a_clear_word_and_acknowledges_nothing(world: World) -> None:
     number = paged(world)
     call = world.call_to(ALICE)
     press = world.fake.press(call, "1")
@@ -103,6 +104,8 @@ def test_a_key_press_without_digits_or_key_gets_a_clear_word_and_changes_nothing
     answer = world.send(no_digits)
     assert answer.status_code == 200
     assert "<Say>No key pressed: opsdesk will page again. Goodbye.</Say><Hangup />" in answer.text
+    # Read out with no key pressed (voicemail, most likely): the voice page failed, nothing acknowledged.
+    assert world.said(number, "page-failed") == ["voice page to alice: answered, no key pressed"]
     for url in (f"{PUBLIC}/api/v1/twilio/voice", f"{PUBLIC}/api/v1/twilio/voice?key=%E2%80%AE%00"):
         answer = world.send(Webhook(url, press.params))
         assert answer.status_code == 200
@@ -146,3 +149,13 @@ def test_without_a_public_address_the_webhooks_are_not_set_up_and_calls_take_no_
         assert answer.status_code == 404
         assert "OPSDESK_PUBLIC_URL" in answer.text
         assert world.incident(1).state is IncidentState.TRIGGERED
+
+
+def test_an_answer_naming_an_alarm_with_control_characters_is_still_twiml(world: World) -> None:
+    number = world.alarm("Disk \x1b[31mfull\x0b on db-1")
+    world.deliver()
+    answer = world.send(world.text(ALICE, f"{number} ack"))
+    document = minidom.parseString(answer.text)  # Twilio must be able to read it
+    (said,) = document.getElementsByTagName("Message")
+    assert said.firstChild is not None
+    assert said.firstChild.nodeValue.startswith(f"Acknowledged #{number} (Disk [31mfull on db-1")

@@ -203,7 +203,10 @@ def twiml(say: str, gather: str | None = None, unattended: str = "") -> str:
     if gather is None:
         response.say(f"{say} {unattended}".strip(), loop=SAY_LOOPS)
         return str(response)
-    keys = response.gather(num_digits=1, action=gather, method="POST", timeout=GATHER_SECONDS)
+    # With no key pressed (voicemail took the call, say) Twilio still asks the action: the page failed.
+    keys = response.gather(
+        num_digits=1, action=gather, method="POST", timeout=GATHER_SECONDS, action_on_empty_result=True
+    )
     for _ in range(SAY_LOOPS):
         keys.say(say)
         keys.say(PRESS_1)

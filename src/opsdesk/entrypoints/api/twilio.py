@@ -23,6 +23,7 @@ from opsdesk.domain.incidents.page_test import parse_test_key
 from opsdesk.domain.incidents.paging import PageRef, parse_page_key
 from opsdesk.domain.incidents.phone_reply import read_reply
 from opsdesk.entrypoints.api.context import ApiContext
+from opsdesk.services.incidents.from_phone import NO_KEY
 
 logger = logging.getLogger("opsdesk.twilio")
 ROUTES = "/api/v1/twilio/"
@@ -64,6 +65,9 @@ class Signed:
         """A MessageSid or CallSid ("" when missing, or when it is not letters and digits as Twilio's are)."""
         value = self.get(name, SID + 1)
         return value if _SID.match(value) else ""
+
+
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def twilio_routes(context: ApiContext) -> APIRouter:
@@ -121,9 +125,7 @@ def twilio_routes(context: ApiContext) -> APIRouter:
         if (ref is None and test is None) or not sid:
             return _say("opsdesk cannot tell which page this call is. Acknowledge in Slack. Goodbye.")
         if not digits:
-            return _say(
-                "No key pressed: opsdesk will page again. Goodbye." if ref else "No key pressed. Goodbye."
-            )
+            return await _no_key(context, ref, hook, sid)
         if digits != "1":
             return _gather(key, context, "Press 1 to acknowledge, or hang up.")
         phone = e164(hook.get("To", 100))
@@ -150,18 +152,29 @@ def twilio_routes(context: ApiContext) -> APIRouter:
     return router
 
 
+async def _no_key(context: ApiContext, ref: PageRef | None, hook: Signed, sid: str) -> Response:
+    """The call was read out and no key pressed (voicemail took it, or a phone face down): for a page, a
+    failed voice page (the engineer's next method now)."""
+    if ref is None:
+        return _say("No key pressed. Goodbye.")
+    phone = e164(hook.get("To", 100)) or ""
+    status = (ref, phone, NO_KEY, None, f"twilio-call:{sid}:no-key")
+    await run_in_threadpool(context.incidents.page_status, *status)
+    return _say("No key pressed: opsdesk will page again. Goodbye.")
+
+
 async def _pressed(
     context: ApiContext, page: PageRef | tuple[str, str] | None, phone: str, receipt: str
 ) -> Response:
     """1 pressed in a page's call (or a test page's: its code and method), which rang `phone`."""
     if isinstance(page, PageRef):
         answer = await run_in_threadpool(context.incidents.acknowledge_by_call, page, phone, receipt)
-        return _say(f"Incident {page.incident} is acknowledged. Goodbye." if answer is None else answer.text)
+        return _say("This key press was taken already. Goodbye." if answer is None else answer.text)
     if page is None:
         return _say("opsdesk cannot tell which page this call is. Acknowledge in Slack. Goodbye.")
     code = page[0]
     tested = await run_in_threadpool(context.incidents.acknowledge_test_by_call, code, phone, receipt)
-    return _say(f"Test page {code} is acknowledged. Goodbye." if tested is None else tested.text)
+    return _say("This key press was taken already. Goodbye." if tested is None else tested.text)
 
 
 def _status(context: ApiContext, ref: PageRef, hook: Signed, found: tuple[str, str]) -> str:
@@ -191,17 +204,22 @@ def _plain(status: int, text: str) -> Response:
     return Response(text, status, media_type="text/plain")
 
 
+def _xml_text(text: str) -> str:
+    """Text TwiML can carry: what XML 1.0 allows (an alarm's escape codes and the like taken out)."""
+    return NOT_XML.sub("", text)
+
+
 def _message(text: str | None) -> Response:
     """An SMS answer; an empty <Response/> sends none (a retried message, answered before)."""
     response = MessagingResponse()
     if text:
-        response.message(text)
+        response.message(_xml_text(text))
     return Response(str(response), media_type=XML)
 
 
 def _say(text: str) -> Response:
     response = VoiceResponse()
-    response.say(text)
+    response.say(_xml_text(text))
     response.hangup()
     return Response(str(response), media_type=XML)
 
@@ -211,7 +229,7 @@ def _gather(key: str, context: ApiContext, prompt: str) -> Response:
     public = (context.app.deployment.public_url or "").rstrip("/")
     response = VoiceResponse()
     action = f"{public}{ROUTES}voice?key={quote(key, safe=':')}"
-    keys = response.gather(num_digits=1, action=action, method="POST", timeout=5)
+    keys = response.gather(num_digits=1, action=action, method="POST", timeout=5, action_on_empty_result=True)
     keys.say(prompt)
     response.say("No key pressed: opsdesk will page again. Goodbye.")
     return Response(str(response), media_type=XML)

@@ -28,6 +28,7 @@ NOT_ON_TEAM = (
 OPEN = (IncidentState.TRIGGERED, IncidentState.ACKNOWLEDGED, IncidentState.DEFERRED)
 # Twilio's statuses on the way (a call ringing, an SMS queued): only where a page ended up is on the timeline.
 PASSING_STATUSES = frozenset({"queued", "accepted", "scheduled", "sending", "initiated", "ringing"})
+NO_KEY = "answered, no key pressed"  # a call read out with no key pressed: voicemail, most likely
 UNKNOWN_NUMBER = "an unknown number"  # a status of a page nobody on the team was paged by
 CANDIDATES = 100  # open incidents looked through for a bare 'ack'
 
@@ -148,7 +149,7 @@ class PhoneSteps(ActionSteps, FailoverSteps):
             said = f"{ref.method} page to {engineer}: {status}{code}"
             data = {"engineer": engineer, "method": ref.method, "status": status, "cycle": ref.cycle}
             data |= {"step": ref.step, "rule": ref.rule, "error_code": error_code}
-            if status in FAILED_STATUSES and engineer != UNKNOWN_NUMBER:
+            if status in (*FAILED_STATUSES, NO_KEY) and engineer != UNKNOWN_NUMBER:
                 # on the timeline as the page's failure, and on to the next method, in this transaction
                 self.failed_in(uow, ref, EngineerId(engineer), f"{status}{code}", now)
             else:
