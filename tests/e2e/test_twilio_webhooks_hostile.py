@@ -159,3 +159,16 @@ def test_an_answer_naming_an_alarm_with_control_characters_is_still_twiml(world:
     (said,) = document.getElementsByTagName("Message")
     assert said.firstChild is not None
     assert said.firstChild.nodeValue.startswith(f"Acknowledged #{number} (Disk [31mfull on db-1")
+
+
+def test_a_bare_ack_in_a_storm_asks_for_the_number(world: World) -> None:
+    paged_first = world.alarm("Disk full on db-1")
+    world.deliver()
+    world.clock.instant = world.clock.instant.replace(hour=23)  # no cover: the storm is held, nobody paged
+    for n in range(100):
+        world.alarm(f"Queue backing up on worker-{n}")
+    answer = world.send(world.text(ALICE, "ack"))
+    assert "Too many incidents are open to tell which you mean: reply with its number" in answer.text
+    assert world.incident(paged_first).state is IncidentState.TRIGGERED
+    done = world.send(world.text(ALICE, f"{paged_first} ack"))
+    assert "Acknowledged" in done.text

@@ -181,13 +181,13 @@ class PhoneSteps(ActionSteps, FailoverSteps):
             found = uow.incidents.get(number)
             return found if found is not None else f"opsdesk has no incident #{number}. {HELP}"
         states = (IncidentState.TRIGGERED,) if action is Action.ACKNOWLEDGE else OPEN
-        candidates = [
-            i
-            for state in states
-            for i in uow.incidents.incidents(state, None, CANDIDATES)
-            if _was_paged(uow, i.id, engineer.id)
-        ]
+        lists = [uow.incidents.incidents(state, None, CANDIDATES) for state in states]
+        candidates = [i for found in lists for i in found if _was_paged(uow, i.id, engineer.id)]
         verb = "ack" if action is Action.ACKNOWLEDGE else "resolve"
+        if not candidates and any(len(found) >= CANDIDATES for found in lists):  # a storm: not all looked at
+            return (
+                f"Too many incidents are open to tell which you mean: reply with its number, e.g. '4 {verb}'."
+            )
         if not candidates:
             return f"No open incident was paged to you. {HELP}"
         if len(candidates) > 1:
