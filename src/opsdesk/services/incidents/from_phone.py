@@ -6,7 +6,6 @@ same ways ('T4821', the key 1 in its call), and touches no incident (services/in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,11 +13,10 @@ from opsdesk.domain.errors import IncidentError
 from opsdesk.domain.incidents.model import Action, Incident, IncidentState
 from opsdesk.domain.incidents.paging import PageRef
 from opsdesk.domain.incidents.phone_reply import HELP, PhoneReply, shorten
-from opsdesk.domain.incidents.timeline import PAGE_LIMIT
 from opsdesk.domain.rota import Engineer, EngineerId
-from opsdesk.domain.timeline import Actor, Source, TimelineEntry, system_entry
+from opsdesk.domain.timeline import Actor, Source, system_entry
 from opsdesk.services.incidents.actions import ActionSteps
-from opsdesk.services.incidents.failover import FAILED_STATUSES, FailoverSteps
+from opsdesk.services.incidents.failover import FAILED_STATUSES, FailoverSteps, entries
 from opsdesk.services.incidents.page_tests import AckOutcome, take_ack
 from opsdesk.services.unit_of_work import UnitOfWork
 
@@ -161,7 +159,7 @@ class PhoneSteps(ActionSteps, FailoverSteps):
         when several were), else the engineer of the phone."""
         paged = [
             str(e.data["engineer"])
-            for e in _entries(uow, ref.incident)
+            for e in entries(uow, ref.incident)
             if e.kind == "paged"
             and e.data.get("cycle") == ref.cycle
             and e.data.get("step") == ref.step
@@ -230,15 +228,4 @@ def _spoken(text: str) -> str:
 
 
 def _was_paged(uow: UnitOfWork, incident_id: int, engineer: str) -> bool:
-    return any(e.kind == "paged" and e.data.get("engineer") == engineer for e in _entries(uow, incident_id))
-
-
-def _entries(uow: UnitOfWork, incident_id: int) -> Iterator[TimelineEntry]:
-    """The incident's entries but its alerts, oldest first, a page at a time."""
-    after: int | None = None
-    while True:
-        found = uow.incidents.entries_after(incident_id, after, PAGE_LIMIT, alerts=False)
-        yield from found
-        if len(found) < PAGE_LIMIT:
-            return
-        after = found[-1].id
+    return any(e.kind == "paged" and e.data.get("engineer") == engineer for e in entries(uow, incident_id))
