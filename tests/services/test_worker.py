@@ -6,9 +6,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
 
+from opsdesk.adapters.db.jobs import SqlJobs
+from opsdesk.adapters.db.outbox import SqlOutbox
 from opsdesk.domain.jobs import Job
-from opsdesk.domain.outbox import OutboxRow
+from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage
 from opsdesk.services import worker
 from opsdesk.services.delivery import Deliverer
 from opsdesk.services.jobs import JobRunner
@@ -65,3 +68,37 @@ def test_once_runs_one_pass() -> None:
         Deliverer(store, {}, clock, "w1"), JobRunner(store, {}, clock, "w1"), stopping, idle=1, once=True
     )
     assert store.claims == 3  # one outbox claim and one job claim
+
+
+def test_a_page_is_written_while_a_slow_vendor_keeps_a_send_waiting(db: Engine) -> None:
+    """Jobs run beside the deliveries: the send below waits until the job has run, which it could never
+    do if the two took turns in one loop."""
+    clock = SteppingClock(datetime(2026, 12, 1, 21, 0, tzinfo=UTC))
+    outbox, jobs = SqlOutbox(db), SqlJobs(db)
+    with db.begin() as connection:
+        outbox.add(
+            connection, OutgoingMessage("slack", "C0ALERTS", {"text": "slow"}, "post:1:opened"), clock.now()
+        )
+        jobs.schedule(connection, "incident-page", "incident:2:page:c1s1", clock.now(), {"incident": 2})
+    ran, sent, stopping = threading.Event(), threading.Event(), threading.Event()
+
+    class Slow:
+        def send(self, message: OutgoingMessage) -> None:
+            assert ran.wait(5), "the job waited for the send"
+            sent.set()
+
+    def page(job: Job) -> None:
+        ran.set()
+
+    deliverer = Deliverer(outbox, {"slack": Slow()}, clock, "w1")  # type: ignore[dict-item]
+    runner = JobRunner(jobs, {"incident-page": page}, clock, "w1")
+    loop = threading.Thread(
+        target=worker.run_worker, args=(deliverer, runner, stopping), kwargs={"idle": 0.01}
+    )
+    loop.start()
+    assert sent.wait(10)
+    stopping.set()
+    loop.join(10)
+    assert not loop.is_alive()
+    (row,) = outbox.rows()
+    assert row.state is OutboxState.DELIVERED
