@@ -17,9 +17,9 @@ from opsdesk.adapters.email.render import EmailRenderer
 from opsdesk.adapters.slack.render import SlackRenderer
 from opsdesk.adapters.twilio.render import SmsRenderer, VoiceRenderer, sms_length, sms_limit
 from opsdesk.domain.notices import Page
+from opsdesk.domain.page_content import alarm_details, alarm_links, clean, page_text
 from opsdesk.domain.people import People
 from opsdesk.domain.rota import Engineer, EngineerId
-from opsdesk.services.incidents.paging import alarm_details, alarm_links, clean, page_text
 from tests.adapters.snapshot_files import matches_snapshot
 
 PEOPLE = People.of([Engineer(EngineerId("alice"), "Alice", "alice@example.org", phone="+447911123456")])

@@ -12,8 +12,8 @@ from typing import Any
 
 from opsdesk.domain.incidents.page_test import BANNER
 from opsdesk.domain.notices import Notice, Page
+from opsdesk.domain.page_content import clean
 from opsdesk.domain.people import People
-from opsdesk.services.incidents.paging import clean
 
 GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"

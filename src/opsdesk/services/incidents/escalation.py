@@ -114,17 +114,12 @@ class EscalationSteps(PageComposer):
         engineer, role, cycle, step = whom
         rules = self._rules(engineer)
         data: dict[str, object] = {"engineer": engineer, "role": role, "cycle": cycle, "step": step}
+        ways, first = (rules[0].methods, 1) if rules else (service.paging, 0)
+        stem = page_stem(incident.id, cycle, step, first)
+        self.notifier.send(uow.outbox, self.compose_page(service, incident, whom, ways, stem), now)
         if not rules:
-            stem = page_stem(incident.id, cycle, step)
-            self.notifier.send(
-                uow.outbox, self.compose_page(service, incident, whom, service.paging, stem), now
-            )
             uow.incidents.entry(incident.id, system_entry(now, "paged", said, data))
             return
-        stem = page_stem(incident.id, cycle, step, 1)
-        self.notifier.send(
-            uow.outbox, self.compose_page(service, incident, whom, rules[0].methods, stem), now
-        )
         uow.receipts.receipt(rule_job_key(incident.id, cycle, step, 1), now)
         later = "".join(
             f"; rule {n} by {r.named} at {r.after_minutes} min" for n, r in enumerate(rules[1:], 2)
@@ -155,20 +150,20 @@ class EscalationSteps(PageComposer):
 
     def _send_rule(  # noqa: PLR0917  (the page, its rule, and why now)
         self, uow: UnitOfWork, incident: Incident, whom: Whom, number: int, why: str, now: datetime
-    ) -> bool:
+    ) -> None:
         """Rule `number` of `whom`'s page, once only (by its job or sooner, when a method failed), while the
-        incident is triggered; on the timeline either way. True when sent."""
+        incident is triggered; on the timeline either way."""
         engineer, role, cycle, step = whom
         key = rule_job_key(incident.id, cycle, step, number)
         rules = self._rules(engineer)
         if number > len(rules) or not uow.receipts.receipt(key, now):
-            return False  # sent already (or the policy has since dropped the rule)
+            return  # sent already (or the policy has since dropped the rule)
         rule = rules[number - 1]
         where = f"cycle {cycle} step {step}"
         if incident.state is not IncidentState.TRIGGERED:
             said = f"{engineer} not paged by {rule.named} (rule {number}), {where}: the incident is {incident.state}"
             uow.incidents.entry(incident.id, system_entry(now, "rule-not-sent", said, {"rule": number}))
-            return False
+            return
         service = self.service(incident.service)
         stem = page_stem(incident.id, cycle, step, number)
         self.notifier.send(uow.outbox, self.compose_page(service, incident, whom, rule.methods, stem), now)
@@ -179,7 +174,6 @@ class EscalationSteps(PageComposer):
         uow.incidents.entry(
             incident.id, system_entry(now, "paged-rule", said, data | {"by": list(rule.methods)})
         )
-        return True
 
     @staticmethod
     def _past_wait(service: MonitoredService, step: int, cycle: int, rule: NotifyRule) -> bool:
