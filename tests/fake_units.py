@@ -268,6 +268,23 @@ class FakeJobScheduler:
         self.db.jobs[key] = Job(self.db.new_id("jobs"), kind, key, dict(payload), due_at, JobState.PENDING, 0)
         return True
 
+    def finish(self, job_ids: list[int], owner: str, now: datetime) -> int:
+        done = 0
+        for key, job in list(self.db.jobs.items()):
+            lease = self.db.job_leases.get(job.id)
+            if (
+                job.id in job_ids
+                and job.state is JobState.PENDING
+                and lease is not None
+                and lease[0] == owner
+            ):
+                self.undo.keep(self.db.jobs, key)
+                self.undo.keep(self.db.job_leases, job.id)
+                self.db.jobs[key] = replace(job, state=JobState.DONE, attempts=job.attempts + 1)
+                del self.db.job_leases[job.id]
+                done += 1
+        return done
+
 
 @dataclass
 class FakeReceipts:
@@ -390,6 +407,15 @@ class FakeJobs:
         for job_id, (holder, _) in list(self.db.job_leases.items()):
             if holder == owner:
                 del self.db.job_leases[job_id]
+
+    def next_due(self, now: datetime) -> datetime | None:
+        free = [
+            j.due_at
+            for j in self.db.jobs.values()
+            if j.state is JobState.PENDING
+            and (j.id not in self.db.job_leases or self.db.job_leases[j.id][1] < now)
+        ]
+        return min(free, default=None)
 
     def jobs(self, state: JobState | None = None, limit: int = 100) -> list[Job]:
         found = [j for j in self.db.jobs.values() if state is None or j.state is state]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,7 +28,9 @@ class FlakyStore:
         self.stopping = stopping
         self.passes = passes
 
-    def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow] | list[Job]:
+    def claim(
+        self, owner: str, now: datetime, limit: int, lease: timedelta, *_: object, **__: object
+    ) -> list[OutboxRow] | list[Job]:
         self.claims += 1
         if self.claims == 1:
             raise ConnectionError("database unreachable")
@@ -46,6 +49,9 @@ class FlakyStore:
     def release(self, owner: str) -> None:
         self.released.append(owner)
 
+    def next_due(self, now: datetime) -> datetime | None:
+        return None
+
 
 def test_a_failed_pass_is_retried_and_claims_are_released(monkeypatch: pytest.MonkeyPatch) -> None:
     stopping = threading.Event()
@@ -56,7 +62,8 @@ def test_a_failed_pass_is_retried_and_claims_are_released(monkeypatch: pytest.Mo
         Deliverer(store, {}, clock, "w1"), JobRunner(store, {}, clock, "w1"), stopping, idle=0.01
     )
     assert store.claims >= 5  # it went on after the failure
-    assert store.released == ["w1", "w1"]  # the outbox's and the jobs' claims
+    # each lane of the outbox, and the jobs, give back their own claims
+    assert sorted(store.released) == ["w1", "w1/others", "w1/pages"]
 
 
 def test_once_runs_one_pass() -> None:
@@ -102,3 +109,93 @@ def test_a_page_is_written_while_a_slow_vendor_keeps_a_send_waiting(db: Engine) 
     assert not loop.is_alive()
     (row,) = outbox.rows()
     assert row.state is OutboxState.DELIVERED
+
+
+def test_a_page_is_sent_while_a_slack_post_waits_for_a_slow_vendor(db: Engine) -> None:
+    """Pages have a lane of their own: the Slack post below is held until the SMS has gone, which it could
+    never be if the two took turns."""
+    clock = SteppingClock(datetime(2026, 12, 1, 21, 0, tzinfo=UTC))
+    outbox = SqlOutbox(db)
+    with db.begin() as connection:
+        slow = OutgoingMessage("slack", "C0ALERTS", {"text": "slow"}, "post:1:opened")
+        outbox.add(connection, slow, clock.now())
+        page = OutgoingMessage("sms", "+447911123456", {"body": "#1 P1 disk full"}, "page:1:c1s1:sms")
+        outbox.add(connection, page, clock.now())
+    texted, stopping = threading.Event(), threading.Event()
+
+    class Slow:
+        def send(self, message: OutgoingMessage) -> None:
+            assert texted.wait(5), "the page waited behind the Slack post"
+
+    class Sms:
+        def send(self, message: OutgoingMessage) -> None:
+            texted.set()
+
+    channels = {"slack": Slow(), "sms": Sms()}
+    deliverer = Deliverer(outbox, channels, clock, "w1")  # type: ignore[arg-type]
+    runner = JobRunner(SqlJobs(db), {}, clock, "w1")
+    loop = threading.Thread(
+        target=worker.run_worker, args=(deliverer, runner, stopping), kwargs={"idle": 0.01}
+    )
+    loop.start()
+    assert texted.wait(10)
+    deadline = time.monotonic() + 10
+    while any(r.state is not OutboxState.DELIVERED for r in outbox.rows()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stopping.set()
+    loop.join(10)
+    assert not loop.is_alive()
+    assert {r.message.channel: r.state for r in outbox.rows()} == {
+        "slack": OutboxState.DELIVERED,
+        "sms": OutboxState.DELIVERED,
+    }
+
+
+def test_a_page_a_job_writes_goes_out_at_once_not_after_the_idle_pause(db: Engine) -> None:
+    """The worker waits 30 s when idle; the SMS a job writes is sent long before that, because the job's
+    pass wakes the lanes."""
+    clock = SteppingClock(datetime(2026, 12, 1, 21, 0, tzinfo=UTC))
+    outbox, jobs = SqlOutbox(db), SqlJobs(db)
+    with db.begin() as connection:
+        jobs.schedule(connection, "incident-page", "incident:2:page:c1s1", clock.now(), {"incident": 2})
+    texted, stopping = threading.Event(), threading.Event()
+
+    class Sms:
+        def send(self, message: OutgoingMessage) -> None:
+            texted.set()
+
+    def page(job: Job) -> None:
+        with db.begin() as connection:
+            message = OutgoingMessage("sms", "+447911123456", {"body": "#2 P1"}, "page:2:c1s1:sms")
+            outbox.add(connection, message, clock.now())
+
+    deliverer = Deliverer(outbox, {"sms": Sms()}, clock, "w1")  # type: ignore[dict-item]
+    runner = JobRunner(jobs, {"incident-page": page}, clock, "w1")
+    loop = threading.Thread(target=worker.run_worker, args=(deliverer, runner, stopping), kwargs={"idle": 30})
+    started = time.monotonic()
+    loop.start()
+    assert texted.wait(10)
+    assert time.monotonic() - started < 10  # not the 30 s pause
+    stopping.set()
+    loop.join(10)
+    assert not loop.is_alive()  # a stop ends the 30 s pauses at once
+
+
+def test_the_jobs_wait_only_until_the_next_job_is_due(db: Engine) -> None:
+    clock = SteppingClock(datetime(2026, 12, 1, 21, 0, tzinfo=UTC))
+    jobs = SqlJobs(db)
+    runner = JobRunner(jobs, {}, clock, "w1")
+    assert runner.pause(5.0) == 5.0  # nothing pending
+    with db.begin() as connection:
+        jobs.schedule(
+            connection, "incident-page", "incident:1:page:c1s2", clock.now() + timedelta(seconds=30), {}
+        )
+        jobs.schedule(
+            connection, "incident-page", "incident:2:page:c1s1", clock.now() + timedelta(seconds=2), {}
+        )
+    assert runner.pause(5.0) == 2.0  # the 07:00 page goes at 07:00
+    assert runner.pause(1.0) == 1.0
+    clock.advance(timedelta(seconds=2))
+    (held,) = jobs.claim("w2", clock.now(), 1, timedelta(minutes=5))  # another worker holds the due one
+    assert held.key == "incident:2:page:c1s1"
+    assert runner.pause(60.0) == 28.0  # the next one free to take

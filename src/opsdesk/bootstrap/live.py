@@ -22,13 +22,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from opsdesk.bootstrap.application import Application
 from opsdesk.config.loading import policy_from_bytes
 from opsdesk.config.policy import BUILT_IN, default_policy
 from opsdesk.domain.errors import DomainError, PolicyError, PolicyProblem
-from opsdesk.domain.jobs import Job
 
 if TYPE_CHECKING:
     from opsdesk.services.delivery import Deliverer
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("opsdesk.policy")
 NO_FILE = "built-in"  # the version of the built-in defaults
+H = TypeVar("H")
 DEFAULT_INTERVAL = 2.0  # seconds between looks at the file: a change is in force within about this long
 
 
@@ -102,7 +102,12 @@ class LivePolicy:
 
     def job_runner(self, owner: str | None = None) -> JobRunner:
         """A runner of due jobs by the handlers of the policy in force as each job runs."""
-        return self._app.job_runner(owner, handlers=LiveHandlers(self), planner=self._plan)
+        return self._app.job_runner(
+            owner,
+            handlers=LiveHandlers(self, lambda app: app.job_handlers),
+            planner=self._plan,
+            together=LiveHandlers(self, lambda app: app.job_batches),
+        )
 
     def deliverer(self, owner: str | None = None) -> Deliverer:
         """A deliverer whose failed pages move on by the policy in force when they fail (the engineers'
@@ -189,20 +194,22 @@ class LivePolicy:
         return True
 
 
-class LiveHandlers(Mapping[str, Callable[[Job], None]]):
-    """The job handlers of the policy in force, looked up as each job runs."""
+class LiveHandlers(Mapping[str, H]):
+    """Job handlers of the policy in force, looked up as each job runs: those `pick` takes of the
+    application (its handlers, or those of the kinds whose jobs run together)."""
 
-    def __init__(self, live: LivePolicy) -> None:
+    def __init__(self, live: LivePolicy, pick: Callable[[Application], Mapping[str, H]]) -> None:
         self._live = live
+        self._pick = pick
 
-    def __getitem__(self, kind: str) -> Callable[[Job], None]:
-        return self._live.app.job_handlers[kind]
+    def __getitem__(self, kind: str) -> H:
+        return self._pick(self._live.app)[kind]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._live.app.job_handlers)
+        return iter(self._pick(self._live.app))
 
     def __len__(self) -> int:
-        return len(self._live.app.job_handlers)
+        return len(self._pick(self._live.app))
 
 
 def _read(path: Path) -> bytes | None:

@@ -83,6 +83,11 @@ class WorkerParts:
             **confirmer.jobs(),
         }
 
+    @cached_property
+    def job_batches(self) -> Mapping[str, Callable[[list[Job], str], None]]:
+        """The job kinds whose due jobs run together in one unit of work (a storm's pages)."""
+        return self.incidents.together()
+
     def deliverer(self, owner: str | None = None) -> Deliverer:
         """A worker's delivery of the outbox through the channels this deployment has set up."""
         from opsdesk.bootstrap.channels import channels  # noqa: PLC0415  (vendor clients: heavy)
@@ -107,6 +112,7 @@ class WorkerParts:
         owner: str | None = None,
         handlers: Mapping[str, Callable[[Job], None]] | None = None,
         planner: Callable[[datetime], object] | None = None,
+        together: Mapping[str, Callable[[list[Job], str], None]] | None = None,
     ) -> JobRunner:
         """A worker's runner of due jobs: by this application's handlers and planner, or by `handlers` and
         `planner` (the live policy's, which follow the policy in force)."""
@@ -114,7 +120,10 @@ class WorkerParts:
 
         chosen = self.job_handlers if handlers is None else handlers
         plan = self.plan_timed if planner is None else planner
-        return JobRunner(self.job_store, chosen, self.clock, owner or worker_name(), planner=plan)
+        batches = self.job_batches if together is None else together
+        return JobRunner(
+            self.job_store, chosen, self.clock, owner or worker_name(), planner=plan, together=batches
+        )
 
 
 def worker_name() -> str:

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Protocol
 
 from opsdesk.domain.outbox import (
@@ -47,6 +48,14 @@ logger = logging.getLogger("opsdesk.outbox")
 SIDE_BY_SIDE = frozenset({"sms", "voice"})  # channels whose messages need no order among themselves
 
 
+class Lane(Enum):
+    """What one delivery thread claims: pages (SMS and calls, side by side), or every other message (in
+    turn). A worker runs one thread per lane, so a storm of pages never waits behind a slow Slack post."""
+
+    PAGES = "pages"
+    OTHERS = "others"
+
+
 class Channel(Protocol):
     """One way out (log, Slack, email, webhook, PagerDuty, GitHub)."""
 
@@ -59,7 +68,16 @@ class Channel(Protocol):
 
 
 class OutboxStore(Protocol):
-    def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]: ...
+    def claim(
+        self,
+        owner: str,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        channels: frozenset[str] | None = None,
+        *,
+        besides: bool = False,
+    ) -> list[OutboxRow]: ...
     def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> Taken | None: ...
     def take_all(
         self, row_ids: list[int], owner: str, now: datetime, lease: timedelta
@@ -92,16 +110,22 @@ class Deliverer:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     # Each row's lease is renewed as its send starts and every third of it while the send lasts.
     lease: timedelta = timedelta(seconds=60)
-    batch: int = 20
-    parallel: int = 8  # pages by SMS and voice sent at once, at most
+    batch: int = 40
+    parallel: int = 16  # pages by SMS and voice sent at once, at most
     stopping: threading.Event = field(default_factory=threading.Event)
     # Told of each message that failed for good (a permanent failure, not one in doubt): a page's failed
     # SMS or call moves on to the engineer's next method (services/incidents/failover.py).
     on_dead: Callable[[OutgoingMessage, str], None] | None = None
+    lane: Lane | None = None  # what this deliverer claims (None: both lanes, pages first)
 
     # Seconds a send has taken lately (a moving average): a claim takes only as many rows as the lease
     # can cover at that pace, so with a slow vendor rows wait unclaimed, free for other workers.
     pace: float = field(default=0.0, init=False)
+
+    def for_lane(self, lane: Lane) -> Deliverer:
+        """This deliverer for one lane, as its own owner of the rows it claims (each lane gives back its
+        own rows when its pass ends)."""
+        return replace(self, lane=lane, owner=f"{self.owner}/{lane.value}")
 
     def run_once(self) -> int:
         """Deliver what is due now; the number of rows claimed. Rows not reached are given back."""
@@ -159,7 +183,16 @@ class Deliverer:
 
     def claim(self) -> list[OutboxRow]:
         """Due rows for this worker, as many as its lease covers at the vendors' recent pace."""
-        return self.store.claim(self.owner, self.clock.now(), self._claim_size(), self.lease)
+        if self.lane is None:
+            return self.store.claim(self.owner, self.clock.now(), self._claim_size(), self.lease)
+        return self.store.claim(
+            self.owner,
+            self.clock.now(),
+            self._claim_size(),
+            self.lease,
+            SIDE_BY_SIDE,
+            besides=self.lane is Lane.OTHERS,
+        )
 
     def _claim_size(self) -> int:
         if self.pace <= 0:

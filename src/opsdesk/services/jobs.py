@@ -14,6 +14,8 @@ from opsdesk.services.clock import Clock
 
 logger = logging.getLogger("opsdesk.jobs")
 Handler = Callable[[Job], None]
+# Runs due jobs of one kind in one unit of work that also marks them done for the owner it is given.
+Together = Callable[[list[Job], str], None]
 
 
 class JobStore(Protocol):
@@ -21,6 +23,7 @@ class JobStore(Protocol):
     def done(self, job_id: int, owner: str, now: datetime) -> bool: ...
     def failed(self, job_id: int, owner: str, error: str, next_attempt: datetime | None) -> None: ...
     def release(self, owner: str) -> None: ...
+    def next_due(self, now: datetime) -> datetime | None: ...
 
 
 @dataclass
@@ -31,7 +34,10 @@ class JobRunner:
     owner: str
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease: timedelta = timedelta(minutes=5)
-    batch: int = 10
+    batch: int = 25
+    # Kinds whose due jobs may run together (a storm's pages): one unit of work and one commit for all of
+    # them; if that fails, each runs on its own by its handler, so one bad job never holds back the rest.
+    together: Mapping[str, Together] = field(default_factory=dict)
     # Timed work that comes from the policy rather than from an event (the handover's moments): planned
     # into jobs every `plan_every`, by every runner (their keys keep a job to one row).
     planner: Callable[[datetime], object] | None = None
@@ -41,7 +47,7 @@ class JobRunner:
     def run_once(self) -> int:
         self._plan()
         jobs = self.store.claim(self.owner, self.clock.now(), self.batch, self.lease)
-        for job in jobs:
+        for job in self._together(jobs):
             handler = self.handlers.get(job.kind)
             if handler is None:
                 self.store.failed(job.id, self.owner, f"no handler for jobs of kind {job.kind!r}", None)
@@ -55,6 +61,42 @@ class JobRunner:
                 continue
             self.store.done(job.id, self.owner, self.clock.now())
         return len(jobs)
+
+    def _together(self, jobs: list[Job]) -> list[Job]:
+        """Run the jobs that may run together; the rest, to run one by one."""
+        kinds: dict[str, list[Job]] = {}
+        for job in jobs:
+            if job.kind in self.together:
+                kinds.setdefault(job.kind, []).append(job)
+        ran: set[int] = set()
+        for kind, group in kinds.items():
+            if len(group) < 2:
+                continue
+            try:
+                self.together[kind](group, self.owner)
+            except Exception as exc:
+                logger.warning(
+                    "jobs run together failed; running them one by one",
+                    extra={"kind": kind, "jobs": len(group), "error": f"{type(exc).__name__}: {exc}"},
+                )
+                continue
+            ran.update(job.id for job in group)
+        return [job for job in jobs if job.id not in ran]
+
+    def pause(self, idle: float) -> float:
+        """Seconds to wait after a pass that found nothing: `idle`, or less when a job comes due sooner
+        (the 07:00 pages held for cover go out at 07:00, not up to a pause later)."""
+        now = self.clock.now()
+        try:
+            due = self.store.next_due(now)
+        except Exception as exc:  # the next pass meets the same trouble, and says so
+            logger.warning(
+                "looking for the next due job failed", extra={"error": f"{type(exc).__name__}: {exc}"}
+            )
+            return idle
+        if due is None:
+            return idle
+        return min(idle, max(0.0, (due - now).total_seconds()))
 
     def _plan(self) -> None:
         now = self.clock.now()

@@ -224,6 +224,9 @@ class JobScheduler(Protocol):
     def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool:
         """Add a job unless one with `key` exists (from this replica or another); True if added."""
 
+    def finish(self, job_ids: list[int], owner: str, now: datetime) -> int:
+        """Mark these jobs done in this unit of work, those `owner` still holds; how many."""
+
 
 class Receipts(Protocol):
     def receipt(self, key: str, now: datetime) -> bool:

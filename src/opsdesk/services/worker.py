@@ -6,22 +6,25 @@ import logging
 import threading
 from collections.abc import Callable
 
-from opsdesk.services.delivery import Deliverer
+from opsdesk.services.delivery import Deliverer, Lane
 from opsdesk.services.jobs import JobRunner
 
 logger = logging.getLogger("opsdesk.worker")
 FAILURE_PAUSE = 5.0  # seconds to wait after a pass failed (the database away, say) before the next
+OTHERS_WAIT = 2.0  # seconds the other messages wait, at most, while pages are going out
 
 
 def run_worker(
     deliverer: Deliverer, jobs: JobRunner, stopping: threading.Event, *, idle: float, once: bool = False
 ) -> None:
-    """Pass after pass until `stopping` is set; sleep `idle` seconds when a pass found nothing to do.
+    """Pass after pass until `stopping` is set; when a pass found nothing to do, wait `idle` seconds, or
+    less: the jobs until the next one is due, a lane until the jobs may have written to it.
 
-    Jobs run on a thread of their own beside the deliveries (one pass of each with `once`), so the next
-    pages of a storm are written while a slow vendor keeps a send waiting. A failed pass is logged and
-    retried after a pause, so a database blip never ends the worker. On the way out, rows and jobs claimed
-    but not finished are released for another worker at once.
+    Three threads: the pages' lane (SMS and calls, side by side), every other message in turn, and the
+    jobs; so the pages of a storm are neither queued behind a slow Slack post nor behind the jobs that write
+    the next ones. A failed pass is logged and retried after a pause, so a database blip never ends the
+    worker. On the way out, rows and jobs claimed but not finished are released for another worker at once.
+    With `once`: one pass of each, one after the other.
     """
     deliverer.stopping = stopping  # a stop ends the batch in hand after its current row
     if once:
@@ -32,29 +35,77 @@ def run_worker(
             deliverer.stop()
             jobs.stop()
         return
-    beside = threading.Thread(
-        target=_passes, args=(jobs.run_once, jobs.stop, stopping, idle), name="jobs", daemon=True
+    lanes = [deliverer.for_lane(Lane.PAGES), deliverer.for_lane(Lane.OTHERS)]
+    wakes = [threading.Event() for _ in lanes]
+    quiet = threading.Event()  # set while the pages' lane finds nothing to send
+
+    def run_pages() -> int:
+        sent = lanes[0].run_once()
+        if sent:
+            quiet.clear()
+        else:
+            quiet.set()
+        return sent
+
+    def run_others() -> int:
+        # Pages first: while a storm's pages go out, the other messages wait (a while at most), so
+        # the two lanes do not share the process (and SQLite's one writer) when someone must be woken.
+        quiet.wait(OTHERS_WAIT)
+        return lanes[1].run_once()
+
+    def run_jobs() -> int:
+        ran = jobs.run_once()
+        if ran:  # they may have written pages and posts: the lanes look now, not after their pause
+            for wake in wakes:
+                wake.set()
+        return ran
+
+    passes = [
+        (run_pages, lanes[0].stop, lambda: idle, wakes[0]),
+        (run_others, lanes[1].stop, lambda: idle, wakes[1]),
+        (run_jobs, jobs.stop, lambda: jobs.pause(idle), threading.Event()),
+    ]
+    threads = [
+        threading.Thread(target=_passes, args=(*each, stopping), name=name, daemon=True)
+        for each, name in zip(passes[1:], ["deliver-others", "jobs"], strict=True)
+    ]
+    waker = threading.Thread(
+        target=_wake_on_stop, args=(stopping, [*(p[3] for p in passes), quiet]), daemon=True
     )
-    beside.start()
+    waker.start()
+    for thread in threads:
+        thread.start()
     try:
-        _passes(deliverer.run_once, deliverer.stop, stopping, idle)
+        _passes(*passes[0], stopping)
     finally:
         stopping.set()
-        beside.join()
+        for thread in threads:
+            thread.join()
+
+
+def _wake_on_stop(stopping: threading.Event, wakes: list[threading.Event]) -> None:
+    stopping.wait()
+    for wake in wakes:
+        wake.set()
 
 
 def _passes(
-    run_once: Callable[[], int], stop: Callable[[], None], stopping: threading.Event, idle: float
+    run_once: Callable[[], int],
+    stop: Callable[[], None],
+    pause: Callable[[], float],
+    wake: threading.Event,
+    stopping: threading.Event,
 ) -> None:
     try:
         while not stopping.is_set():
+            wake.clear()
             try:
                 handled = run_once()
             except Exception:
                 logger.exception("a worker pass failed; trying again in %s s", FAILURE_PAUSE)
                 stopping.wait(FAILURE_PAUSE)
                 continue
-            if not handled:
-                stopping.wait(idle)
+            if not handled and not stopping.is_set():
+                wake.wait(pause())
     finally:
         stop()

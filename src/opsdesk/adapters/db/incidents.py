@@ -40,6 +40,7 @@ OPEN = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 ADD_ENTRY = insert(ENTRIES)
+GET = select(*COLUMNS).where(IncidentRecord.id == bindparam("id")).with_for_update()
 _NAMES = ", ".join(f'"{c.name}"' for c in COLUMNS)
 # PostgreSQL only: count the alert and add its timeline entry in one statement (psycopg placeholders).
 JOIN_WITH_ENTRY_SQL = (
@@ -97,9 +98,7 @@ class SqlIncidentStore(TimelineReads):
         raise RuntimeError(f"could not open or join the incident for {key!r}")
 
     def get(self, incident_id: int) -> Incident | None:
-        row = self.connection.execute(
-            select(*COLUMNS).where(IncidentRecord.id == incident_id).with_for_update()
-        ).first()
+        row = self.connection.execute(GET, {"id": incident_id}).first()
         return incident_of(row) if row else None
 
     def find_open(self, service: str, dedup_key: str) -> Incident | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select
+from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from opsdesk.adapters.db.leases import claim_due, if_held, outcome, release_all
@@ -15,26 +15,40 @@ from opsdesk.domain.jobs import Job, JobState
 COLUMNS = tuple(JobRecord.__table__.columns)
 
 
+# Built once (a statement built per job costs more than running it): parameters are given per job.
+ADD = {
+    name: dialect.insert(JobRecord).on_conflict_do_nothing(index_elements=["key"]).returning(JobRecord.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def schedule(
     connection: Connection, kind: str, key: str, due_at: datetime, payload: dict[str, Any] | None = None
 ) -> bool:
     """Add the job in the caller's transaction unless a job with `key` exists (from this replica or
     another); True if added."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(JobRecord)
-        .values(
-            kind=kind,
-            key=key,
-            payload=payload or {},
-            state=JobState.PENDING.value,
-            attempts=0,
-            due_at=due_at,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(JobRecord.id)
+    values = {
+        "kind": kind,
+        "key": key,
+        "payload": payload or {},
+        "state": JobState.PENDING.value,
+        "attempts": 0,
+        "due_at": due_at,
+    }
+    return connection.execute(ADD[connection.dialect.name], values).scalar() is not None
+
+
+def finish(connection: Connection, job_ids: list[int], owner: str, now: datetime) -> int:
+    """Mark done, in the caller's transaction, the jobs `owner` still holds; how many."""
+    if not job_ids:
+        return 0
+    held = (
+        JobRecord.id.in_(job_ids),
+        JobRecord.lease_owner == owner,
+        JobRecord.state == JobState.PENDING.value,
     )
-    return connection.execute(statement).scalar() is not None
+    values = outcome(JobRecord, state=JobState.DONE.value, done_at=now)
+    return connection.execute(update(JobRecord).where(*held).values(**values)).rowcount
 
 
 class SqlJobs:
@@ -73,6 +87,15 @@ class SqlJobs:
 
     def release(self, owner: str) -> None:
         release_all(self.engine, JobRecord, owner)
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the next pending job no worker holds comes due (None: there is none)."""
+        free = (JobRecord.lease_until.is_(None)) | (JobRecord.lease_until < now)
+        with self.engine.connect() as connection:
+            found: datetime | None = connection.scalar(
+                select(func.min(JobRecord.due_at)).where(JobRecord.state == JobState.PENDING.value, free)
+            )
+        return found
 
     def jobs(self, state: JobState | None = None, limit: int = 100) -> list[Job]:
         query = select(*COLUMNS).order_by(JobRecord.due_at.desc()).limit(limit)

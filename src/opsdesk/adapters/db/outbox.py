@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Row, exists, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -28,6 +28,15 @@ def _ready() -> ColumnElement[bool]:
     return OutboxRecord.after_key.is_(None) | ~waiting
 
 
+# Built once (a statement built per message costs more than running it): parameters are given per row.
+ADD = {
+    name: dialect.insert(OutboxRecord)
+    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(OutboxRecord.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def add_message(connection: Connection, message: OutgoingMessage, now: datetime) -> bool:
     """Store `message` in the caller's transaction; False if its idempotency key is already stored."""
     values = {
@@ -41,14 +50,25 @@ def add_message(connection: Connection, message: OutgoingMessage, now: datetime)
         "created_at": now,
         "next_attempt_at": now,
     }
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(OutboxRecord)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxRecord.id)
+    return connection.execute(ADD[connection.dialect.name], values).scalar() is not None
+
+
+# A row sent side by side, marked delivered if its owner still holds it (built once: see ADD); with
+# what the vendor called the message, when it said.
+DELIVERED = (
+    update(OutboxRecord)
+    .where(
+        OutboxRecord.id == bindparam("row_id"),
+        OutboxRecord.lease_owner == bindparam("owner"),
+        OutboxRecord.state == OutboxState.PENDING.value,
     )
-    return connection.execute(statement).scalar() is not None
+    .values(
+        outcome(
+            OutboxRecord, state=OutboxState.DELIVERED.value, delivered_at=bindparam("now"), sending_at=None
+        )
+    )
+)
+DELIVERED_AS = DELIVERED.values(reference=bindparam("reference", type_=OutboxRecord.reference.type))
 
 
 class SqlOutbox:
@@ -59,8 +79,22 @@ class SqlOutbox:
         """Store `message` in the caller's transaction; False if its idempotency key is already stored."""
         return add_message(connection, message, now)
 
-    def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
-        """Take up to `limit` due rows for `owner` until `now + lease`; rows others hold are skipped."""
+    def claim(
+        self,
+        owner: str,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        channels: frozenset[str] | None = None,
+        *,
+        besides: bool = False,
+    ) -> list[OutboxRow]:
+        """Take up to `limit` due rows for `owner` until `now + lease`; rows others hold are skipped. Only
+        rows for `channels` (None: any), or with `besides`, only rows for any other channel."""
+        ready = _ready()
+        if channels is not None:
+            chosen = OutboxRecord.channel.in_(sorted(channels))
+            ready = ready & (~chosen if besides else chosen)
         rows = claim_due(
             self.engine,
             OutboxRecord,
@@ -69,7 +103,7 @@ class SqlOutbox:
             now=now,
             limit=limit,
             lease=lease,
-            ready=_ready(),
+            ready=ready,
         )
         return [_row_from(row) for row in rows]
 
@@ -141,20 +175,11 @@ class SqlOutbox:
         marked = 0
         with self.engine.begin() as connection:
             for row_id, reference in sent:
-                extra: dict[str, Any] = {} if reference is None else {"reference": reference}
-                values = outcome(
-                    OutboxRecord,
-                    state=OutboxState.DELIVERED.value,
-                    delivered_at=now,
-                    sending_at=None,
-                    **extra,
-                )
-                held = (
-                    OutboxRecord.id == row_id,
-                    OutboxRecord.lease_owner == owner,
-                    OutboxRecord.state == OutboxState.PENDING.value,
-                )
-                marked += connection.execute(update(OutboxRecord).where(*held).values(**values)).rowcount
+                values = {"row_id": row_id, "owner": owner, "now": now}
+                if reference is None:
+                    marked += connection.execute(DELIVERED, values).rowcount
+                else:
+                    marked += connection.execute(DELIVERED_AS, {**values, "reference": reference}).rowcount
         return marked
 
     def by_key(self, key: str) -> OutboxRow | None:

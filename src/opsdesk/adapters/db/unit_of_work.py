@@ -14,7 +14,7 @@ from opsdesk.adapters.db.changes import SqlChangeStore
 from opsdesk.adapters.db.handovers import SqlHandoverStore
 from opsdesk.adapters.db.incident_emails import SqlEmailStore
 from opsdesk.adapters.db.incidents import SqlIncidentStore
-from opsdesk.adapters.db.jobs import schedule
+from opsdesk.adapters.db.jobs import finish, schedule
 from opsdesk.adapters.db.outbox import add_message
 from opsdesk.adapters.db.receipts import SqlReceipts
 from opsdesk.adapters.db.support import SqlSupportStore
@@ -35,6 +35,9 @@ class SqlJobScheduler:
 
     def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool:
         return schedule(self.connection, kind, key, due_at, payload)
+
+    def finish(self, job_ids: list[int], owner: str, now: datetime) -> int:
+        return finish(self.connection, job_ids, owner, now)
 
 
 class SqlUnitOfWork:

@@ -83,11 +83,13 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     app: object = create_app(context)
     counts = None
     if processes > 1:
-        # Each API process builds its own context from the environment; delivery stays in this process.
+        # Each API process builds its own context from the environment, and delivers and runs jobs as this
+        # one does: a storm's pages are written and sent on every core (leases keep each to one process).
         if settings.policy_path_explicit or settings.policy_path.exists():  # else the built-in policy
             os.environ["OPSDESK_CONFIG"] = str(settings.policy_path.resolve())
         os.environ["OPSDESK_DATABASE_URL"] = service_config.database_url
         os.environ["OPSDESK_LOG_FORMAT"] = log_format  # the API processes log as this one does
+        os.environ["OPSDESK_DELIVERY_THREADS"] = str(workers)
         # Request counts go to files in one folder, summed by whichever process answers /metrics.
         counts = tempfile.TemporaryDirectory(prefix="opsdesk-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = counts.name

@@ -1,0 +1,58 @@
+"""Each API process of `opsdesk serve --workers N` delivers and runs jobs too (OPSDESK_DELIVERY_THREADS,
+set by serve): started with the app's lifespan, stopped with it, its claims given back."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opsdesk.adapters.db.engine import make_engine, upgrade
+from opsdesk.adapters.db.outbox import SqlOutbox
+from opsdesk.domain.outbox import OutboxState, OutgoingMessage
+from opsdesk.entrypoints.api.delivering import Delivering
+from opsdesk.entrypoints.api.server import app_from_environment
+from tests.rota_builders import team
+
+
+def test_an_api_process_delivers_from_startup_to_shutdown(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    url = f"sqlite:///{workdir / 'opsdesk.db'}"
+    engine = make_engine(url)
+    upgrade(engine)  # serve migrates before its API processes start
+    monkeypatch.setenv("OPSDESK_DATABASE_URL", url)
+    monkeypatch.setenv("OPSDESK_DELIVERY_THREADS", "1")
+    app = app_from_environment()
+    assert isinstance(app, Delivering)
+    store = SqlOutbox(engine)
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        with engine.begin() as connection:
+            store.add(connection, OutgoingMessage("log", "#ask", {"text": "hello"}, "k1"), datetime.now(UTC))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and store.rows()[0].state is not OutboxState.DELIVERED:
+            time.sleep(0.05)
+        assert store.rows()[0].state is OutboxState.DELIVERED
+    # Shut down: the delivery threads have ended; a row added now stays for the next worker.
+    with engine.begin() as connection:
+        store.add(connection, OutgoingMessage("log", "#ask", {"text": "later"}, "k2"), datetime.now(UTC))
+    time.sleep(0.5)
+    assert [r.state for r in store.rows()] == [OutboxState.PENDING, OutboxState.DELIVERED]
+    engine.dispose()
+
+
+def test_without_delivery_threads_the_api_process_only_answers(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    url = f"sqlite:///{workdir / 'opsdesk.db'}"
+    upgrade(make_engine(url))
+    monkeypatch.setenv("OPSDESK_DATABASE_URL", url)
+    monkeypatch.delenv("OPSDESK_DELIVERY_THREADS", raising=False)
+    assert not isinstance(app_from_environment(), Delivering)
