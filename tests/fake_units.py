@@ -130,6 +130,9 @@ class FakeIncidentStore:
     def get(self, incident_id: int) -> Incident | None:
         return self.db.incidents.get(incident_id)
 
+    def get_many(self, incident_ids: Sequence[int]) -> dict[int, Incident]:
+        return {i: self.db.incidents[i] for i in sorted(set(incident_ids)) if i in self.db.incidents}
+
     def find_open(self, service: str, dedup_key: str) -> Incident | None:
         number = self.db.open_keys.get(f"{service}/{dedup_key}")
         return None if number is None else self.db.incidents[number]

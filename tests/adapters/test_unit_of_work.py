@@ -43,6 +43,18 @@ def test_an_alarm_opens_an_incident_and_the_next_joins_it(units: UnitOfWorkFacto
     assert new and reopened.id != opened.id
 
 
+def test_many_incidents_are_read_in_one_go_and_unknown_numbers_left_out(units: UnitOfWorkFactory) -> None:
+    with units() as uow:
+        opened = [
+            uow.incidents.open_or_join(Alarm("platform", k, k.upper()), Cover.ON_CALL, NOW)[0] for k in "abc"
+        ]
+        uow.commit()
+    with units() as uow:
+        found = uow.incidents.get_many([opened[2].id, opened[0].id, 999_999, opened[2].id])
+        assert found == {opened[0].id: opened[0], opened[2].id: opened[2]}
+        assert uow.incidents.get_many([]) == {}
+
+
 def test_a_batch_joins_open_incidents_with_entries_and_leaves_the_rest(units: UnitOfWorkFactory) -> None:
     with units() as uow:
         a, _ = uow.incidents.open_or_join(Alarm("platform", "a", "A"), Cover.ON_CALL, NOW)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from anyio.to_thread import current_default_thread_limiter
 from fastapi.testclient import TestClient
 
 from opsdesk.adapters.db.engine import make_engine, upgrade
@@ -28,11 +29,14 @@ def test_an_api_process_delivers_from_startup_to_shutdown(
     upgrade(engine)  # serve migrates before its API processes start
     monkeypatch.setenv("OPSDESK_DATABASE_URL", url)
     monkeypatch.setenv("OPSDESK_DELIVERY_THREADS", "1")
+    monkeypatch.setenv("OPSDESK_API_THREADS", "3")
     app = app_from_environment()
     assert isinstance(app, Delivering)
     store = SqlOutbox(engine)
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
+        # requests run on three threads at most, so the delivery threads are not crowded out in a storm
+        assert client.portal.call(lambda: current_default_thread_limiter().total_tokens) == 3
         with engine.begin() as connection:
             store.add(connection, OutgoingMessage("log", "#ask", {"text": "hello"}, "k1"), datetime.now(UTC))
         deadline = time.monotonic() + 20

@@ -90,6 +90,7 @@ class WorkerParts:
 
     def deliverer(self, owner: str | None = None) -> Deliverer:
         """A worker's delivery of the outbox through the channels this deployment has set up."""
+        from opsdesk.adapters.db.outbox import WRITTEN  # noqa: PLC0415
         from opsdesk.bootstrap.channels import channels  # noqa: PLC0415  (vendor clients: heavy)
         from opsdesk.domain.outbox import RetryPolicy  # noqa: PLC0415
         from opsdesk.services.delivery import Deliverer  # noqa: PLC0415
@@ -105,6 +106,7 @@ class WorkerParts:
             policy=policy,
             lease=lease,
             on_dead=self.incidents.delivery_failed,  # a page's SMS or call failed: the next method now
+            written=WRITTEN,  # a message stored by this process: its lanes look at once
         )
 
     def job_runner(

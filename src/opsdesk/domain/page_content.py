@@ -58,6 +58,8 @@ def page_text(page: Page) -> str:
 def clean(text: str, limit: int = 4000) -> str:
     """One line of plain text: control, format (bidi overrides, zero-width) and unassigned characters
     dropped, runs of whitespace made one space; looked at only up to `limit` characters."""
+    if text[:limit].isprintable():  # nothing to drop (the common case): no character looked at one by one
+        return " ".join(text[:limit].split())
     kept = "".join(
         " " if c.isspace() else c for c in text[:limit] if unicodedata.category(c)[0] != "C" or c.isspace()
     )

@@ -25,7 +25,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -65,6 +65,13 @@ class Channel(Protocol):
 
     def arrival(self, message: OutgoingMessage, since: datetime) -> Arrival:
         """After an attempt (begun at `since`) whose outcome was lost: did `message` arrive?"""
+
+
+class Signal(Protocol):
+    """Sets the events subscribed to it when new messages are stored (by this process, at least)."""
+
+    def subscribe(self, event: threading.Event) -> None: ...
+    def unsubscribe(self, event: threading.Event) -> None: ...
 
 
 class OutboxStore(Protocol):
@@ -117,6 +124,7 @@ class Deliverer:
     # SMS or call moves on to the engineer's next method (services/incidents/failover.py).
     on_dead: Callable[[OutgoingMessage, str], None] | None = None
     lane: Lane | None = None  # what this deliverer claims (None: both lanes, pages first)
+    written: Signal | None = None  # wakes an idle worker's lanes when messages are stored
 
     # Seconds a send has taken lately (a moving average): a claim takes only as many rows as the lease
     # can cover at that pace, so with a slow vendor rows wait unclaimed, free for other workers.
@@ -174,7 +182,8 @@ class Deliverer:
                 )
         if not going:
             return
-        outcomes = list(pool.map(lambda each: self._send(*each), going))  # re-raises what a send raised
+        with self._heartbeat([row.id for row, _, _ in going]):  # one for the wave, not a thread a row
+            outcomes = list(pool.map(lambda each: self._send(*each, beat=False), going))  # re-raises
         sent = [(row.id, done.reference) for (row, _, _), done in zip(going, outcomes, strict=True) if done]
         if self.store.delivered_all(sent, self.owner, self.clock.now()) < len(sent):
             logger.warning("outbox: %s rows were sent, but some leases were lost meanwhile", len(sent))
@@ -222,11 +231,11 @@ class Deliverer:
             self.store.failed(row.id, self.owner, reason, None)
         return channel
 
-    def _send(self, row: OutboxRow, channel: Channel, taken: Taken) -> Sent | None:
+    def _send(self, row: OutboxRow, channel: Channel, taken: Taken, *, beat: bool = True) -> Sent | None:
         """Send a taken row (after settling an earlier attempt's lost outcome): Sent, to be recorded as
         delivered; None when there is nothing to record (a failure, recorded here, or settled)."""
         message = self._linked(row.message)
-        with self._heartbeat(row.id):
+        with self._heartbeat([row.id]) if beat else nullcontext():
             since = taken.in_doubt_since  # as the row stands now, not as it was claimed
             if since is not None and not self._resolve_doubt(channel, row, since):
                 return None
@@ -290,21 +299,23 @@ class Deliverer:
                 logger.exception("outbox row #%s: acting on its failure failed", row.id)
 
     @contextmanager
-    def _heartbeat(self, row_id: int) -> Iterator[None]:
-        """Keep the row's lease while a send lasts: renewed every third of the lease."""
+    def _heartbeat(self, row_ids: list[int]) -> Iterator[None]:
+        """Keep the rows' leases while a send lasts: renewed every third of the lease."""
         done = threading.Event()
         interval = max(self.lease.total_seconds() / 3, 0.05)
 
         def beat() -> None:
-            while not done.wait(interval):
-                try:
-                    if not self.store.renew(row_id, self.owner, self.clock.now(), self.lease):
-                        logger.warning("outbox row #%s: lease lost while sending", row_id)
-                        return
-                except Exception:  # the database away: the send goes on; the record step will tell
-                    logger.warning("outbox row #%s: could not renew the lease", row_id, exc_info=True)
+            held = list(row_ids)
+            while held and not done.wait(interval):
+                for row_id in list(held):
+                    try:
+                        if not self.store.renew(row_id, self.owner, self.clock.now(), self.lease):
+                            logger.warning("outbox row #%s: lease lost while sending", row_id)
+                            held.remove(row_id)
+                    except Exception:  # the database away: the send goes on; the record step will tell
+                        logger.warning("outbox row #%s: could not renew the lease", row_id, exc_info=True)
 
-        thread = threading.Thread(target=beat, name=f"lease-{row_id}", daemon=True)
+        thread = threading.Thread(target=beat, name=f"lease-{row_ids[0]}", daemon=True)
         thread.start()
         try:
             yield

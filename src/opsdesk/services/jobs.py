@@ -43,10 +43,13 @@ class JobRunner:
     planner: Callable[[datetime], object] | None = None
     plan_every: timedelta = timedelta(minutes=1)
     _planned_at: datetime | None = field(default=None, init=False, repr=False)
+    _busy: bool = field(default=False, init=False, repr=False)  # the last pass ran jobs
 
     def run_once(self) -> int:
-        self._plan()
+        if not self._busy:  # planned days ahead: it waits while a storm's jobs run
+            self._plan()
         jobs = self.store.claim(self.owner, self.clock.now(), self.batch, self.lease)
+        self._busy = bool(jobs) and not self._plan_overdue()
         for job in self._together(jobs):
             handler = self.handlers.get(job.kind)
             if handler is None:
@@ -97,6 +100,10 @@ class JobRunner:
         if due is None:
             return idle
         return min(idle, max(0.0, (due - now).total_seconds()))
+
+    def _plan_overdue(self) -> bool:
+        """Planning has waited for more than five of its intervals (jobs due without a break)."""
+        return self._planned_at is not None and self.clock.now() - self._planned_at > 5 * self.plan_every
 
     def _plan(self) -> None:
         now = self.clock.now()

@@ -12,6 +12,13 @@ from opsdesk.services.jobs import JobRunner
 logger = logging.getLogger("opsdesk.worker")
 FAILURE_PAUSE = 5.0  # seconds to wait after a pass failed (the database away, say) before the next
 OTHERS_WAIT = 2.0  # seconds the other messages wait, at most, while pages are going out
+# After this many passes in a row that found nothing (and were not woken), a lane or the jobs look
+# QUIET_FACTOR times less often, never less often than every QUIET_LONGEST seconds (nor than `idle`):
+# messages this process stores wake its lanes at once and the jobs wake when the next is due, so only
+# what other processes store waits longer.
+QUIET_AFTER = 25
+QUIET_FACTOR = 4
+QUIET_LONGEST = 1.0
 
 
 def run_worker(
@@ -60,15 +67,19 @@ def run_worker(
                 wake.set()
         return ran
 
+    quiet_idle = max(idle, min(idle * QUIET_FACTOR, QUIET_LONGEST))
     passes = [
-        (run_pages, lanes[0].stop, lambda: idle, wakes[0]),
-        (run_others, lanes[1].stop, lambda: idle, wakes[1]),
-        (run_jobs, jobs.stop, lambda: jobs.pause(idle), threading.Event()),
+        (run_pages, lanes[0].stop, lambda quiet: quiet_idle if quiet else idle, wakes[0]),
+        (run_others, lanes[1].stop, lambda quiet: quiet_idle if quiet else idle, wakes[1]),
+        (run_jobs, jobs.stop, lambda quiet: jobs.pause(quiet_idle if quiet else idle), threading.Event()),
     ]
     threads = [
         threading.Thread(target=_passes, args=(*each, stopping), name=name, daemon=True)
         for each, name in zip(passes[1:], ["deliver-others", "jobs"], strict=True)
     ]
+    if deliverer.written is not None:  # a message stored by this process: the lanes look at once
+        for wake in wakes:
+            deliverer.written.subscribe(wake)
     waker = threading.Thread(
         target=_wake_on_stop, args=(stopping, [*(p[3] for p in passes), quiet]), daemon=True
     )
@@ -81,6 +92,9 @@ def run_worker(
         stopping.set()
         for thread in threads:
             thread.join()
+        if deliverer.written is not None:
+            for wake in wakes:
+                deliverer.written.unsubscribe(wake)
 
 
 def _wake_on_stop(stopping: threading.Event, wakes: list[threading.Event]) -> None:
@@ -92,12 +106,16 @@ def _wake_on_stop(stopping: threading.Event, wakes: list[threading.Event]) -> No
 def _passes(
     run_once: Callable[[], int],
     stop: Callable[[], None],
-    pause: Callable[[], float],
+    pause: Callable[[bool], float],
     wake: threading.Event,
     stopping: threading.Event,
 ) -> None:
+    """Pass after pass; after one that found nothing, wait (`pause`, told whether it has been quiet for
+    QUIET_AFTER passes: then it looks less often, until a pass finds something or it is woken)."""
+    idle_passes = 0
     try:
         while not stopping.is_set():
+            woken = wake.is_set()
             wake.clear()
             try:
                 handled = run_once()
@@ -105,7 +123,8 @@ def _passes(
                 logger.exception("a worker pass failed; trying again in %s s", FAILURE_PAUSE)
                 stopping.wait(FAILURE_PAUSE)
                 continue
+            idle_passes = 0 if handled or woken else idle_passes + 1
             if not handled and not stopping.is_set():
-                wake.wait(pause())
+                wake.wait(pause(idle_passes > QUIET_AFTER))
     finally:
         stop()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 
 from opsdesk.domain.errors import IntegrationError
 
@@ -39,7 +40,36 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
     # hide_parameters: a failed statement's error (logged) never carries the values (a message, a token).
-    return create_engine(parsed, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(parsed, connect_args=connect_args, hide_parameters=True)
+    event.listen(engine, "checkin", _checked_in)
+    event.listen(engine, "checkout", _ping_if_idle(engine))
+    return engine
+
+
+PING_AFTER = 1.0  # seconds a pooled connection may sit unused before it is pinged as it is taken
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine) -> Any:
+    """SQLAlchemy's pre-ping, only for a connection that sat unused for PING_AFTER seconds or more: a
+    server restarted since is found before a statement fails on it, and a storm's transactions (each
+    taking a connection just given back) do not pay a round trip each for it."""
+
+    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("checked_in", 0.0) < PING_AFTER:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception:  # any failure: the pool takes a new connection instead
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection was lost; connecting again")
+
+    return ping
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -41,6 +41,12 @@ OPEN = {
 }
 ADD_ENTRY = insert(ENTRIES)
 GET = select(*COLUMNS).where(IncidentRecord.id == bindparam("id")).with_for_update()
+GET_MANY = (
+    select(*COLUMNS)
+    .where(IncidentRecord.id.in_(bindparam("ids", expanding=True)))
+    .order_by(IncidentRecord.id)
+    .with_for_update()
+)
 _NAMES = ", ".join(f'"{c.name}"' for c in COLUMNS)
 # PostgreSQL only: count the alert and add its timeline entry in one statement (psycopg placeholders).
 JOIN_WITH_ENTRY_SQL = (
@@ -100,6 +106,13 @@ class SqlIncidentStore(TimelineReads):
     def get(self, incident_id: int) -> Incident | None:
         row = self.connection.execute(GET, {"id": incident_id}).first()
         return incident_of(row) if row else None
+
+    def get_many(self, incident_ids: Sequence[int]) -> dict[int, Incident]:
+        """One statement for many (locked in number order, so two workers' batches never deadlock)."""
+        if not incident_ids:
+            return {}
+        rows = self.connection.execute(GET_MANY, {"ids": sorted(set(incident_ids))})
+        return {row.id: incident_of(row) for row in rows}
 
     def find_open(self, service: str, dedup_key: str) -> Incident | None:
         row = self.connection.execute(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from opsdesk.adapters.db.leases import claim_due, if_held, outcome, release_all
+from opsdesk.adapters.db.leases import claim_due, claim_statements, if_held, outcome, release_all
 from opsdesk.adapters.db.tables import JobRecord
 from opsdesk.domain.jobs import Job, JobState
 
@@ -51,6 +51,13 @@ def finish(connection: Connection, job_ids: list[int], owner: str, now: datetime
     return connection.execute(update(JobRecord).where(*held).values(**values)).rowcount
 
 
+CLAIM = claim_statements(JobRecord, JobRecord.due_at)
+NEXT_DUE = select(func.min(JobRecord.due_at)).where(
+    JobRecord.state == JobState.PENDING.value,
+    JobRecord.lease_until.is_(None) | (JobRecord.lease_until < bindparam("now", type_=JobRecord.due_at.type)),
+)
+
+
 class SqlJobs:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -68,10 +75,7 @@ class SqlJobs:
 
     def claim(self, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Job]:
         return [
-            _job(row)
-            for row in claim_due(
-                self.engine, JobRecord, JobRecord.due_at, owner=owner, now=now, limit=limit, lease=lease
-            )
+            _job(row) for row in claim_due(self.engine, CLAIM, owner=owner, now=now, limit=limit, lease=lease)
         ]
 
     def done(self, job_id: int, owner: str, now: datetime) -> bool:
@@ -90,11 +94,8 @@ class SqlJobs:
 
     def next_due(self, now: datetime) -> datetime | None:
         """When the next pending job no worker holds comes due (None: there is none)."""
-        free = (JobRecord.lease_until.is_(None)) | (JobRecord.lease_until < now)
         with self.engine.connect() as connection:
-            found: datetime | None = connection.scalar(
-                select(func.min(JobRecord.due_at)).where(JobRecord.state == JobState.PENDING.value, free)
-            )
+            found: datetime | None = connection.scalar(NEXT_DUE, {"now": now})
         return found
 
     def jobs(self, state: JobState | None = None, limit: int = 100) -> list[Job]:

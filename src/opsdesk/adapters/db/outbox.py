@@ -3,6 +3,7 @@ row that follows another (`after_key`) is claimed only once that one is delivere
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Row, bindparam, exists
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from opsdesk.adapters.db.leases import claim_due, if_held, outcome, release_all
+from opsdesk.adapters.db.leases import Claim, claim_due, claim_statements, if_held, outcome, release_all
 from opsdesk.adapters.db.tables import OutboxRecord
 from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage, Reference, Taken
 
@@ -26,6 +27,34 @@ def _ready() -> ColumnElement[bool]:
         FOLLOWED.state != OutboxState.DELIVERED.value,
     )
     return OutboxRecord.after_key.is_(None) | ~waiting
+
+
+class Written:
+    """Tells this process's delivery lanes that a unit of work has just committed messages, so they look
+    now rather than after their pause (a trigger's page leaves at once). Other processes still find the
+    rows by their own looks."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[threading.Event] = []
+
+    def subscribe(self, event: threading.Event) -> None:
+        with self._lock:
+            self._events.append(event)
+
+    def unsubscribe(self, event: threading.Event) -> None:
+        with self._lock:
+            if event in self._events:
+                self._events.remove(event)
+
+    def notify(self) -> None:
+        with self._lock:
+            events = list(self._events)
+        for event in events:
+            event.set()
+
+
+WRITTEN = Written()  # one per process
 
 
 # Built once (a statement built per message costs more than running it): parameters are given per row.
@@ -71,6 +100,10 @@ DELIVERED = (
 DELIVERED_AS = DELIVERED.values(reference=bindparam("reference", type_=OutboxRecord.reference.type))
 
 
+# A claim's statements for each choice of channels (any, the pages', every other), built once each.
+CLAIMS: dict[tuple[tuple[str, ...] | None, bool], Claim] = {}
+
+
 class SqlOutbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -91,20 +124,15 @@ class SqlOutbox:
     ) -> list[OutboxRow]:
         """Take up to `limit` due rows for `owner` until `now + lease`; rows others hold are skipped. Only
         rows for `channels` (None: any), or with `besides`, only rows for any other channel."""
-        ready = _ready()
-        if channels is not None:
-            chosen = OutboxRecord.channel.in_(sorted(channels))
-            ready = ready & (~chosen if besides else chosen)
-        rows = claim_due(
-            self.engine,
-            OutboxRecord,
-            OutboxRecord.next_attempt_at,
-            owner=owner,
-            now=now,
-            limit=limit,
-            lease=lease,
-            ready=ready,
-        )
+        key = (None if channels is None else tuple(sorted(channels)), besides)
+        claim = CLAIMS.get(key)
+        if claim is None:
+            ready = _ready()
+            if channels is not None:
+                chosen = OutboxRecord.channel.in_(sorted(channels))
+                ready = ready & (~chosen if besides else chosen)
+            claim = CLAIMS[key] = claim_statements(OutboxRecord, OutboxRecord.next_attempt_at, ready)
+        rows = claim_due(self.engine, claim, owner=owner, now=now, limit=limit, lease=lease)
         return [_row_from(row) for row in rows]
 
     def take(self, row_id: int, owner: str, now: datetime, lease: timedelta) -> Taken | None:
@@ -172,14 +200,18 @@ class SqlOutbox:
         """`delivered` for rows sent side by side, in one transaction; how many `owner` still held."""
         if not sent:
             return 0
+        plain = [{"row_id": r, "owner": owner, "now": now} for r, reference in sent if reference is None]
+        named = [
+            {"row_id": r, "owner": owner, "now": now, "reference": reference}
+            for r, reference in sent
+            if reference is not None
+        ]
         marked = 0
-        with self.engine.begin() as connection:
-            for row_id, reference in sent:
-                values = {"row_id": row_id, "owner": owner, "now": now}
-                if reference is None:
-                    marked += connection.execute(DELIVERED, values).rowcount
-                else:
-                    marked += connection.execute(DELIVERED_AS, {**values, "reference": reference}).rowcount
+        with self.engine.begin() as connection:  # one round trip for each kind (executemany)
+            if plain:
+                marked += connection.execute(DELIVERED, plain).rowcount
+            if named:
+                marked += connection.execute(DELIVERED_AS, named).rowcount
         return marked
 
     def by_key(self, key: str) -> OutboxRow | None:

@@ -15,7 +15,7 @@ from opsdesk.adapters.db.handovers import SqlHandoverStore
 from opsdesk.adapters.db.incident_emails import SqlEmailStore
 from opsdesk.adapters.db.incidents import SqlIncidentStore
 from opsdesk.adapters.db.jobs import finish, schedule
-from opsdesk.adapters.db.outbox import add_message
+from opsdesk.adapters.db.outbox import WRITTEN, add_message
 from opsdesk.adapters.db.receipts import SqlReceipts
 from opsdesk.adapters.db.support import SqlSupportStore
 from opsdesk.domain.outbox import OutgoingMessage
@@ -24,8 +24,10 @@ from opsdesk.domain.outbox import OutgoingMessage
 class SqlOutboxWriter:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.added = False  # a message was added in this unit of work
 
     def add(self, message: OutgoingMessage, now: datetime) -> bool:
+        self.added = True
         return add_message(self.connection, message, now)
 
 
@@ -78,6 +80,8 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._transaction is not None, "commit() belongs inside `with uow:`"
         self._transaction.commit()
+        if self.outbox.added:
+            WRITTEN.notify()  # this process's delivery lanes look now
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

@@ -20,6 +20,7 @@ GSM_BASIC = frozenset(
     "abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM_EXTENDED = frozenset("^{}\\[~]|€\f")  # an escape and the character: two septets each
+GSM = GSM_BASIC | GSM_EXTENDED
 GSM_LIMIT = 306  # two concatenated segments of 153
 UCS2_LIMIT = 134  # two concatenated segments of 67
 SPOKEN_SUMMARY_LIMIT = 300  # characters of the summary read out: a call is not the place for more
@@ -29,13 +30,13 @@ SUMMARY_LOOKED_AT = 4000  # a longer summary is cut before it is looked at: rend
 
 
 def is_gsm(text: str) -> bool:
-    return all(c in GSM_BASIC or c in GSM_EXTENDED for c in text)
+    return GSM.issuperset(text)
 
 
 def sms_length(text: str) -> int:
     """The length that counts against the limit: septets for GSM-7, UTF-16 units for UCS-2."""
     if is_gsm(text):
-        return sum(2 if c in GSM_EXTENDED else 1 for c in text)
+        return len(text) + sum(text.count(c) for c in GSM_EXTENDED)
     return len(text.encode("utf-16-le")) // 2
 
 

@@ -1,6 +1,10 @@
 """Delivery and jobs inside each API process of `opsdesk serve --workers N`: every process delivers, so a
 storm of pages is written and sent by all the cores, not by one (the leases keep each row and job to one
-process). Started and stopped with the app's ASGI lifespan."""
+process). Started and stopped with the app's ASGI lifespan.
+
+The process's requests run on at most `api_threads` threads (the server's default is 40): in a storm,
+forty threads taking triggers would leave the delivery threads a fortieth of the process (one thread
+at a time runs Python), and the pages would wait behind the intake."""
 
 from __future__ import annotations
 
@@ -20,15 +24,18 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 IDLE = 0.2  # seconds between looks when idle, as in the serving process
+API_THREADS = 8  # requests run side by side in one process, at most (serve --api-threads)
 
 
 class Delivering:
-    """`app`, with `threads` workers (outbox lanes and jobs) running from startup to shutdown."""
+    """`app`, with `threads` workers (outbox lanes and jobs) running from startup to shutdown, and its
+    requests on at most `api_threads` threads."""
 
-    def __init__(self, app: Asgi, live: LivePolicy, threads: int) -> None:
+    def __init__(self, app: Asgi, live: LivePolicy, threads: int, api_threads: int = API_THREADS) -> None:
         self._app = app
         self._live = live
         self._count = threads
+        self._api_threads = api_threads
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -40,6 +47,7 @@ class Delivering:
         async def lifespan() -> Message:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                anyio.to_thread.current_default_thread_limiter().total_tokens = self._api_threads
                 self.start()
             elif message["type"] == "lifespan.shutdown":
                 await anyio.to_thread.run_sync(self.stop)

@@ -36,6 +36,15 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     processes: Annotated[
         int, typer.Option("--workers", min=1, max=32, help="API worker processes (one per core serves most).")
     ] = 1,
+    api_threads: Annotated[
+        int,
+        typer.Option(
+            "--api-threads",
+            min=1,
+            max=200,
+            help="Requests run side by side in each process, at most (more leave the delivery threads less).",
+        ),
+    ] = 8,
     log_format: LogFormat = "text",
 ) -> None:
     """Run the HTTP API and the outbox workers; migrations are applied on start."""
@@ -45,6 +54,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
     from opsdesk.bootstrap.workers import worker_name  # noqa: PLC0415
     from opsdesk.entrypoints.api.app import create_app  # noqa: PLC0415
     from opsdesk.entrypoints.api.context import api_context  # noqa: PLC0415
+    from opsdesk.entrypoints.api.delivering import Delivering  # noqa: PLC0415
 
     if log_format not in {"text", "json"}:
         raise fail(f"--log-format {log_format!r}: expected text or json", ExitCode.USAGE)
@@ -80,7 +90,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
             "database": context.engine.url.render_as_string(hide_password=True),
         },
     )
-    app: object = create_app(context)
+    app: object = Delivering(create_app(context), context.live, 0, api_threads)  # this process's threads
     counts = None
     if processes > 1:
         # Each API process builds its own context from the environment, and delivers and runs jobs as this
@@ -90,6 +100,7 @@ def serve_command(  # noqa: PLR0917  (one parameter per option)
         os.environ["OPSDESK_DATABASE_URL"] = service_config.database_url
         os.environ["OPSDESK_LOG_FORMAT"] = log_format  # the API processes log as this one does
         os.environ["OPSDESK_DELIVERY_THREADS"] = str(workers)
+        os.environ["OPSDESK_API_THREADS"] = str(api_threads)
         # Request counts go to files in one folder, summed by whichever process answers /metrics.
         counts = tempfile.TemporaryDirectory(prefix="opsdesk-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = counts.name

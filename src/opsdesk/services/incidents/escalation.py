@@ -58,12 +58,15 @@ class EscalationSteps(PageComposer):
         is kept, and the runner runs each on its own."""
         now = self.clock.now()
         with self.transaction() as uow:
-            for job in jobs:
-                self._run(uow, job, now)
+            found = uow.incidents.get_many([int(job.payload["incident"]) for job in jobs])
+            for job in jobs:  # an incident a job of this batch has paged already is read again
+                self._run(uow, job, now, found.pop(int(job.payload["incident"]), None))
             uow.jobs.finish([job.id for job in jobs], owner, now)
 
-    def _run(self, uow: UnitOfWork, job: Job, now: datetime) -> None:
-        incident = uow.incidents.get(int(job.payload["incident"]))
+    def _run(self, uow: UnitOfWork, job: Job, now: datetime, incident: Incident | None = None) -> None:
+        """One PAGE_JOB or END_JOB in `uow`, on `incident` when it was read already with a batch."""
+        if incident is None:
+            incident = uow.incidents.get(int(job.payload["incident"]))
         if incident is None:
             return
         service = self.service(incident.service)
