@@ -319,6 +319,9 @@ class FakeReceipts:
 
 
 class FakeUnitOfWork:
+    def defer_writes(self) -> None:
+        """In memory, nothing is saved by writing later."""
+
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
         self._undo = Undo()

@@ -122,6 +122,39 @@ def test_a_mark_keeps_the_latest_time(units: UnitOfWorkFactory) -> None:
         assert uow.receipts.marked("github:issue-version:x#1") == NOW + timedelta(hours=1)
 
 
+def test_writes_kept_for_the_commit_are_written_then_and_read_meanwhile(units: UnitOfWorkFactory) -> None:
+    """A storm's pages keep their timeline entries and next jobs for one statement each at the commit."""
+    with units() as uow:
+        incident, _ = uow.incidents.open_or_join(Alarm("platform", "d", "D"), Cover.ON_CALL, NOW)
+        assert uow.jobs.schedule("kind", "job-old", NOW, {})
+        uow.commit()
+    with units() as uow:
+        uow.defer_writes()
+        uow.incidents.entry(incident.id, entry("note", "kept 1"))
+        uow.jobs.schedule("kind", "job-old", NOW, {})  # exists: skipped at the commit, not an error
+        uow.jobs.schedule("kind", "job-new", NOW, {})
+        uow.jobs.schedule("kind", "job-new", NOW, {})  # twice in one batch: one job
+        uow.incidents.entry(incident.id, entry("note", "kept 2"))
+        seen = uow.incidents.timeline(incident.id, limit=10)  # a read in the unit sees what it kept
+        assert [e.message for e in seen.entries] == ["kept 2", "kept 1"]
+        uow.incidents.entry(incident.id, entry("note", "kept 3"))
+        uow.commit()
+    with units() as uow:
+        assert [e.message for e in uow.incidents.timeline(incident.id, limit=10).entries] == [
+            "kept 3",
+            "kept 2",
+            "kept 1",
+        ]
+        assert not uow.jobs.schedule("kind", "job-new", NOW, {})  # it was added, once
+    with units() as uow:  # left without a commit: nothing kept is written
+        uow.defer_writes()
+        uow.incidents.entry(incident.id, entry("note", "lost"))
+        uow.jobs.schedule("kind", "job-lost", NOW, {})
+    with units() as uow:
+        assert len(uow.incidents.timeline(incident.id, limit=10).entries) == 3
+        assert uow.jobs.schedule("kind", "job-lost", NOW, {})
+
+
 def test_a_timeline_is_read_a_page_at_a_time(units: UnitOfWorkFactory) -> None:
     with units() as uow:
         incident, _ = uow.incidents.open_or_join(Alarm("platform", "t", "T"), Cover.ON_CALL, NOW)

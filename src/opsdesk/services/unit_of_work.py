@@ -267,6 +267,9 @@ class UnitOfWork(Protocol):
     @property
     def receipts(self) -> Receipts: ...
 
+    def defer_writes(self) -> None:
+        """Write timeline entries and jobs together as the unit commits (many pages written at once)."""
+
     def __enter__(self) -> Self: ...
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

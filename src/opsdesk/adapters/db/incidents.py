@@ -25,6 +25,7 @@ from opsdesk.adapters.db.incident_reads import (
 from opsdesk.adapters.db.tables import IncidentRecord
 from opsdesk.domain.hours import Cover
 from opsdesk.domain.incidents.model import Alarm, Incident, IncidentState
+from opsdesk.domain.incidents.timeline import TimelinePage
 from opsdesk.domain.timeline import TimelineEntry
 
 # Built once: the alarm path runs these for every event, and building a statement costs more than
@@ -70,6 +71,7 @@ class SqlIncidentStore(TimelineReads):
         self.connection = connection
         self._open = OPEN[connection.dialect.name]
         self._postgresql = connection.dialect.name == "postgresql"
+        self._deferred: list[dict[str, Any]] | None = None  # entries kept for one statement (`defer`)
 
     def open_or_join(self, alarm: Alarm, cover: Cover, now: datetime) -> tuple[Incident, bool]:
         """Join the open incident with this service and dedup key, or open one; True when opened.
@@ -133,18 +135,42 @@ class SqlIncidentStore(TimelineReads):
         return incident_of(row)
 
     def entry(self, incident_id: int, entry: TimelineEntry) -> None:
-        self.connection.execute(
-            ADD_ENTRY,
-            {
-                "incident_id": incident_id,
-                "at": entry.at,
-                "actor": entry.actor[:100],
-                "source": entry.source.value,
-                "kind": entry.kind,
-                "message": entry.message,
-                "data": entry.data,
-            },
-        )
+        values = {
+            "incident_id": incident_id,
+            "at": entry.at,
+            "actor": entry.actor[:100],
+            "source": entry.source.value,
+            "kind": entry.kind,
+            "message": entry.message,
+            "data": entry.data,
+        }
+        if self._deferred is not None:
+            self._deferred.append(values)
+        else:
+            self.connection.execute(ADD_ENTRY, values)
+
+    def defer(self) -> None:
+        """Keep the timeline entries written from now on until `flush` (or a read of a timeline): many
+        are then written with one statement (a storm's pages, written together)."""
+        if self._deferred is None:
+            self._deferred = []
+
+    def flush(self) -> None:
+        if self._deferred:
+            self.connection.execute(ADD_ENTRY, self._deferred)
+            self._deferred = []
+
+    def timeline(
+        self, incident_id: int, *, limit: int, before: int | None = None, alerts: bool = True
+    ) -> TimelinePage:
+        self.flush()  # the entries kept are read too
+        return super().timeline(incident_id, limit=limit, before=before, alerts=alerts)
+
+    def entries_after(
+        self, incident_id: int, after: int | None, limit: int, *, alerts: bool = True
+    ) -> list[TimelineEntry]:
+        self.flush()  # the entries kept are read too
+        return super().entries_after(incident_id, after, limit, alerts=alerts)
 
     def join_open(self, joins: Sequence[tuple[Alarm, TimelineEntry]]) -> list[Incident | None]:
         """For each alarm, count another alert on the open incident with its service and dedup key, with

@@ -27,7 +27,12 @@ def schedule(
 ) -> bool:
     """Add the job in the caller's transaction unless a job with `key` exists (from this replica or
     another); True if added."""
-    values = {
+    values = job_values(kind, key, due_at, payload)
+    return connection.execute(ADD[connection.dialect.name], values).scalar() is not None
+
+
+def job_values(kind: str, key: str, due_at: datetime, payload: dict[str, Any] | None) -> dict[str, Any]:
+    return {
         "kind": kind,
         "key": key,
         "payload": payload or {},
@@ -35,7 +40,18 @@ def schedule(
         "attempts": 0,
         "due_at": due_at,
     }
-    return connection.execute(ADD[connection.dialect.name], values).scalar() is not None
+
+
+ADD_MANY = {
+    name: dialect.insert(JobRecord).on_conflict_do_nothing(index_elements=["key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def schedule_many(connection: Connection, jobs: list[dict[str, Any]]) -> None:
+    """Add these jobs (as `schedule` takes them) in one statement, each unless its key exists."""
+    if jobs:
+        connection.execute(ADD_MANY[connection.dialect.name], jobs)
 
 
 def finish(connection: Connection, job_ids: list[int], owner: str, now: datetime) -> int:

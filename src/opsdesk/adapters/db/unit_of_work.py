@@ -14,7 +14,7 @@ from opsdesk.adapters.db.changes import SqlChangeStore
 from opsdesk.adapters.db.handovers import SqlHandoverStore
 from opsdesk.adapters.db.incident_emails import SqlEmailStore
 from opsdesk.adapters.db.incidents import SqlIncidentStore
-from opsdesk.adapters.db.jobs import finish, schedule
+from opsdesk.adapters.db.jobs import finish, job_values, schedule, schedule_many
 from opsdesk.adapters.db.outbox import WRITTEN, add_message
 from opsdesk.adapters.db.receipts import SqlReceipts
 from opsdesk.adapters.db.support import SqlSupportStore
@@ -34,9 +34,22 @@ class SqlOutboxWriter:
 class SqlJobScheduler:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self._deferred: list[dict[str, Any]] | None = None  # jobs kept for one statement (`defer`)
 
     def schedule(self, kind: str, key: str, due_at: datetime, payload: dict[str, Any]) -> bool:
+        if self._deferred is not None:  # added at the flush, unless the key exists by then
+            self._deferred.append(job_values(kind, key, due_at, payload))
+            return True
         return schedule(self.connection, kind, key, due_at, payload)
+
+    def defer(self) -> None:
+        if self._deferred is None:
+            self._deferred = []
+
+    def flush(self) -> None:
+        if self._deferred:
+            schedule_many(self.connection, self._deferred)
+            self._deferred = []
 
     def finish(self, job_ids: list[int], owner: str, now: datetime) -> int:
         return finish(self.connection, job_ids, owner, now)
@@ -77,8 +90,17 @@ class SqlUnitOfWork:
         self.receipts = SqlReceipts(connection)
         return self
 
+    def defer_writes(self) -> None:
+        """From now on, keep the timeline entries and the jobs this unit of work writes, and write them
+        with one statement each as it commits (a timeline read writes its entries first). Whether a job
+        was added is not known until then: `schedule` says True."""
+        self.incidents.defer()
+        self.jobs.defer()
+
     def commit(self) -> None:
         assert self._transaction is not None, "commit() belongs inside `with uow:`"
+        self.incidents.flush()
+        self.jobs.flush()
         self._transaction.commit()
         if self.outbox.added:
             WRITTEN.notify()  # this process's delivery lanes look now

@@ -58,6 +58,7 @@ class EscalationSteps(PageComposer):
         is kept, and the runner runs each on its own."""
         now = self.clock.now()
         with self.transaction() as uow:
+            uow.defer_writes()  # the timeline entries and next jobs of all of them: one statement each
             found = uow.incidents.get_many([int(job.payload["incident"]) for job in jobs])
             for job in jobs:  # an incident a job of this batch has paged already is read again
                 self._run(uow, job, now, found.pop(int(job.payload["incident"]), None))
