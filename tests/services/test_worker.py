@@ -16,6 +16,7 @@ from opsdesk.domain.outbox import OutboxRow, OutboxState, OutgoingMessage
 from opsdesk.services import worker
 from opsdesk.services.delivery import Deliverer
 from opsdesk.services.jobs import JobRunner
+from tests.fake_units import FakeDatabase
 from tests.fakes import SteppingClock
 
 
@@ -199,3 +200,31 @@ def test_the_jobs_wait_only_until_the_next_job_is_due(db: Engine) -> None:
     (held,) = jobs.claim("w2", clock.now(), 1, timedelta(minutes=5))  # another worker holds the due one
     assert held.key == "incident:2:page:c1s1"
     assert runner.pause(60.0) == 28.0  # the next one free to take
+
+
+def test_planning_waits_a_little_while_a_storm_of_jobs_runs() -> None:
+    """Timed work is planned days ahead each minute, but not in the middle of a storm: a pass right after
+    one that ran jobs leaves it for up to 10 s more."""
+    db = FakeDatabase()
+    clock = SteppingClock(datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
+    planned: list[datetime] = []
+    runner = JobRunner(db.job_store(), {"page": lambda job: None}, clock, "w1", planner=planned.append)
+
+    def due_now(key: str) -> None:
+        with db.units()() as uow:
+            uow.jobs.schedule("page", key, clock.now(), {})
+            uow.commit()
+
+    start = clock.now()
+    runner.run_once()
+    clock.advance(timedelta(seconds=61))
+    due_now("a")
+    assert runner.run_once() == 1  # planned first: the pass before ran nothing
+    clock.advance(timedelta(seconds=61))
+    due_now("b")
+    assert runner.run_once() == 1  # a minute on, but the pass before ran a job: planning waits
+    clock.advance(timedelta(seconds=3))
+    assert runner.run_once() == 0  # still waiting (the pass before ran a job)
+    clock.advance(timedelta(seconds=1))
+    runner.run_once()  # the storm is over: planned now
+    assert [(at - start).total_seconds() for at in planned] == [0, 61, 126]

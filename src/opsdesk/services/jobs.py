@@ -14,6 +14,7 @@ from opsdesk.services.clock import Clock
 
 logger = logging.getLogger("opsdesk.jobs")
 Handler = Callable[[Job], None]
+PLAN_POSTPONED = timedelta(seconds=10)  # the longest planning waits for a pass that runs no job
 # Runs due jobs of one kind in one unit of work that also marks them done for the owner it is given.
 Together = Callable[[list[Job], str], None]
 
@@ -46,10 +47,9 @@ class JobRunner:
     _busy: bool = field(default=False, init=False, repr=False)  # the last pass ran jobs
 
     def run_once(self) -> int:
-        if not self._busy:  # planned days ahead: it waits while a storm's jobs run
-            self._plan()
+        self._plan()
         jobs = self.store.claim(self.owner, self.clock.now(), self.batch, self.lease)
-        self._busy = bool(jobs) and not self._plan_overdue()
+        self._busy = bool(jobs)
         for job in self._together(jobs):
             handler = self.handlers.get(job.kind)
             if handler is None:
@@ -101,16 +101,15 @@ class JobRunner:
             return idle
         return min(idle, max(0.0, (due - now).total_seconds()))
 
-    def _plan_overdue(self) -> bool:
-        """Planning has waited for more than five of its intervals (jobs due without a break)."""
-        return self._planned_at is not None and self.clock.now() - self._planned_at > 5 * self.plan_every
-
     def _plan(self) -> None:
         now = self.clock.now()
-        if self.planner is None or (
-            self._planned_at is not None and now - self._planned_at < self.plan_every
-        ):
+        if self.planner is None:
             return
+        if self._planned_at is not None:
+            since = now - self._planned_at
+            # Planned days ahead: while a storm's jobs run (the last pass ran some), it waits a little.
+            if since < self.plan_every or (self._busy and since < self.plan_every + PLAN_POSTPONED):
+                return
         try:
             self.planner(now)
         except Exception as exc:  # planning again next pass: a database blip must not stop the jobs
