@@ -46,6 +46,7 @@ class IntakeSteps(ActionSteps):
                 return Outcome(joined)
         cover = self.rota.engine.cover_at(now)
         with self.transaction() as uow:
+            uow.defer_writes()  # its timeline entries and jobs: one statement each as it commits
             if receipt is not None and not uow.receipts.receipt(receipt, now):
                 return None
             incident, opened = uow.incidents.open_or_join(alarm, cover.cover, now)
