@@ -25,7 +25,8 @@ def run_worker(
     deliverer: Deliverer, jobs: JobRunner, stopping: threading.Event, *, idle: float, once: bool = False
 ) -> None:
     """Pass after pass until `stopping` is set; when a pass found nothing to do, wait `idle` seconds, or
-    less: the jobs until the next one is due, a lane until the jobs may have written to it.
+    less: the jobs until the next one is due, a lane until this process stores messages (its jobs, its
+    requests), or longer once it has been idle a while (QUIET_AFTER).
 
     Three threads: the pages' lane (SMS and calls, side by side), every other message in turn, and the
     jobs; so the pages of a storm are neither queued behind a slow Slack post nor behind the jobs that write
@@ -69,9 +70,9 @@ def run_worker(
 
     quiet_idle = max(idle, min(idle * QUIET_FACTOR, QUIET_LONGEST))
     passes = [
-        (run_pages, lanes[0].stop, lambda quiet: quiet_idle if quiet else idle, wakes[0]),
-        (run_others, lanes[1].stop, lambda quiet: quiet_idle if quiet else idle, wakes[1]),
-        (run_jobs, jobs.stop, lambda quiet: jobs.pause(quiet_idle if quiet else idle), threading.Event()),
+        (run_pages, lanes[0].stop, lambda long: quiet_idle if long else idle, wakes[0]),
+        (run_others, lanes[1].stop, lambda long: quiet_idle if long else idle, wakes[1]),
+        (run_jobs, jobs.stop, lambda long: jobs.pause(quiet_idle if long else idle), threading.Event()),
     ]
     threads = [
         threading.Thread(target=_passes, args=(*each, stopping), name=name, daemon=True)
