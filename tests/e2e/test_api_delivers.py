@@ -51,6 +51,21 @@ def test_an_api_process_delivers_from_startup_to_shutdown(
     engine.dispose()
 
 
+def test_without_delivery_threads_the_thread_limit_still_holds(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
+    url = f"sqlite:///{workdir / 'opsdesk.db'}"
+    upgrade(make_engine(url))
+    monkeypatch.setenv("OPSDESK_DATABASE_URL", url)
+    monkeypatch.setenv("OPSDESK_DELIVERY_THREADS", "0")  # serve --workers 2 --delivery-threads 0
+    monkeypatch.setenv("OPSDESK_API_THREADS", "5")
+    app = app_from_environment()
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.portal.call(lambda: current_default_thread_limiter().total_tokens) == 5
+
+
 def test_without_delivery_threads_the_api_process_only_answers(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -59,4 +74,5 @@ def test_without_delivery_threads_the_api_process_only_answers(
     upgrade(make_engine(url))
     monkeypatch.setenv("OPSDESK_DATABASE_URL", url)
     monkeypatch.delenv("OPSDESK_DELIVERY_THREADS", raising=False)
+    monkeypatch.delenv("OPSDESK_API_THREADS", raising=False)
     assert not isinstance(app_from_environment(), Delivering)

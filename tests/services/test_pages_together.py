@@ -3,14 +3,16 @@ their jobs done; if one of them fails, the rest are still paged, each once, and 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from opsdesk.adapters.db.jobs import SqlJobs
 from opsdesk.domain.jobs import JobState
 from opsdesk.services.incidents.context import PAGE_JOB
+from opsdesk.services.incidents.escalation import JobsTakenError
 from opsdesk.services.jobs import JobRunner
 from tests.builders import utc
 from tests.incident_world import World, policy_document
@@ -57,3 +59,18 @@ def test_one_failing_page_job_does_not_hold_back_the_others(db: Engine, cache_di
     assert broken.state is JobState.PENDING  # to be tried again, with why it failed
     assert broken.attempts == 1
     assert broken.last_error == "KeyError: 'cycle'"
+
+
+def test_a_batch_no_longer_wholly_held_keeps_nothing(db: Engine, cache_dir: Path) -> None:
+    """Another worker took one of the jobs (its lease lapsed): the batch is rolled back, to be run one by
+    one, so nothing is written twice."""
+    w, ids = night(db, cache_dir, one_by_one=True)
+    w.clock.instant = utc("2026-12-02 07:00")
+    store = SqlJobs(db)
+    mine = store.claim("w1", w.clock.now(), 10, timedelta(seconds=1))
+    assert len(mine) == 3
+    (taken,) = store.claim("w2", w.clock.now() + timedelta(seconds=2), 1, timedelta(minutes=5))
+    with pytest.raises(JobsTakenError):
+        w.incidents.run_jobs(mine, "w1")
+    assert [w.paged(i) for i in ids] == [[], [], []]  # nothing of the batch was kept
+    assert {j.key: j.state for j in store.jobs(limit=100)}[taken.key] is JobState.PENDING

@@ -113,19 +113,20 @@ def test_a_page_is_written_while_a_slow_vendor_keeps_a_send_waiting(db: Engine) 
 
 
 def test_a_page_is_sent_while_a_slack_post_waits_for_a_slow_vendor(db: Engine) -> None:
-    """Pages have a lane of their own: the Slack post below is held until the SMS has gone, which it could
-    never be if the two took turns."""
+    """Pages have a lane of their own: the SMS below is stored while the Slack post is being sent (slowly),
+    and goes out before that post is done, which it could never do if the two took turns."""
     clock = SteppingClock(datetime(2026, 12, 1, 21, 0, tzinfo=UTC))
     outbox = SqlOutbox(db)
     with db.begin() as connection:
         slow = OutgoingMessage("slack", "C0ALERTS", {"text": "slow"}, "post:1:opened")
         outbox.add(connection, slow, clock.now())
-        page = OutgoingMessage("sms", "+447911123456", {"body": "#1 P1 disk full"}, "page:1:c1s1:sms")
-        outbox.add(connection, page, clock.now())
     texted, stopping = threading.Event(), threading.Event()
 
     class Slow:
         def send(self, message: OutgoingMessage) -> None:
+            with db.begin() as connection:  # the page comes while the post is in hand
+                page = OutgoingMessage("sms", "+447911123456", {"body": "#1 P1 disk full"}, "page:1:c1s1:sms")
+                outbox.add(connection, page, clock.now())
             assert texted.wait(5), "the page waited behind the Slack post"
 
     class Sms:

@@ -182,8 +182,8 @@ class Deliverer:
                 )
         if not going:
             return
-        with self._heartbeat([row.id for row, _, _ in going]):  # one for the wave, not a thread a row
-            outcomes = list(pool.map(lambda each: self._send(*each, beat=False), going))  # re-raises
+        with self._heartbeat([row.id for row, _, _ in going]) as sending:  # one for the wave
+            outcomes = list(pool.map(lambda each: self._sent(sending, *each), going))  # re-raises
         sent = [(row.id, done.reference) for (row, _, _), done in zip(going, outcomes, strict=True) if done]
         if self.store.delivered_all(sent, self.owner, self.clock.now()) < len(sent):
             logger.warning("outbox: %s rows were sent, but some leases were lost meanwhile", len(sent))
@@ -230,6 +230,13 @@ class Deliverer:
             reason = f"no channel named {row.message.channel!r} is configured"
             self.store.failed(row.id, self.owner, reason, None)
         return channel
+
+    def _sent(self, sending: set[int], row: OutboxRow, channel: Channel, taken: Taken) -> Sent | None:
+        """`_send` within a wave: the row's lease is no longer renewed once its send is over."""
+        try:
+            return self._send(row, channel, taken, beat=False)
+        finally:
+            sending.discard(row.id)
 
     def _send(self, row: OutboxRow, channel: Channel, taken: Taken, *, beat: bool = True) -> Sent | None:
         """Send a taken row (after settling an earlier attempt's lost outcome): Sent, to be recorded as
@@ -299,26 +306,29 @@ class Deliverer:
                 logger.exception("outbox row #%s: acting on its failure failed", row.id)
 
     @contextmanager
-    def _heartbeat(self, row_ids: list[int]) -> Iterator[None]:
-        """Keep the rows' leases while a send lasts: renewed every third of the lease."""
+    def _heartbeat(self, row_ids: list[int]) -> Iterator[set[int]]:
+        """Keep the rows' leases while their sends last, renewed every third of the lease; yields the rows
+        still sending (a row taken out of it is no longer renewed)."""
         done = threading.Event()
+        sending = set(row_ids)
         interval = max(self.lease.total_seconds() / 3, 0.05)
 
         def beat() -> None:
-            held = list(row_ids)
-            while held and not done.wait(interval):
-                for row_id in list(held):
+            while sending and not done.wait(interval):
+                for row_id in list(sending):
+                    if done.is_set():
+                        return
                     try:
                         if not self.store.renew(row_id, self.owner, self.clock.now(), self.lease):
                             logger.warning("outbox row #%s: lease lost while sending", row_id)
-                            held.remove(row_id)
+                            sending.discard(row_id)
                     except Exception:  # the database away: the send goes on; the record step will tell
                         logger.warning("outbox row #%s: could not renew the lease", row_id, exc_info=True)
 
         thread = threading.Thread(target=beat, name=f"lease-{row_ids[0]}", daemon=True)
         thread.start()
         try:
-            yield
+            yield sending
         finally:
             done.set()
             thread.join()

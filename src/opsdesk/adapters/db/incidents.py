@@ -42,12 +42,15 @@ OPEN = {
 }
 ADD_ENTRY = insert(ENTRIES)
 GET = select(*COLUMNS).where(IncidentRecord.id == bindparam("id")).with_for_update()
-GET_MANY = (
-    select(*COLUMNS)
+# Many incidents locked in one statement: on PostgreSQL in the order a batch of joins locks them (open
+# key, byte order as Python sorts it; then number), so a storm's joins and its pages never deadlock.
+GET_MANY = {
+    "postgresql": select(*COLUMNS)
     .where(IncidentRecord.id.in_(bindparam("ids", expanding=True)))
-    .order_by(IncidentRecord.id)
-    .with_for_update()
-)
+    .order_by(IncidentRecord.open_key.collate("C").nulls_last(), IncidentRecord.id)
+    .with_for_update(),
+    "sqlite": select(*COLUMNS).where(IncidentRecord.id.in_(bindparam("ids", expanding=True))),
+}
 _NAMES = ", ".join(f'"{c.name}"' for c in COLUMNS)
 # PostgreSQL only: count the alert and add its timeline entry in one statement (psycopg placeholders).
 JOIN_WITH_ENTRY_SQL = (
@@ -110,10 +113,11 @@ class SqlIncidentStore(TimelineReads):
         return incident_of(row) if row else None
 
     def get_many(self, incident_ids: Sequence[int]) -> dict[int, Incident]:
-        """One statement for many (locked in number order, so two workers' batches never deadlock)."""
+        """One statement for many, locked as `join_open` locks them (see GET_MANY)."""
         if not incident_ids:
             return {}
-        rows = self.connection.execute(GET_MANY, {"ids": sorted(set(incident_ids))})
+        statement = GET_MANY["postgresql" if self._postgresql else "sqlite"]
+        rows = self.connection.execute(statement, {"ids": sorted(set(incident_ids))})
         return {row.id: incident_of(row) for row in rows}
 
     def find_open(self, service: str, dedup_key: str) -> Incident | None:

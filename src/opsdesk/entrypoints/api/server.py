@@ -23,5 +23,7 @@ def app_from_environment() -> OpsdeskApi | Delivering:
     context = api_context(Settings.from_environment(), migrate=False, watch=True)
     app = create_app(context)
     threads = int(os.environ.get(DELIVERY_THREADS) or 0)
-    api_threads = int(os.environ.get(API_THREADS) or API_THREADS_DEFAULT)
-    return Delivering(app, context.live, threads, api_threads) if threads > 0 else app
+    api_threads = os.environ.get(API_THREADS)
+    if threads > 0 or api_threads:
+        return Delivering(app, context.live, threads, int(api_threads or API_THREADS_DEFAULT))
+    return app

@@ -28,6 +28,11 @@ from opsdesk.services.incidents.context import (
 from opsdesk.services.incidents.paging import PageComposer
 from opsdesk.services.unit_of_work import UnitOfWork
 
+
+class JobsTakenError(RuntimeError):
+    """A batch of jobs is no longer wholly this worker's."""
+
+
 RULE_JOB = "incident-page-rule"  # an engineer's later notification rule (rule 2 on) of one page
 Whom = tuple[EngineerId, str, int, int]  # engineer, role, cycle, step
 
@@ -62,7 +67,9 @@ class EscalationSteps(PageComposer):
             found = uow.incidents.get_many([int(job.payload["incident"]) for job in jobs])
             for job in jobs:  # an incident a job of this batch has paged already is read again
                 self._run(uow, job, now, found.pop(int(job.payload["incident"]), None))
-            uow.jobs.finish([job.id for job in jobs], owner, now)
+            if uow.jobs.finish([job.id for job in jobs], owner, now) < len(jobs):
+                # Another worker holds some of them now (a lease lapsed): keep nothing, run them one by one.
+                raise JobsTakenError(f"{owner} no longer holds every job of the batch")
 
     def _run(self, uow: UnitOfWork, job: Job, now: datetime, incident: Incident | None = None) -> None:
         """One PAGE_JOB or END_JOB in `uow`, on `incident` when it was read already with a batch."""
