@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from anyio.to_thread import current_default_thread_limiter
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from opsdesk.adapters.db.engine import make_engine, upgrade
 from opsdesk.adapters.db.outbox import SqlOutbox
@@ -20,14 +22,24 @@ from opsdesk.entrypoints.api.server import app_from_environment
 from tests.rota_builders import team
 
 
-def test_an_api_process_delivers_from_startup_to_shutdown(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def engine(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A team's policy and a migrated SQLite database (serve migrates before its API processes start),
+    named in the environment as serve names them to its API processes."""
     (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
     url = f"sqlite:///{workdir / 'opsdesk.db'}"
-    engine = make_engine(url)
-    upgrade(engine)  # serve migrates before its API processes start
+    database = make_engine(url)
+    upgrade(database)
     monkeypatch.setenv("OPSDESK_DATABASE_URL", url)
+    monkeypatch.delenv("OPSDESK_DELIVERY_THREADS", raising=False)
+    monkeypatch.delenv("OPSDESK_API_THREADS", raising=False)
+    yield database
+    database.dispose()
+
+
+def test_an_api_process_delivers_from_startup_to_shutdown(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPSDESK_DELIVERY_THREADS", "1")
     monkeypatch.setenv("OPSDESK_API_THREADS", "3")
     app = app_from_environment()
@@ -48,16 +60,11 @@ def test_an_api_process_delivers_from_startup_to_shutdown(
         store.add(connection, OutgoingMessage("log", "#ask", {"text": "later"}, "k2"), datetime.now(UTC))
     time.sleep(0.5)
     assert [r.state for r in store.rows()] == [OutboxState.PENDING, OutboxState.DELIVERED]
-    engine.dispose()
 
 
 def test_without_delivery_threads_the_thread_limit_still_holds(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
-    url = f"sqlite:///{workdir / 'opsdesk.db'}"
-    upgrade(make_engine(url))
-    monkeypatch.setenv("OPSDESK_DATABASE_URL", url)
     monkeypatch.setenv("OPSDESK_DELIVERY_THREADS", "0")  # serve --workers 2 --delivery-threads 0
     monkeypatch.setenv("OPSDESK_API_THREADS", "5")
     app = app_from_environment()
@@ -66,13 +73,5 @@ def test_without_delivery_threads_the_thread_limit_still_holds(
         assert client.portal.call(lambda: current_default_thread_limiter().total_tokens) == 5
 
 
-def test_without_delivery_threads_the_api_process_only_answers(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (workdir / "opsdesk.yaml").write_text(json.dumps(team()), encoding="utf-8")
-    url = f"sqlite:///{workdir / 'opsdesk.db'}"
-    upgrade(make_engine(url))
-    monkeypatch.setenv("OPSDESK_DATABASE_URL", url)
-    monkeypatch.delenv("OPSDESK_DELIVERY_THREADS", raising=False)
-    monkeypatch.delenv("OPSDESK_API_THREADS", raising=False)
+def test_without_delivery_threads_the_api_process_only_answers(engine: Engine) -> None:
     assert not isinstance(app_from_environment(), Delivering)

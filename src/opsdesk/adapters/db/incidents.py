@@ -139,15 +139,7 @@ class SqlIncidentStore(TimelineReads):
         return incident_of(row)
 
     def entry(self, incident_id: int, entry: TimelineEntry) -> None:
-        values = {
-            "incident_id": incident_id,
-            "at": entry.at,
-            "actor": entry.actor[:100],
-            "source": entry.source.value,
-            "kind": entry.kind,
-            "message": entry.message,
-            "data": entry.data,
-        }
+        values = {"incident_id": incident_id, **_entry_values(entry)}
         if self._deferred is not None:
             self._deferred.append(values)
         else:
@@ -205,8 +197,12 @@ class SqlIncidentStore(TimelineReads):
 
 
 def _join_values(alarm: Alarm, entry: TimelineEntry) -> dict[str, Any]:
+    return {"key": open_key(alarm.service, alarm.dedup_key), **_entry_values(entry)}
+
+
+def _entry_values(entry: TimelineEntry) -> dict[str, Any]:
+    """A timeline entry's columns (but its incident's)."""
     return {
-        "key": open_key(alarm.service, alarm.dedup_key),
         "at": entry.at,
         "actor": entry.actor[:100],
         "source": entry.source.value,
