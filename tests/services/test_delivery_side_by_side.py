@@ -17,6 +17,11 @@ from tests.fakes import ScriptedChannel, SteppingClock
 START = datetime(2026, 12, 1, 21, 30, tzinfo=UTC)
 
 
+def page(n: int) -> OutgoingMessage:
+    """Incident n's first page by SMS."""
+    return OutgoingMessage("sms", "+447911123456", {"body": f"#{n}"}, f"page:{n}:c1s1:sms")
+
+
 class Meeting:
     """A channel whose sends wait until `size` of them are in flight together (or give up after `patience` seconds)."""
 
@@ -51,11 +56,7 @@ def test_four_sms_pages_are_in_flight_at_once_and_slack_keeps_its_order(db: Engi
     store = SqlOutbox(db)
     with db.begin() as connection:
         for n in range(1, 5):
-            store.add(
-                connection,
-                OutgoingMessage("sms", "+447911123456", {"body": f"#{n}"}, f"page:{n}:c1s1:sms"),
-                START,
-            )
+            store.add(connection, page(n), START)
             store.add(
                 connection, OutgoingMessage("slack", "C0ALERTS", {"text": f"#{n}"}, f"post:{n}:opened"), START
             )
@@ -71,11 +72,7 @@ def test_one_at_a_time_when_parallel_is_one(db: Engine) -> None:
     store = SqlOutbox(db)
     with db.begin() as connection:
         for n in range(1, 3):
-            store.add(
-                connection,
-                OutgoingMessage("sms", "+447911123456", {"body": f"#{n}"}, f"page:{n}:c1s1:sms"),
-                START,
-            )
+            store.add(connection, page(n), START)
     sms = Meeting(2, patience=0.5)
     deliverer = Deliverer(store, {"sms": sms}, SteppingClock(START), "w1", parallel=1)  # type: ignore[dict-item]
     deliverer.run_once()  # each send waits for a second that never comes: both fail, counted, kept
@@ -89,11 +86,7 @@ def test_taken_together_only_while_held_and_recorded_together(db: Engine) -> Non
     store = SqlOutbox(db)
     with db.begin() as connection:
         for n in range(1, 4):
-            store.add(
-                connection,
-                OutgoingMessage("sms", "+447911123456", {"body": f"#{n}"}, f"page:{n}:c1s1:sms"),
-                START,
-            )
+            store.add(connection, page(n), START)
     lease = timedelta(seconds=30)
     first, second, third = (row.id for row in store.claim("w1", START, 3, lease))
     store.release("w1")
@@ -160,11 +153,7 @@ def test_a_row_waiting_for_the_next_wave_is_taken_only_when_its_turn_comes(db: E
     store = SqlOutbox(db)
     with db.begin() as connection:
         for n in range(1, 4):
-            store.add(
-                connection,
-                OutgoingMessage("sms", "+447911123456", {"body": f"#{n}"}, f"page:{n}:c1s1:sms"),
-                START,
-            )
+            store.add(connection, page(n), START)
     sms, lease = Slow(0.8), timedelta(seconds=0.6)
     first = Deliverer(store, {"sms": sms}, WallClock(), "w1", lease=lease, parallel=2)  # type: ignore[dict-item]
     second = Deliverer(store, {"sms": sms}, WallClock(), "w2", lease=lease, parallel=2)  # type: ignore[dict-item]
